@@ -1,0 +1,210 @@
+//! Activations by Keras name (`keras.activations`), with Keras 3's definitions and defaults.
+
+use burn::tensor::{Tensor, activation as act};
+
+use crate::error::{Error, Result};
+
+/// A Keras activation function.
+///
+/// ```
+/// use keras_rs::activations::Activation;
+/// assert_eq!(Activation::get("relu").unwrap(), Activation::Relu);
+/// assert_eq!(Activation::get("silu").unwrap().name(), "silu");
+/// assert!(Activation::get("rleu").is_err());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Activation {
+    /// `linear` (identity; also `None` in Keras).
+    Linear,
+    /// `relu`: `max(x, 0)`.
+    Relu,
+    /// `relu6`: `min(max(x, 0), 6)`.
+    Relu6,
+    /// `sigmoid`: `1 / (1 + exp(-x))`.
+    Sigmoid,
+    /// `tanh`.
+    Tanh,
+    /// `softmax` over the last axis.
+    Softmax,
+    /// `log_softmax` over the last axis.
+    LogSoftmax,
+    /// `gelu`, exact (erf) form: Keras' default `approximate=False`.
+    Gelu,
+    /// `elu` with `alpha=1.0`.
+    Elu,
+    /// `selu`.
+    Selu,
+    /// `softplus`: `log(1 + exp(x))`.
+    Softplus,
+    /// `softsign`: `x / (1 + |x|)`.
+    Softsign,
+    /// `silu` (`swish`): `x * sigmoid(x)`.
+    Silu,
+    /// `leaky_relu` with Keras' `negative_slope=0.2`.
+    LeakyRelu,
+    /// `hard_sigmoid` as Keras 3 defines it: `relu6(x + 3) / 6`.
+    HardSigmoid,
+    /// `hard_silu` (`hard_swish`): `x * hard_sigmoid(x)`.
+    HardSilu,
+    /// `exponential`: `exp(x)`.
+    Exponential,
+    /// `mish`: `x * tanh(softplus(x))`.
+    Mish,
+}
+
+impl Activation {
+    /// Looks an activation up by its Keras name (`None`/empty means `linear`, like Keras).
+    pub fn get(name: &str) -> Result<Self> {
+        Ok(match name {
+            "" | "linear" | "None" => Activation::Linear,
+            "relu" => Activation::Relu,
+            "relu6" => Activation::Relu6,
+            "sigmoid" => Activation::Sigmoid,
+            "tanh" => Activation::Tanh,
+            "softmax" => Activation::Softmax,
+            "log_softmax" => Activation::LogSoftmax,
+            "gelu" => Activation::Gelu,
+            "elu" => Activation::Elu,
+            "selu" => Activation::Selu,
+            "softplus" => Activation::Softplus,
+            "softsign" => Activation::Softsign,
+            "silu" | "swish" => Activation::Silu,
+            "leaky_relu" => Activation::LeakyRelu,
+            "hard_sigmoid" => Activation::HardSigmoid,
+            "hard_silu" | "hard_swish" => Activation::HardSilu,
+            "exponential" => Activation::Exponential,
+            "mish" => Activation::Mish,
+            other => {
+                return Err(Error::UnknownIdentifier(format!(
+                    "Could not interpret activation function identifier: '{other}'. Known activations: {}",
+                    Self::ALL.iter().map(|a| a.name()).collect::<Vec<_>>().join(", ")
+                )));
+            }
+        })
+    }
+
+    /// Every activation, in the order of [`Activation::get`].
+    pub const ALL: [Activation; 18] = [
+        Activation::Linear,
+        Activation::Relu,
+        Activation::Relu6,
+        Activation::Sigmoid,
+        Activation::Tanh,
+        Activation::Softmax,
+        Activation::LogSoftmax,
+        Activation::Gelu,
+        Activation::Elu,
+        Activation::Selu,
+        Activation::Softplus,
+        Activation::Softsign,
+        Activation::Silu,
+        Activation::LeakyRelu,
+        Activation::HardSigmoid,
+        Activation::HardSilu,
+        Activation::Exponential,
+        Activation::Mish,
+    ];
+
+    /// The Keras name, as it appears in configs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Activation::Linear => "linear",
+            Activation::Relu => "relu",
+            Activation::Relu6 => "relu6",
+            Activation::Sigmoid => "sigmoid",
+            Activation::Tanh => "tanh",
+            Activation::Softmax => "softmax",
+            Activation::LogSoftmax => "log_softmax",
+            Activation::Gelu => "gelu",
+            Activation::Elu => "elu",
+            Activation::Selu => "selu",
+            Activation::Softplus => "softplus",
+            Activation::Softsign => "softsign",
+            Activation::Silu => "silu",
+            Activation::LeakyRelu => "leaky_relu",
+            Activation::HardSigmoid => "hard_sigmoid",
+            Activation::HardSilu => "hard_silu",
+            Activation::Exponential => "exponential",
+            Activation::Mish => "mish",
+        }
+    }
+
+    /// Applies the activation (softmax variants over the last axis).
+    pub fn apply<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
+        match self {
+            Activation::Linear => x,
+            Activation::Relu => act::relu(x),
+            Activation::Relu6 => act::relu6(x),
+            Activation::Sigmoid => act::sigmoid(x),
+            Activation::Tanh => act::tanh(x),
+            Activation::Softmax => act::softmax(x, D - 1),
+            Activation::LogSoftmax => act::log_softmax(x, D - 1),
+            Activation::Gelu => act::gelu(x),
+            Activation::Elu => act::elu(x, 1.0),
+            Activation::Selu => act::selu(x),
+            Activation::Softplus => act::softplus(x, 1.0),
+            Activation::Softsign => act::softsign(x),
+            Activation::Silu => act::silu(x),
+            Activation::LeakyRelu => act::leaky_relu(x, 0.2),
+            Activation::HardSigmoid => hard_sigmoid(x),
+            Activation::HardSilu => x.clone() * hard_sigmoid(x),
+            Activation::Exponential => x.exp(),
+            Activation::Mish => act::mish(x),
+        }
+    }
+
+    /// Applies the activation to a rank-erased tensor.
+    pub fn apply_dyn(self, x: crate::backend::DynTensor) -> crate::backend::DynTensor {
+        if self == Activation::Linear {
+            return x;
+        }
+        crate::backend::dyn_tensor::map_tensor!(x, t => self.apply(t))
+    }
+}
+
+/// Keras 3's `hard_sigmoid`: `relu6(x + 3) / 6` (not Keras 2's `0.2x + 0.5`).
+fn hard_sigmoid<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    act::relu6(x.add_scalar(3.0)).div_scalar(6.0)
+}
+
+impl std::fmt::Display for Activation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(a: Activation, v: &[f32]) -> Vec<f32> {
+        let device = keras_rs_backends::default_device();
+        let x = Tensor::<1>::from_floats(v, &device);
+        a.apply(x).into_data().convert::<f32>().try_into_vec::<f32>().unwrap()
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for a in Activation::ALL {
+            assert_eq!(Activation::get(a.name()).unwrap(), a);
+        }
+        assert_eq!(Activation::get("swish").unwrap(), Activation::Silu);
+        let err = Activation::get("rleu").unwrap_err().to_string();
+        assert!(err.contains("'rleu'") && err.contains("relu"), "{err}");
+    }
+
+    #[test]
+    fn hard_sigmoid_is_keras3() {
+        let y = run(Activation::HardSigmoid, &[-4.0, -1.5, 0.0, 1.5, 4.0]);
+        let want = [0.0, 0.25, 0.5, 0.75, 1.0];
+        for (a, b) in y.iter().zip(want) {
+            assert!((a - b).abs() < 1e-6, "{y:?}");
+        }
+    }
+
+    #[test]
+    fn leaky_relu_uses_keras_slope() {
+        let y = run(Activation::LeakyRelu, &[-1.0, 2.0]);
+        assert!((y[0] + 0.2).abs() < 1e-6 && (y[1] - 2.0).abs() < 1e-6, "{y:?}");
+    }
+}

@@ -1,0 +1,191 @@
+//! A rank-erased float tensor: burn's `Tensor<D>` carries its rank in the type, Keras layers
+//! pass tensors of any rank to each other.
+
+use burn::tensor::{Tensor, TensorData};
+
+use crate::error::{Error, Result};
+
+/// A float tensor of rank 1 to 6 whose rank is known at run time.
+///
+/// Layers convert it to the rank they need with [`DynTensor::into_rank`], which returns an
+/// error (not a panic) when the rank differs.
+///
+/// ```
+/// use burn::tensor::Tensor;
+/// use keras_rs::backend::DynTensor;
+/// let device = keras_rs::backends::default_device();
+/// let x = DynTensor::new(Tensor::<2>::zeros([2, 3], &device));
+/// assert_eq!(x.dims(), vec![2, 3]);
+/// let t: Tensor<2> = x.into_rank::<2>("example").unwrap();
+/// assert_eq!(t.dims(), [2, 3]);
+/// ```
+#[derive(Clone, Debug)]
+pub enum DynTensor {
+    /// Rank 1.
+    R1(Tensor<1>),
+    /// Rank 2.
+    R2(Tensor<2>),
+    /// Rank 3.
+    R3(Tensor<3>),
+    /// Rank 4.
+    R4(Tensor<4>),
+    /// Rank 5.
+    R5(Tensor<5>),
+    /// Rank 6.
+    R6(Tensor<6>),
+}
+
+/// Runs `$body` with `$t` bound to the inner tensor, whatever its rank.
+macro_rules! with_tensor {
+    ($x:expr, $t:ident => $body:expr) => {
+        match $x {
+            DynTensor::R1($t) => $body,
+            DynTensor::R2($t) => $body,
+            DynTensor::R3($t) => $body,
+            DynTensor::R4($t) => $body,
+            DynTensor::R5($t) => $body,
+            DynTensor::R6($t) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$t` bound to the inner tensor and wraps the result back.
+macro_rules! map_tensor {
+    ($x:expr, $t:ident => $body:expr) => {
+        match $x {
+            $crate::backend::DynTensor::R1($t) => $crate::backend::DynTensor::R1($body),
+            $crate::backend::DynTensor::R2($t) => $crate::backend::DynTensor::R2($body),
+            $crate::backend::DynTensor::R3($t) => $crate::backend::DynTensor::R3($body),
+            $crate::backend::DynTensor::R4($t) => $crate::backend::DynTensor::R4($body),
+            $crate::backend::DynTensor::R5($t) => $crate::backend::DynTensor::R5($body),
+            $crate::backend::DynTensor::R6($t) => $crate::backend::DynTensor::R6($body),
+        }
+    };
+}
+pub(crate) use map_tensor;
+
+fn to_array<const D: usize>(dims: &[usize]) -> [usize; D] {
+    let mut out = [0usize; D];
+    out.copy_from_slice(dims);
+    out
+}
+
+impl DynTensor {
+    /// Wraps a tensor of rank 1 to 6.
+    pub fn new<const D: usize>(t: Tensor<D>) -> Self {
+        let dims = t.dims().to_vec();
+        match D {
+            1 => DynTensor::R1(t.reshape(to_array::<1>(&dims))),
+            2 => DynTensor::R2(t.reshape(to_array::<2>(&dims))),
+            3 => DynTensor::R3(t.reshape(to_array::<3>(&dims))),
+            4 => DynTensor::R4(t.reshape(to_array::<4>(&dims))),
+            5 => DynTensor::R5(t.reshape(to_array::<5>(&dims))),
+            6 => DynTensor::R6(t.reshape(to_array::<6>(&dims))),
+            _ => panic!("DynTensor supports ranks 1 to 6, got {D}"),
+        }
+    }
+
+    /// Uploads host data (`values` in row-major order) with the given shape.
+    pub fn from_data(values: Vec<f32>, dims: &[usize], device: &burn::tensor::Device) -> Result<Self> {
+        let data = TensorData::new(values, dims.to_vec());
+        Ok(match dims.len() {
+            1 => DynTensor::R1(Tensor::from_data(data, device)),
+            2 => DynTensor::R2(Tensor::from_data(data, device)),
+            3 => DynTensor::R3(Tensor::from_data(data, device)),
+            4 => DynTensor::R4(Tensor::from_data(data, device)),
+            5 => DynTensor::R5(Tensor::from_data(data, device)),
+            6 => DynTensor::R6(Tensor::from_data(data, device)),
+            r => return Err(Error::shape(format!("keras-rs supports tensors of rank 1 to 6, received rank {r}"))),
+        })
+    }
+
+    /// The rank (number of axes).
+    pub fn rank(&self) -> usize {
+        with_tensor!(self, t => t.dims().len())
+    }
+
+    /// The concrete shape.
+    pub fn dims(&self) -> Vec<usize> {
+        with_tensor!(self, t => t.dims().to_vec())
+    }
+
+    /// The tensor as rank `D`; `who` names the caller (a layer) in the error if the rank differs.
+    pub fn into_rank<const D: usize>(self, who: &str) -> Result<Tensor<D>> {
+        let dims = self.dims();
+        if dims.len() != D {
+            return Err(Error::shape(format!(
+                "Input 0 of layer \"{who}\" is incompatible with the layer: expected ndim={D}, found ndim={}. Full shape received: {}",
+                dims.len(),
+                crate::shape::format_dims(&dims)
+            )));
+        }
+        let target = to_array::<D>(&dims);
+        Ok(with_tensor!(self, t => t.reshape(target)))
+    }
+
+    /// Reshapes to `dims` (same number of elements).
+    pub fn reshape(self, dims: &[usize]) -> Result<Self> {
+        let numel: usize = self.dims().iter().product();
+        let wanted: usize = dims.iter().product();
+        if numel != wanted {
+            return Err(Error::shape(format!(
+                "cannot reshape a tensor of shape {} ({numel} values) to {} ({wanted} values)",
+                crate::shape::format_dims(&self.dims()),
+                crate::shape::format_dims(dims)
+            )));
+        }
+        Ok(match dims.len() {
+            1 => DynTensor::R1(with_tensor!(self, t => t.reshape(to_array::<1>(dims)))),
+            2 => DynTensor::R2(with_tensor!(self, t => t.reshape(to_array::<2>(dims)))),
+            3 => DynTensor::R3(with_tensor!(self, t => t.reshape(to_array::<3>(dims)))),
+            4 => DynTensor::R4(with_tensor!(self, t => t.reshape(to_array::<4>(dims)))),
+            5 => DynTensor::R5(with_tensor!(self, t => t.reshape(to_array::<5>(dims)))),
+            6 => DynTensor::R6(with_tensor!(self, t => t.reshape(to_array::<6>(dims)))),
+            r => return Err(Error::shape(format!("keras-rs supports tensors of rank 1 to 6, requested rank {r}"))),
+        })
+    }
+
+    /// Flattens to `[rows, last]`, the layout losses and metrics work on.
+    pub fn into_rows(self) -> Tensor<2> {
+        let dims = self.dims();
+        let last = *dims.last().unwrap_or(&1);
+        let rows = dims.iter().product::<usize>() / last.max(1);
+        with_tensor!(self, t => t.reshape([rows, last]))
+    }
+
+    /// Copies the values back to the host, row-major.
+    pub fn to_vec(&self) -> Result<Vec<f32>> {
+        with_tensor!(self, t => t.clone().into_data().convert::<f32>().try_into_vec::<f32>()
+            .map_err(|e| Error::Backend(format!("{e:?}"))))
+    }
+
+    /// The same values without autodiff tracking.
+    pub fn detach(self) -> Self {
+        map_tensor!(self, t => t.detach())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rank_mismatch_is_an_error_not_a_panic() {
+        let device = keras_rs_backends::default_device();
+        let x = DynTensor::from_data(vec![0.0; 6], &[2, 3], &device).unwrap();
+        let err = x.clone().into_rank::<4>("conv2d").unwrap_err().to_string();
+        assert!(err.contains("expected ndim=4, found ndim=2"), "{err}");
+        assert!(err.contains("(2, 3)"), "{err}");
+        let r = x.reshape(&[3, 2]).unwrap();
+        assert_eq!(r.dims(), vec![3, 2]);
+        assert!(r.reshape(&[4]).is_err());
+    }
+
+    #[test]
+    fn rows_flatten_leading_axes() {
+        let device = keras_rs_backends::default_device();
+        let x = DynTensor::from_data((0..24).map(|v| v as f32).collect(), &[2, 3, 4], &device).unwrap();
+        assert_eq!(x.clone().into_rows().dims(), [6, 4]);
+        assert_eq!(x.to_vec().unwrap()[23], 23.0);
+    }
+}

@@ -1,0 +1,43 @@
+//! `History`: what `fit` returns, the per-epoch logs.
+
+use std::collections::BTreeMap;
+
+/// Keras' `History` object: `history["loss"]` is the loss of each epoch, and so on for every
+/// logged metric (`accuracy`, `val_loss`, ...). Keys are in Keras' (alphabetical) order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct History {
+    /// Metric name -> one value per epoch.
+    pub history: BTreeMap<String, Vec<f64>>,
+    /// The epoch indices that ran (0-based, `initial_epoch` first).
+    pub epoch: Vec<usize>,
+}
+
+impl History {
+    /// Appends one epoch's logs.
+    pub fn record(&mut self, epoch: usize, logs: &BTreeMap<String, f64>) {
+        self.epoch.push(epoch);
+        for (k, v) in logs {
+            self.history.entry(k.clone()).or_default().push(*v);
+        }
+    }
+
+    /// The values of one metric (empty if it was not logged).
+    pub fn get(&self, name: &str) -> &[f64] {
+        self.history.get(name).map_or(&[], |v| v.as_slice())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_per_epoch() {
+        let mut h = History::default();
+        h.record(0, &BTreeMap::from([("loss".to_string(), 1.0)]));
+        h.record(1, &BTreeMap::from([("loss".to_string(), 0.5)]));
+        assert_eq!(h.get("loss"), &[1.0, 0.5]);
+        assert!(h.get("accuracy").is_empty());
+        assert_eq!(h.epoch, vec![0, 1]);
+    }
+}

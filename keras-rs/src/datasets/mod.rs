@@ -1,0 +1,3 @@
+//! Datasets (`keras.datasets`).
+
+pub mod mnist;

@@ -1,0 +1,58 @@
+//! The one error type of keras-rs.
+
+use thiserror::Error;
+
+/// Everything that can go wrong in keras-rs, with Keras-style messages that name the argument,
+/// what was expected and what was received.
+#[derive(Debug, Error)]
+pub enum Error {
+    /// An argument has a value Keras would reject (Keras' `ValueError`).
+    #[error("{0}")]
+    Value(String),
+    /// A tensor or array does not have the shape a layer, loss or model expects.
+    #[error("{0}")]
+    Shape(String),
+    /// A string identifier (activation, loss, metric, optimizer, initializer, layer class)
+    /// is not known.
+    #[error("{0}")]
+    UnknownIdentifier(String),
+    /// The model is used in a way its state does not allow (e.g. `fit` before `compile`).
+    #[error("{0}")]
+    State(String),
+    /// A file could not be read or written.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done, with the path.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file exists but its content is not in the expected format.
+    #[error("{0}")]
+    Format(String),
+    /// A JSON config could not be read.
+    #[error("invalid config: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The backend failed (e.g. reading a tensor back from the device).
+    #[error("backend error: {0}")]
+    Backend(String),
+}
+
+impl Error {
+    /// Shortcut for [`Error::Value`].
+    pub fn value(msg: impl Into<String>) -> Self {
+        Error::Value(msg.into())
+    }
+    /// Shortcut for [`Error::Shape`].
+    pub fn shape(msg: impl Into<String>) -> Self {
+        Error::Shape(msg.into())
+    }
+    /// An I/O error with the path or action it happened on.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io { context: context.into(), source }
+    }
+}
+
+/// `Result` with [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,79 @@
+//! `Activation`: applies an activation function by Keras name.
+
+use burn::tensor::Tensor;
+use serde_json::{Value, json};
+
+use crate::activations::Activation as ActivationFn;
+use crate::backend::DynTensor;
+use crate::error::Result;
+use crate::layers::builders::{common_builders, layer_boilerplate};
+use crate::layers::cfg_req;
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
+use crate::shape::Shape;
+
+/// Keras' `Activation` layer.
+///
+/// ```
+/// use keras_rs::prelude::*;
+/// let model = Sequential::new().add(Input::new(&[3])).add(Activation::new("softmax"));
+/// let p = model.predict(&ndarray::array![[1.0f32, 1.0, 1.0]], PredictOptions::new().verbose(0)).unwrap();
+/// assert!((p[[0, 0]] - 1.0 / 3.0).abs() < 1e-6);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Activation {
+    base: LayerBase,
+    activation: String,
+    built: Option<ActivationFn>,
+}
+
+common_builders!(Activation);
+
+impl Activation {
+    /// An activation layer (`"relu"`, `"softmax"`, ...); the name is checked when built.
+    pub fn new(activation: &str) -> Self {
+        Activation { base: LayerBase::default(), activation: activation.to_string(), built: None }
+    }
+    /// Reads Keras' `Activation` config.
+    pub fn from_config(config: &Value) -> Result<Self> {
+        let mut a = Activation::new(&cfg_req::<String>(config, "activation", "Activation")?);
+        a.base = LayerBase::from_config(config);
+        Ok(a)
+    }
+}
+
+impl Layer for Activation {
+    layer_boilerplate!("Activation");
+
+    fn config(&self) -> Value {
+        json!({"activation": self.activation})
+    }
+
+    fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
+        Ok(input_shape.clone())
+    }
+
+    fn build(&mut self, _input_shape: &Shape) -> Result<Vec<VariableSpec>> {
+        self.built = Some(ActivationFn::get(&self.activation)?);
+        Ok(Vec::new())
+    }
+
+    fn call(&self, inputs: DynTensor, _w: &[Tensor<1>], _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+        let f = match self.built {
+            Some(f) => f,
+            None => ActivationFn::get(&self.activation)?,
+        };
+        Ok(f.apply_dyn(inputs))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_name_fails_at_build_and_config_round_trips() {
+        assert!(Activation::new("nope").build(&Shape::batched(&[2])).is_err());
+        let a = Activation::new("gelu").name("act");
+        assert_eq!(Activation::from_config(&a.get_config()).unwrap().get_config(), a.get_config());
+    }
+}

@@ -1,0 +1,177 @@
+//! The `Layer` abstraction: config, shape inference, weights in Keras order, forward pass.
+
+use burn::tensor::{Device, Tensor};
+use serde_json::{Value, json};
+
+use crate::backend::DynTensor;
+use crate::error::Result;
+use crate::initializers::Initializer;
+use crate::random::SeedGenerator;
+use crate::shape::Shape;
+
+/// A weight a layer asks for when it is built, in Keras' order for that layer.
+#[derive(Clone, Debug)]
+pub struct VariableSpec {
+    /// Keras' variable name within the layer (`kernel`, `bias`, `gamma`, ...).
+    pub name: &'static str,
+    /// The shape in Keras layout (Dense kernel `(in, out)`).
+    pub shape: Vec<usize>,
+    /// How to fill it.
+    pub initializer: Initializer,
+    /// Whether the optimizer updates it (BatchNormalization's moving statistics are not).
+    pub trainable: bool,
+}
+
+impl VariableSpec {
+    /// A trainable weight.
+    pub fn trainable(name: &'static str, shape: Vec<usize>, initializer: Initializer) -> Self {
+        VariableSpec { name, shape, initializer, trainable: true }
+    }
+}
+
+/// What a layer's forward pass may use besides its input and weights.
+pub struct CallContext<'a> {
+    /// `true` inside `fit` (dropout active), `false` in `evaluate`/`predict`.
+    pub training: bool,
+    /// The model's seeded random source (dropout masks).
+    pub rng: &'a mut SeedGenerator,
+    /// The device the tensors live on.
+    pub device: &'a Device,
+}
+
+/// Fields every layer has: its name and whether it trains.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LayerBase {
+    /// The layer's name; the model assigns Keras-style names (`dense`, `dense_1`) when unset.
+    pub name: Option<String>,
+    /// `false` freezes the layer's weights.
+    pub trainable: Option<bool>,
+}
+
+impl LayerBase {
+    /// Keras' common config entries: `name`, `trainable`, `dtype`.
+    pub fn config(&self) -> Value {
+        json!({
+            "name": self.name,
+            "trainable": self.trainable.unwrap_or(true),
+            "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null},
+        })
+    }
+
+    /// Reads `name` and `trainable` from a Keras config.
+    pub fn from_config(config: &Value) -> Self {
+        LayerBase {
+            name: config.get("name").and_then(Value::as_str).map(str::to_string),
+            trainable: config.get("trainable").and_then(Value::as_bool),
+        }
+    }
+}
+
+/// A Keras layer.
+///
+/// A layer is its config (Keras argument names and defaults) plus what `build` learns from the
+/// input shape. Weights live in the model, in the order [`Layer::build`] returns them; the
+/// forward pass receives them as flat tensors and reshapes them to their Keras layout.
+pub trait Layer: std::fmt::Debug + Send + Sync {
+    /// Keras' class name (`"Dense"`).
+    fn class_name(&self) -> &'static str;
+    /// The common fields.
+    fn base(&self) -> &LayerBase;
+    /// The common fields, mutably.
+    fn base_mut(&mut self) -> &mut LayerBase;
+    /// The layer-specific config entries with Keras' argument names.
+    fn config(&self) -> Value;
+    /// Output shape for an input shape, or a Keras-style error naming the layer.
+    fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape>;
+    /// Checks the input shape, remembers what the forward pass needs, and lists the weights.
+    fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>>;
+    /// The forward pass; `weights` are this layer's variables in [`Layer::build`] order.
+    fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor>;
+    /// A boxed copy.
+    fn clone_box(&self) -> Box<dyn Layer>;
+
+    /// The layer's name (`None` until a model names it).
+    fn name(&self) -> Option<&str> {
+        self.base().name.as_deref()
+    }
+    /// The full Keras config: common entries plus [`Layer::config`].
+    fn get_config(&self) -> Value {
+        let mut cfg = self.base().config();
+        if let (Some(dst), Value::Object(src)) = (cfg.as_object_mut(), self.config()) {
+            dst.extend(src);
+        }
+        cfg
+    }
+    /// For `Input` only: the shape (with batch axis) it declares.
+    fn declared_input_shape(&self) -> Option<Shape> {
+        None
+    }
+}
+
+impl Clone for Box<dyn Layer> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
+}
+
+/// Keras' `to_snake_case` of a class name: `Dense` -> `dense`, `Conv2D` -> `conv2d`,
+/// `BatchNormalization` -> `batch_normalization`, `LSTM` -> `lstm`.
+pub fn to_snake_case(name: &str) -> String {
+    // re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    let chars: Vec<char> = name.chars().collect();
+    let mut step1 = String::new();
+    for (i, c) in chars.iter().enumerate() {
+        if i > 0 && c.is_ascii_uppercase() && chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase()) {
+            step1.push('_');
+        }
+        step1.push(*c);
+    }
+    // re.sub("([a-z])([A-Z])", r"\1_\2", ...).lower()
+    let chars: Vec<char> = step1.chars().collect();
+    let mut out = String::new();
+    for (i, c) in chars.iter().enumerate() {
+        if i > 0 && c.is_ascii_uppercase() && chars[i - 1].is_ascii_lowercase() {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out.replace("__", "_")
+}
+
+/// Reads an optional argument from a config, with a default.
+pub(crate) fn cfg_or<T: serde::de::DeserializeOwned>(config: &Value, key: &str, default: T) -> Result<T> {
+    match config.get(key) {
+        None | Some(Value::Null) => Ok(default),
+        Some(v) => serde_json::from_value(v.clone())
+            .map_err(|e| crate::Error::Format(format!("invalid value for argument `{key}`: {v} ({e})"))),
+    }
+}
+
+/// Reads a required argument from a config.
+pub(crate) fn cfg_req<T: serde::de::DeserializeOwned>(config: &Value, key: &str, class: &str) -> Result<T> {
+    let v = config.get(key).ok_or_else(|| {
+        crate::Error::Format(format!("the config of a {class} layer needs `{key}`, received: {config}"))
+    })?;
+    serde_json::from_value(v.clone())
+        .map_err(|e| crate::Error::Format(format!("invalid value for argument `{key}` of {class}: {v} ({e})")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snake_case_matches_keras() {
+        for (class, snake) in [
+            ("Dense", "dense"),
+            ("Conv2D", "conv2d"),
+            ("BatchNormalization", "batch_normalization"),
+            ("LSTM", "lstm"),
+            ("GlobalAveragePooling2D", "global_average_pooling2d"),
+            ("InputLayer", "input_layer"),
+            ("SimpleRNN", "simple_rnn"),
+        ] {
+            assert_eq!(to_snake_case(class), snake);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! Losses by Keras name, and what `compile` accepts as a loss.
+
+use super::*;
+use crate::error::{Error, Result};
+
+/// Looks a loss up by Keras name: the function name (`"mse"`, `"mean_squared_error"`,
+/// `"sparse_categorical_crossentropy"`, ...) or the class name (`"MeanSquaredError"`).
+///
+/// ```
+/// assert_eq!(keras_rs::losses::get("mse").unwrap().name(), "mean_squared_error");
+/// assert!(keras_rs::losses::get("msee").is_err());
+/// ```
+pub fn get(name: &str) -> Result<Box<dyn Loss>> {
+    Ok(match name {
+        "mse" | "mean_squared_error" | "MeanSquaredError" => Box::new(MeanSquaredError::new()),
+        "mae" | "mean_absolute_error" | "MeanAbsoluteError" => Box::new(MeanAbsoluteError::new()),
+        "huber" | "huber_loss" | "Huber" => Box::new(Huber::new()),
+        "binary_crossentropy" | "BinaryCrossentropy" => Box::new(BinaryCrossentropy::new()),
+        "categorical_crossentropy" | "CategoricalCrossentropy" => Box::new(CategoricalCrossentropy::new()),
+        "sparse_categorical_crossentropy" | "SparseCategoricalCrossentropy" => {
+            Box::new(SparseCategoricalCrossentropy::new())
+        }
+        other => {
+            return Err(Error::UnknownIdentifier(format!(
+                "Could not interpret loss identifier: '{other}'. Known losses: mse, mae, huber, binary_crossentropy, \
+                 categorical_crossentropy, sparse_categorical_crossentropy"
+            )));
+        }
+    })
+}
+
+/// What `compile` takes as a loss: a Keras name or a loss object.
+#[derive(Debug, Clone)]
+pub enum LossSpec {
+    /// A Keras name, resolved by [`get`] in `compile`.
+    Name(String),
+    /// A loss object.
+    Loss(Box<dyn Loss>),
+}
+
+impl LossSpec {
+    /// Resolves the spec to a loss.
+    pub fn resolve(self) -> Result<Box<dyn Loss>> {
+        match self {
+            LossSpec::Name(n) => get(&n),
+            LossSpec::Loss(l) => Ok(l),
+        }
+    }
+}
+
+impl From<&str> for LossSpec {
+    fn from(name: &str) -> Self {
+        LossSpec::Name(name.to_string())
+    }
+}
+
+impl From<String> for LossSpec {
+    fn from(name: String) -> Self {
+        LossSpec::Name(name)
+    }
+}
+
+impl From<Box<dyn Loss>> for LossSpec {
+    fn from(loss: Box<dyn Loss>) -> Self {
+        LossSpec::Loss(loss)
+    }
+}
+
+macro_rules! loss_spec_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for LossSpec {
+            fn from(loss: $t) -> Self {
+                LossSpec::Loss(Box::new(loss))
+            }
+        }
+    )*};
+}
+loss_spec_from!(
+    MeanSquaredError,
+    MeanAbsoluteError,
+    Huber,
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    SparseCategoricalCrossentropy
+);

@@ -1,0 +1,115 @@
+//! The `Loss` trait, Keras' target standardisation and `sum_over_batch_size` reduction.
+
+use burn::tensor::Tensor;
+use serde_json::{Value, json};
+
+use crate::error::{Error, Result};
+use crate::shape::{Shape, format_dims};
+
+/// Keras' fuzz factor `backend.epsilon()`.
+pub const EPSILON: f64 = 1e-7;
+
+/// A Keras loss. Inputs are `[rows, classes]` matrices: every axis but the last is folded
+/// into rows, as Keras' per-sample losses reduce the last axis only.
+pub trait Loss: std::fmt::Debug + Send + Sync {
+    /// Keras' function name (`"sparse_categorical_crossentropy"`), used in messages.
+    fn name(&self) -> &'static str;
+    /// Keras' class name (`"SparseCategoricalCrossentropy"`).
+    fn class_name(&self) -> &'static str;
+    /// Keras' config entries besides `name` and `reduction`.
+    fn config(&self) -> Value {
+        json!({})
+    }
+    /// Whether targets are class indices (one column) rather than the output's shape.
+    fn is_sparse(&self) -> bool {
+        false
+    }
+    /// Per-row loss values `[rows]` for targets and predictions `[rows, classes]`
+    /// (targets `[rows, 1]` for sparse losses).
+    fn per_row(&self, y_true: Tensor<2>, y_pred: Tensor<2>) -> Tensor<1>;
+    /// A boxed copy.
+    fn clone_box(&self) -> Box<dyn Loss>;
+
+    /// The reduced loss: `sum_over_batch_size`, i.e. the mean of the per-row values. Shape `[1]`.
+    fn call(&self, y_true: Tensor<2>, y_pred: Tensor<2>) -> Tensor<1> {
+        self.per_row(y_true, y_pred).mean()
+    }
+
+    /// Keras' serialized form of the loss.
+    fn get_config(&self) -> Value {
+        let mut cfg = json!({"name": self.name(), "reduction": "sum_over_batch_size"});
+        if let (Some(dst), Value::Object(src)) = (cfg.as_object_mut(), self.config()) {
+            dst.extend(src);
+        }
+        json!({"module": "keras.losses", "class_name": self.class_name(), "config": cfg, "registered_name": null})
+    }
+
+    /// Checks targets of shape `y_dims` against the model output shape and returns the number
+    /// of target columns per row. For sparse losses, also checks the label values.
+    fn check_targets(&self, y_dims: &[usize], y_values: &[f32], output: &Shape) -> Result<usize> {
+        let out: Vec<usize> = output.0.iter().skip(1).map(|d| d.unwrap_or(0)).collect();
+        let classes = *out.last().unwrap_or(&1);
+        let y_feat = &y_dims[1.min(y_dims.len())..];
+        if self.is_sparse() {
+            let lead = &out[..out.len().saturating_sub(1)];
+            if y_feat != lead
+                && !(y_feat.len() == out.len() && y_feat[..lead.len()] == *lead && y_feat.last() == Some(&1))
+            {
+                return Err(Error::shape(format!(
+                    "Arguments `target` and `output` must have the same shape up until the last dimension: \
+                     target.shape={}, output.shape={}",
+                    format_dims(y_dims),
+                    output.with_batch(y_dims.first().copied())
+                )));
+            }
+            if let Some(bad) = y_values.iter().find(|v| v.fract() != 0.0 || **v < 0.0 || **v >= classes as f32) {
+                return Err(Error::value(format!(
+                    "Received a label value of {bad} which is outside the valid range of [0, {}] for `{}` \
+                     (the model outputs {classes} classes). Labels must be integers in [0, {}].",
+                    classes.saturating_sub(1),
+                    self.name(),
+                    classes.saturating_sub(1)
+                )));
+            }
+            return Ok(1);
+        }
+        let squeezed = classes == 1 && y_feat == &out[..out.len() - 1];
+        if y_feat != out.as_slice() && !squeezed {
+            return Err(Error::shape(format!(
+                "Arguments `target` and `output` must have the same shape for `{}`. Received: target.shape={}, output.shape={}{}",
+                self.name(),
+                format_dims(y_dims),
+                output.with_batch(y_dims.first().copied()),
+                if classes > 1 && y_feat.len() + 1 == out.len() {
+                    ". Integer class labels need `sparse_categorical_crossentropy`."
+                } else {
+                    ""
+                }
+            )));
+        }
+        Ok(classes)
+    }
+}
+
+impl Clone for Box<dyn Loss> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
+}
+
+/// Keras' clip of probabilities into `[eps, 1 - eps]`, done in float32.
+pub(crate) fn clip_probs(p: Tensor<2>) -> Tensor<2> {
+    p.clamp(EPSILON as f32, (1.0 - EPSILON) as f32)
+}
+
+/// Mean over the last axis: `[rows, c]` -> `[rows]`.
+pub(crate) fn mean_last(x: Tensor<2>) -> Tensor<1> {
+    let [rows, _] = x.dims();
+    x.mean_dim(1).reshape([rows])
+}
+
+/// Sum over the last axis: `[rows, c]` -> `[rows]`.
+pub(crate) fn sum_last(x: Tensor<2>) -> Tensor<1> {
+    let [rows, _] = x.dims();
+    x.sum_dim(1).reshape([rows])
+}

@@ -1,0 +1,151 @@
+//! A built stack of layers with its variables: shape inference, weight creation, forward pass.
+
+use burn::tensor::{Device, Tensor, TensorData};
+use ndarray::ArrayD;
+
+use crate::backend::DynTensor;
+use crate::error::{Error, Result};
+use crate::layers::{CallContext, Layer};
+use crate::random::SeedGenerator;
+use crate::shape::{Shape, format_dims};
+
+/// A model variable (Keras' `Variable`): flat values on the device plus its Keras shape.
+#[derive(Clone, Debug)]
+pub struct Variable {
+    /// `layer_name/variable_name`, e.g. `dense/kernel`.
+    pub path: String,
+    /// The Keras shape (Dense kernel `(in, out)`).
+    pub shape: Vec<usize>,
+    /// The values, row-major, without autodiff.
+    pub value: Tensor<1>,
+    /// Whether the optimizer updates it.
+    pub trainable: bool,
+}
+
+/// A layer in a built model, with its shapes and its variables' positions.
+#[derive(Clone, Debug)]
+pub struct LayerEntry {
+    /// The layer.
+    pub layer: Box<dyn Layer>,
+    /// Its input shape, batch axis included.
+    pub input_shape: Shape,
+    /// Its output shape.
+    pub output_shape: Shape,
+    /// Its variables: `variables[vars.clone()]`.
+    pub vars: std::ops::Range<usize>,
+}
+
+/// The layers of a model in order, built, with all variables in Keras order.
+#[derive(Clone, Debug)]
+pub struct Network {
+    /// The layers.
+    pub layers: Vec<LayerEntry>,
+    /// Every variable, layer by layer, in each layer's Keras order.
+    pub variables: Vec<Variable>,
+    /// The device the variables live on.
+    pub device: Device,
+}
+
+impl Network {
+    /// An empty network on `device`.
+    pub fn new(device: Device) -> Self {
+        Network { layers: Vec::new(), variables: Vec::new(), device }
+    }
+
+    /// Builds `layer` on `input_shape`, creating its variables with `rng`, and appends it.
+    pub fn push(&mut self, mut layer: Box<dyn Layer>, input_shape: Shape, rng: &mut SeedGenerator) -> Result<()> {
+        let output_shape = layer.compute_output_shape(&input_shape)?;
+        let specs = layer.build(&input_shape)?;
+        let start = self.variables.len();
+        let layer_name = layer.name().unwrap_or("layer").to_string();
+        let trainable = layer.base().trainable.unwrap_or(true);
+        for spec in specs {
+            let values = spec.initializer.sample(&spec.shape, rng);
+            let n = values.len();
+            self.variables.push(Variable {
+                path: format!("{layer_name}/{}", spec.name),
+                shape: spec.shape,
+                value: Tensor::from_data(TensorData::new(values, [n]), &self.device),
+                trainable: spec.trainable && trainable,
+            });
+        }
+        let vars = start..self.variables.len();
+        self.layers.push(LayerEntry { layer, input_shape, output_shape, vars });
+        Ok(())
+    }
+
+    /// Removes the last layer and its variables.
+    pub fn pop(&mut self) -> Option<LayerEntry> {
+        let entry = self.layers.pop()?;
+        self.variables.truncate(entry.vars.start);
+        Some(entry)
+    }
+
+    /// The output shape of the last layer.
+    pub fn output_shape(&self) -> Option<&Shape> {
+        self.layers.last().map(|e| &e.output_shape)
+    }
+
+    /// Runs the layers in order; `params[i]` stands for `variables[i]` (an autodiff leaf in
+    /// training, the plain value in inference).
+    pub fn forward(&self, mut x: DynTensor, params: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+        for entry in &self.layers {
+            x = entry.layer.call(x, &params[entry.vars.clone()], ctx)?;
+        }
+        Ok(x)
+    }
+
+    /// The plain values of all variables.
+    pub fn values(&self) -> Vec<Tensor<1>> {
+        self.variables.iter().map(|v| v.value.clone()).collect()
+    }
+
+    /// Every variable as an array in its Keras shape (`get_weights`).
+    pub fn get_weights(&self) -> Result<Vec<ArrayD<f32>>> {
+        self.variables
+            .iter()
+            .map(|v| {
+                let data = v.value.clone().into_data().convert::<f32>().try_into_vec::<f32>();
+                let data = data.map_err(|e| Error::Backend(format!("{e:?}")))?;
+                ArrayD::from_shape_vec(v.shape.clone(), data).map_err(|e| Error::Backend(e.to_string()))
+            })
+            .collect()
+    }
+
+    /// Replaces every variable (`set_weights`): same count, order and shapes as `get_weights`.
+    pub fn set_weights(&mut self, weights: &[ArrayD<f32>]) -> Result<()> {
+        if weights.len() != self.variables.len() {
+            return Err(Error::value(format!(
+                "You called `set_weights(weights)` on a model with {} weights, but the provided weights list contains {} arrays.",
+                self.variables.len(),
+                weights.len()
+            )));
+        }
+        for (v, w) in self.variables.iter().zip(weights) {
+            if w.shape() != v.shape.as_slice() {
+                return Err(Error::value(format!(
+                    "Weight {} has shape {}, but the provided array has shape {}.",
+                    v.path,
+                    format_dims(&v.shape),
+                    format_dims(w.shape())
+                )));
+            }
+        }
+        for (v, w) in self.variables.iter_mut().zip(weights) {
+            let values: Vec<f32> = w.iter().copied().collect();
+            let n = values.len();
+            v.value = Tensor::from_data(TensorData::new(values, [n]), &self.device);
+        }
+        Ok(())
+    }
+
+    /// Total, trainable and non-trainable parameter counts.
+    pub fn count_params(&self) -> (usize, usize, usize) {
+        let count = |f: &dyn Fn(&Variable) -> bool| {
+            self.variables.iter().filter(|v| f(v)).map(|v| v.shape.iter().product::<usize>()).sum::<usize>()
+        };
+        let trainable = count(&|v| v.trainable);
+        let non_trainable = count(&|v| !v.trainable);
+        (trainable + non_trainable, trainable, non_trainable)
+    }
+}

@@ -1,0 +1,113 @@
+//! `Adam`, Keras' formula: epsilon is added to `sqrt(v)` before bias correction ("epsilon hat").
+
+use burn::tensor::Tensor;
+use serde_json::{Value, json};
+
+use super::optimizer::{Optimizer, StepInfo};
+
+/// Keras' `Adam` (defaults `learning_rate=0.001`, `beta_1=0.9`, `beta_2=0.999`, `epsilon=1e-7`).
+///
+/// `m += (g - m)(1 - beta_1)`, `v += (g^2 - v)(1 - beta_2)`,
+/// `alpha = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)`, `w -= m * alpha / (sqrt(v) + epsilon)`.
+///
+/// ```
+/// use keras_rs::optimizers::{Adam, Optimizer};
+/// let opt = Adam::new().learning_rate(1e-3);
+/// assert_eq!(opt.slot_names(), vec!["momentum", "velocity"]);
+/// assert_eq!(opt.get_config()["config"]["epsilon"], 1e-7);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Adam {
+    learning_rate: f64,
+    beta_1: f64,
+    beta_2: f64,
+    epsilon: f64,
+    weight_decay: Option<f64>,
+}
+
+impl Default for Adam {
+    fn default() -> Self {
+        Adam { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, weight_decay: None }
+    }
+}
+
+impl Adam {
+    /// Adam with Keras' defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// The learning rate (default 0.001).
+    pub fn learning_rate(mut self, learning_rate: f64) -> Self {
+        self.learning_rate = learning_rate;
+        self
+    }
+    /// Decay rate of the first moment (default 0.9).
+    pub fn beta_1(mut self, beta_1: f64) -> Self {
+        self.beta_1 = beta_1;
+        self
+    }
+    /// Decay rate of the second moment (default 0.999).
+    pub fn beta_2(mut self, beta_2: f64) -> Self {
+        self.beta_2 = beta_2;
+        self
+    }
+    /// The fuzz factor (default 1e-7).
+    pub fn epsilon(mut self, epsilon: f64) -> Self {
+        self.epsilon = epsilon;
+        self
+    }
+    /// Decoupled weight decay applied before each update.
+    pub fn weight_decay(mut self, weight_decay: f64) -> Self {
+        self.weight_decay = Some(weight_decay);
+        self
+    }
+
+    pub(crate) fn adam_config(&self) -> Value {
+        json!({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon, "amsgrad": false})
+    }
+
+    pub(crate) fn adam_update(
+        &self,
+        variable: Tensor<1>,
+        g: Tensor<1>,
+        slots: &mut [Tensor<1>],
+        step: StepInfo,
+    ) -> Tensor<1> {
+        let t = step.step as f32;
+        let beta_1_power = (self.beta_1 as f32).powf(t);
+        let beta_2_power = (self.beta_2 as f32).powf(t);
+        let alpha = step.learning_rate * (1.0 - beta_2_power).sqrt() / (1.0 - beta_1_power);
+        let m = slots[0].clone() + (g.clone() - slots[0].clone()).mul_scalar((1.0 - self.beta_1) as f32);
+        let v = slots[1].clone() + (g.square() - slots[1].clone()).mul_scalar((1.0 - self.beta_2) as f32);
+        slots[0] = m.clone();
+        slots[1] = v.clone();
+        variable - m.mul_scalar(alpha) / v.sqrt().add_scalar(self.epsilon as f32)
+    }
+}
+
+impl Optimizer for Adam {
+    fn class_name(&self) -> &'static str {
+        "Adam"
+    }
+    fn learning_rate(&self) -> f64 {
+        self.learning_rate
+    }
+    fn set_learning_rate(&mut self, learning_rate: f64) {
+        self.learning_rate = learning_rate;
+    }
+    fn decoupled_weight_decay(&self) -> Option<f64> {
+        self.weight_decay
+    }
+    fn config(&self) -> Value {
+        self.adam_config()
+    }
+    fn slot_names(&self) -> Vec<&'static str> {
+        vec!["momentum", "velocity"]
+    }
+    fn update(&self, variable: Tensor<1>, gradient: Tensor<1>, slots: &mut [Tensor<1>], step: StepInfo) -> Tensor<1> {
+        self.adam_update(variable, gradient, slots, step)
+    }
+    fn clone_box(&self) -> Box<dyn Optimizer> {
+        Box::new(self.clone())
+    }
+}

@@ -1,0 +1,85 @@
+//! `AdamW`: Adam with decoupled weight decay `w -= w * weight_decay * lr` before each step.
+
+use burn::tensor::Tensor;
+use serde_json::Value;
+
+use super::adam::Adam;
+use super::optimizer::{Optimizer, StepInfo};
+
+/// Keras' `AdamW` (Adam's defaults plus `weight_decay=0.004`, applied to every trainable
+/// variable, biases included, before the Adam update).
+///
+/// ```
+/// use keras_rs::optimizers::{AdamW, Optimizer};
+/// assert_eq!(AdamW::new().decoupled_weight_decay(), Some(0.004));
+/// ```
+#[derive(Clone, Debug)]
+pub struct AdamW {
+    adam: Adam,
+    weight_decay: f64,
+}
+
+impl Default for AdamW {
+    fn default() -> Self {
+        AdamW { adam: Adam::new(), weight_decay: 0.004 }
+    }
+}
+
+impl AdamW {
+    /// AdamW with Keras' defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// The learning rate (default 0.001).
+    pub fn learning_rate(mut self, learning_rate: f64) -> Self {
+        self.adam = self.adam.learning_rate(learning_rate);
+        self
+    }
+    /// The decoupled weight decay (default 0.004).
+    pub fn weight_decay(mut self, weight_decay: f64) -> Self {
+        self.weight_decay = weight_decay;
+        self
+    }
+    /// Decay rate of the first moment (default 0.9).
+    pub fn beta_1(mut self, beta_1: f64) -> Self {
+        self.adam = self.adam.beta_1(beta_1);
+        self
+    }
+    /// Decay rate of the second moment (default 0.999).
+    pub fn beta_2(mut self, beta_2: f64) -> Self {
+        self.adam = self.adam.beta_2(beta_2);
+        self
+    }
+    /// The fuzz factor (default 1e-7).
+    pub fn epsilon(mut self, epsilon: f64) -> Self {
+        self.adam = self.adam.epsilon(epsilon);
+        self
+    }
+}
+
+impl Optimizer for AdamW {
+    fn class_name(&self) -> &'static str {
+        "AdamW"
+    }
+    fn learning_rate(&self) -> f64 {
+        Optimizer::learning_rate(&self.adam)
+    }
+    fn set_learning_rate(&mut self, learning_rate: f64) {
+        self.adam.set_learning_rate(learning_rate);
+    }
+    fn decoupled_weight_decay(&self) -> Option<f64> {
+        Some(self.weight_decay)
+    }
+    fn config(&self) -> Value {
+        self.adam.adam_config()
+    }
+    fn slot_names(&self) -> Vec<&'static str> {
+        vec!["momentum", "velocity"]
+    }
+    fn update(&self, variable: Tensor<1>, gradient: Tensor<1>, slots: &mut [Tensor<1>], step: StepInfo) -> Tensor<1> {
+        self.adam.adam_update(variable, gradient, slots, step)
+    }
+    fn clone_box(&self) -> Box<dyn Optimizer> {
+        Box::new(self.clone())
+    }
+}

@@ -1,0 +1,15 @@
+//! Keras optimizers (`keras.optimizers`) with Keras 3's exact update formulas.
+
+mod adam;
+mod adamw;
+mod lookup;
+mod optimizer;
+mod rmsprop;
+mod sgd;
+
+pub use adam::Adam;
+pub use adamw::AdamW;
+pub use lookup::{OptimizerSpec, get};
+pub use optimizer::{Optimizer, OptimizerState, StepInfo};
+pub use rmsprop::RMSprop;
+pub use sgd::SGD;

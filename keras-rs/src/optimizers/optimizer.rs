@@ -1,0 +1,90 @@
+//! The `Optimizer` trait and the per-variable state (`iterations`, slots) Keras keeps.
+
+use burn::tensor::Tensor;
+use serde_json::{Value, json};
+
+/// What one update step knows besides the variable: Keras' float32 learning rate and the
+/// 1-based step number (`iterations + 1`).
+#[derive(Clone, Copy, Debug)]
+pub struct StepInfo {
+    /// The learning rate, as float32 (Keras stores it in a float32 variable).
+    pub learning_rate: f32,
+    /// `iterations + 1`.
+    pub step: u64,
+}
+
+/// A Keras optimizer: the update formula of one variable, given its gradient and slots.
+pub trait Optimizer: std::fmt::Debug + Send + Sync {
+    /// Keras' class name (`"Adam"`).
+    fn class_name(&self) -> &'static str;
+    /// The learning rate.
+    fn learning_rate(&self) -> f64;
+    /// Changes the learning rate (schedules, `ReduceLROnPlateau`).
+    fn set_learning_rate(&mut self, learning_rate: f64);
+    /// Decoupled weight decay applied before each update (`AdamW`; any optimizer's `weight_decay`).
+    fn decoupled_weight_decay(&self) -> Option<f64> {
+        None
+    }
+    /// Keras' config entries besides `name` and `learning_rate`.
+    fn config(&self) -> Value;
+    /// The names of the per-variable slots, in Keras' order (`["momentum", "velocity"]`).
+    fn slot_names(&self) -> Vec<&'static str>;
+    /// Updates `variable` with `gradient`, reading and writing its `slots`; returns the new value.
+    fn update(&self, variable: Tensor<1>, gradient: Tensor<1>, slots: &mut [Tensor<1>], step: StepInfo) -> Tensor<1>;
+    /// A boxed copy.
+    fn clone_box(&self) -> Box<dyn Optimizer>;
+
+    /// Keras' serialized form.
+    fn get_config(&self) -> Value {
+        let mut cfg = json!({
+            "name": crate::layers::to_snake_case(self.class_name()),
+            "learning_rate": self.learning_rate(),
+            "weight_decay": self.decoupled_weight_decay(),
+            "clipnorm": null, "global_clipnorm": null, "clipvalue": null,
+            "use_ema": false, "ema_momentum": 0.99, "ema_overwrite_frequency": null,
+            "loss_scale_factor": null, "gradient_accumulation_steps": null,
+        });
+        if let (Some(dst), Value::Object(src)) = (cfg.as_object_mut(), self.config()) {
+            dst.extend(src);
+        }
+        json!({"module": "keras.optimizers", "class_name": self.class_name(), "config": cfg, "registered_name": null})
+    }
+}
+
+impl Clone for Box<dyn Optimizer> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
+}
+
+/// The optimizer's variables: the step counter and the slots of each trainable variable.
+#[derive(Clone, Debug, Default)]
+pub struct OptimizerState {
+    /// Keras' `iterations`: the number of updates applied.
+    pub iterations: u64,
+    /// `slots[i][k]`: slot `k` (in [`Optimizer::slot_names`] order) of trainable variable `i`;
+    /// created as zeros on the first update.
+    pub slots: Vec<Vec<Tensor<1>>>,
+}
+
+impl OptimizerState {
+    /// Applies one update to every variable that has a gradient (Keras' `apply_gradients`).
+    pub fn apply(&mut self, optimizer: &dyn Optimizer, variables: &mut [Tensor<1>], gradients: Vec<Option<Tensor<1>>>) {
+        if self.slots.len() != variables.len() {
+            let n_slots = optimizer.slot_names().len();
+            self.slots = variables.iter().map(|v| (0..n_slots).map(|_| v.zeros_like()).collect()).collect();
+        }
+        let info = StepInfo { learning_rate: optimizer.learning_rate() as f32, step: self.iterations + 1 };
+        for ((var, grad), slots) in variables.iter_mut().zip(gradients).zip(self.slots.iter_mut()) {
+            let Some(grad) = grad else { continue };
+            let mut value = var.clone();
+            if let Some(wd) = optimizer.decoupled_weight_decay().filter(|wd| *wd != 0.0) {
+                // Keras: variable -= variable * weight_decay * learning_rate, before the update.
+                let factor = (wd as f32) * info.learning_rate;
+                value = value.clone() - value.mul_scalar(factor);
+            }
+            *var = optimizer.update(value, grad, slots, info);
+        }
+        self.iterations += 1;
+    }
+}

@@ -1,0 +1,174 @@
+//! Host data: conversion of user arrays, validation split, shuffling, batching.
+
+use ndarray::{ArrayBase, ArrayD, Axis, Dimension};
+
+use crate::backend::DynTensor;
+use crate::error::{Error, Result};
+
+/// A number that converts to `f32` (the element types users pass: floats, integers, bool).
+pub trait ToF32: Copy {
+    /// The value as `f32`.
+    fn to_f32(self) -> f32;
+}
+
+macro_rules! to_f32_as {
+    ($($t:ty),*) => {$(
+        impl ToF32 for $t {
+            fn to_f32(self) -> f32 {
+                self as f32
+            }
+        }
+    )*};
+}
+to_f32_as!(f32, f64, u8, u16, u32, u64, usize, i8, i16, i32, i64);
+
+impl ToF32 for bool {
+    fn to_f32(self) -> f32 {
+        if self { 1.0 } else { 0.0 }
+    }
+}
+
+/// Anything `fit`, `evaluate` and `predict` accept as data: an `ndarray` array of any
+/// dimension whose elements convert to `f32` (pixels as `u8`, labels as `u8`/`i64`/`f32`, ...).
+pub trait ArrayInput {
+    /// The data as a standard-layout `f32` array.
+    fn to_f32_array(&self) -> ArrayD<f32>;
+}
+
+impl<A, S, D> ArrayInput for ArrayBase<S, D>
+where
+    A: ToF32,
+    S: ndarray::Data<Elem = A>,
+    D: Dimension,
+{
+    fn to_f32_array(&self) -> ArrayD<f32> {
+        self.mapv(ToF32::to_f32).into_dyn()
+    }
+}
+
+/// Keras' `train_validation_split`: the first `floor(n * (1 - split))` samples train, the rest
+/// validate; taken before any shuffling.
+pub fn split_validation(x: ArrayD<f32>, y: ArrayD<f32>, split: f64) -> Result<(Data, Option<Data>)> {
+    if !(0.0..1.0).contains(&split) {
+        return Err(Error::value(format!(
+            "`validation_split` must be in the range [0, 1). Received: validation_split={split}"
+        )));
+    }
+    if split == 0.0 {
+        return Ok((Data::new(x, y), None));
+    }
+    let n = x.len_of(Axis(0));
+    let at = (n as f64 * (1.0 - split)).floor() as usize;
+    if at == 0 || at == n {
+        return Err(Error::value(format!(
+            "Training data contains {n} samples, which is not sufficient to split it into a validation and training \
+             set as specified by `validation_split={split}`. Either provide more data, or a different value for the \
+             `validation_split` argument."
+        )));
+    }
+    let (xt, xv) = x.view().split_at(Axis(0), at);
+    let (yt, yv) = y.view().split_at(Axis(0), at);
+    Ok((Data::new(xt.to_owned(), yt.to_owned()), Some(Data::new(xv.to_owned(), yv.to_owned()))))
+}
+
+/// Inputs and targets of the same length.
+#[derive(Clone, Debug)]
+pub struct Data {
+    /// Inputs, samples first.
+    pub x: ArrayD<f32>,
+    /// Targets, samples first.
+    pub y: ArrayD<f32>,
+}
+
+impl Data {
+    /// Pairs inputs with targets.
+    pub fn new(x: ArrayD<f32>, y: ArrayD<f32>) -> Self {
+        Data { x, y }
+    }
+
+    /// The number of samples.
+    pub fn len(&self) -> usize {
+        self.x.len_of(Axis(0))
+    }
+
+    /// Whether there is no sample.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Keras' check that inputs and targets have the same number of samples.
+pub fn check_cardinality(x: &ArrayD<f32>, y: &ArrayD<f32>) -> Result<()> {
+    let (nx, ny) = (x.shape().first().copied().unwrap_or(0), y.shape().first().copied().unwrap_or(0));
+    if nx != ny {
+        return Err(Error::value(format!(
+            "Data cardinality is ambiguous. Make sure all arrays contain the same number of samples. \
+             'x' sizes: {nx}, 'y' sizes: {ny}"
+        )));
+    }
+    if nx == 0 {
+        return Err(Error::value("Expected input data to have at least one sample, received 0 samples."));
+    }
+    Ok(())
+}
+
+/// The sample indices of each batch: `batch_size` at a time, the last batch smaller.
+pub fn batches(order: &[usize], batch_size: usize) -> impl Iterator<Item = &[usize]> {
+    order.chunks(batch_size.max(1))
+}
+
+/// Gathers samples `idx` of `a` (standard layout) into a device tensor with the batch first.
+pub fn gather(a: &ArrayD<f32>, idx: &[usize], device: &burn::tensor::Device) -> Result<DynTensor> {
+    let shape = a.shape();
+    let row: usize = shape[1..].iter().product();
+    let src = a.as_slice().ok_or_else(|| Error::Backend("array is not in standard layout".into()))?;
+    let contiguous = idx.windows(2).all(|w| w[1] == w[0] + 1);
+    let values = if contiguous && !idx.is_empty() {
+        src[idx[0] * row..(idx[idx.len() - 1] + 1) * row].to_vec()
+    } else {
+        let mut v = Vec::with_capacity(idx.len() * row);
+        for &i in idx {
+            v.extend_from_slice(&src[i * row..(i + 1) * row]);
+        }
+        v
+    };
+    let mut dims = vec![idx.len()];
+    dims.extend_from_slice(&shape[1..]);
+    DynTensor::from_data(values, &dims, device)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{Array1, Array2};
+
+    #[test]
+    fn split_takes_the_last_fraction() {
+        let x = Array2::from_shape_fn((10, 2), |(i, j)| (i * 2 + j) as f32).into_dyn();
+        let y = Array1::from_shape_fn(10, |i| i as f32).into_dyn();
+        let (train, val) = split_validation(x.clone(), y.clone(), 0.2).unwrap();
+        assert_eq!(train.len(), 8);
+        assert_eq!(val.unwrap().y.as_slice().unwrap(), &[8.0, 9.0]);
+        assert!(split_validation(x.clone(), y.clone(), 1.0).unwrap_err().to_string().contains("validation_split=1"));
+        assert!(split_validation(x, y, -0.1).is_err());
+    }
+
+    #[test]
+    fn batches_end_with_a_smaller_one_and_gather_picks_rows() {
+        let order: Vec<usize> = (0..10).collect();
+        let sizes: Vec<usize> = batches(&order, 4).map(|b| b.len()).collect();
+        assert_eq!(sizes, vec![4, 4, 2]);
+        let device = keras_rs_backends::default_device();
+        let a = Array2::from_shape_fn((3, 2), |(i, j)| (i * 10 + j) as f32).into_dyn();
+        let t = gather(&a, &[2, 0], &device).unwrap();
+        assert_eq!(t.to_vec().unwrap(), vec![20.0, 21.0, 0.0, 1.0]);
+        let u8s = ndarray::array![[1u8, 255]];
+        assert_eq!(u8s.to_f32_array().as_slice().unwrap(), &[1.0, 255.0]);
+    }
+
+    #[test]
+    fn cardinality_mismatch_is_reported() {
+        let err = check_cardinality(&Array2::<f32>::zeros((3, 2)).into_dyn(), &Array1::<f32>::zeros(4).into_dyn());
+        assert!(err.unwrap_err().to_string().contains("'x' sizes: 3, 'y' sizes: 4"));
+    }
+}

@@ -1,0 +1,151 @@
+//! Options of `fit`, `evaluate` and `predict`, with Keras' argument names and defaults.
+
+use ndarray::ArrayD;
+
+use super::data::ArrayInput;
+
+/// Keras' `fit` arguments: `epochs=1`, `batch_size=32`, `validation_split=0.0`,
+/// `shuffle=true`, `initial_epoch=0`, `verbose=1`.
+///
+/// ```
+/// use keras_rs::prelude::*;
+/// let opts = FitOptions::new().epochs(10).batch_size(128).validation_split(0.1).shuffle(false);
+/// assert_eq!(opts.epochs, 10);
+/// ```
+#[derive(Clone, Debug)]
+pub struct FitOptions {
+    /// The index of the last epoch (training runs `initial_epoch..epochs`).
+    pub epochs: usize,
+    /// Samples per gradient update; the last batch may be smaller.
+    pub batch_size: usize,
+    /// The fraction of the data (its end, before shuffling) held out for validation.
+    pub validation_split: f64,
+    /// Explicit validation inputs and targets (takes precedence over `validation_split`).
+    pub validation_data: Option<(ArrayD<f32>, ArrayD<f32>)>,
+    /// Whether to shuffle the training samples before each epoch (seeded by the model).
+    pub shuffle: bool,
+    /// The epoch to start from (for resuming).
+    pub initial_epoch: usize,
+    /// 0 = silent, 1 = progress bar, 2 = one line per epoch.
+    pub verbose: u8,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        FitOptions {
+            epochs: 1,
+            batch_size: 32,
+            validation_split: 0.0,
+            validation_data: None,
+            shuffle: true,
+            initial_epoch: 0,
+            verbose: 1,
+        }
+    }
+}
+
+impl FitOptions {
+    /// Keras' defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// The number of epochs (default 1).
+    pub fn epochs(mut self, epochs: usize) -> Self {
+        self.epochs = epochs;
+        self
+    }
+    /// The batch size (default 32).
+    pub fn batch_size(mut self, batch_size: usize) -> Self {
+        self.batch_size = batch_size;
+        self
+    }
+    /// Holds out the last `split` fraction of the data for validation.
+    pub fn validation_split(mut self, split: f64) -> Self {
+        self.validation_split = split;
+        self
+    }
+    /// Validates on `(x, y)` at the end of each epoch.
+    pub fn validation_data(mut self, x: &impl ArrayInput, y: &impl ArrayInput) -> Self {
+        self.validation_data = Some((x.to_f32_array(), y.to_f32_array()));
+        self
+    }
+    /// Whether to shuffle before each epoch (default true).
+    pub fn shuffle(mut self, shuffle: bool) -> Self {
+        self.shuffle = shuffle;
+        self
+    }
+    /// The epoch to start at (default 0).
+    pub fn initial_epoch(mut self, initial_epoch: usize) -> Self {
+        self.initial_epoch = initial_epoch;
+        self
+    }
+    /// Verbosity: 0 silent, 1 progress bar (default), 2 one line per epoch.
+    pub fn verbose(mut self, verbose: u8) -> Self {
+        self.verbose = verbose;
+        self
+    }
+}
+
+/// Keras' `evaluate` arguments: `batch_size=32`, `verbose=1`.
+#[derive(Clone, Debug)]
+pub struct EvaluateOptions {
+    /// Samples per batch.
+    pub batch_size: usize,
+    /// 0 = silent, 1 = progress bar, 2 = one line.
+    pub verbose: u8,
+}
+
+impl Default for EvaluateOptions {
+    fn default() -> Self {
+        EvaluateOptions { batch_size: 32, verbose: 1 }
+    }
+}
+
+impl EvaluateOptions {
+    /// Keras' defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// The batch size (default 32).
+    pub fn batch_size(mut self, batch_size: usize) -> Self {
+        self.batch_size = batch_size;
+        self
+    }
+    /// Verbosity (default 1).
+    pub fn verbose(mut self, verbose: u8) -> Self {
+        self.verbose = verbose;
+        self
+    }
+}
+
+/// Keras' `predict` arguments: `batch_size=32`, `verbose=1`.
+#[derive(Clone, Debug)]
+pub struct PredictOptions {
+    /// Samples per batch.
+    pub batch_size: usize,
+    /// 0 = silent, 1 = progress bar, 2 = one line.
+    pub verbose: u8,
+}
+
+impl Default for PredictOptions {
+    fn default() -> Self {
+        PredictOptions { batch_size: 32, verbose: 1 }
+    }
+}
+
+impl PredictOptions {
+    /// Keras' defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// The batch size (default 32).
+    pub fn batch_size(mut self, batch_size: usize) -> Self {
+        self.batch_size = batch_size;
+        self
+    }
+    /// Verbosity (default 1).
+    pub fn verbose(mut self, verbose: u8) -> Self {
+        self.verbose = verbose;
+        self
+    }
+}
