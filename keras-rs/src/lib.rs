@@ -42,6 +42,7 @@ mod shape;
 pub mod trainers;
 pub mod utils;
 
+pub use burn;
 pub use error::{Error, Result};
 pub use keras_rs_backends as backends;
 pub use shape::{Shape, format_dims};

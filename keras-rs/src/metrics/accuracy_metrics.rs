@@ -12,7 +12,7 @@ use super::Metric;
 /// let d = keras_rs::backends::default_device();
 /// let t = Tensor::<2>::from_floats([[1.0], [0.0]], &d);
 /// let p = Tensor::<2>::from_floats([[0.7], [0.6]], &d);
-/// assert_eq!(BinaryAccuracy::new().per_row(t, p).into_data().to_vec::<f32>().unwrap(), vec![1.0, 0.0]);
+/// assert_eq!(BinaryAccuracy::new().per_row(t, p).into_data().try_to_vec::<f32>().unwrap(), vec![1.0, 0.0]);
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct BinaryAccuracy {
@@ -62,7 +62,7 @@ impl Metric for BinaryAccuracy {
 /// let d = keras_rs::backends::default_device();
 /// let t = Tensor::<2>::from_floats([[0.0, 1.0], [1.0, 0.0]], &d);
 /// let p = Tensor::<2>::from_floats([[0.2, 0.8], [0.3, 0.7]], &d);
-/// assert_eq!(CategoricalAccuracy::new().per_row(t, p).into_data().to_vec::<f32>().unwrap(), vec![1.0, 0.0]);
+/// assert_eq!(CategoricalAccuracy::new().per_row(t, p).into_data().try_to_vec::<f32>().unwrap(), vec![1.0, 0.0]);
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CategoricalAccuracy;
@@ -98,7 +98,7 @@ impl Metric for CategoricalAccuracy {
 /// let d = keras_rs::backends::default_device();
 /// let t = Tensor::<2>::from_floats([[1.0], [0.0]], &d);
 /// let p = Tensor::<2>::from_floats([[0.2, 0.8], [0.3, 0.7]], &d);
-/// assert_eq!(SparseCategoricalAccuracy::new().per_row(t, p).into_data().to_vec::<f32>().unwrap(), vec![1.0, 0.0]);
+/// assert_eq!(SparseCategoricalAccuracy::new().per_row(t, p).into_data().try_to_vec::<f32>().unwrap(), vec![1.0, 0.0]);
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SparseCategoricalAccuracy;

@@ -86,66 +86,48 @@ impl FitOptions {
     }
 }
 
-/// Keras' `evaluate` arguments: `batch_size=32`, `verbose=1`.
-#[derive(Clone, Debug)]
-pub struct EvaluateOptions {
-    /// Samples per batch.
-    pub batch_size: usize,
-    /// 0 = silent, 1 = progress bar, 2 = one line.
-    pub verbose: u8,
+/// Defines the options of an inference call (`evaluate`, `predict`): `batch_size=32`, `verbose=1`.
+macro_rules! inference_options {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug)]
+        pub struct $name {
+            /// Samples per batch.
+            pub batch_size: usize,
+            /// 0 = silent, 1 = progress bar, 2 = one line.
+            pub verbose: u8,
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name { batch_size: 32, verbose: 1 }
+            }
+        }
+
+        impl $name {
+            /// Keras' defaults.
+            pub fn new() -> Self {
+                Self::default()
+            }
+            /// The batch size (default 32).
+            pub fn batch_size(mut self, batch_size: usize) -> Self {
+                self.batch_size = batch_size;
+                self
+            }
+            /// Verbosity (default 1).
+            pub fn verbose(mut self, verbose: u8) -> Self {
+                self.verbose = verbose;
+                self
+            }
+        }
+    };
 }
 
-impl Default for EvaluateOptions {
-    fn default() -> Self {
-        EvaluateOptions { batch_size: 32, verbose: 1 }
-    }
-}
-
-impl EvaluateOptions {
-    /// Keras' defaults.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// The batch size (default 32).
-    pub fn batch_size(mut self, batch_size: usize) -> Self {
-        self.batch_size = batch_size;
-        self
-    }
-    /// Verbosity (default 1).
-    pub fn verbose(mut self, verbose: u8) -> Self {
-        self.verbose = verbose;
-        self
-    }
-}
-
-/// Keras' `predict` arguments: `batch_size=32`, `verbose=1`.
-#[derive(Clone, Debug)]
-pub struct PredictOptions {
-    /// Samples per batch.
-    pub batch_size: usize,
-    /// 0 = silent, 1 = progress bar, 2 = one line.
-    pub verbose: u8,
-}
-
-impl Default for PredictOptions {
-    fn default() -> Self {
-        PredictOptions { batch_size: 32, verbose: 1 }
-    }
-}
-
-impl PredictOptions {
-    /// Keras' defaults.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// The batch size (default 32).
-    pub fn batch_size(mut self, batch_size: usize) -> Self {
-        self.batch_size = batch_size;
-        self
-    }
-    /// Verbosity (default 1).
-    pub fn verbose(mut self, verbose: u8) -> Self {
-        self.verbose = verbose;
-        self
-    }
-}
+inference_options!(
+    /// Keras' `evaluate` arguments: `batch_size=32`, `verbose=1`.
+    EvaluateOptions
+);
+inference_options!(
+    /// Keras' `predict` arguments: `batch_size=32`, `verbose=1`.
+    PredictOptions
+);

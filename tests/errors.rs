@@ -1,0 +1,104 @@
+//! User mistakes return `keras_rs::Error` with Keras-style text, never a panic.
+
+use keras_rs::prelude::*;
+use ndarray::{Array1, Array2, Array3};
+
+fn mlp() -> Sequential {
+    Sequential::new()
+        .seed(1)
+        .add(Input::new(&[4]))
+        .add(Dense::new(8).activation("relu"))
+        .add(Dense::new(3).activation("softmax"))
+}
+
+fn compiled() -> Sequential {
+    let mut m = mlp();
+    m.compile("adam", "sparse_categorical_crossentropy", &["accuracy"]).unwrap();
+    m
+}
+
+fn quiet() -> FitOptions {
+    FitOptions::new().verbose(0)
+}
+
+#[test]
+fn wrong_input_shape_names_layer_and_shapes() {
+    let mut m = compiled();
+    let x = Array2::<f32>::zeros((10, 5));
+    let y = Array1::<f32>::zeros(10);
+    let err = m.fit(&x, &y, quiet()).unwrap_err().to_string();
+    assert!(err.contains("\"dense\"") && err.contains("(None, 4)") && err.contains("(10, 5)"), "{err}");
+    let err = m.predict(&Array3::<f32>::zeros((2, 4, 1)), PredictOptions::new().verbose(0)).unwrap_err().to_string();
+    assert!(err.contains("expected shape=(None, 4), found shape=(2, 4, 1)"), "{err}");
+}
+
+#[test]
+fn x_y_length_mismatch() {
+    let err =
+        compiled().fit(&Array2::<f32>::zeros((10, 4)), &Array1::<f32>::zeros(9), quiet()).unwrap_err().to_string();
+    assert!(err.contains("'x' sizes: 10, 'y' sizes: 9"), "{err}");
+}
+
+#[test]
+fn unknown_names() {
+    let err =
+        Sequential::new().add(Input::new(&[2])).add(Dense::new(1).activation("relux")).output_shape().unwrap_err();
+    assert!(err.to_string().contains("'relux'"), "{err}");
+    let mut m = mlp();
+    assert!(m.compile("adam", "msee", NO_METRICS).unwrap_err().to_string().contains("'msee'"));
+    assert!(m.compile("adam", "mse", &["acuracy"]).unwrap_err().to_string().contains("'acuracy'"));
+    assert!(m.compile("adamm", "mse", NO_METRICS).unwrap_err().to_string().contains("'adamm'"));
+}
+
+#[test]
+fn validation_split_out_of_range() {
+    let (x, y) = (Array2::<f32>::zeros((10, 4)), Array1::<f32>::zeros(10));
+    for split in [1.0, 1.5, -0.1] {
+        let err = compiled().fit(&x, &y, quiet().validation_split(split)).unwrap_err().to_string();
+        assert!(err.contains("validation_split") && err.contains(&split.to_string()), "{err}");
+    }
+}
+
+#[test]
+fn fit_before_compile() {
+    let err = mlp().fit(&Array2::<f32>::zeros((4, 4)), &Array1::<f32>::zeros(4), quiet()).unwrap_err().to_string();
+    assert!(err.contains("compile()"), "{err}");
+}
+
+#[test]
+fn labels_out_of_range_for_sparse_cce() {
+    let y = ndarray::array![0.0f32, 1.0, 3.0, 2.0];
+    let err = compiled().fit(&Array2::<f32>::zeros((4, 4)), &y, quiet()).unwrap_err().to_string();
+    assert!(err.contains("label value of 3") && err.contains("[0, 2]"), "{err}");
+    let y = ndarray::array![0.0f32, -1.0, 1.0, 2.0];
+    assert!(compiled().evaluate(&Array2::<f32>::zeros((4, 4)), &y, EvaluateOptions::new().verbose(0)).is_err());
+}
+
+#[test]
+fn target_shape_mismatch_suggests_sparse_loss() {
+    let mut m = mlp();
+    m.compile("adam", "categorical_crossentropy", NO_METRICS).unwrap();
+    let err = m.fit(&Array2::<f32>::zeros((4, 4)), &Array1::<f32>::zeros(4), quiet()).unwrap_err().to_string();
+    assert!(err.contains("target.shape=(4,)") && err.contains("sparse_categorical_crossentropy"), "{err}");
+}
+
+#[test]
+fn incompatible_layers_and_duplicate_names() {
+    let err = Sequential::new().add(Input::new(&[12])).add(Reshape::new(&[5, -1])).output_shape().unwrap_err();
+    assert!(err.to_string().contains("input_shape=(12,)"), "{err}");
+    let mut m = Sequential::new().add(Input::new(&[3]));
+    m.add_layer(Dense::new(2).name("a")).unwrap();
+    let err = m.add_layer(Dense::new(2).name("a")).unwrap_err().to_string();
+    assert!(err.contains("unique names"), "{err}");
+    let err = m.add_layer(Input::new(&[2])).unwrap_err().to_string();
+    assert!(err.contains("first layer"), "{err}");
+    assert!(m.get_layer("nope").unwrap_err().to_string().contains("No such layer: nope"));
+    let err = m.set_weights(&[]).unwrap_err().to_string();
+    assert!(err.contains("2 weights") && err.contains("0 arrays"), "{err}");
+}
+
+#[test]
+fn missing_files_are_errors() {
+    let err = keras_rs::utils::read_npy("/definitely/missing.npy").unwrap_err().to_string();
+    assert!(err.contains("/definitely/missing.npy"), "{err}");
+}

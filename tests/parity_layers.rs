@@ -1,0 +1,43 @@
+//! Layers against real Keras 3 (fixtures from tests/fixtures/generate.py).
+
+mod common;
+
+use common::{array, assert_close, fixture};
+use keras_rs::prelude::*;
+
+#[test]
+fn dense_matches_keras_for_every_activation_and_3d_input() {
+    let fx = fixture("dense.json");
+    let cases = fx["cases"].as_array().unwrap();
+    assert!(cases.len() >= 30);
+    for case in cases {
+        let act = case["activation"].as_str().unwrap();
+        let x = array(&case["x"]);
+        let mut model = Sequential::new().add(Input::new(&x.shape()[1..])).add(Dense::new(3).activation(act));
+        model.set_weights(&[array(&case["kernel"]), array(&case["bias"])]).unwrap();
+        let y = model.predict(&x, PredictOptions::new().verbose(0)).unwrap();
+        assert_close(&y, &array(&case["y"]), 1e-4, 1e-6, &format!("Dense({act}) on {:?}", x.shape()));
+    }
+}
+
+#[test]
+fn summary_matches_keras_text() {
+    let fx = fixture("summary.json");
+    let mlp = Sequential::new()
+        .add(Input::new(&[784]))
+        .add(Dense::new(128).activation("relu"))
+        .add(Dense::new(10).activation("softmax"));
+    let shapes = Sequential::new()
+        .add(Input::new(&[4, 5]))
+        .add(Flatten::new())
+        .add(Dropout::new(0.5))
+        .add(Reshape::new(&[2, -1]))
+        .add(Dense::new(2))
+        .add(Activation::new("tanh"));
+    for (key, model) in [("mlp", &mlp), ("shapes", &shapes)] {
+        for width in [76, 88] {
+            let want = fx[format!("{key}_{width}")].as_str().unwrap().trim_end();
+            assert_eq!(model.summary_with_width(width).trim_end(), want, "{key} at width {width}");
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! Losses and optimizer steps against real Keras 3.
+
+mod common;
+
+use common::{array, assert_close_f64, assert_close_slice, fixture};
+use keras_rs::burn::tensor::{Tensor, TensorData};
+use keras_rs::losses::{self, Loss};
+use keras_rs::optimizers::{Adam, AdamW, Optimizer, OptimizerState, RMSprop, SGD};
+
+fn rows(a: &ndarray::ArrayD<f32>, cols: usize) -> Tensor<2> {
+    let v: Vec<f32> = a.iter().copied().collect();
+    let r = v.len() / cols;
+    Tensor::from_data(TensorData::new(v, [r, cols]), &keras_rs::backends::default_device())
+}
+
+#[test]
+fn every_loss_matches_keras_on_probabilities_logits_and_clipping() {
+    let fx = fixture("losses.json");
+    for case in fx["cases"].as_array().unwrap() {
+        let name = case["loss"].as_str().unwrap();
+        let logits = case["from_logits"].as_bool().unwrap_or(false);
+        let loss: Box<dyn Loss> = match name {
+            "binary_crossentropy" => Box::new(losses::BinaryCrossentropy::new().from_logits(logits)),
+            "categorical_crossentropy" => Box::new(losses::CategoricalCrossentropy::new().from_logits(logits)),
+            "sparse_categorical_crossentropy" => {
+                Box::new(losses::SparseCategoricalCrossentropy::new().from_logits(logits))
+            }
+            other => losses::get(other).unwrap(),
+        };
+        let (t, p) = (array(&case["y_true"]), array(&case["y_pred"]));
+        let cols = *p.shape().last().unwrap();
+        let t = if loss.is_sparse() { rows(&t, 1) } else { rows(&t, cols) };
+        let got = loss.call(t, rows(&p, cols)).into_scalar::<f32>() as f64;
+        assert_close_f64(got, case["value"].as_f64().unwrap(), 1e-4, &format!("{name} (from_logits={logits})"));
+    }
+}
+
+fn optimizer(name: &str) -> Box<dyn Optimizer> {
+    match name {
+        "sgd" => Box::new(SGD::new().learning_rate(0.1)),
+        "sgd_momentum" => Box::new(SGD::new().learning_rate(0.1).momentum(0.9)),
+        "sgd_nesterov" => Box::new(SGD::new().learning_rate(0.1).momentum(0.9).nesterov(true)),
+        "adam" => Box::new(Adam::new().learning_rate(0.1).epsilon(0.5)),
+        "adamw" => Box::new(AdamW::new().learning_rate(0.1).weight_decay(0.2).epsilon(0.5)),
+        "rmsprop" => Box::new(RMSprop::new().learning_rate(0.1).epsilon(0.5)),
+        "rmsprop_momentum_centered" => {
+            Box::new(RMSprop::new().learning_rate(0.1).momentum(0.5).centered(true).epsilon(0.5))
+        }
+        other => panic!("unknown optimizer case {other}"),
+    }
+}
+
+#[test]
+fn every_optimizer_step_matches_keras_with_a_large_epsilon() {
+    let fx = fixture("optimizers.json");
+    let device = keras_rs::backends::default_device();
+    let vec1 = |v: &serde_json::Value| -> Tensor<1> {
+        let a: Vec<f32> = array(v).iter().copied().collect();
+        let n = a.len();
+        Tensor::from_data(TensorData::new(a, [n]), &device)
+    };
+    for case in fx["cases"].as_array().unwrap() {
+        let name = case["optimizer"].as_str().unwrap();
+        let opt = optimizer(name);
+        let mut state = OptimizerState::default();
+        let mut vars = vec![vec1(&case["w0"])];
+        for (k, (g, want)) in
+            case["grads"].as_array().unwrap().iter().zip(case["steps"].as_array().unwrap()).enumerate()
+        {
+            state.apply(opt.as_ref(), &mut vars, vec![Some(vec1(g))]);
+            let got: Vec<f32> = vars[0].clone().into_data().try_to_vec().unwrap();
+            let want: Vec<f32> = array(want).iter().copied().collect();
+            assert_close_slice(&got, &want, 1e-4, 1e-6, &format!("{name} step {}", k + 1));
+        }
+        assert_eq!(state.iterations, 3);
+    }
+}
