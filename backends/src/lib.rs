@@ -12,6 +12,8 @@
 //! assert!(!device.is_autodiff());
 //! ```
 
+#![warn(missing_docs)]
+
 pub use burn::tensor::Device;
 
 #[cfg(not(any(feature = "flex", feature = "ndarray", feature = "wgpu")))]

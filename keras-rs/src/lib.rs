@@ -25,6 +25,8 @@
 //!
 //! Backends are Cargo features: `flex` (default CPU), `ndarray`, `wgpu`; see [`backends`].
 
+#![warn(missing_docs)]
+
 pub mod activations;
 pub mod backend;
 pub mod callbacks;
