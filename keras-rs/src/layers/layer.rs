@@ -37,6 +37,24 @@ pub struct CallContext<'a> {
     pub rng: &'a mut SeedGenerator,
     /// The device the tensors live on.
     pub device: &'a Device,
+    /// Where the current layer's variables start among the model's variables (set by the model).
+    pub var_offset: usize,
+    /// New values for non-trainable variables (BatchNormalization's moving statistics),
+    /// applied by the model after the step: (model variable index, value).
+    pub updates: Vec<(usize, Tensor<1>)>,
+}
+
+impl<'a> CallContext<'a> {
+    /// A context for one forward pass.
+    pub fn new(training: bool, rng: &'a mut SeedGenerator, device: &'a Device) -> Self {
+        CallContext { training, rng, device, var_offset: 0, updates: Vec::new() }
+    }
+
+    /// Asks the model to set the current layer's variable `index` (in `build` order) to `value`
+    /// after the step. The value is detached from the autodiff graph.
+    pub fn update_variable(&mut self, index: usize, value: Tensor<1>) {
+        self.updates.push((self.var_offset + index, value.inner()));
+    }
 }
 
 /// Fields every layer has: its name and whether it trains.

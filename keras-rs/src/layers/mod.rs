@@ -1,15 +1,24 @@
 //! Keras layers, one per file, grouped by Keras' families.
 
 pub(crate) mod builders;
+pub mod convolutional;
 pub mod core;
 mod layer;
+pub mod normalization;
+pub mod pooling;
 mod registry;
 pub mod regularization;
 pub mod reshaping;
 
 pub use self::core::{Activation, Dense, Input};
+pub use convolutional::{Conv1D, Conv2D};
 pub use layer::{CallContext, Layer, LayerBase, VariableSpec, to_snake_case};
 pub(crate) use layer::{cfg_or, cfg_req};
+pub use normalization::{BatchNormalization, LayerNormalization};
+pub use pooling::{
+    AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
+    GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D,
+};
 pub use registry::{KNOWN_CLASSES, from_config};
 pub use regularization::Dropout;
-pub use reshaping::{Flatten, Reshape};
+pub use reshaping::{Flatten, Reshape, UpSampling2D, ZeroPadding2D};

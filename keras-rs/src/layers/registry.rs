@@ -2,11 +2,32 @@
 
 use serde_json::Value;
 
-use super::{Activation, Dense, Dropout, Flatten, Input, Layer, Reshape};
+use super::*;
 use crate::error::{Error, Result};
 
 /// The Keras class names keras-rs can rebuild from a config.
-pub const KNOWN_CLASSES: &[&str] = &["InputLayer", "Dense", "Activation", "Dropout", "Flatten", "Reshape"];
+pub const KNOWN_CLASSES: &[&str] = &[
+    "InputLayer",
+    "Dense",
+    "Activation",
+    "Dropout",
+    "Flatten",
+    "Reshape",
+    "ZeroPadding2D",
+    "UpSampling2D",
+    "Conv1D",
+    "Conv2D",
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "BatchNormalization",
+    "LayerNormalization",
+];
 
 /// Rebuilds a layer from Keras' `class_name` and `config`.
 ///
@@ -25,6 +46,20 @@ pub fn from_config(class_name: &str, config: &Value) -> Result<Box<dyn Layer>> {
         "Dropout" => Box::new(Dropout::from_config(config)?),
         "Flatten" => Box::new(Flatten::from_config(config)?),
         "Reshape" => Box::new(Reshape::from_config(config)?),
+        "ZeroPadding2D" => Box::new(ZeroPadding2D::from_config(config)?),
+        "UpSampling2D" => Box::new(UpSampling2D::from_config(config)?),
+        "Conv1D" => Box::new(Conv1D::from_config(config)?),
+        "Conv2D" => Box::new(Conv2D::from_config(config)?),
+        "MaxPooling1D" => Box::new(MaxPooling1D::from_config(config)?),
+        "MaxPooling2D" => Box::new(MaxPooling2D::from_config(config)?),
+        "AveragePooling1D" => Box::new(AveragePooling1D::from_config(config)?),
+        "AveragePooling2D" => Box::new(AveragePooling2D::from_config(config)?),
+        "GlobalAveragePooling1D" => Box::new(GlobalAveragePooling1D::from_config(config)?),
+        "GlobalAveragePooling2D" => Box::new(GlobalAveragePooling2D::from_config(config)?),
+        "GlobalMaxPooling1D" => Box::new(GlobalMaxPooling1D::from_config(config)?),
+        "GlobalMaxPooling2D" => Box::new(GlobalMaxPooling2D::from_config(config)?),
+        "BatchNormalization" => Box::new(BatchNormalization::from_config(config)?),
+        "LayerNormalization" => Box::new(LayerNormalization::from_config(config)?),
         other => {
             return Err(Error::UnknownIdentifier(format!(
                 "Unknown layer class: '{other}'. keras-rs knows: {}",

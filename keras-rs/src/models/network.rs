@@ -90,9 +90,17 @@ impl Network {
     /// training, the plain value in inference).
     pub fn forward(&self, mut x: DynTensor, params: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         for entry in &self.layers {
+            ctx.var_offset = entry.vars.start;
             x = entry.layer.call(x, &params[entry.vars.clone()], ctx)?;
         }
         Ok(x)
+    }
+
+    /// Applies the variable updates a training forward pass asked for (moving statistics).
+    pub fn apply_updates(&mut self, updates: Vec<(usize, Tensor<1>)>) {
+        for (index, value) in updates {
+            self.variables[index].value = value;
+        }
     }
 
     /// The plain values of all variables.

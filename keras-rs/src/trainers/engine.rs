@@ -131,8 +131,9 @@ pub fn train_step(
         .iter()
         .map(|v| if v.trainable { v.value.clone().autodiff().require_grad() } else { v.value.clone() })
         .collect();
-    let mut ctx = CallContext { training: true, rng, device: &device };
+    let mut ctx = CallContext::new(true, rng, &device);
     let pred = network.forward(x, &params, &mut ctx)?.into_rows();
+    let updates = std::mem::take(&mut ctx.updates);
     check_rows(&pred, &y, compiled.loss.as_ref())?;
     let loss = compiled.loss.call(y.clone(), pred.clone());
     if !trainable.is_empty() && loss.is_tracked() {
@@ -144,6 +145,7 @@ pub fn train_step(
             network.variables[i].value = value;
         }
     }
+    network.apply_updates(updates);
     acc.update(loss.inner(), samples, y, pred.inner(), metrics);
     Ok(())
 }
@@ -152,7 +154,7 @@ pub fn train_step(
 pub fn infer(network: &Network, x: DynTensor) -> Result<DynTensor> {
     let mut rng = SeedGenerator::new(0);
     let device = network.device.clone();
-    let mut ctx = CallContext { training: false, rng: &mut rng, device: &device };
+    let mut ctx = CallContext::new(false, &mut rng, &device);
     network.forward(x, &network.values(), &mut ctx)
 }
 

@@ -93,7 +93,7 @@ mod tests {
         let d = Dropout::new(0.5);
         let x = DynTensor::from_data(vec![1.0; 64], &[8, 8], &device).unwrap();
         let mut rng = SeedGenerator::new(seed);
-        let mut ctx = CallContext { training, rng: &mut rng, device: &device };
+        let mut ctx = CallContext::new(training, &mut rng, &device);
         d.call(x, &[], &mut ctx).unwrap().to_vec().unwrap()
     }
 

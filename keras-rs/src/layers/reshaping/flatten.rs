@@ -76,7 +76,7 @@ mod tests {
         assert_eq!(f.compute_output_shape(&Shape::batched(&[])).unwrap(), Shape::batched(&[1]));
         let x = DynTensor::from_data((0..12).map(|v| v as f32).collect(), &[1, 2, 3, 2], &device).unwrap();
         let mut rng = SeedGenerator::new(0);
-        let mut ctx = CallContext { training: false, rng: &mut rng, device: &device };
+        let mut ctx = CallContext::new(false, &mut rng, &device);
         let y = f.call(x, &[], &mut ctx).unwrap();
         assert_eq!(y.dims(), vec![1, 12]);
         // (h, w, c) = (1, 2, 1) -> (1 * 3 + 2) * 2 + 1 = 11

@@ -1,0 +1,273 @@
+//! What Conv1D and Conv2D share (Keras' `BaseConv`): arguments, output sizes, SAME padding.
+
+use serde_json::{Value, json};
+
+use crate::activations::Activation;
+use crate::error::{Error, Result};
+use crate::initializers::Initializer;
+use crate::layers::{LayerBase, VariableSpec, cfg_or, cfg_req};
+use crate::shape::Shape;
+
+/// A size per spatial axis, given as one number or one per axis: `3`, `(3, 3)`, `[3, 3]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Size2(pub [usize; 2]);
+
+impl From<usize> for Size2 {
+    fn from(v: usize) -> Self {
+        Size2([v, v])
+    }
+}
+impl From<(usize, usize)> for Size2 {
+    fn from(v: (usize, usize)) -> Self {
+        Size2([v.0, v.1])
+    }
+}
+impl From<[usize; 2]> for Size2 {
+    fn from(v: [usize; 2]) -> Self {
+        Size2(v)
+    }
+}
+
+/// Keras' `padding` argument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Padding {
+    /// No padding; windows that do not fit are dropped.
+    Valid,
+    /// Output size `ceil(in / stride)`; any odd extra pad goes at the end (bottom/right).
+    Same,
+}
+
+impl Padding {
+    /// Parses `"valid"` or `"same"` (case-insensitive, as Keras).
+    pub fn parse(value: &str, layer: &str) -> Result<Self> {
+        match value.to_ascii_lowercase().as_str() {
+            "valid" => Ok(Padding::Valid),
+            "same" => Ok(Padding::Same),
+            other => Err(Error::value(format!(
+                "Invalid value for argument `padding` of layer \"{layer}\": expected one of {{'valid', 'same'}}. Received: padding={other}"
+            ))),
+        }
+    }
+}
+
+/// Output length along one axis, `None` if the (dilated) window does not fit (VALID).
+pub fn output_length(input: usize, kernel: usize, stride: usize, dilation: usize, padding: Padding) -> Option<usize> {
+    let dk = (kernel - 1) * dilation + 1;
+    match padding {
+        Padding::Same => Some(input.div_ceil(stride)),
+        Padding::Valid if input >= dk => Some((input - dk) / stride + 1),
+        Padding::Valid => None,
+    }
+}
+
+/// `(before, after)` padding along one axis: TF/Keras SAME puts the odd extra pad after.
+pub fn padding_pair(input: usize, kernel: usize, stride: usize, dilation: usize, padding: Padding) -> (usize, usize) {
+    if padding == Padding::Valid {
+        return (0, 0);
+    }
+    let dk = (kernel - 1) * dilation + 1;
+    let total = ((input.div_ceil(stride) - 1) * stride + dk).saturating_sub(input);
+    (total / 2, total - total / 2)
+}
+
+/// The arguments of a convolution of `rank` spatial axes, with Keras' names and defaults.
+#[derive(Clone, Debug)]
+pub struct ConvArgs {
+    pub(crate) base: LayerBase,
+    pub(crate) filters: usize,
+    pub(crate) kernel_size: Vec<usize>,
+    pub(crate) strides: Vec<usize>,
+    pub(crate) padding: String,
+    pub(crate) dilation_rate: Vec<usize>,
+    pub(crate) use_bias: bool,
+    pub(crate) activation: String,
+    pub(crate) kernel_initializer: Initializer,
+    pub(crate) bias_initializer: Initializer,
+    /// (input channels, activation, padding) once built.
+    pub(crate) built: Option<(usize, Activation, Padding)>,
+}
+
+impl ConvArgs {
+    pub(crate) fn new(filters: usize, kernel_size: Vec<usize>) -> Self {
+        let rank = kernel_size.len();
+        ConvArgs {
+            base: LayerBase::default(),
+            filters,
+            kernel_size,
+            strides: vec![1; rank],
+            padding: "valid".into(),
+            dilation_rate: vec![1; rank],
+            use_bias: true,
+            activation: "linear".into(),
+            kernel_initializer: Initializer::GlorotUniform,
+            bias_initializer: Initializer::Zeros,
+            built: None,
+        }
+    }
+
+    pub(crate) fn name<'a>(&'a self, default: &'a str) -> &'a str {
+        self.base.name.as_deref().unwrap_or(default)
+    }
+
+    pub(crate) fn config(&self) -> Value {
+        json!({
+            "filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
+            "padding": self.padding, "data_format": "channels_last", "dilation_rate": self.dilation_rate,
+            "groups": 1, "activation": self.activation, "use_bias": self.use_bias,
+            "kernel_initializer": self.kernel_initializer.to_config(),
+            "bias_initializer": self.bias_initializer.to_config(),
+            "kernel_regularizer": null, "bias_regularizer": null, "activity_regularizer": null,
+            "kernel_constraint": null, "bias_constraint": null,
+        })
+    }
+
+    pub(crate) fn from_config(config: &Value, rank: usize, class: &str) -> Result<Self> {
+        let sizes = |key: &str, default: usize| -> Result<Vec<usize>> {
+            match config.get(key) {
+                Some(Value::Number(n)) => Ok(vec![n.as_u64().unwrap_or(1) as usize; rank]),
+                _ => cfg_or(config, key, vec![default; rank]),
+            }
+        };
+        let kernel = match config.get("kernel_size") {
+            Some(Value::Number(n)) => vec![n.as_u64().unwrap_or(1) as usize; rank],
+            _ => cfg_req(config, "kernel_size", class)?,
+        };
+        let mut c = ConvArgs::new(cfg_req(config, "filters", class)?, kernel);
+        c.base = LayerBase::from_config(config);
+        c.strides = sizes("strides", 1)?;
+        c.dilation_rate = sizes("dilation_rate", 1)?;
+        c.padding = cfg_or(config, "padding", "valid".to_string())?;
+        c.use_bias = cfg_or(config, "use_bias", true)?;
+        c.activation = cfg_or(config, "activation", "linear".to_string())?;
+        if let Some(k) = config.get("kernel_initializer").filter(|v| !v.is_null()) {
+            c.kernel_initializer = Initializer::from_config(k)?;
+        }
+        if let Some(b) = config.get("bias_initializer").filter(|v| !v.is_null()) {
+            c.bias_initializer = Initializer::from_config(b)?;
+        }
+        Ok(c)
+    }
+
+    /// Keras' `compute_output_shape` for channels-last input of `rank` spatial axes.
+    pub(crate) fn output_shape(&self, input: &Shape, default_name: &str) -> Result<Shape> {
+        let rank = self.kernel_size.len();
+        let name = self.name(default_name);
+        if input.rank() != rank + 2 {
+            return Err(Error::shape(format!(
+                "Input 0 of layer \"{name}\" is incompatible with the layer: expected ndim={}, found ndim={}. Full shape received: {input}",
+                rank + 2,
+                input.rank()
+            )));
+        }
+        let padding = Padding::parse(&self.padding, name)?;
+        let mut out = vec![input.0[0]];
+        for i in 0..rank {
+            let size = input.0[i + 1].ok_or_else(|| {
+                Error::shape(format!("Layer \"{name}\" needs known spatial dimensions, received input shape {input}"))
+            })?;
+            let len = output_length(size, self.kernel_size[i], self.strides[i], self.dilation_rate[i], padding);
+            out.push(Some(len.ok_or_else(|| {
+                let mut kernel = self.kernel_size.clone();
+                kernel.extend([input.last().unwrap_or(0), self.filters]);
+                Error::shape(format!(
+                    "Computed output size would be negative for layer \"{name}\": the kernel is larger than the \
+                     (valid-padded) input. Received `inputs shape={input}`, `kernel shape={}`, `dilation_rate={:?}`.",
+                    crate::shape::format_dims(&kernel),
+                    self.dilation_rate
+                ))
+            })?));
+        }
+        out.push(Some(self.filters));
+        Ok(Shape(out))
+    }
+
+    /// Checks the input and lists kernel `(*kernel_size, in, filters)` and bias `(filters,)`.
+    pub(crate) fn build(&mut self, input: &Shape, default_name: &str) -> Result<Vec<VariableSpec>> {
+        self.output_shape(input, default_name)?;
+        let channels = input.last().ok_or_else(|| Error::shape("the channel axis must be known"))?;
+        let padding = Padding::parse(&self.padding, self.name(default_name))?;
+        self.built = Some((channels, Activation::get(&self.activation)?, padding));
+        let mut kernel_shape = self.kernel_size.clone();
+        kernel_shape.extend([channels, self.filters]);
+        let mut vars = vec![VariableSpec::trainable("kernel", kernel_shape, self.kernel_initializer.clone())];
+        if self.use_bias {
+            vars.push(VariableSpec::trainable("bias", vec![self.filters], self.bias_initializer.clone()));
+        }
+        Ok(vars)
+    }
+
+    pub(crate) fn built(&self) -> Result<(usize, Activation, Padding)> {
+        self.built.ok_or_else(|| Error::State("convolution called before build".into()))
+    }
+}
+
+/// Builder methods every convolution has (Keras' constructor arguments).
+macro_rules! conv_builders {
+    ($ty:ty, $size:ty) => {
+        impl $ty {
+            /// The layer's name.
+            pub fn name(mut self, name: &str) -> Self {
+                self.args.base.name = Some(name.to_string());
+                self
+            }
+            /// `false` freezes the layer.
+            pub fn trainable(mut self, trainable: bool) -> Self {
+                self.args.base.trainable = Some(trainable);
+                self
+            }
+            /// The strides (default 1).
+            pub fn strides(mut self, strides: impl Into<$size>) -> Self {
+                self.args.strides = strides.into().0.to_vec();
+                self
+            }
+            /// `"valid"` (default) or `"same"`.
+            pub fn padding(mut self, padding: &str) -> Self {
+                self.args.padding = padding.to_string();
+                self
+            }
+            /// The dilation rate (default 1).
+            pub fn dilation_rate(mut self, dilation_rate: impl Into<$size>) -> Self {
+                self.args.dilation_rate = dilation_rate.into().0.to_vec();
+                self
+            }
+            /// Whether to add a bias (default true).
+            pub fn use_bias(mut self, use_bias: bool) -> Self {
+                self.args.use_bias = use_bias;
+                self
+            }
+            /// The activation by Keras name (default linear).
+            pub fn activation(mut self, activation: &str) -> Self {
+                self.args.activation = activation.to_string();
+                self
+            }
+            /// The kernel initializer (default glorot_uniform).
+            pub fn kernel_initializer(mut self, init: $crate::initializers::Initializer) -> Self {
+                self.args.kernel_initializer = init;
+                self
+            }
+            /// The bias initializer (default zeros).
+            pub fn bias_initializer(mut self, init: $crate::initializers::Initializer) -> Self {
+                self.args.bias_initializer = init;
+                self
+            }
+        }
+    };
+}
+pub(crate) use conv_builders;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_padding_puts_the_extra_pad_at_the_end() {
+        assert_eq!(padding_pair(8, 3, 2, 1, Padding::Same), (0, 1));
+        assert_eq!(padding_pair(7, 3, 1, 1, Padding::Same), (1, 1));
+        assert_eq!(padding_pair(5, 4, 1, 1, Padding::Same), (1, 2));
+        assert_eq!(padding_pair(7, 3, 1, 2, Padding::Same), (2, 2));
+        assert_eq!(output_length(7, 3, 2, 1, Padding::Valid), Some(3));
+        assert_eq!(output_length(7, 3, 2, 1, Padding::Same), Some(4));
+        assert_eq!(output_length(2, 3, 1, 1, Padding::Valid), None);
+        assert!(Padding::parse("causal", "c").is_err());
+    }
+}

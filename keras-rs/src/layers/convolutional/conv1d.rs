@@ -1,0 +1,108 @@
+//! `Conv1D`: 1-D convolution on channels-last `(batch, steps, channels)` inputs.
+
+use burn::tensor::Tensor;
+use burn::tensor::module::conv1d;
+use burn::tensor::ops::ConvOptions;
+use serde_json::Value;
+
+use super::base_conv::{ConvArgs, conv_builders, padding_pair};
+use crate::backend::DynTensor;
+use crate::error::Result;
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
+use crate::shape::Shape;
+
+/// One size for the single spatial axis of a 1-D layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Size1(pub [usize; 1]);
+
+impl From<usize> for Size1 {
+    fn from(v: usize) -> Self {
+        Size1([v])
+    }
+}
+
+/// Keras' `Conv1D(filters, kernel_size)`: kernel `(k, in, filters)`, bias `(filters,)`.
+///
+/// ```
+/// use keras_rs::prelude::*;
+/// let model = Sequential::new().add(Input::new(&[10, 3])).add(Conv1D::new(4, 3).padding("same"));
+/// assert_eq!(model.output_shape().unwrap().to_string(), "(None, 10, 4)");
+/// assert_eq!(model.count_params(), 3 * 3 * 4 + 4);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Conv1D {
+    args: ConvArgs,
+}
+
+conv_builders!(Conv1D, Size1);
+
+impl Conv1D {
+    /// `filters` output channels, a window of `kernel_size` steps.
+    pub fn new(filters: usize, kernel_size: usize) -> Self {
+        Conv1D { args: ConvArgs::new(filters, vec![kernel_size]) }
+    }
+    /// Reads Keras' `Conv1D` config.
+    pub fn from_config(config: &Value) -> Result<Self> {
+        Ok(Conv1D { args: ConvArgs::from_config(config, 1, "Conv1D")? })
+    }
+}
+
+impl Layer for Conv1D {
+    fn class_name(&self) -> &'static str {
+        "Conv1D"
+    }
+    fn base(&self) -> &LayerBase {
+        &self.args.base
+    }
+    fn base_mut(&mut self) -> &mut LayerBase {
+        &mut self.args.base
+    }
+    fn clone_box(&self) -> Box<dyn Layer> {
+        Box::new(self.clone())
+    }
+    fn config(&self) -> Value {
+        self.args.config()
+    }
+    fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
+        self.args.output_shape(input_shape, "conv1d")
+    }
+    fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
+        self.args.build(input_shape, "conv1d")
+    }
+
+    fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+        let a = &self.args;
+        let (channels, activation, padding) = a.built()?;
+        let x = inputs.into_rank::<3>(a.name("conv1d"))?;
+        let steps = x.dims()[1];
+        let (k, s, d) = (a.kernel_size[0], a.strides[0], a.dilation_rate[0]);
+        // Keras (k, in, out) -> burn (out, in, k); NLC -> NCL and back.
+        let kernel = weights[0].clone().reshape([k, channels, a.filters]).permute([2, 1, 0]);
+        let bias = a.use_bias.then(|| weights[1].clone());
+        let options = ConvOptions::new_with_padding([s], [padding_pair(steps, k, s, d, padding)], [d], 1);
+        let y = conv1d(x.permute([0, 2, 1]), kernel, bias, options).permute([0, 2, 1]);
+        Ok(DynTensor::new(activation.apply(y)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::random::SeedGenerator;
+
+    #[test]
+    fn valid_conv_is_a_cross_correlation() {
+        let device = keras_rs_backends::default_device();
+        let mut conv = Conv1D::new(1, 2);
+        conv.build(&Shape::batched(&[4, 1])).unwrap();
+        let x = DynTensor::from_data(vec![1.0, 2.0, 3.0, 4.0], &[1, 4, 1], &device).unwrap();
+        let mut rng = SeedGenerator::new(0);
+        let mut ctx = CallContext::new(false, &mut rng, &device);
+        let w = [Tensor::<1>::from_floats([1.0, 10.0], &device), Tensor::<1>::from_floats([0.5], &device)];
+        let y = conv.call(x, &w, &mut ctx).unwrap();
+        // no kernel flip: y_t = x_t * 1 + x_{t+1} * 10 + 0.5
+        assert_eq!(y.to_vec().unwrap(), vec![21.5, 32.5, 43.5]);
+        let cfg = Conv1D::new(3, 5).dilation_rate(2).get_config();
+        assert_eq!(Conv1D::from_config(&cfg).unwrap().get_config(), cfg);
+    }
+}

@@ -1,0 +1,114 @@
+//! `Conv2D`: 2-D convolution on channels-last `(batch, height, width, channels)` inputs.
+
+use burn::tensor::Tensor;
+use burn::tensor::module::conv2d;
+use burn::tensor::ops::ConvOptions;
+use serde_json::Value;
+
+use super::base_conv::{ConvArgs, Size2, conv_builders, padding_pair};
+use crate::backend::DynTensor;
+use crate::error::Result;
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
+use crate::shape::Shape;
+
+/// Keras' `Conv2D(filters, kernel_size)`: kernel `(kh, kw, in, filters)`, bias `(filters,)`.
+/// SAME padding follows Keras: any odd extra pad goes at the bottom/right.
+///
+/// ```
+/// use keras_rs::prelude::*;
+/// let model = Sequential::new()
+///     .add(Input::new(&[28, 28, 1]))
+///     .add(Conv2D::new(32, (3, 3)).activation("relu"))
+///     .add(Conv2D::new(8, 3).strides(2).padding("same"));
+/// assert_eq!(model.output_shape().unwrap().to_string(), "(None, 13, 13, 8)");
+/// assert_eq!(model.count_params(), (3 * 3 * 32 + 32) + (3 * 3 * 32 * 8 + 8));
+/// ```
+#[derive(Clone, Debug)]
+pub struct Conv2D {
+    args: ConvArgs,
+}
+
+conv_builders!(Conv2D, Size2);
+
+impl Conv2D {
+    /// `filters` output channels, a `kernel_size` window (`3` or `(3, 3)`).
+    pub fn new(filters: usize, kernel_size: impl Into<Size2>) -> Self {
+        Conv2D { args: ConvArgs::new(filters, kernel_size.into().0.to_vec()) }
+    }
+    /// Reads Keras' `Conv2D` config.
+    pub fn from_config(config: &Value) -> Result<Self> {
+        Ok(Conv2D { args: ConvArgs::from_config(config, 2, "Conv2D")? })
+    }
+}
+
+impl Layer for Conv2D {
+    fn class_name(&self) -> &'static str {
+        "Conv2D"
+    }
+    fn base(&self) -> &LayerBase {
+        &self.args.base
+    }
+    fn base_mut(&mut self) -> &mut LayerBase {
+        &mut self.args.base
+    }
+    fn clone_box(&self) -> Box<dyn Layer> {
+        Box::new(self.clone())
+    }
+    fn config(&self) -> Value {
+        self.args.config()
+    }
+    fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
+        self.args.output_shape(input_shape, "conv2d")
+    }
+    fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
+        self.args.build(input_shape, "conv2d")
+    }
+
+    fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+        let a = &self.args;
+        let (channels, activation, padding) = a.built()?;
+        let x = inputs.into_rank::<4>(a.name("conv2d"))?;
+        let [_, h, w, _] = x.dims();
+        let (k, s, d) = (&a.kernel_size, &a.strides, &a.dilation_rate);
+        let pads = [padding_pair(h, k[0], s[0], d[0], padding), padding_pair(w, k[1], s[1], d[1], padding)];
+        // Keras (kh, kw, in, out) -> burn (out, in, kh, kw); NHWC -> NCHW and back.
+        let kernel = weights[0].clone().reshape([k[0], k[1], channels, a.filters]).permute([3, 2, 0, 1]);
+        let bias = a.use_bias.then(|| weights[1].clone());
+        let options = ConvOptions::new_with_padding([s[0], s[1]], pads, [d[0], d[1]], 1);
+        let y = conv2d(x.permute([0, 3, 1, 2]), kernel, bias, options).permute([0, 2, 3, 1]);
+        Ok(DynTensor::new(activation.apply(y)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::random::SeedGenerator;
+
+    #[test]
+    fn same_padding_with_stride_two_on_even_input_matches_hand_computation() {
+        // 1 channel, 4x4 input of ones, 3x3 kernel of ones, stride 2, same: pads (0, 1).
+        let device = keras_rs_backends::default_device();
+        let mut conv = Conv2D::new(1, 3).strides(2).padding("same").use_bias(false);
+        conv.build(&Shape::batched(&[4, 4, 1])).unwrap();
+        let x = DynTensor::from_data(vec![1.0; 16], &[1, 4, 4, 1], &device).unwrap();
+        let mut rng = SeedGenerator::new(0);
+        let mut ctx = CallContext::new(false, &mut rng, &device);
+        let y = conv.call(x, &[Tensor::<1>::ones([9], &device)], &mut ctx).unwrap();
+        assert_eq!(y.dims(), vec![1, 2, 2, 1]);
+        // windows at rows/cols {0..2} and {2..4 + pad}: full 9, edge 6, corner 4
+        assert_eq!(y.to_vec().unwrap(), vec![9.0, 6.0, 6.0, 4.0]);
+    }
+
+    #[test]
+    fn errors_name_the_layer_and_shapes() {
+        let err = Conv2D::new(4, 3).name("c").compute_output_shape(&Shape::batched(&[28, 28])).unwrap_err().to_string();
+        assert!(
+            err.contains("\"c\"") && err.contains("expected ndim=4, found ndim=3") && err.contains("(None, 28, 28)")
+        );
+        let err = Conv2D::new(4, 5).compute_output_shape(&Shape::batched(&[3, 3, 1])).unwrap_err().to_string();
+        assert!(err.contains("kernel shape=(5, 5, 1, 4)") && err.contains("(None, 3, 3, 1)"), "{err}");
+        let cfg = Conv2D::new(4, (2, 3)).strides((1, 2)).padding("same").get_config();
+        assert_eq!(Conv2D::from_config(&cfg).unwrap().get_config(), cfg);
+    }
+}

@@ -1,0 +1,208 @@
+//! `BatchNormalization`: batch statistics in training (updating the moving statistics),
+//! moving statistics in inference.
+
+use burn::tensor::Tensor;
+use serde_json::{Value, json};
+
+use crate::backend::DynTensor;
+use crate::error::{Error, Result};
+use crate::initializers::Initializer;
+use crate::layers::builders::{common_builders, layer_boilerplate};
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, cfg_or};
+use crate::shape::Shape;
+
+/// Keras' `BatchNormalization(axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True)`.
+///
+/// Weights, in Keras' order: `gamma`, `beta` (trainable), `moving_mean`, `moving_variance`
+/// (non-trainable, counted as such by `summary()`). In training it normalises with the batch
+/// mean and **biased** variance over every axis but the last and sets
+/// `moving = moving * momentum + batch * (1 - momentum)`; in inference it uses the moving
+/// statistics. A frozen layer (`trainable(false)`) runs in inference mode, as in Keras 3.
+///
+/// ```
+/// use keras_rs::prelude::*;
+/// let model = Sequential::new().add(Input::new(&[8, 8, 16])).add(BatchNormalization::new());
+/// assert_eq!(model.count_params(), 4 * 16);
+/// assert!(model.summary_string().contains("Non-trainable params: 32 (128.00 B)"));
+/// ```
+#[derive(Clone, Debug)]
+pub struct BatchNormalization {
+    base: LayerBase,
+    momentum: f32,
+    epsilon: f32,
+    center: bool,
+    scale: bool,
+    channels: Option<usize>,
+}
+
+common_builders!(BatchNormalization);
+
+impl Default for BatchNormalization {
+    fn default() -> Self {
+        BatchNormalization {
+            base: LayerBase::default(),
+            momentum: 0.99,
+            epsilon: 1e-3,
+            center: true,
+            scale: true,
+            channels: None,
+        }
+    }
+}
+
+impl BatchNormalization {
+    /// Keras' defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Momentum of the moving statistics (default 0.99).
+    pub fn momentum(mut self, momentum: f32) -> Self {
+        self.momentum = momentum;
+        self
+    }
+    /// Added to the variance (default 1e-3).
+    pub fn epsilon(mut self, epsilon: f32) -> Self {
+        self.epsilon = epsilon;
+        self
+    }
+    /// Whether to add the `beta` offset (default true).
+    pub fn center(mut self, center: bool) -> Self {
+        self.center = center;
+        self
+    }
+    /// Whether to multiply by `gamma` (default true).
+    pub fn scale(mut self, scale: bool) -> Self {
+        self.scale = scale;
+        self
+    }
+    /// Reads Keras' `BatchNormalization` config (axis must be -1, channels last).
+    pub fn from_config(config: &Value) -> Result<Self> {
+        let axis: Value = cfg_or(config, "axis", json!(-1))?;
+        if axis != json!(-1) && axis != json!([-1]) {
+            return Err(Error::Format(format!(
+                "BatchNormalization supports axis=-1 (channels last) only, received axis={axis}"
+            )));
+        }
+        Ok(BatchNormalization {
+            base: LayerBase::from_config(config),
+            momentum: cfg_or(config, "momentum", 0.99)?,
+            epsilon: cfg_or(config, "epsilon", 1e-3)?,
+            center: cfg_or(config, "center", true)?,
+            scale: cfg_or(config, "scale", true)?,
+            channels: None,
+        })
+    }
+}
+
+impl Layer for BatchNormalization {
+    layer_boilerplate!("BatchNormalization");
+
+    fn config(&self) -> Value {
+        json!({"axis": -1, "momentum": self.momentum, "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
+               "beta_initializer": Initializer::Zeros.to_config(), "gamma_initializer": Initializer::Ones.to_config(),
+               "moving_mean_initializer": Initializer::Zeros.to_config(),
+               "moving_variance_initializer": Initializer::Ones.to_config(),
+               "beta_regularizer": null, "gamma_regularizer": null, "beta_constraint": null, "gamma_constraint": null,
+               "synchronized": false})
+    }
+
+    fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
+        if input_shape.rank() < 2 || input_shape.last().is_none() {
+            return Err(Error::shape(format!(
+                "Layer \"{}\" needs an input with a known last (channel) axis, received {input_shape}",
+                self.base.name.as_deref().unwrap_or("batch_normalization")
+            )));
+        }
+        Ok(input_shape.clone())
+    }
+
+    fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
+        self.compute_output_shape(input_shape)?;
+        let c = input_shape.last().expect("checked");
+        self.channels = Some(c);
+        let mut vars = Vec::new();
+        if self.scale {
+            vars.push(VariableSpec::trainable("gamma", vec![c], Initializer::Ones));
+        }
+        if self.center {
+            vars.push(VariableSpec::trainable("beta", vec![c], Initializer::Zeros));
+        }
+        vars.push(VariableSpec {
+            name: "moving_mean",
+            shape: vec![c],
+            initializer: Initializer::Zeros,
+            trainable: false,
+        });
+        vars.push(VariableSpec {
+            name: "moving_variance",
+            shape: vec![c],
+            initializer: Initializer::Ones,
+            trainable: false,
+        });
+        Ok(vars)
+    }
+
+    fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+        let c = self.channels.ok_or_else(|| Error::State("BatchNormalization called before build".into()))?;
+        let dims = inputs.dims();
+        let x = inputs.into_rows();
+        let n_affine = usize::from(self.scale) + usize::from(self.center);
+        let (mm, mv) = (weights[n_affine].clone(), weights[n_affine + 1].clone());
+        let training = ctx.training && self.base.trainable != Some(false);
+        let (mean, var) = if training {
+            let mean = x.clone().mean_dim(0);
+            let var = (x.clone() - mean.clone()).square().mean_dim(0);
+            let (m, bm, bv) = (self.momentum, mean.clone().reshape([c]), var.clone().reshape([c]));
+            ctx.update_variable(n_affine, mm.mul_scalar(m) + bm.mul_scalar(1.0 - m));
+            ctx.update_variable(n_affine + 1, mv.mul_scalar(m) + bv.mul_scalar(1.0 - m));
+            (mean, var)
+        } else {
+            (mm.reshape([1, c]), mv.reshape([1, c]))
+        };
+        let mut inv = var.add_scalar(self.epsilon).sqrt().recip();
+        if self.scale {
+            inv = inv * weights[0].clone().reshape([1, c]);
+        }
+        let mut y = (x - mean) * inv;
+        if self.center {
+            y = y + weights[usize::from(self.scale)].clone().reshape([1, c]);
+        }
+        DynTensor::new(y).reshape(&dims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::random::SeedGenerator;
+
+    #[test]
+    fn training_uses_biased_batch_variance_and_updates_moving_statistics() {
+        let device = keras_rs_backends::default_device();
+        let mut bn = BatchNormalization::new().epsilon(0.0);
+        let specs = bn.build(&Shape::batched(&[1])).unwrap();
+        assert_eq!(
+            specs.iter().map(|s| (s.name, s.trainable)).collect::<Vec<_>>(),
+            [("gamma", true), ("beta", true), ("moving_mean", false), ("moving_variance", false)]
+        );
+        let w: Vec<Tensor<1>> =
+            [1.0f32, 0.0, 0.0, 1.0].iter().map(|v| Tensor::<1>::from_floats([*v], &device)).collect();
+        let x = DynTensor::from_data(vec![1.0, 3.0], &[2, 1], &device).unwrap();
+        let mut rng = SeedGenerator::new(0);
+        let mut ctx = CallContext::new(true, &mut rng, &device);
+        let y = bn.call(x.clone(), &w, &mut ctx).unwrap().to_vec().unwrap();
+        assert_eq!(y, vec![-1.0, 1.0]); // mean 2, biased variance 1
+        let updates: Vec<f32> = ctx.updates.iter().map(|(_, t)| t.clone().into_scalar::<f32>()).collect();
+        assert_eq!(ctx.updates.iter().map(|(i, _)| *i).collect::<Vec<_>>(), vec![2, 3]);
+        assert!((updates[0] - 0.02).abs() < 1e-6 && (updates[1] - 1.0).abs() < 1e-6, "{updates:?}");
+        let mut ctx = CallContext::new(false, &mut rng, &device);
+        assert_eq!(bn.call(x, &w, &mut ctx).unwrap().to_vec().unwrap(), vec![1.0, 3.0]);
+        assert!(ctx.updates.is_empty());
+    }
+
+    #[test]
+    fn config_round_trip() {
+        let bn = BatchNormalization::new().momentum(0.9).center(false).name("bn");
+        assert_eq!(BatchNormalization::from_config(&bn.get_config()).unwrap().get_config(), bn.get_config());
+    }
+}

@@ -1,0 +1,145 @@
+//! `LayerNormalization`: normalises each sample over its last axis.
+
+use burn::tensor::Tensor;
+use serde_json::{Value, json};
+
+use crate::backend::DynTensor;
+use crate::error::{Error, Result};
+use crate::initializers::Initializer;
+use crate::layers::builders::{common_builders, layer_boilerplate};
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, cfg_or};
+use crate::shape::Shape;
+
+/// Keras' `LayerNormalization(axis=-1, epsilon=1e-3, center=True, scale=True)`:
+/// `(x - mean) / sqrt(var + epsilon) * gamma + beta` with the biased variance of each sample's
+/// last axis. Weights `gamma`, `beta`.
+///
+/// ```
+/// use keras_rs::prelude::*;
+/// let model = Sequential::new().add(Input::new(&[4])).add(LayerNormalization::new());
+/// let y = model.predict(&ndarray::array![[1.0f32, 2.0, 3.0, 4.0]], PredictOptions::new().verbose(0)).unwrap();
+/// assert!(y.sum().abs() < 1e-5);
+/// ```
+#[derive(Clone, Debug)]
+pub struct LayerNormalization {
+    base: LayerBase,
+    epsilon: f32,
+    center: bool,
+    scale: bool,
+    channels: Option<usize>,
+}
+
+common_builders!(LayerNormalization);
+
+impl Default for LayerNormalization {
+    fn default() -> Self {
+        LayerNormalization { base: LayerBase::default(), epsilon: 1e-3, center: true, scale: true, channels: None }
+    }
+}
+
+impl LayerNormalization {
+    /// Keras' defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Added to the variance (default 1e-3).
+    pub fn epsilon(mut self, epsilon: f32) -> Self {
+        self.epsilon = epsilon;
+        self
+    }
+    /// Whether to add `beta` (default true).
+    pub fn center(mut self, center: bool) -> Self {
+        self.center = center;
+        self
+    }
+    /// Whether to multiply by `gamma` (default true).
+    pub fn scale(mut self, scale: bool) -> Self {
+        self.scale = scale;
+        self
+    }
+    /// Reads Keras' `LayerNormalization` config (axis must be -1).
+    pub fn from_config(config: &Value) -> Result<Self> {
+        let axis: Value = cfg_or(config, "axis", json!(-1))?;
+        if axis != json!(-1) && axis != json!([-1]) {
+            return Err(Error::Format(format!("LayerNormalization supports axis=-1 only, received axis={axis}")));
+        }
+        Ok(LayerNormalization {
+            base: LayerBase::from_config(config),
+            epsilon: cfg_or(config, "epsilon", 1e-3)?,
+            center: cfg_or(config, "center", true)?,
+            scale: cfg_or(config, "scale", true)?,
+            channels: None,
+        })
+    }
+}
+
+impl Layer for LayerNormalization {
+    layer_boilerplate!("LayerNormalization");
+
+    fn config(&self) -> Value {
+        json!({"axis": -1, "epsilon": self.epsilon, "center": self.center, "scale": self.scale, "rms_scaling": false,
+               "beta_initializer": Initializer::Zeros.to_config(), "gamma_initializer": Initializer::Ones.to_config(),
+               "beta_regularizer": null, "gamma_regularizer": null, "beta_constraint": null, "gamma_constraint": null})
+    }
+
+    fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
+        if input_shape.rank() < 2 || input_shape.last().is_none() {
+            return Err(Error::shape(format!("LayerNormalization needs a known last axis, received {input_shape}")));
+        }
+        Ok(input_shape.clone())
+    }
+
+    fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
+        self.compute_output_shape(input_shape)?;
+        let c = input_shape.last().expect("checked");
+        self.channels = Some(c);
+        let mut vars = Vec::new();
+        if self.scale {
+            vars.push(VariableSpec::trainable("gamma", vec![c], Initializer::Ones));
+        }
+        if self.center {
+            vars.push(VariableSpec::trainable("beta", vec![c], Initializer::Zeros));
+        }
+        Ok(vars)
+    }
+
+    fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+        let c = self.channels.ok_or_else(|| Error::State("LayerNormalization called before build".into()))?;
+        let dims = inputs.dims();
+        let x = inputs.into_rows();
+        let mean = x.clone().mean_dim(1);
+        let centered = x - mean;
+        let var = centered.clone().square().mean_dim(1);
+        let mut y = centered / var.add_scalar(self.epsilon).sqrt();
+        if self.scale {
+            y = y * weights[0].clone().reshape([1, c]);
+        }
+        if self.center {
+            y = y + weights[usize::from(self.scale)].clone().reshape([1, c]);
+        }
+        DynTensor::new(y).reshape(&dims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::random::SeedGenerator;
+
+    #[test]
+    fn normalises_each_row_with_gamma_and_beta() {
+        let device = keras_rs_backends::default_device();
+        let mut ln = LayerNormalization::new().epsilon(0.0);
+        ln.build(&Shape::batched(&[2])).unwrap();
+        let w = [Tensor::<1>::from_floats([2.0, 2.0], &device), Tensor::<1>::from_floats([1.0, 0.0], &device)];
+        let x = DynTensor::from_data(vec![1.0, 3.0, 5.0, 5.0 + 1e-3], &[2, 2], &device).unwrap();
+        let mut rng = SeedGenerator::new(0);
+        let mut ctx = CallContext::new(true, &mut rng, &device);
+        let y = ln.call(x, &w, &mut ctx).unwrap().to_vec().unwrap();
+        for (a, b) in y.iter().zip([-1.0, 2.0, -1.0, 2.0]) {
+            assert!((a - b).abs() < 1e-2, "{y:?}");
+        }
+        let cfg = LayerNormalization::new().scale(false).get_config();
+        assert_eq!(LayerNormalization::from_config(&cfg).unwrap().get_config(), cfg);
+    }
+}

@@ -1,0 +1,193 @@
+//! What the windowed pooling layers share (Keras' `BasePooling`): max or average over
+//! `pool_size` windows, strides defaulting to the pool size, Keras' SAME/VALID geometry.
+
+use burn::tensor::Tensor;
+use burn::tensor::module::{avg_pool1d, avg_pool2d, max_pool1d, max_pool2d};
+use burn::tensor::ops::{AvgPoolOptions, MaxPoolOptions};
+use serde_json::{Value, json};
+
+use crate::backend::DynTensor;
+use crate::error::{Error, Result};
+use crate::layers::convolutional::{Padding, Size1, Size2, output_length, padding_pair};
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, cfg_or, cfg_req};
+use crate::shape::Shape;
+
+/// Max (`AVG = false`) or average (`AVG = true`) pooling over `N` spatial axes, channels last.
+/// Average pooling with `"same"` padding divides by the number of real (non-padded) cells.
+#[derive(Clone, Debug)]
+pub struct Pooling<const N: usize, const AVG: bool> {
+    base: LayerBase,
+    pool_size: [usize; N],
+    strides: Option<[usize; N]>,
+    padding: String,
+}
+
+impl<const AVG: bool> Pooling<2, AVG> {
+    /// Pools over `pool_size` windows (`2` or `(2, 2)`); strides default to the pool size.
+    pub fn new(pool_size: impl Into<Size2>) -> Self {
+        Self::with_size(pool_size.into().0)
+    }
+    /// The strides (default: the pool size).
+    pub fn strides(mut self, strides: impl Into<Size2>) -> Self {
+        self.strides = Some(strides.into().0);
+        self
+    }
+}
+
+impl<const AVG: bool> Pooling<1, AVG> {
+    /// Pools over windows of `pool_size` steps; strides default to the pool size.
+    pub fn new(pool_size: usize) -> Self {
+        Self::with_size([pool_size])
+    }
+    /// The stride (default: the pool size).
+    pub fn strides(mut self, strides: impl Into<Size1>) -> Self {
+        self.strides = Some(strides.into().0);
+        self
+    }
+}
+
+impl<const N: usize, const AVG: bool> Pooling<N, AVG> {
+    fn with_size(pool_size: [usize; N]) -> Self {
+        Pooling { base: LayerBase::default(), pool_size, strides: None, padding: "valid".into() }
+    }
+    /// `"valid"` (default) or `"same"`.
+    pub fn padding(mut self, padding: &str) -> Self {
+        self.padding = padding.to_string();
+        self
+    }
+    /// The layer's name.
+    pub fn name(mut self, name: &str) -> Self {
+        self.base.name = Some(name.to_string());
+        self
+    }
+    /// Reads Keras' pooling config (`pool_size`, `strides`, `padding`).
+    pub fn from_config(config: &Value) -> Result<Self> {
+        let sizes = |key: &str| -> Result<Option<[usize; N]>> {
+            Ok(match config.get(key) {
+                None | Some(Value::Null) => None,
+                Some(Value::Number(n)) => Some([n.as_u64().unwrap_or(1) as usize; N]),
+                Some(_) => {
+                    let v: Vec<usize> = cfg_req(config, key, "Pooling")?;
+                    Some(v.try_into().map_err(|v| Error::Format(format!("`{key}` needs {N} values, received {v:?}")))?)
+                }
+            })
+        };
+        let pool_size = sizes("pool_size")?.unwrap_or([2; N]);
+        Ok(Pooling {
+            base: LayerBase::from_config(config),
+            pool_size,
+            strides: sizes("strides")?,
+            padding: cfg_or(config, "padding", "valid".to_string())?,
+        })
+    }
+
+    fn strides_or_pool(&self) -> [usize; N] {
+        self.strides.unwrap_or(self.pool_size)
+    }
+
+    fn default_name(&self) -> &'static str {
+        match (N, AVG) {
+            (1, false) => "max_pooling1d",
+            (1, true) => "average_pooling1d",
+            (_, false) => "max_pooling2d",
+            (_, true) => "average_pooling2d",
+        }
+    }
+
+    fn layer_name(&self) -> &str {
+        self.base.name.as_deref().unwrap_or(self.default_name())
+    }
+}
+
+impl<const N: usize, const AVG: bool> Layer for Pooling<N, AVG> {
+    fn class_name(&self) -> &'static str {
+        match (N, AVG) {
+            (1, false) => "MaxPooling1D",
+            (1, true) => "AveragePooling1D",
+            (_, false) => "MaxPooling2D",
+            (_, true) => "AveragePooling2D",
+        }
+    }
+    fn base(&self) -> &LayerBase {
+        &self.base
+    }
+    fn base_mut(&mut self) -> &mut LayerBase {
+        &mut self.base
+    }
+    fn clone_box(&self) -> Box<dyn Layer> {
+        Box::new(self.clone())
+    }
+    fn config(&self) -> Value {
+        json!({"pool_size": self.pool_size.to_vec(), "strides": self.strides_or_pool().to_vec(), "padding": self.padding, "data_format": "channels_last"})
+    }
+
+    fn compute_output_shape(&self, input: &Shape) -> Result<Shape> {
+        let name = self.layer_name();
+        if input.rank() != N + 2 {
+            return Err(Error::shape(format!(
+                "Input 0 of layer \"{name}\" is incompatible with the layer: expected ndim={}, found ndim={}. Full shape received: {input}",
+                N + 2,
+                input.rank()
+            )));
+        }
+        let padding = Padding::parse(&self.padding, name)?;
+        let strides = self.strides_or_pool();
+        let mut out = vec![input.0[0]];
+        for (i, (&pool, &stride)) in self.pool_size.iter().zip(&strides).enumerate() {
+            let size = input.0[i + 1].ok_or_else(|| {
+                Error::shape(format!("Layer \"{name}\" needs known spatial dimensions, received {input}"))
+            })?;
+            match output_length(size, pool, stride, 1, padding) {
+                Some(len) if len > 0 => out.push(Some(len)),
+                _ => {
+                    return Err(Error::shape(format!(
+                        "Computed output size would be empty for layer \"{name}\". Received: `inputs.shape={input}` and \
+                         `pool_size={:?}` with padding=\"{}\".",
+                        self.pool_size, self.padding
+                    )));
+                }
+            }
+        }
+        out.push(input.0[N + 1]);
+        Ok(Shape(out))
+    }
+
+    fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
+        self.compute_output_shape(input_shape)?;
+        Ok(Vec::new())
+    }
+
+    fn call(&self, inputs: DynTensor, _w: &[Tensor<1>], _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+        let padding = Padding::parse(&self.padding, self.layer_name())?;
+        let (k, s) = (self.pool_size, self.strides_or_pool());
+        if N == 1 {
+            let x = inputs.into_rank::<3>(self.layer_name())?.permute([0, 2, 1]);
+            let pads = [padding_pair(x.dims()[2], k[0], s[0], 1, padding)];
+            let y = if AVG {
+                avg_pool1d(
+                    x,
+                    AvgPoolOptions::new([k[0]])
+                        .with_stride([s[0]])
+                        .with_padding_pairs(pads)
+                        .with_count_include_pad(false),
+                )
+            } else {
+                max_pool1d(x, MaxPoolOptions::new([k[0]]).with_stride([s[0]]).with_padding_pairs(pads))
+            };
+            return Ok(DynTensor::new(y.permute([0, 2, 1])));
+        }
+        let x = inputs.into_rank::<4>(self.layer_name())?.permute([0, 3, 1, 2]);
+        let [_, _, h, w] = x.dims();
+        let pads = [padding_pair(h, k[0], s[0], 1, padding), padding_pair(w, k[1], s[1], 1, padding)];
+        let (k2, s2) = ([k[0], k[1]], [s[0], s[1]]);
+        let y = if AVG {
+            avg_pool2d(
+                x,
+                AvgPoolOptions::new(k2).with_stride(s2).with_padding_pairs(pads).with_count_include_pad(false),
+            )
+        } else {
+            max_pool2d(x, MaxPoolOptions::new(k2).with_stride(s2).with_padding_pairs(pads))
+        };
+        Ok(DynTensor::new(y.permute([0, 2, 3, 1])))
+    }
+}

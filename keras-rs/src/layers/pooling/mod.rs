@@ -1,0 +1,23 @@
+//! Pooling layers: windowed max/average (1D, 2D) and global max/average (1D, 2D).
+
+mod average_pooling1d;
+mod average_pooling2d;
+mod base_global_pooling;
+mod base_pooling;
+mod global_average_pooling1d;
+mod global_average_pooling2d;
+mod global_max_pooling1d;
+mod global_max_pooling2d;
+mod max_pooling1d;
+mod max_pooling2d;
+
+pub use average_pooling1d::AveragePooling1D;
+pub use average_pooling2d::AveragePooling2D;
+pub use base_global_pooling::GlobalPooling;
+pub use base_pooling::Pooling;
+pub use global_average_pooling1d::GlobalAveragePooling1D;
+pub use global_average_pooling2d::GlobalAveragePooling2D;
+pub use global_max_pooling1d::GlobalMaxPooling1D;
+pub use global_max_pooling2d::GlobalMaxPooling2D;
+pub use max_pooling1d::MaxPooling1D;
+pub use max_pooling2d::MaxPooling2D;

@@ -1,0 +1,101 @@
+//! `UpSampling2D`: repeats rows and columns (nearest-neighbour upsampling).
+
+use burn::tensor::Tensor;
+use serde_json::{Value, json};
+
+use crate::backend::DynTensor;
+use crate::error::{Error, Result};
+use crate::layers::builders::{common_builders, layer_boilerplate};
+use crate::layers::convolutional::Size2;
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, cfg_or};
+use crate::shape::Shape;
+
+/// Keras' `UpSampling2D(size=(2, 2), interpolation="nearest")` on channels-last inputs.
+///
+/// ```
+/// use keras_rs::prelude::*;
+/// let model = Sequential::new().add(Input::new(&[3, 4, 2])).add(UpSampling2D::new((2, 3)));
+/// assert_eq!(model.output_shape().unwrap().to_string(), "(None, 6, 12, 2)");
+/// ```
+#[derive(Clone, Debug)]
+pub struct UpSampling2D {
+    base: LayerBase,
+    size: [usize; 2],
+}
+
+common_builders!(UpSampling2D);
+
+impl UpSampling2D {
+    /// Repeats each row `size.0` times and each column `size.1` times.
+    pub fn new(size: impl Into<Size2>) -> Self {
+        UpSampling2D { base: LayerBase::default(), size: size.into().0 }
+    }
+    /// Reads Keras' config (`interpolation` must be `"nearest"`).
+    pub fn from_config(config: &Value) -> Result<Self> {
+        let interpolation: String = cfg_or(config, "interpolation", "nearest".to_string())?;
+        if interpolation != "nearest" {
+            return Err(Error::Format(format!(
+                "UpSampling2D supports interpolation=\"nearest\" only, received {interpolation}"
+            )));
+        }
+        let size = match config.get("size") {
+            Some(Value::Number(n)) => [n.as_u64().unwrap_or(2) as usize; 2],
+            _ => cfg_or(config, "size", [2, 2])?,
+        };
+        Ok(UpSampling2D { base: LayerBase::from_config(config), size })
+    }
+}
+
+impl Layer for UpSampling2D {
+    layer_boilerplate!("UpSampling2D");
+
+    fn config(&self) -> Value {
+        json!({"size": self.size, "data_format": "channels_last", "interpolation": "nearest"})
+    }
+
+    fn compute_output_shape(&self, input: &Shape) -> Result<Shape> {
+        if input.rank() != 4 {
+            return Err(Error::shape(format!(
+                "Input 0 of layer \"{}\" is incompatible with the layer: expected ndim=4, found ndim={}. Full shape received: {input}",
+                self.base.name.as_deref().unwrap_or("up_sampling2d"),
+                input.rank()
+            )));
+        }
+        let [sh, sw] = self.size;
+        Ok(Shape(vec![input.0[0], input.0[1].map(|h| h * sh), input.0[2].map(|w| w * sw), input.0[3]]))
+    }
+
+    fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
+        self.compute_output_shape(input_shape)?;
+        Ok(Vec::new())
+    }
+
+    fn call(&self, inputs: DynTensor, _w: &[Tensor<1>], _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+        let x = inputs.into_rank::<4>(self.base.name.as_deref().unwrap_or("up_sampling2d"))?;
+        let [n, h, w, c] = x.dims();
+        let [sh, sw] = self.size;
+        // (n, h, 1, w, 1, c) broadcast to (n, h, sh, w, sw, c), then merged.
+        let y: Tensor<6> = x.reshape([n, h, 1, w, 1, c]).expand([n, h, sh, w, sw, c]);
+        Ok(DynTensor::new(y.reshape([n, h * sh, w * sw, c])))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::random::SeedGenerator;
+
+    #[test]
+    fn repeats_rows_and_columns() {
+        let device = keras_rs_backends::default_device();
+        let u = UpSampling2D::new((2, 1));
+        let x = DynTensor::from_data(vec![1.0, 2.0, 3.0, 4.0], &[1, 2, 2, 1], &device).unwrap();
+        let mut rng = SeedGenerator::new(0);
+        let mut ctx = CallContext::new(false, &mut rng, &device);
+        let y = u.call(x, &[], &mut ctx).unwrap();
+        assert_eq!(y.dims(), vec![1, 4, 2, 1]);
+        assert_eq!(y.to_vec().unwrap(), vec![1.0, 2.0, 1.0, 2.0, 3.0, 4.0, 3.0, 4.0]);
+        let cfg = u.get_config();
+        assert_eq!(UpSampling2D::from_config(&cfg).unwrap().get_config(), cfg);
+    }
+}
