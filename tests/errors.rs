@@ -102,3 +102,44 @@ fn missing_files_are_errors() {
     let err = keras_rs::utils::read_npy("/definitely/missing.npy").unwrap_err().to_string();
     assert!(err.contains("/definitely/missing.npy"), "{err}");
 }
+
+#[test]
+fn convolution_and_pooling_shape_errors_name_the_layer_and_shapes() {
+    // A 3-D input to Conv2D.
+    let err =
+        Sequential::new().add(Input::new(&[28, 28])).add(Conv2D::new(8, 3)).output_shape().unwrap_err().to_string();
+    assert!(
+        err.contains("\"conv2d\"") && err.contains("expected ndim=4, found ndim=3") && err.contains("(None, 28, 28)"),
+        "{err}"
+    );
+    // A kernel larger than the valid-padded input.
+    let err = Sequential::new()
+        .add(Input::new(&[4, 4, 1]))
+        .add(Conv2D::new(8, 5).name("big"))
+        .output_shape()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("\"big\"") && err.contains("(None, 4, 4, 1)") && err.contains("kernel shape=(5, 5, 1, 8)"),
+        "{err}"
+    );
+    // Pooling that would produce an empty output.
+    let mut m = Sequential::new().add(Input::new(&[6, 6, 1]));
+    m.add_layer(Conv2D::new(2, 3)).unwrap();
+    m.add_layer(MaxPooling2D::new(2)).unwrap();
+    let err = m.add_layer(MaxPooling2D::new(3)).unwrap_err().to_string();
+    assert!(
+        err.contains("\"max_pooling2d_1\"") && err.contains("(None, 2, 2, 2)") && err.contains("pool_size=[3, 3]"),
+        "{err}"
+    );
+    // The data's shape is checked against the model before anything runs.
+    let mut m =
+        Sequential::new().add(Input::new(&[8, 8, 1])).add(Conv2D::new(2, 3)).add(Flatten::new()).add(Dense::new(2));
+    m.compile("adam", "mse", NO_METRICS).unwrap();
+    let err =
+        m.predict(&ndarray::Array3::<f32>::zeros((2, 8, 8)), PredictOptions::new().verbose(0)).unwrap_err().to_string();
+    assert!(err.contains("expected shape=(None, 8, 8, 1), found shape=(2, 8, 8)"), "{err}");
+    assert!(
+        Sequential::new().add(Input::new(&[8, 8, 1])).add(Conv2D::new(2, 3).padding("causal")).output_shape().is_err()
+    );
+}

@@ -212,6 +212,12 @@ impl Sequential {
         })
     }
 
+    /// The model's variables (Keras' `model.variables`): path (`dense/kernel`), Keras shape,
+    /// values and whether they train, in `get_weights` order.
+    pub fn variables(&self) -> &[crate::models::Variable] {
+        &self.network.variables
+    }
+
     /// The number of parameters (weights) of the model.
     pub fn count_params(&self) -> usize {
         self.network.count_params().0

@@ -185,6 +185,36 @@ impl Sequential {
         Ok(results.into_iter().collect())
     }
 
+    /// One gradient update on one batch (Keras' `train_on_batch`); returns the batch's loss and
+    /// metrics.
+    pub fn train_on_batch(&mut self, x: &impl ArrayInput, y: &impl ArrayInput) -> Result<BTreeMap<String, f64>> {
+        self.compiled()?;
+        let (x, y) = (x.to_f32_array(), y.to_f32_array());
+        check_cardinality(&x, &y)?;
+        self.prepare_input(x.shape())?;
+        let (cols, metrics) = self.prepare_targets(&y)?;
+        let idx: Vec<usize> = (0..x.shape()[0]).collect();
+        let device = self.network.device.clone();
+        let (xb, yb) = (gather(&x, &idx, &device)?, target_batch(&y, &idx, cols, &device)?);
+        let mut acc = Accumulators::new(&metrics);
+        let compiled = self.compiled.as_mut().expect("checked above");
+        train_step(&mut self.network, &mut self.rng, compiled, &metrics, xb, yb, &mut acc)?;
+        Ok(acc.results().into_iter().collect())
+    }
+
+    /// Loss and metrics on one batch in inference mode (Keras' `test_on_batch`).
+    pub fn test_on_batch(&self, x: &impl ArrayInput, y: &impl ArrayInput) -> Result<BTreeMap<String, f64>> {
+        let n = x.to_f32_array().shape()[0];
+        self.evaluate(x, y, EvaluateOptions::new().batch_size(n.max(1)).verbose(0))
+    }
+
+    /// The outputs for one batch (Keras' `predict_on_batch`).
+    pub fn predict_on_batch(&self, x: &impl ArrayInput) -> Result<ArrayD<f32>> {
+        let x = x.to_f32_array();
+        let n = x.shape()[0];
+        self.predict(&x, PredictOptions::new().batch_size(n.max(1)).verbose(0))
+    }
+
     /// The model's outputs for `x` in inference mode (Keras' `model.predict`), batch by batch.
     pub fn predict(&self, x: &impl ArrayInput, options: PredictOptions) -> Result<ArrayD<f32>> {
         let x = x.to_f32_array();

@@ -1,0 +1,197 @@
+//! keras-rs against the same networks written directly in burn 0.22, on the same device:
+//! one training step and one inference batch each. Prints samples/s and the ratio.
+//!
+//! Run: `cargo bench --bench vs_burn` (add `--features wgpu` and `BURN_DEVICE=wgpu` for a GPU).
+//! `STEPS=n` changes the number of timed steps (default 20, after 3 warm-up steps).
+
+use std::time::Instant;
+
+use burn::module::Module;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
+use burn::nn::{DropoutConfig, Initializer, Linear, LinearConfig};
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::tensor::activation::relu;
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use keras_rs::prelude::*;
+use ndarray::{Array1, ArrayD, IxDyn};
+
+/// The keras.io MNIST convnet, NCHW, as a burn user writes it.
+#[derive(Module, Debug)]
+struct BurnConvnet {
+    conv1: Conv2d,
+    conv2: Conv2d,
+    pool: MaxPool2d,
+    dropout: burn::nn::Dropout,
+    fc: Linear,
+}
+
+impl BurnConvnet {
+    fn new(device: &Device) -> Self {
+        let init = Initializer::XavierUniform { gain: 1.0 };
+        BurnConvnet {
+            conv1: Conv2dConfig::new([1, 32], [3, 3]).with_initializer(init.clone()).init(device),
+            conv2: Conv2dConfig::new([32, 64], [3, 3]).with_initializer(init.clone()).init(device),
+            pool: MaxPool2dConfig::new([2, 2]).init(),
+            dropout: DropoutConfig::new(0.5).init(),
+            fc: LinearConfig::new(1600, 10).with_initializer(init).init(device),
+        }
+    }
+    fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        let x = self.pool.forward(relu(self.conv1.forward(x)));
+        let x = self.pool.forward(relu(self.conv2.forward(x)));
+        self.fc.forward(self.dropout.forward(x.flatten(1, 3)))
+    }
+}
+
+/// The 784-512-512-10 MLP.
+#[derive(Module, Debug)]
+struct BurnMlp {
+    l1: Linear,
+    l2: Linear,
+    l3: Linear,
+}
+
+impl BurnMlp {
+    fn new(device: &Device) -> Self {
+        let lin =
+            |i, o| LinearConfig::new(i, o).with_initializer(Initializer::XavierUniform { gain: 1.0 }).init(device);
+        BurnMlp { l1: lin(784, 512), l2: lin(512, 512), l3: lin(512, 10) }
+    }
+    fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        self.l3.forward(relu(self.l2.forward(relu(self.l1.forward(x)))))
+    }
+}
+
+fn time_ms(steps: usize, mut f: impl FnMut()) -> f64 {
+    for _ in 0..3 {
+        f();
+    }
+    let start = Instant::now();
+    for _ in 0..steps {
+        f();
+    }
+    start.elapsed().as_secs_f64() * 1000.0 / steps as f64
+}
+
+fn data(shape: &[usize]) -> (ArrayD<f32>, Array1<f32>) {
+    let n: usize = shape.iter().product();
+    let x = ArrayD::from_shape_vec(IxDyn(shape), (0..n).map(|i| ((i * 7919) % 255) as f32 / 255.0).collect()).unwrap();
+    let y = Array1::from_shape_fn(shape[0], |i| (i % 10) as f32);
+    (x, y)
+}
+
+struct Row {
+    name: &'static str,
+    batch: usize,
+    keras_ms: f64,
+    burn_ms: f64,
+}
+
+fn report(rows: &[Row]) {
+    println!("\nbackend: {}", keras_rs::backends::backend_name());
+    println!(
+        "| workload | batch | keras-rs ms | burn ms | keras-rs samples/s | burn samples/s | ratio (keras-rs / burn time) |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    for r in rows {
+        println!(
+            "| {} | {} | {:.2} | {:.2} | {:.0} | {:.0} | {:.3} |",
+            r.name,
+            r.batch,
+            r.keras_ms,
+            r.burn_ms,
+            r.batch as f64 * 1000.0 / r.keras_ms,
+            r.batch as f64 * 1000.0 / r.burn_ms,
+            r.keras_ms / r.burn_ms
+        );
+    }
+}
+
+fn main() -> keras_rs::Result<()> {
+    let steps: usize = std::env::var("STEPS").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
+    let device = keras_rs::backends::default_device();
+    let ad = device.clone().autodiff();
+    let mut rows = Vec::new();
+
+    // ---- convnet, batch 128 ----
+    let batch = 128;
+    let (x, y) = data(&[batch, 28, 28, 1]);
+    let mut model = Sequential::new()
+        .seed(1)
+        .add(Input::new(&[28, 28, 1]))
+        .add(Conv2D::new(32, 3).activation("relu"))
+        .add(MaxPooling2D::new(2))
+        .add(Conv2D::new(64, 3).activation("relu"))
+        .add(MaxPooling2D::new(2))
+        .add(Flatten::new())
+        .add(Dropout::new(0.5))
+        .add(Dense::new(10).activation("softmax"));
+    model.compile(Adam::new(), "sparse_categorical_crossentropy", NO_METRICS)?;
+    let keras_train = time_ms(steps, || {
+        model.train_on_batch(&x, &y).unwrap();
+    });
+    let keras_infer = time_ms(steps, || {
+        model.predict_on_batch(&x).unwrap();
+    });
+
+    let host: Vec<f32> = x.iter().copied().collect();
+    let labels: Vec<i64> = y.iter().map(|v| *v as i64).collect();
+    let loss_fn = CrossEntropyLossConfig::new().init(&ad);
+    let mut net = BurnConvnet::new(&ad);
+    let mut optim = AdamConfig::new().with_epsilon(1e-7).init();
+    let burn_train = time_ms(steps, || {
+        // NHWC host data, as keras-rs receives it, uploaded and made NCHW.
+        let xb = Tensor::<4>::from_data(TensorData::new(host.clone(), [batch, 28, 28, 1]), &ad).permute([0, 3, 1, 2]);
+        let yb = Tensor::<1, Int>::from_data(TensorData::new(labels.clone(), [batch]), &ad);
+        let loss = loss_fn.forward(net.forward(xb), yb);
+        let _ = loss.clone().into_scalar::<f32>();
+        let grads = GradientsParams::from_grads(loss.backward(), &net);
+        net = optim.step(1e-3, net.clone(), grads);
+    });
+    let valid = net.valid();
+    let burn_infer = time_ms(steps, || {
+        let xb =
+            Tensor::<4>::from_data(TensorData::new(host.clone(), [batch, 28, 28, 1]), &device).permute([0, 3, 1, 2]);
+        let _ = burn::tensor::activation::softmax(valid.forward(xb), 1).into_data();
+    });
+    rows.push(Row { name: "convnet train step", batch, keras_ms: keras_train, burn_ms: burn_train });
+    rows.push(Row { name: "convnet inference", batch, keras_ms: keras_infer, burn_ms: burn_infer });
+
+    // ---- MLP 784-512-512-10, batch 128 ----
+    let (x, y) = data(&[batch, 784]);
+    let mut model = Sequential::new()
+        .seed(1)
+        .add(Input::new(&[784]))
+        .add(Dense::new(512).activation("relu"))
+        .add(Dense::new(512).activation("relu"))
+        .add(Dense::new(10).activation("softmax"));
+    model.compile(Adam::new(), "sparse_categorical_crossentropy", NO_METRICS)?;
+    let keras_train = time_ms(steps * 5, || {
+        model.train_on_batch(&x, &y).unwrap();
+    });
+    let keras_infer = time_ms(steps * 5, || {
+        model.predict_on_batch(&x).unwrap();
+    });
+    let host: Vec<f32> = x.iter().copied().collect();
+    let mut mlp = BurnMlp::new(&ad);
+    let mut optim = AdamConfig::new().with_epsilon(1e-7).init();
+    let burn_train = time_ms(steps * 5, || {
+        let xb = Tensor::<2>::from_data(TensorData::new(host.clone(), [batch, 784]), &ad);
+        let yb = Tensor::<1, Int>::from_data(TensorData::new(labels.clone(), [batch]), &ad);
+        let loss = loss_fn.forward(mlp.forward(xb), yb);
+        let _ = loss.clone().into_scalar::<f32>();
+        let grads = GradientsParams::from_grads(loss.backward(), &mlp);
+        mlp = optim.step(1e-3, mlp.clone(), grads);
+    });
+    let valid = mlp.valid();
+    let burn_infer = time_ms(steps * 5, || {
+        let xb = Tensor::<2>::from_data(TensorData::new(host.clone(), [batch, 784]), &device);
+        let _ = burn::tensor::activation::softmax(valid.forward(xb), 1).into_data();
+    });
+    rows.push(Row { name: "MLP 784-512-512-10 train step", batch, keras_ms: keras_train, burn_ms: burn_train });
+    rows.push(Row { name: "MLP 784-512-512-10 inference", batch, keras_ms: keras_infer, burn_ms: burn_infer });
+    report(&rows);
+    Ok(())
+}
