@@ -129,6 +129,12 @@ impl Activation {
         }
     }
 
+    /// Whether the activation works element by element (all but `softmax` and `log_softmax`),
+    /// so it may run on any layout of the tensor.
+    pub fn is_elementwise(self) -> bool {
+        !matches!(self, Activation::Softmax | Activation::LogSoftmax)
+    }
+
     /// Applies the activation (softmax variants over the last axis).
     pub fn apply<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
         match self {

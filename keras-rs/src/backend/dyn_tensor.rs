@@ -64,6 +64,13 @@ macro_rules! map_tensor {
 }
 pub(crate) use map_tensor;
 
+/// `Tensor<A>` as `Tensor<B>` when `A == B` (checked by the callers): a move through `Any`, so
+/// a permuted view stays a view. (A same-shape `reshape` would make it contiguous: a copy.)
+fn cast<const A: usize, const B: usize>(t: Tensor<A>) -> Tensor<B> {
+    let boxed: Box<dyn std::any::Any> = Box::new(t);
+    *boxed.downcast::<Tensor<B>>().expect("ranks are equal")
+}
+
 fn to_array<const D: usize>(dims: &[usize]) -> [usize; D] {
     let mut out = [0usize; D];
     out.copy_from_slice(dims);
@@ -71,16 +78,15 @@ fn to_array<const D: usize>(dims: &[usize]) -> [usize; D] {
 }
 
 impl DynTensor {
-    /// Wraps a tensor of rank 1 to 6.
+    /// Wraps a tensor of rank 1 to 6 (a move, never a copy).
     pub fn new<const D: usize>(t: Tensor<D>) -> Self {
-        let dims = t.dims().to_vec();
         match D {
-            1 => DynTensor::R1(t.reshape(to_array::<1>(&dims))),
-            2 => DynTensor::R2(t.reshape(to_array::<2>(&dims))),
-            3 => DynTensor::R3(t.reshape(to_array::<3>(&dims))),
-            4 => DynTensor::R4(t.reshape(to_array::<4>(&dims))),
-            5 => DynTensor::R5(t.reshape(to_array::<5>(&dims))),
-            6 => DynTensor::R6(t.reshape(to_array::<6>(&dims))),
+            1 => DynTensor::R1(cast(t)),
+            2 => DynTensor::R2(cast(t)),
+            3 => DynTensor::R3(cast(t)),
+            4 => DynTensor::R4(cast(t)),
+            5 => DynTensor::R5(cast(t)),
+            6 => DynTensor::R6(cast(t)),
             _ => panic!("DynTensor supports ranks 1 to 6, got {D}"),
         }
     }
@@ -119,12 +125,14 @@ impl DynTensor {
                 crate::shape::format_dims(&dims)
             )));
         }
-        let target = to_array::<D>(&dims);
-        Ok(with_tensor!(self, t => t.reshape(target)))
+        Ok(with_tensor!(self, t => cast(t)))
     }
 
     /// Reshapes to `dims` (same number of elements).
     pub fn reshape(self, dims: &[usize]) -> Result<Self> {
+        if self.dims() == dims {
+            return Ok(self);
+        }
         let numel: usize = self.dims().iter().product();
         let wanted: usize = dims.iter().product();
         if numel != wanted {
@@ -147,6 +155,9 @@ impl DynTensor {
 
     /// Flattens to `[rows, last]`, the layout losses and metrics work on.
     pub fn into_rows(self) -> Tensor<2> {
+        if let DynTensor::R2(t) = self {
+            return t;
+        }
         let dims = self.dims();
         let last = *dims.last().unwrap_or(&1);
         let rows = dims.iter().product::<usize>() / last.max(1);

@@ -204,15 +204,14 @@ impl Sequential {
 
     /// Loss and metrics on one batch in inference mode (Keras' `test_on_batch`).
     pub fn test_on_batch(&self, x: &impl ArrayInput, y: &impl ArrayInput) -> Result<BTreeMap<String, f64>> {
-        let n = x.to_f32_array().shape()[0];
+        let n = x.samples();
         self.evaluate(x, y, EvaluateOptions::new().batch_size(n.max(1)).verbose(0))
     }
 
     /// The outputs for one batch (Keras' `predict_on_batch`).
     pub fn predict_on_batch(&self, x: &impl ArrayInput) -> Result<ArrayD<f32>> {
-        let x = x.to_f32_array();
-        let n = x.shape()[0];
-        self.predict(&x, PredictOptions::new().batch_size(n.max(1)).verbose(0))
+        let n = x.samples();
+        self.predict(x, PredictOptions::new().batch_size(n.max(1)).verbose(0))
     }
 
     /// The model's outputs for `x` in inference mode (Keras' `model.predict`), batch by batch.

@@ -80,8 +80,12 @@ impl Layer for Conv1D {
         let kernel = weights[0].clone().reshape([k, channels, a.filters]).permute([2, 1, 0]);
         let bias = a.use_bias.then(|| weights[1].clone());
         let options = ConvOptions::new_with_padding([s], [padding_pair(steps, k, s, d, padding)], [d], 1);
-        let y = conv1d(x.permute([0, 2, 1]), kernel, bias, options).permute([0, 2, 1]);
-        Ok(DynTensor::new(activation.apply(y)))
+        let y = conv1d(x.permute([0, 2, 1]), kernel, bias, options);
+        Ok(DynTensor::new(if activation.is_elementwise() {
+            activation.apply(y).permute([0, 2, 1])
+        } else {
+            activation.apply(y.permute([0, 2, 1]))
+        }))
     }
 }
 

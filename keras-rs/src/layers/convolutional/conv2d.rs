@@ -75,8 +75,14 @@ impl Layer for Conv2D {
         let kernel = weights[0].clone().reshape([k[0], k[1], channels, a.filters]).permute([3, 2, 0, 1]);
         let bias = a.use_bias.then(|| weights[1].clone());
         let options = ConvOptions::new_with_padding([s[0], s[1]], pads, [d[0], d[1]], 1);
-        let y = conv2d(x.permute([0, 3, 1, 2]), kernel, bias, options).permute([0, 2, 3, 1]);
-        Ok(DynTensor::new(activation.apply(y)))
+        // The activation runs on the contiguous NCHW result; the permute back is then a view that
+        // a following pooling or convolution layer permutes straight back without a copy.
+        let y = conv2d(x.permute([0, 3, 1, 2]), kernel, bias, options);
+        Ok(DynTensor::new(if activation.is_elementwise() {
+            activation.apply(y).permute([0, 2, 3, 1])
+        } else {
+            activation.apply(y.permute([0, 2, 3, 1]))
+        }))
     }
 }
 
