@@ -1,6 +1,11 @@
 //! Helpers shared by the workflow tests: fixture loading and tolerant comparison.
 #![allow(dead_code)]
 
+use keras_rs::Shape;
+use keras_rs::backend::DynTensor;
+use keras_rs::burn::tensor::{Tensor, TensorData};
+use keras_rs::layers::{self, CallContext};
+use keras_rs::random::SeedGenerator;
 use ndarray::{ArrayD, IxDyn};
 use serde_json::Value;
 
@@ -58,4 +63,55 @@ pub fn assert_close(a: &ArrayD<f32>, b: &ArrayD<f32>, rtol: f32, atol: f32, what
 /// Scalar comparison.
 pub fn assert_close_f64(a: f64, b: f64, rtol: f64, what: &str) {
     assert!((a - b).abs() <= 1e-6 + rtol * b.abs(), "{what}: got {a}, Keras {b} (rtol {rtol})");
+}
+
+fn flat(a: &ndarray::ArrayD<f32>) -> Tensor<1> {
+    let v: Vec<f32> = a.iter().copied().collect();
+    let n = v.len();
+    Tensor::from_data(TensorData::new(v, [n]), &keras_rs::backends::default_device())
+}
+
+/// Rebuilds each layer of a fixture from Keras' config, calls it on the fixture's input with
+/// Keras' weights (in training mode where recorded) and compares output, weight layout and
+/// updated variables. Returns the number of cases.
+pub fn check_layer_cases(name: &str) -> usize {
+    let fx = fixture(name);
+    let device = keras_rs::backends::default_device();
+    let cases = fx["cases"].as_array().unwrap();
+    for (i, case) in cases.iter().enumerate() {
+        let class = case["class_name"].as_str().unwrap();
+        let what = format!("case {i}: {class} {}", case["config"]);
+        let mut layer = layers::from_config(class, &case["config"]).unwrap_or_else(|e| panic!("{what}: {e}"));
+        let x = array(&case["x"]);
+        let y_keras = array(&case["y"]);
+        let input_shape = Shape::batched(&x.shape()[1..]);
+        let specs = layer.build(&input_shape).unwrap();
+        assert!(layer.compute_output_shape(&input_shape).unwrap().matches(y_keras.shape()), "{what}: output shape");
+        let keras_weights = arrays(&case["weights"]);
+        let shapes: Vec<Vec<usize>> = specs.iter().map(|s| s.shape.clone()).collect();
+        let keras_shapes: Vec<Vec<usize>> = keras_weights.iter().map(|w| w.shape().to_vec()).collect();
+        assert_eq!(shapes, keras_shapes, "{what}: weight layout");
+        let mut weights: Vec<Tensor<1>> = keras_weights.iter().map(flat).collect();
+        let training = case["training"].as_bool().unwrap();
+        let mut rng = SeedGenerator::new(0);
+        let mut ctx = CallContext::new(training, &mut rng, &device);
+        let x_t = DynTensor::from_data(x.iter().copied().collect(), x.shape(), &device).unwrap();
+        let y = layer.call(x_t, &weights, &mut ctx).unwrap();
+        let y = ndarray::ArrayD::from_shape_vec(y.dims(), y.to_vec().unwrap()).unwrap();
+        assert_close(&y, &y_keras, 1e-4, 1e-5, &what);
+        if let Some(after) = case.get("weights_after") {
+            for (index, value) in ctx.updates.drain(..) {
+                weights[index] = value;
+            }
+            for (k, (got, want)) in weights.iter().zip(arrays(after)).enumerate() {
+                let got =
+                    ndarray::ArrayD::from_shape_vec(want.shape(), got.clone().into_data().try_to_vec::<f32>().unwrap())
+                        .unwrap();
+                assert_close(&got, &want, 1e-4, 1e-6, &format!("{what}: weight {k} after the training call"));
+            }
+        } else {
+            assert!(ctx.updates.is_empty(), "{what}: no update expected");
+        }
+    }
+    cases.len()
 }

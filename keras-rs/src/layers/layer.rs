@@ -120,6 +120,9 @@ pub trait Layer: std::fmt::Debug + Send + Sync {
         }
         cfg
     }
+    /// Adjusts the freshly initialised values of variable `index` (in `build` order); LSTM uses
+    /// it for Keras' `unit_forget_bias`. The default leaves them as sampled.
+    fn initial_values(&self, _index: usize, _values: &mut [f32]) {}
     /// For `Input` only: the shape (with batch axis) it declares.
     fn declared_input_shape(&self) -> Option<Shape> {
         None

@@ -6,11 +6,12 @@ pub mod core;
 mod layer;
 pub mod normalization;
 pub mod pooling;
+pub mod recurrent;
 mod registry;
 pub mod regularization;
 pub mod reshaping;
 
-pub use self::core::{Activation, Dense, Input};
+pub use self::core::{Activation, Dense, Embedding, Input};
 pub use convolutional::{Conv1D, Conv2D};
 pub use layer::{CallContext, Layer, LayerBase, VariableSpec, to_snake_case};
 pub(crate) use layer::{cfg_or, cfg_req};
@@ -19,6 +20,7 @@ pub use pooling::{
     AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
     GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D,
 };
+pub use recurrent::{GRU, LSTM, SimpleRNN};
 pub use registry::{KNOWN_CLASSES, from_config};
 pub use regularization::Dropout;
-pub use reshaping::{Flatten, Reshape, UpSampling2D, ZeroPadding2D};
+pub use reshaping::{Flatten, RepeatVector, Reshape, UpSampling2D, ZeroPadding2D};

@@ -27,6 +27,11 @@ pub const KNOWN_CLASSES: &[&str] = &[
     "GlobalMaxPooling2D",
     "BatchNormalization",
     "LayerNormalization",
+    "Embedding",
+    "RepeatVector",
+    "SimpleRNN",
+    "LSTM",
+    "GRU",
 ];
 
 /// Rebuilds a layer from Keras' `class_name` and `config`.
@@ -60,6 +65,11 @@ pub fn from_config(class_name: &str, config: &Value) -> Result<Box<dyn Layer>> {
         "GlobalMaxPooling2D" => Box::new(GlobalMaxPooling2D::from_config(config)?),
         "BatchNormalization" => Box::new(BatchNormalization::from_config(config)?),
         "LayerNormalization" => Box::new(LayerNormalization::from_config(config)?),
+        "Embedding" => Box::new(Embedding::from_config(config)?),
+        "RepeatVector" => Box::new(RepeatVector::from_config(config)?),
+        "SimpleRNN" => Box::new(SimpleRNN::from_config(config)?),
+        "LSTM" => Box::new(LSTM::from_config(config)?),
+        "GRU" => Box::new(GRU::from_config(config)?),
         other => {
             return Err(Error::UnknownIdentifier(format!(
                 "Unknown layer class: '{other}'. keras-rs knows: {}",

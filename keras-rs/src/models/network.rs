@@ -59,8 +59,9 @@ impl Network {
         let start = self.variables.len();
         let layer_name = layer.name().unwrap_or("layer").to_string();
         let trainable = layer.base().trainable.unwrap_or(true);
-        for spec in specs {
-            let values = spec.initializer.sample(&spec.shape, rng);
+        for (index, spec) in specs.into_iter().enumerate() {
+            let mut values = spec.initializer.sample(&spec.shape, rng);
+            layer.initial_values(index, &mut values);
             let n = values.len();
             self.variables.push(Variable {
                 path: format!("{layer_name}/{}", spec.name),

@@ -1,0 +1,135 @@
+//! `Embedding`: maps integer indices to dense vectors.
+
+use burn::tensor::{Int, Tensor};
+use serde_json::{Value, json};
+
+use crate::backend::DynTensor;
+use crate::error::{Error, Result};
+use crate::initializers::Initializer;
+use crate::layers::builders::{common_builders, layer_boilerplate};
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, cfg_or, cfg_req};
+use crate::shape::Shape;
+
+/// Keras' `Embedding(input_dim, output_dim)`: table `(input_dim, output_dim)`, initialised
+/// uniformly in [-0.05, 0.05]; `(batch, ...)` integer indices -> `(batch, ..., output_dim)`.
+/// An index outside `[0, input_dim)` is an error.
+///
+/// ```
+/// use keras_rs::prelude::*;
+/// let model = Sequential::new().add(Input::new(&[6])).add(Embedding::new(1000, 64));
+/// assert_eq!(model.output_shape().unwrap().to_string(), "(None, 6, 64)");
+/// assert_eq!(model.count_params(), 64_000);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Embedding {
+    base: LayerBase,
+    input_dim: usize,
+    output_dim: usize,
+    embeddings_initializer: Initializer,
+}
+
+common_builders!(Embedding);
+
+impl Embedding {
+    /// A vocabulary of `input_dim` indices mapped to `output_dim`-dimensional vectors.
+    pub fn new(input_dim: usize, output_dim: usize) -> Self {
+        Embedding {
+            base: LayerBase::default(),
+            input_dim,
+            output_dim,
+            embeddings_initializer: Initializer::RandomUniform { minval: -0.05, maxval: 0.05 },
+        }
+    }
+    /// The table's initializer (default uniform in [-0.05, 0.05]).
+    pub fn embeddings_initializer(mut self, init: Initializer) -> Self {
+        self.embeddings_initializer = init;
+        self
+    }
+    /// Reads Keras' `Embedding` config (`mask_zero` is not supported yet and is refused).
+    pub fn from_config(config: &Value) -> Result<Self> {
+        if cfg_or(config, "mask_zero", false)? {
+            return Err(Error::Format("Embedding: `mask_zero=True` is not supported by keras-rs yet".into()));
+        }
+        let mut e =
+            Embedding::new(cfg_req(config, "input_dim", "Embedding")?, cfg_req(config, "output_dim", "Embedding")?);
+        e.base = LayerBase::from_config(config);
+        if let Some(v) = config.get("embeddings_initializer").filter(|v| !v.is_null()) {
+            e.embeddings_initializer = Initializer::from_config(v)?;
+        }
+        Ok(e)
+    }
+
+    fn layer_name(&self) -> &str {
+        self.base.name.as_deref().unwrap_or("embedding")
+    }
+}
+
+impl Layer for Embedding {
+    layer_boilerplate!("Embedding");
+
+    fn config(&self) -> Value {
+        json!({"input_dim": self.input_dim, "output_dim": self.output_dim,
+               "embeddings_initializer": self.embeddings_initializer.to_config(),
+               "embeddings_regularizer": null, "activity_regularizer": null, "embeddings_constraint": null,
+               "mask_zero": false})
+    }
+
+    fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
+        let mut out = input_shape.clone();
+        out.0.push(Some(self.output_dim));
+        Ok(out)
+    }
+
+    fn build(&mut self, _input_shape: &Shape) -> Result<Vec<VariableSpec>> {
+        Ok(vec![VariableSpec::trainable(
+            "embeddings",
+            vec![self.input_dim, self.output_dim],
+            self.embeddings_initializer.clone(),
+        )])
+    }
+
+    fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+        let dims = inputs.dims();
+        let n: usize = dims.iter().product();
+        let flat = inputs.reshape(&[n])?.into_rank::<1>(self.layer_name())?;
+        let (lo, hi) = (flat.clone().min().into_scalar::<f32>(), flat.clone().max().into_scalar::<f32>());
+        if lo < 0.0 || hi >= self.input_dim as f32 {
+            let bad = if lo < 0.0 { lo } else { hi };
+            return Err(Error::value(format!(
+                "Layer \"{}\" received index {bad}, outside the valid range [0, {}) (input_dim={}).",
+                self.layer_name(),
+                self.input_dim,
+                self.input_dim
+            )));
+        }
+        let indices: Tensor<1, Int> = flat.int();
+        let table = weights[0].clone().reshape([self.input_dim, self.output_dim]);
+        let mut out = dims;
+        out.push(self.output_dim);
+        DynTensor::new(table.select(0, indices)).reshape(&out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::random::SeedGenerator;
+
+    #[test]
+    fn looks_rows_up_and_rejects_out_of_range_indices() {
+        let device = keras_rs_backends::default_device();
+        let e = Embedding::new(3, 2).name("emb");
+        let table = Tensor::<1>::from_floats([0.0, 1.0, 10.0, 11.0, 20.0, 21.0], &device);
+        let mut rng = SeedGenerator::new(0);
+        let mut ctx = CallContext::new(false, &mut rng, &device);
+        let x = DynTensor::from_data(vec![2.0, 0.0, 1.0, 1.0], &[2, 2], &device).unwrap();
+        let y = e.call(x, std::slice::from_ref(&table), &mut ctx).unwrap();
+        assert_eq!(y.dims(), vec![2, 2, 2]);
+        assert_eq!(y.to_vec().unwrap(), vec![20.0, 21.0, 0.0, 1.0, 10.0, 11.0, 10.0, 11.0]);
+        let bad = DynTensor::from_data(vec![3.0], &[1, 1], &device).unwrap();
+        let err = e.call(bad, &[table], &mut ctx).unwrap_err().to_string();
+        assert!(err.contains("\"emb\"") && err.contains("index 3") && err.contains("[0, 3)"), "{err}");
+        let cfg = e.get_config();
+        assert_eq!(Embedding::from_config(&cfg).unwrap().get_config(), cfg);
+    }
+}

@@ -1,0 +1,210 @@
+//! What SimpleRNN, LSTM and GRU share (Keras' `RNN` wrapper around a cell): arguments, the
+//! time loop over precomputed input projections, `return_sequences` and `go_backwards`.
+
+use burn::tensor::Tensor;
+use serde_json::{Value, json};
+
+use crate::activations::Activation;
+use crate::error::{Error, Result};
+use crate::initializers::Initializer;
+use crate::layers::{LayerBase, cfg_or, cfg_req};
+use crate::shape::Shape;
+
+/// The arguments every recurrent layer has, with Keras' names and defaults.
+#[derive(Clone, Debug)]
+pub struct RnnArgs {
+    pub(crate) base: LayerBase,
+    pub(crate) units: usize,
+    pub(crate) activation: String,
+    pub(crate) recurrent_activation: String,
+    pub(crate) use_bias: bool,
+    pub(crate) return_sequences: bool,
+    pub(crate) go_backwards: bool,
+    pub(crate) kernel_initializer: Initializer,
+    pub(crate) recurrent_initializer: Initializer,
+    pub(crate) bias_initializer: Initializer,
+    /// (input features, activation, recurrent activation) once built.
+    pub(crate) built: Option<(usize, Activation, Activation)>,
+}
+
+impl RnnArgs {
+    pub(crate) fn new(units: usize) -> Self {
+        RnnArgs {
+            base: LayerBase::default(),
+            units,
+            activation: "tanh".into(),
+            recurrent_activation: "sigmoid".into(),
+            use_bias: true,
+            return_sequences: false,
+            go_backwards: false,
+            kernel_initializer: Initializer::GlorotUniform,
+            recurrent_initializer: Initializer::Orthogonal { gain: 1.0 },
+            bias_initializer: Initializer::Zeros,
+            built: None,
+        }
+    }
+
+    pub(crate) fn name<'a>(&'a self, default: &'a str) -> &'a str {
+        self.base.name.as_deref().unwrap_or(default)
+    }
+
+    pub(crate) fn config(&self, with_recurrent_activation: bool) -> Value {
+        let mut cfg = json!({
+            "units": self.units, "activation": self.activation, "use_bias": self.use_bias,
+            "return_sequences": self.return_sequences, "return_state": false, "go_backwards": self.go_backwards,
+            "stateful": false, "unroll": false, "zero_output_for_mask": false,
+            "kernel_initializer": self.kernel_initializer.to_config(),
+            "recurrent_initializer": self.recurrent_initializer.to_config(),
+            "bias_initializer": self.bias_initializer.to_config(),
+            "kernel_regularizer": null, "recurrent_regularizer": null, "bias_regularizer": null,
+            "activity_regularizer": null, "kernel_constraint": null, "recurrent_constraint": null,
+            "bias_constraint": null, "dropout": 0.0, "recurrent_dropout": 0.0, "seed": null,
+        });
+        if with_recurrent_activation {
+            cfg["recurrent_activation"] = json!(self.recurrent_activation);
+        }
+        cfg
+    }
+
+    /// Reads the shared arguments; features keras-rs does not have yet are refused, not ignored.
+    pub(crate) fn from_config(config: &Value, class: &str) -> Result<Self> {
+        let mut a = RnnArgs::new(cfg_req(config, "units", class)?);
+        a.base = LayerBase::from_config(config);
+        a.activation = cfg_or(config, "activation", "tanh".to_string())?;
+        a.recurrent_activation = cfg_or(config, "recurrent_activation", "sigmoid".to_string())?;
+        a.use_bias = cfg_or(config, "use_bias", true)?;
+        a.return_sequences = cfg_or(config, "return_sequences", false)?;
+        a.go_backwards = cfg_or(config, "go_backwards", false)?;
+        for (key, init) in [
+            ("kernel_initializer", &mut a.kernel_initializer),
+            ("recurrent_initializer", &mut a.recurrent_initializer),
+            ("bias_initializer", &mut a.bias_initializer),
+        ] {
+            if let Some(v) = config.get(key).filter(|v| !v.is_null()) {
+                *init = Initializer::from_config(v)?;
+            }
+        }
+        for key in ["return_state", "stateful"] {
+            if cfg_or(config, key, false)? {
+                return Err(Error::Format(format!("{class}: `{key}=True` is not supported by keras-rs yet")));
+            }
+        }
+        for key in ["dropout", "recurrent_dropout"] {
+            if cfg_or(config, key, 0.0f64)? != 0.0 {
+                return Err(Error::Format(format!("{class}: `{key}` other than 0 is not supported by keras-rs yet")));
+            }
+        }
+        Ok(a)
+    }
+
+    /// `(batch, timesteps, features)` -> `(batch, timesteps, units)` or `(batch, units)`.
+    pub(crate) fn output_shape(&self, input: &Shape, default_name: &str) -> Result<Shape> {
+        if input.rank() != 3 || input.last().is_none() {
+            return Err(Error::shape(format!(
+                "Input 0 of layer \"{}\" is incompatible with the layer: expected ndim=3 (batch, timesteps, \
+                 features) with known features, found ndim={}. Full shape received: {input}",
+                self.name(default_name),
+                input.rank()
+            )));
+        }
+        Ok(if self.return_sequences {
+            Shape(vec![input.0[0], input.0[1], Some(self.units)])
+        } else {
+            Shape(vec![input.0[0], Some(self.units)])
+        })
+    }
+
+    pub(crate) fn build_activations(&mut self, input: &Shape) -> Result<usize> {
+        let features = input.last().ok_or_else(|| Error::shape("the feature axis must be known"))?;
+        self.built = Some((features, Activation::get(&self.activation)?, Activation::get(&self.recurrent_activation)?));
+        Ok(features)
+    }
+
+    pub(crate) fn built(&self) -> Result<(usize, Activation, Activation)> {
+        self.built.ok_or_else(|| Error::State("recurrent layer called before build".into()))
+    }
+}
+
+/// Runs a recurrent cell over time. `projected` is `x @ kernel (+ input bias)` for every step,
+/// `(batch, timesteps, gates * units)`, computed with one matmul for the whole sequence; `step`
+/// gets one step's projection and the states and returns the new states (output first).
+/// Returns the outputs in processing order (Keras' `go_backwards` semantics) and final states.
+pub(crate) fn scan(
+    projected: Tensor<3>,
+    go_backwards: bool,
+    mut states: Vec<Tensor<2>>,
+    mut step: impl FnMut(Tensor<2>, &[Tensor<2>]) -> Vec<Tensor<2>>,
+) -> (Vec<Tensor<2>>, Vec<Tensor<2>>) {
+    let [batch, steps, width] = projected.dims();
+    let mut outputs = Vec::with_capacity(steps);
+    for k in 0..steps {
+        let t = if go_backwards { steps - 1 - k } else { k };
+        let x_t = projected.clone().narrow(1, t, 1).reshape([batch, width]);
+        states = step(x_t, &states);
+        outputs.push(states[0].clone());
+    }
+    (outputs, states)
+}
+
+/// Assembles Keras' output: the stacked sequence `(batch, timesteps, units)` or the last output.
+pub(crate) fn assemble(outputs: Vec<Tensor<2>>, return_sequences: bool) -> crate::backend::DynTensor {
+    if return_sequences {
+        crate::backend::DynTensor::new(Tensor::stack::<3>(outputs, 1))
+    } else {
+        crate::backend::DynTensor::new(outputs.into_iter().last().expect("at least one timestep"))
+    }
+}
+
+/// Builder methods every recurrent layer has.
+macro_rules! rnn_builders {
+    ($ty:ty) => {
+        impl $ty {
+            /// The layer's name.
+            pub fn name(mut self, name: &str) -> Self {
+                self.args.base.name = Some(name.to_string());
+                self
+            }
+            /// `false` freezes the layer.
+            pub fn trainable(mut self, trainable: bool) -> Self {
+                self.args.base.trainable = Some(trainable);
+                self
+            }
+            /// The output activation (default `tanh`).
+            pub fn activation(mut self, activation: &str) -> Self {
+                self.args.activation = activation.to_string();
+                self
+            }
+            /// Whether to add biases (default true).
+            pub fn use_bias(mut self, use_bias: bool) -> Self {
+                self.args.use_bias = use_bias;
+                self
+            }
+            /// Return the whole output sequence (default false: the last output).
+            pub fn return_sequences(mut self, return_sequences: bool) -> Self {
+                self.args.return_sequences = return_sequences;
+                self
+            }
+            /// Process the sequence backwards; outputs stay in processing order (default false).
+            pub fn go_backwards(mut self, go_backwards: bool) -> Self {
+                self.args.go_backwards = go_backwards;
+                self
+            }
+            /// The input kernel initializer (default glorot_uniform).
+            pub fn kernel_initializer(mut self, init: $crate::initializers::Initializer) -> Self {
+                self.args.kernel_initializer = init;
+                self
+            }
+            /// The recurrent kernel initializer (default orthogonal).
+            pub fn recurrent_initializer(mut self, init: $crate::initializers::Initializer) -> Self {
+                self.args.recurrent_initializer = init;
+                self
+            }
+            /// The bias initializer (default zeros).
+            pub fn bias_initializer(mut self, init: $crate::initializers::Initializer) -> Self {
+                self.args.bias_initializer = init;
+                self
+            }
+        }
+    };
+}
+pub(crate) use rnn_builders;

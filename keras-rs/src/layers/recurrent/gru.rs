@@ -1,0 +1,149 @@
+//! `GRU`: gated recurrent unit, Keras' layout (gates z, r, h), `reset_after` true or false.
+
+use burn::tensor::Tensor;
+use serde_json::Value;
+
+use super::base_rnn::{RnnArgs, assemble, rnn_builders, scan};
+use crate::backend::DynTensor;
+use crate::error::Result;
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, cfg_or};
+use crate::shape::Shape;
+
+/// Keras' `GRU(units)`: kernel `(features, 3u)`, recurrent_kernel `(u, 3u)`, gate blocks z, r, h.
+/// With `reset_after` (default true) the bias is `(2, 3u)` — input bias, recurrent bias — and
+/// `hh = tanh(x W_h + b_h + r ⊙ (h U_h + b'_h))`; with `reset_after(false)` the bias is `(3u,)` and
+/// `hh = tanh(x W_h + b_h + (r ⊙ h) U_h)`. Then `h' = z h + (1 - z) hh`.
+///
+/// ```
+/// use keras_rs::prelude::*;
+/// let model = Sequential::new().add(Input::new(&[5, 8])).add(GRU::new(4));
+/// assert_eq!(model.count_params(), 3 * (8 * 4 + 4 * 4) + 2 * 3 * 4);
+/// let model = Sequential::new().add(Input::new(&[5, 8])).add(GRU::new(4).reset_after(false));
+/// assert_eq!(model.count_params(), 3 * (8 * 4 + 4 * 4) + 3 * 4);
+/// ```
+#[derive(Clone, Debug)]
+pub struct GRU {
+    args: RnnArgs,
+    reset_after: bool,
+}
+
+rnn_builders!(GRU);
+
+impl GRU {
+    /// A GRU with `units` units and Keras' defaults (`reset_after=True`).
+    pub fn new(units: usize) -> Self {
+        GRU { args: RnnArgs::new(units), reset_after: true }
+    }
+    /// The gate activation (default `sigmoid`).
+    pub fn recurrent_activation(mut self, activation: &str) -> Self {
+        self.args.recurrent_activation = activation.to_string();
+        self
+    }
+    /// Apply the reset gate after the recurrent matmul (default true, Keras 3 and cuDNN).
+    pub fn reset_after(mut self, reset_after: bool) -> Self {
+        self.reset_after = reset_after;
+        self
+    }
+    /// Reads Keras' `GRU` config.
+    pub fn from_config(config: &Value) -> Result<Self> {
+        Ok(GRU { args: RnnArgs::from_config(config, "GRU")?, reset_after: cfg_or(config, "reset_after", true)? })
+    }
+}
+
+impl Layer for GRU {
+    fn class_name(&self) -> &'static str {
+        "GRU"
+    }
+    fn base(&self) -> &LayerBase {
+        &self.args.base
+    }
+    fn base_mut(&mut self) -> &mut LayerBase {
+        &mut self.args.base
+    }
+    fn clone_box(&self) -> Box<dyn Layer> {
+        Box::new(self.clone())
+    }
+    fn config(&self) -> Value {
+        let mut cfg = self.args.config(true);
+        cfg["reset_after"] = self.reset_after.into();
+        cfg
+    }
+    fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
+        self.args.output_shape(input_shape, "gru")
+    }
+
+    fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
+        self.args.output_shape(input_shape, "gru")?;
+        let features = self.args.build_activations(input_shape)?;
+        let u = self.args.units;
+        let mut vars = vec![
+            VariableSpec::trainable("kernel", vec![features, 3 * u], self.args.kernel_initializer.clone()),
+            VariableSpec::trainable("recurrent_kernel", vec![u, 3 * u], self.args.recurrent_initializer.clone()),
+        ];
+        if self.args.use_bias {
+            let shape = if self.reset_after { vec![2, 3 * u] } else { vec![3 * u] };
+            vars.push(VariableSpec::trainable("bias", shape, self.args.bias_initializer.clone()));
+        }
+        Ok(vars)
+    }
+
+    fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+        let (features, act, rec_act) = self.args.built()?;
+        let x = inputs.into_rank::<3>(self.args.name("gru"))?;
+        let [n, t, _] = x.dims();
+        let u = self.args.units;
+        let recurrent = weights[1].clone().reshape([u, 3 * u]);
+        let mut projected = x.reshape([n * t, features]).matmul(weights[0].clone().reshape([features, 3 * u]));
+        let mut recurrent_bias = None;
+        if self.args.use_bias {
+            let bias = weights[2].clone();
+            projected = projected + bias.clone().narrow(0, 0, 3 * u).reshape([1, 3 * u]);
+            if self.reset_after {
+                recurrent_bias = Some(bias.narrow(0, 3 * u, 3 * u).reshape([1, 3 * u]));
+            }
+        }
+        let h0 = Tensor::<2>::zeros([n, u], ctx.device);
+        let (recurrent_zr, recurrent_h) =
+            (recurrent.clone().narrow(1, 0, 2 * u), recurrent.clone().narrow(1, 2 * u, u));
+        let reset_after = self.reset_after;
+        let (outputs, _) = scan(projected.reshape([n, t, 3 * u]), self.args.go_backwards, vec![h0], |x_t, s| {
+            let h = s[0].clone();
+            let (x_z, x_r, x_h) = (x_t.clone().narrow(1, 0, u), x_t.clone().narrow(1, u, u), x_t.narrow(1, 2 * u, u));
+            let candidate_input;
+            let (z, r);
+            if reset_after {
+                // One matmul for all three gates.
+                let mut inner = h.clone().matmul(recurrent.clone());
+                if let Some(b) = &recurrent_bias {
+                    inner = inner + b.clone();
+                }
+                z = rec_act.apply(x_z + inner.clone().narrow(1, 0, u));
+                r = rec_act.apply(x_r + inner.clone().narrow(1, u, u));
+                candidate_input = r * inner.narrow(1, 2 * u, u);
+            } else {
+                let inner = h.clone().matmul(recurrent_zr.clone());
+                z = rec_act.apply(x_z + inner.clone().narrow(1, 0, u));
+                r = rec_act.apply(x_r + inner.narrow(1, u, u));
+                candidate_input = (r * h.clone()).matmul(recurrent_h.clone());
+            }
+            let hh = act.apply(x_h + candidate_input);
+            vec![z.clone() * h + z.neg().add_scalar(1.0) * hh]
+        });
+        Ok(assemble(outputs, self.args.return_sequences))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bias_layout_follows_reset_after_and_config_round_trips() {
+        let specs = GRU::new(2).build(&Shape::batched(&[3, 5])).unwrap();
+        assert_eq!(specs[2].shape, vec![2, 6]);
+        let specs = GRU::new(2).reset_after(false).build(&Shape::batched(&[3, 5])).unwrap();
+        assert_eq!(specs[2].shape, vec![6]);
+        let cfg = GRU::new(3).reset_after(false).go_backwards(true).get_config();
+        assert_eq!(GRU::from_config(&cfg).unwrap().get_config(), cfg);
+    }
+}

@@ -1,0 +1,146 @@
+//! `LSTM`: long short-term memory, Keras' layout (gates i, f, c, o) with one fused matmul per step.
+
+use burn::tensor::Tensor;
+use serde_json::Value;
+
+use super::base_rnn::{RnnArgs, assemble, rnn_builders, scan};
+use crate::backend::DynTensor;
+use crate::error::Result;
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, cfg_or};
+use crate::shape::Shape;
+
+/// Keras' `LSTM(units)`: kernel `(features, 4u)`, recurrent_kernel `(u, 4u)`, bias `(4u,)`,
+/// gate blocks in the order i, f, c, o. Each step computes `z = x W + h U + b` (the `x W` part
+/// for all steps in one matmul), `c' = f c + i tanh(z_c)`, `h' = o tanh(c')`.
+/// `unit_forget_bias` (default true) starts the forget-gate bias at 1.
+///
+/// ```
+/// use keras_rs::prelude::*;
+/// let model = Sequential::new().add(Input::new(&[28, 28])).add(LSTM::new(128).return_sequences(true)).add(LSTM::new(128));
+/// assert_eq!(model.output_shape().unwrap().to_string(), "(None, 128)");
+/// assert_eq!(model.count_params(), 4 * (128 * 28 + 128 * 128 + 128) + 4 * (128 * 128 * 2 + 128));
+/// ```
+#[derive(Clone, Debug)]
+pub struct LSTM {
+    args: RnnArgs,
+    unit_forget_bias: bool,
+}
+
+rnn_builders!(LSTM);
+
+impl LSTM {
+    /// An LSTM with `units` units and Keras' defaults.
+    pub fn new(units: usize) -> Self {
+        LSTM { args: RnnArgs::new(units), unit_forget_bias: true }
+    }
+    /// The gate activation (default `sigmoid`; Keras 3's `hard_sigmoid` is `relu6(x+3)/6`).
+    pub fn recurrent_activation(mut self, activation: &str) -> Self {
+        self.args.recurrent_activation = activation.to_string();
+        self
+    }
+    /// Start the forget-gate bias at 1 (default true).
+    pub fn unit_forget_bias(mut self, unit_forget_bias: bool) -> Self {
+        self.unit_forget_bias = unit_forget_bias;
+        self
+    }
+    /// Reads Keras' `LSTM` config.
+    pub fn from_config(config: &Value) -> Result<Self> {
+        Ok(LSTM {
+            args: RnnArgs::from_config(config, "LSTM")?,
+            unit_forget_bias: cfg_or(config, "unit_forget_bias", true)?,
+        })
+    }
+}
+
+impl Layer for LSTM {
+    fn class_name(&self) -> &'static str {
+        "LSTM"
+    }
+    fn base(&self) -> &LayerBase {
+        &self.args.base
+    }
+    fn base_mut(&mut self) -> &mut LayerBase {
+        &mut self.args.base
+    }
+    fn clone_box(&self) -> Box<dyn Layer> {
+        Box::new(self.clone())
+    }
+    fn config(&self) -> Value {
+        let mut cfg = self.args.config(true);
+        cfg["unit_forget_bias"] = self.unit_forget_bias.into();
+        cfg
+    }
+    fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
+        self.args.output_shape(input_shape, "lstm")
+    }
+
+    fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
+        self.args.output_shape(input_shape, "lstm")?;
+        let features = self.args.build_activations(input_shape)?;
+        let u = self.args.units;
+        let mut vars = vec![
+            VariableSpec::trainable("kernel", vec![features, 4 * u], self.args.kernel_initializer.clone()),
+            VariableSpec::trainable("recurrent_kernel", vec![u, 4 * u], self.args.recurrent_initializer.clone()),
+        ];
+        if self.args.use_bias {
+            vars.push(VariableSpec::trainable("bias", vec![4 * u], self.args.bias_initializer.clone()));
+        }
+        Ok(vars)
+    }
+
+    fn initial_values(&self, index: usize, values: &mut [f32]) {
+        if index == 2 && self.unit_forget_bias {
+            let u = self.args.units;
+            // Keras: bias_initializer for i, ones for f, bias_initializer for c and o.
+            values[u..2 * u].iter_mut().for_each(|v| *v = 1.0);
+        }
+    }
+
+    fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+        let (features, act, rec_act) = self.args.built()?;
+        let x = inputs.into_rank::<3>(self.args.name("lstm"))?;
+        let [n, t, _] = x.dims();
+        let u = self.args.units;
+        let kernel = weights[0].clone().reshape([features, 4 * u]);
+        let recurrent = weights[1].clone().reshape([u, 4 * u]);
+        let mut projected = x.reshape([n * t, features]).matmul(kernel);
+        if self.args.use_bias {
+            projected = projected + weights[2].clone().reshape([1, 4 * u]);
+        }
+        let zeros = Tensor::<2>::zeros([n, u], ctx.device);
+        let (outputs, _) =
+            scan(projected.reshape([n, t, 4 * u]), self.args.go_backwards, vec![zeros.clone(), zeros], |x_t, s| {
+                let z = x_t + s[0].clone().matmul(recurrent.clone());
+                let i = rec_act.apply(z.clone().narrow(1, 0, u));
+                let f = rec_act.apply(z.clone().narrow(1, u, u));
+                let g = act.apply(z.clone().narrow(1, 2 * u, u));
+                let o = rec_act.apply(z.narrow(1, 3 * u, u));
+                let c = f * s[1].clone() + i * g;
+                vec![o * act.apply(c.clone()), c]
+            });
+        Ok(assemble(outputs, self.args.return_sequences))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::initializers::Initializer;
+    use crate::random::SeedGenerator;
+
+    #[test]
+    fn unit_forget_bias_and_config_round_trip() {
+        let mut lstm = LSTM::new(3).bias_initializer(Initializer::Constant(0.5));
+        let specs = lstm.build(&Shape::batched(&[4, 2])).unwrap();
+        assert_eq!(specs.iter().map(|s| s.shape.clone()).collect::<Vec<_>>(), vec![vec![2, 12], vec![3, 12], vec![12]]);
+        let mut bias = specs[2].initializer.sample(&[12], &mut SeedGenerator::new(0));
+        lstm.initial_values(2, &mut bias);
+        assert_eq!(bias, [0.5, 0.5, 0.5, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]);
+        let cfg =
+            LSTM::new(5).return_sequences(true).go_backwards(true).recurrent_activation("hard_sigmoid").get_config();
+        assert_eq!(LSTM::from_config(&cfg).unwrap().get_config(), cfg);
+        let mut stateful = cfg.clone();
+        stateful["stateful"] = true.into();
+        assert!(LSTM::from_config(&stateful).unwrap_err().to_string().contains("stateful"));
+    }
+}

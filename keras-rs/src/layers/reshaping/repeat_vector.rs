@@ -1,0 +1,85 @@
+//! `RepeatVector`: `(batch, features)` -> `(batch, n, features)`.
+
+use burn::tensor::Tensor;
+use serde_json::{Value, json};
+
+use crate::backend::DynTensor;
+use crate::error::{Error, Result};
+use crate::layers::builders::{common_builders, layer_boilerplate};
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, cfg_req};
+use crate::shape::Shape;
+
+/// Keras' `RepeatVector(n)`: repeats each sample's vector `n` times along a new time axis.
+///
+/// ```
+/// use keras_rs::prelude::*;
+/// let model = Sequential::new().add(Input::new(&[8])).add(RepeatVector::new(5)).add(LSTM::new(4).return_sequences(true));
+/// assert_eq!(model.output_shape().unwrap().to_string(), "(None, 5, 4)");
+/// ```
+#[derive(Clone, Debug)]
+pub struct RepeatVector {
+    base: LayerBase,
+    n: usize,
+}
+
+common_builders!(RepeatVector);
+
+impl RepeatVector {
+    /// Repeats the input `n` times.
+    pub fn new(n: usize) -> Self {
+        RepeatVector { base: LayerBase::default(), n }
+    }
+    /// Reads Keras' `RepeatVector` config.
+    pub fn from_config(config: &Value) -> Result<Self> {
+        Ok(RepeatVector { base: LayerBase::from_config(config), n: cfg_req(config, "n", "RepeatVector")? })
+    }
+}
+
+impl Layer for RepeatVector {
+    layer_boilerplate!("RepeatVector");
+
+    fn config(&self) -> Value {
+        json!({"n": self.n})
+    }
+
+    fn compute_output_shape(&self, input: &Shape) -> Result<Shape> {
+        if input.rank() != 2 {
+            return Err(Error::shape(format!(
+                "Input 0 of layer \"{}\" is incompatible with the layer: expected ndim=2, found ndim={}. Full shape received: {input}",
+                self.base.name.as_deref().unwrap_or("repeat_vector"),
+                input.rank()
+            )));
+        }
+        Ok(Shape(vec![input.0[0], Some(self.n), input.0[1]]))
+    }
+
+    fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
+        self.compute_output_shape(input_shape)?;
+        Ok(Vec::new())
+    }
+
+    fn call(&self, inputs: DynTensor, _w: &[Tensor<1>], _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+        let x = inputs.into_rank::<2>(self.base.name.as_deref().unwrap_or("repeat_vector"))?;
+        let [b, f] = x.dims();
+        let y: Tensor<3> = x.reshape([b, 1, f]).expand([b, self.n, f]);
+        Ok(DynTensor::new(y))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::random::SeedGenerator;
+
+    #[test]
+    fn repeats_along_a_new_time_axis() {
+        let device = keras_rs_backends::default_device();
+        let r = RepeatVector::new(2);
+        let x = DynTensor::from_data(vec![1.0, 2.0], &[1, 2], &device).unwrap();
+        let mut rng = SeedGenerator::new(0);
+        let mut ctx = CallContext::new(false, &mut rng, &device);
+        assert_eq!(r.call(x, &[], &mut ctx).unwrap().to_vec().unwrap(), vec![1.0, 2.0, 1.0, 2.0]);
+        assert!(r.compute_output_shape(&Shape::batched(&[2, 3])).is_err());
+        assert_eq!(RepeatVector::from_config(&r.get_config()).unwrap().get_config(), r.get_config());
+    }
+}
