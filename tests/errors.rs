@@ -143,3 +143,40 @@ fn convolution_and_pooling_shape_errors_name_the_layer_and_shapes() {
         Sequential::new().add(Input::new(&[8, 8, 1])).add(Conv2D::new(2, 3).padding("causal")).output_shape().is_err()
     );
 }
+
+#[test]
+fn stateful_and_return_state_misuse_is_explained() {
+    // Stateful without a fixed batch size.
+    let err = Sequential::new().add(Input::new(&[5, 3])).add(LSTM::new(4).stateful(true)).output_shape().unwrap_err();
+    assert!(err.to_string().contains("batch_size(n)"), "{err}");
+    // A batch of another size than the carried state.
+    let mut m = Sequential::new().add(Input::new(&[5, 3]).batch_size(4)).add(GRU::new(2).stateful(true));
+    m.predict_on_batch(&ndarray::Array3::<f32>::zeros((4, 5, 3))).unwrap();
+    let err = m.predict_on_batch(&ndarray::Array3::<f32>::zeros((3, 5, 3))).unwrap_err().to_string();
+    assert!(
+        err.contains("batches of 4 samples") && err.contains("batch of 3") && err.contains("reset_states()"),
+        "{err}"
+    );
+    m.reset_states();
+    assert!(
+        m.predict_on_batch(&ndarray::Array3::<f32>::zeros((3, 5, 3))).is_ok(),
+        "after a reset a new batch size starts"
+    );
+    // fit with shuffling.
+    m.compile("adam", "mse", NO_METRICS).unwrap();
+    let (x, y) = (ndarray::Array3::<f32>::zeros((8, 5, 3)), ndarray::Array2::<f32>::zeros((8, 2)));
+    let err = m.fit(&x, &y, FitOptions::new().batch_size(4).verbose(0)).unwrap_err().to_string();
+    assert!(err.contains("shuffle(false)"), "{err}");
+    m.reset_states();
+    m.fit(&x, &y, FitOptions::new().batch_size(4).shuffle(false).verbose(0)).unwrap();
+    // return_state in a Sequential model.
+    let err =
+        Sequential::new().add(Input::new(&[5, 3])).add(LSTM::new(4).return_state(true)).output_shape().unwrap_err();
+    assert!(err.to_string().contains("return_state") && err.to_string().contains("Sequential"), "{err}");
+    // Embedding indices out of range.
+    let mut m = Sequential::new().add(Input::new(&[3])).add(Embedding::new(5, 2));
+    m.compile("sgd", "mse", NO_METRICS).unwrap();
+    let err =
+        m.predict(&ndarray::array![[0.0f32, 7.0, 1.0]], PredictOptions::new().verbose(0)).unwrap_err().to_string();
+    assert!(err.contains("index 7") && err.contains("[0, 5)"), "{err}");
+}

@@ -47,3 +47,28 @@ fn recurrent_models_fit_like_keras() {
         }
     }
 }
+
+#[test]
+fn stateful_lstm_and_gru_carry_state_like_keras() {
+    let fx = fixture("rnn.json");
+    let st = &fx["stateful"];
+    let (b1, b2) = (array(&st["b1"]), array(&st["b2"]));
+    for case in st["cases"].as_array().unwrap() {
+        let class = case["class_name"].as_str().unwrap();
+        let input = Input::new(&[5, 3]).batch_size(2);
+        let mut model = match class {
+            "LSTM" => Sequential::new().add(input).add(LSTM::new(4).stateful(true)),
+            _ => Sequential::new().add(input).add(GRU::new(4).stateful(true)),
+        };
+        model.set_weights(&arrays(&case["weights"])).unwrap();
+        let want = arrays(&case["outputs"]);
+        let first = model.predict_on_batch(&b1).unwrap();
+        assert_close(&first, &want[0], 1e-4, 1e-6, &format!("{class}: batch 1"));
+        let second = model.predict_on_batch(&b2).unwrap();
+        assert_close(&second, &want[1], 1e-4, 1e-6, &format!("{class}: batch 2 continues from batch 1's state"));
+        model.reset_states();
+        let again = model.predict_on_batch(&b1).unwrap();
+        assert_close(&again, &want[2], 1e-4, 1e-6, &format!("{class}: batch 1 after reset_states"));
+        assert_eq!(again, first, "{class}: reset starts from zeros again");
+    }
+}

@@ -111,3 +111,38 @@ fn normalization_layers_train_and_batch_norm_updates_its_moving_statistics() {
         assert_eq!(before[0] != after[0], !frozen, "gamma (frozen={frozen})");
     }
 }
+
+#[test]
+fn recurrent_layers_train() {
+    for (name, layer) in [
+        ("simple_rnn", Box::new(SimpleRNN::new(3).return_sequences(true)) as Box<dyn Layer>),
+        ("lstm", Box::new(LSTM::new(3).go_backwards(true))),
+        ("lstm_dropout", Box::new(LSTM::new(3).dropout(0.2).recurrent_dropout(0.2))),
+        ("gru", Box::new(GRU::new(3).return_sequences(true))),
+        ("gru_reset_before", Box::new(GRU::new(3).reset_after(false).recurrent_dropout(0.1))),
+    ] {
+        check_trains(name, &[4, 2], boxed(vec![Box::new(Dense::new(3)), layer]));
+    }
+    check_trains(
+        "repeat_vector",
+        &[3],
+        boxed(vec![Box::new(Dense::new(2)), Box::new(RepeatVector::new(4)), Box::new(LSTM::new(2))]),
+    );
+}
+
+#[test]
+fn embedding_trains_on_integer_inputs() {
+    let mut model = Sequential::new()
+        .seed(2)
+        .add(Input::new(&[4]))
+        .add(Embedding::new(6, 3))
+        .add(GRU::new(4))
+        .add(Dense::new(2).activation("softmax"));
+    let x = ndarray::Array2::from_shape_fn((24, 4), |(i, j)| ((i * 3 + j) % 6) as i64);
+    let y = Array1::from_shape_fn(24, |i| (((i * 3) % 6) < 3) as u8);
+    let before = model.get_weights().unwrap();
+    model.compile(Adam::new().learning_rate(0.05), "sparse_categorical_crossentropy", &["accuracy"]).unwrap();
+    let h = model.fit(&x, &y, FitOptions::new().epochs(8).batch_size(8).verbose(0)).unwrap();
+    assert!(h.get("loss")[7] < h.get("loss")[0], "{:?}", h.get("loss"));
+    assert_ne!(before[0], model.get_weights().unwrap()[0], "the embedding table gets gradients");
+}

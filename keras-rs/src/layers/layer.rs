@@ -42,12 +42,30 @@ pub struct CallContext<'a> {
     /// New values for non-trainable variables (BatchNormalization's moving statistics),
     /// applied by the model after the step: (model variable index, value).
     pub updates: Vec<(usize, Tensor<1>)>,
+    /// The index of the current layer in the model (set by the model).
+    pub layer_index: usize,
+    /// Recurrent states carried between calls, per layer (stateful RNNs).
+    pub states: Vec<Option<Vec<Tensor<2>>>>,
 }
 
 impl<'a> CallContext<'a> {
     /// A context for one forward pass.
     pub fn new(training: bool, rng: &'a mut SeedGenerator, device: &'a Device) -> Self {
-        CallContext { training, rng, device, var_offset: 0, updates: Vec::new() }
+        CallContext { training, rng, device, var_offset: 0, updates: Vec::new(), layer_index: 0, states: Vec::new() }
+    }
+
+    /// Takes the current layer's carried states, if any (stateful RNNs).
+    pub fn take_state(&mut self) -> Option<Vec<Tensor<2>>> {
+        self.states.get_mut(self.layer_index).and_then(Option::take)
+    }
+
+    /// Stores the current layer's final states for its next call, detached from the autodiff
+    /// graph (state carries across batches without gradient, as in Keras).
+    pub fn set_state(&mut self, states: Vec<Tensor<2>>) {
+        if self.states.len() <= self.layer_index {
+            self.states.resize(self.layer_index + 1, None);
+        }
+        self.states[self.layer_index] = Some(states.into_iter().map(|t| t.inner()).collect());
     }
 
     /// Asks the model to set the current layer's variable `index` (in `build` order) to `value`
@@ -123,6 +141,10 @@ pub trait Layer: std::fmt::Debug + Send + Sync {
     /// Adjusts the freshly initialised values of variable `index` (in `build` order); LSTM uses
     /// it for Keras' `unit_forget_bias`. The default leaves them as sampled.
     fn initial_values(&self, _index: usize, _values: &mut [f32]) {}
+    /// Whether the layer keeps state between calls (a stateful RNN).
+    fn stateful(&self) -> bool {
+        false
+    }
     /// For `Input` only: the shape (with batch axis) it declares.
     fn declared_input_shape(&self) -> Option<Shape> {
         None

@@ -36,7 +36,7 @@ pub struct LayerEntry {
 }
 
 /// The layers of a model in order, built, with all variables in Keras order.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Network {
     /// The layers.
     pub layers: Vec<LayerEntry>,
@@ -44,12 +44,15 @@ pub struct Network {
     pub variables: Vec<Variable>,
     /// The device the variables live on.
     pub device: Device,
+    /// Recurrent states carried between calls, per layer (stateful RNNs); `predict` advances
+    /// them too, as in Keras, hence the lock.
+    states: std::sync::Mutex<Vec<Option<Vec<Tensor<2>>>>>,
 }
 
 impl Network {
     /// An empty network on `device`.
     pub fn new(device: Device) -> Self {
-        Network { layers: Vec::new(), variables: Vec::new(), device }
+        Network { layers: Vec::new(), variables: Vec::new(), device, states: Default::default() }
     }
 
     /// Builds `layer` on `input_shape`, creating its variables with `rng`, and appends it.
@@ -89,12 +92,30 @@ impl Network {
 
     /// Runs the layers in order; `params[i]` stands for `variables[i]` (an autodiff leaf in
     /// training, the plain value in inference).
-    pub fn forward(&self, mut x: DynTensor, params: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor> {
-        for entry in &self.layers {
+    pub fn forward(&self, x: DynTensor, params: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+        let mut states = self.states.lock().unwrap_or_else(|e| e.into_inner());
+        ctx.states = std::mem::take(&mut *states);
+        ctx.states.resize(self.layers.len(), None);
+        let result = self.layers.iter().enumerate().try_fold(x, |x, (i, entry)| {
             ctx.var_offset = entry.vars.start;
-            x = entry.layer.call(x, &params[entry.vars.clone()], ctx)?;
+            ctx.layer_index = i;
+            entry.layer.call(x, &params[entry.vars.clone()], ctx)
+        });
+        *states = std::mem::take(&mut ctx.states);
+        result
+    }
+
+    /// Forgets the carried states of every layer (`model.reset_states()`), or of layer `index`.
+    pub fn reset_states(&self, index: Option<usize>) {
+        let mut states = self.states.lock().unwrap_or_else(|e| e.into_inner());
+        match index {
+            Some(i) => {
+                if let Some(s) = states.get_mut(i) {
+                    *s = None;
+                }
+            }
+            None => states.clear(),
         }
-        Ok(x)
     }
 
     /// Applies the variable updates a training forward pass asked for (moving statistics).

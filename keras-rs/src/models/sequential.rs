@@ -218,6 +218,19 @@ impl Sequential {
         &self.network.variables
     }
 
+    /// Zeroes the states of every stateful layer (Keras' `model.reset_states()`).
+    pub fn reset_states(&mut self) {
+        self.network.reset_states(None);
+    }
+
+    /// Zeroes the states of one stateful layer (Keras' `model.get_layer(name).reset_states()`).
+    pub fn reset_layer_states(&mut self, name: &str) -> Result<()> {
+        let index = self.network.layers.iter().position(|e| e.layer.name() == Some(name));
+        let index = index.ok_or_else(|| Error::value(format!("No such layer: {name}.")))?;
+        self.network.reset_states(Some(index));
+        Ok(())
+    }
+
     /// The number of parameters (weights) of the model.
     pub fn count_params(&self) -> usize {
         self.network.count_params().0

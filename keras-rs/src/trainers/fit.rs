@@ -69,9 +69,13 @@ impl Sequential {
     }
 
     fn check_input(&self, dims: &[usize]) -> Result<()> {
-        let expected = self.input_shape().ok_or_else(|| {
-            Error::State("The model has not been built yet: add an `Input` first or call `build`/`fit`.".into())
-        })?;
+        // The data's first axis counts samples: a fixed batch size (stateful RNNs) is checked per batch.
+        let expected = self
+            .input_shape()
+            .ok_or_else(|| {
+                Error::State("The model has not been built yet: add an `Input` first or call `build`/`fit`.".into())
+            })?
+            .with_batch(None);
         if !expected.matches(dims) {
             let first =
                 self.layers().first().and_then(|l| l.name().map(str::to_string)).unwrap_or_else(|| self.name().into());
@@ -120,6 +124,15 @@ impl Sequential {
         let (x, y) = (x.to_f32_array(), y.to_f32_array());
         check_cardinality(&x, &y)?;
         self.prepare_input(x.shape())?;
+        if options.shuffle
+            && let Some(l) = self.network.layers.iter().find(|e| e.layer.stateful())
+        {
+            return Err(Error::value(format!(
+                "Layer \"{}\" is stateful: its state follows the order of the batches, so `fit` needs \
+                 `FitOptions::shuffle(false)` (and usually `model.reset_states()` between epochs).",
+                l.layer.name().unwrap_or("?")
+            )));
+        }
         let (train, mut val) = split_validation(x, y, options.validation_split)?;
         if let Some((vx, vy)) = &options.validation_data {
             check_cardinality(vx, vy)?;

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::activations::Activation;
 use crate::error::{Error, Result};
 use crate::initializers::Initializer;
-use crate::layers::{LayerBase, cfg_or, cfg_req};
+use crate::layers::{CallContext, LayerBase, cfg_or, cfg_req};
 use crate::shape::Shape;
 
 /// The arguments every recurrent layer has, with Keras' names and defaults.
@@ -23,6 +23,10 @@ pub struct RnnArgs {
     pub(crate) kernel_initializer: Initializer,
     pub(crate) recurrent_initializer: Initializer,
     pub(crate) bias_initializer: Initializer,
+    pub(crate) stateful: bool,
+    pub(crate) return_state: bool,
+    pub(crate) dropout: f32,
+    pub(crate) recurrent_dropout: f32,
     /// (input features, activation, recurrent activation) once built.
     pub(crate) built: Option<(usize, Activation, Activation)>,
 }
@@ -40,6 +44,10 @@ impl RnnArgs {
             kernel_initializer: Initializer::GlorotUniform,
             recurrent_initializer: Initializer::Orthogonal { gain: 1.0 },
             bias_initializer: Initializer::Zeros,
+            stateful: false,
+            return_state: false,
+            dropout: 0.0,
+            recurrent_dropout: 0.0,
             built: None,
         }
     }
@@ -51,14 +59,14 @@ impl RnnArgs {
     pub(crate) fn config(&self, with_recurrent_activation: bool) -> Value {
         let mut cfg = json!({
             "units": self.units, "activation": self.activation, "use_bias": self.use_bias,
-            "return_sequences": self.return_sequences, "return_state": false, "go_backwards": self.go_backwards,
-            "stateful": false, "unroll": false, "zero_output_for_mask": false,
+            "return_sequences": self.return_sequences, "return_state": self.return_state,
+            "go_backwards": self.go_backwards, "stateful": self.stateful, "unroll": false, "zero_output_for_mask": false,
             "kernel_initializer": self.kernel_initializer.to_config(),
             "recurrent_initializer": self.recurrent_initializer.to_config(),
             "bias_initializer": self.bias_initializer.to_config(),
             "kernel_regularizer": null, "recurrent_regularizer": null, "bias_regularizer": null,
             "activity_regularizer": null, "kernel_constraint": null, "recurrent_constraint": null,
-            "bias_constraint": null, "dropout": 0.0, "recurrent_dropout": 0.0, "seed": null,
+            "bias_constraint": null, "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout, "seed": null,
         });
         if with_recurrent_activation {
             cfg["recurrent_activation"] = json!(self.recurrent_activation);
@@ -84,21 +92,36 @@ impl RnnArgs {
                 *init = Initializer::from_config(v)?;
             }
         }
-        for key in ["return_state", "stateful"] {
-            if cfg_or(config, key, false)? {
-                return Err(Error::Format(format!("{class}: `{key}=True` is not supported by keras-rs yet")));
-            }
-        }
-        for key in ["dropout", "recurrent_dropout"] {
-            if cfg_or(config, key, 0.0f64)? != 0.0 {
-                return Err(Error::Format(format!("{class}: `{key}` other than 0 is not supported by keras-rs yet")));
-            }
-        }
+        a.stateful = cfg_or(config, "stateful", false)?;
+        a.return_state = cfg_or(config, "return_state", false)?;
+        a.dropout = cfg_or(config, "dropout", 0.0)?;
+        a.recurrent_dropout = cfg_or(config, "recurrent_dropout", 0.0)?;
         Ok(a)
     }
 
     /// `(batch, timesteps, features)` -> `(batch, timesteps, units)` or `(batch, units)`.
     pub(crate) fn output_shape(&self, input: &Shape, default_name: &str) -> Result<Shape> {
+        let name = self.name(default_name);
+        if self.return_state {
+            return Err(Error::value(format!(
+                "Layer \"{name}\" has return_state=True, so it returns its output and its final states as \
+                 separate tensors; a Sequential model passes exactly one tensor from layer to layer. Use \
+                 return_state only in a Functional model (keras_rs does not have one yet), or set it to false."
+            )));
+        }
+        for (arg, rate) in [("dropout", self.dropout), ("recurrent_dropout", self.recurrent_dropout)] {
+            if !(0.0..1.0).contains(&rate) {
+                return Err(Error::value(format!(
+                    "Layer \"{name}\": `{arg}` must be in [0, 1). Received: {arg}={rate}"
+                )));
+            }
+        }
+        if self.stateful && input.0.first().copied().flatten().is_none() {
+            return Err(Error::value(format!(
+                "Layer \"{name}\" is stateful, so it needs to know its batch size: declare it with \
+                 `Input::new(shape).batch_size(n)`. Received input shape {input}."
+            )));
+        }
         if input.rank() != 3 || input.last().is_none() {
             return Err(Error::shape(format!(
                 "Input 0 of layer \"{}\" is incompatible with the layer: expected ndim=3 (batch, timesteps, \
@@ -122,6 +145,76 @@ impl RnnArgs {
 
     pub(crate) fn built(&self) -> Result<(usize, Activation, Activation)> {
         self.built.ok_or_else(|| Error::State("recurrent layer called before build".into()))
+    }
+
+    /// The states a call starts from: the carried ones for a stateful layer (checking that the
+    /// batch size did not change), zeros otherwise.
+    pub(crate) fn initial_states(
+        &self,
+        ctx: &mut CallContext<'_>,
+        batch: usize,
+        count: usize,
+        default_name: &str,
+    ) -> Result<Vec<Tensor<2>>> {
+        if self.stateful
+            && let Some(states) = ctx.take_state()
+        {
+            let held = states[0].dims()[0];
+            if held != batch {
+                ctx.set_state(states);
+                return Err(Error::value(format!(
+                    "Layer \"{}\" is stateful and holds states for batches of {held} samples, but received a \
+                     batch of {batch}. Keep every batch at {held} samples (e.g. a sample count divisible by the \
+                     batch size), or call `model.reset_states()` before changing it.",
+                    self.name(default_name)
+                )));
+            }
+            return Ok(states);
+        }
+        Ok((0..count).map(|_| Tensor::<2>::zeros([batch, self.units], ctx.device)).collect())
+    }
+
+    /// Keeps the final states for the next call if the layer is stateful.
+    pub(crate) fn keep_states(&self, ctx: &mut CallContext<'_>, states: Vec<Tensor<2>>) {
+        if self.stateful {
+            ctx.set_state(states);
+        }
+    }
+
+    /// Keras 3's dropout masks for one call in training: one `(batch, features)` mask on the
+    /// inputs and one `(batch, units)` mask on the recurrent state, the same at every step.
+    pub(crate) fn dropout_masks(
+        &self,
+        ctx: &mut CallContext<'_>,
+        batch: usize,
+        features: usize,
+    ) -> (Option<Tensor<2>>, Option<Tensor<2>>) {
+        let mut mask = |rate: f32, width: usize| {
+            (ctx.training && rate > 0.0).then(|| {
+                let values = ctx.rng.dropout_mask(batch * width, rate);
+                Tensor::<2>::from_data(burn::tensor::TensorData::new(values, [batch, width]), ctx.device)
+            })
+        };
+        let input = mask(self.dropout, features);
+        (input, mask(self.recurrent_dropout, self.units))
+    }
+
+    /// `x @ kernel` for every step at once, after the input dropout mask: `(batch * steps, width)`.
+    pub(crate) fn project(&self, x: Tensor<3>, input_mask: Option<Tensor<2>>, kernel: Tensor<2>) -> Tensor<2> {
+        let [n, t, f] = x.dims();
+        let x = match input_mask {
+            Some(m) => x * m.reshape([n, 1, f]),
+            None => x,
+        };
+        x.reshape([n * t, f]).matmul(kernel)
+    }
+}
+
+/// `h` times the recurrent dropout mask, if any.
+pub(crate) fn masked(h: &Tensor<2>, mask: &Option<Tensor<2>>) -> Tensor<2> {
+    match mask {
+        Some(m) => h.clone() * m.clone(),
+        None => h.clone(),
     }
 }
 
@@ -202,6 +295,28 @@ macro_rules! rnn_builders {
             /// The bias initializer (default zeros).
             pub fn bias_initializer(mut self, init: $crate::initializers::Initializer) -> Self {
                 self.args.bias_initializer = init;
+                self
+            }
+            /// Carry the final states of each batch into the next one (default false). Needs a
+            /// fixed batch size (`Input::new(..).batch_size(n)`), `fit` with `shuffle(false)`,
+            /// and `model.reset_states()` where sequences end.
+            pub fn stateful(mut self, stateful: bool) -> Self {
+                self.args.stateful = stateful;
+                self
+            }
+            /// Also return the final states (Functional models only; an error in `Sequential`).
+            pub fn return_state(mut self, return_state: bool) -> Self {
+                self.args.return_state = return_state;
+                self
+            }
+            /// Fraction of the inputs dropped in training (one mask for all steps; default 0).
+            pub fn dropout(mut self, rate: f32) -> Self {
+                self.args.dropout = rate;
+                self
+            }
+            /// Fraction of the recurrent state dropped in training (one mask for all steps; default 0).
+            pub fn recurrent_dropout(mut self, rate: f32) -> Self {
+                self.args.recurrent_dropout = rate;
                 self
             }
         }

@@ -3,7 +3,7 @@
 use burn::tensor::Tensor;
 use serde_json::Value;
 
-use super::base_rnn::{RnnArgs, assemble, rnn_builders, scan};
+use super::base_rnn::{RnnArgs, assemble, masked, rnn_builders, scan};
 use crate::backend::DynTensor;
 use crate::error::Result;
 use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, cfg_or};
@@ -87,13 +87,18 @@ impl Layer for GRU {
         Ok(vars)
     }
 
+    fn stateful(&self) -> bool {
+        self.args.stateful
+    }
+
     fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         let (features, act, rec_act) = self.args.built()?;
         let x = inputs.into_rank::<3>(self.args.name("gru"))?;
         let [n, t, _] = x.dims();
         let u = self.args.units;
+        let (input_mask, recurrent_mask) = self.args.dropout_masks(ctx, n, features);
         let recurrent = weights[1].clone().reshape([u, 3 * u]);
-        let mut projected = x.reshape([n * t, features]).matmul(weights[0].clone().reshape([features, 3 * u]));
+        let mut projected = self.args.project(x, input_mask, weights[0].clone().reshape([features, 3 * u]));
         let mut recurrent_bias = None;
         if self.args.use_bias {
             let bias = weights[2].clone();
@@ -102,18 +107,19 @@ impl Layer for GRU {
                 recurrent_bias = Some(bias.narrow(0, 3 * u, 3 * u).reshape([1, 3 * u]));
             }
         }
-        let h0 = Tensor::<2>::zeros([n, u], ctx.device);
+        let initial = self.args.initial_states(ctx, n, 1, "gru")?;
         let (recurrent_zr, recurrent_h) =
             (recurrent.clone().narrow(1, 0, 2 * u), recurrent.clone().narrow(1, 2 * u, u));
         let reset_after = self.reset_after;
-        let (outputs, _) = scan(projected.reshape([n, t, 3 * u]), self.args.go_backwards, vec![h0], |x_t, s| {
+        let (outputs, last) = scan(projected.reshape([n, t, 3 * u]), self.args.go_backwards, initial, |x_t, s| {
             let h = s[0].clone();
+            let h_in = masked(&h, &recurrent_mask);
             let (x_z, x_r, x_h) = (x_t.clone().narrow(1, 0, u), x_t.clone().narrow(1, u, u), x_t.narrow(1, 2 * u, u));
             let candidate_input;
             let (z, r);
             if reset_after {
                 // One matmul for all three gates.
-                let mut inner = h.clone().matmul(recurrent.clone());
+                let mut inner = h_in.matmul(recurrent.clone());
                 if let Some(b) = &recurrent_bias {
                     inner = inner + b.clone();
                 }
@@ -121,14 +127,15 @@ impl Layer for GRU {
                 r = rec_act.apply(x_r + inner.clone().narrow(1, u, u));
                 candidate_input = r * inner.narrow(1, 2 * u, u);
             } else {
-                let inner = h.clone().matmul(recurrent_zr.clone());
+                let inner = h_in.clone().matmul(recurrent_zr.clone());
                 z = rec_act.apply(x_z + inner.clone().narrow(1, 0, u));
                 r = rec_act.apply(x_r + inner.narrow(1, u, u));
-                candidate_input = (r * h.clone()).matmul(recurrent_h.clone());
+                candidate_input = (r * h_in).matmul(recurrent_h.clone());
             }
             let hh = act.apply(x_h + candidate_input);
             vec![z.clone() * h + z.neg().add_scalar(1.0) * hh]
         });
+        self.args.keep_states(ctx, last);
         Ok(assemble(outputs, self.args.return_sequences))
     }
 }

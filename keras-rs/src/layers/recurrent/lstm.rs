@@ -3,7 +3,7 @@
 use burn::tensor::Tensor;
 use serde_json::Value;
 
-use super::base_rnn::{RnnArgs, assemble, rnn_builders, scan};
+use super::base_rnn::{RnnArgs, assemble, masked, rnn_builders, scan};
 use crate::backend::DynTensor;
 use crate::error::Result;
 use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, cfg_or};
@@ -96,28 +96,32 @@ impl Layer for LSTM {
         }
     }
 
+    fn stateful(&self) -> bool {
+        self.args.stateful
+    }
+
     fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         let (features, act, rec_act) = self.args.built()?;
         let x = inputs.into_rank::<3>(self.args.name("lstm"))?;
         let [n, t, _] = x.dims();
         let u = self.args.units;
-        let kernel = weights[0].clone().reshape([features, 4 * u]);
+        let (input_mask, recurrent_mask) = self.args.dropout_masks(ctx, n, features);
         let recurrent = weights[1].clone().reshape([u, 4 * u]);
-        let mut projected = x.reshape([n * t, features]).matmul(kernel);
+        let mut projected = self.args.project(x, input_mask, weights[0].clone().reshape([features, 4 * u]));
         if self.args.use_bias {
             projected = projected + weights[2].clone().reshape([1, 4 * u]);
         }
-        let zeros = Tensor::<2>::zeros([n, u], ctx.device);
-        let (outputs, _) =
-            scan(projected.reshape([n, t, 4 * u]), self.args.go_backwards, vec![zeros.clone(), zeros], |x_t, s| {
-                let z = x_t + s[0].clone().matmul(recurrent.clone());
-                let i = rec_act.apply(z.clone().narrow(1, 0, u));
-                let f = rec_act.apply(z.clone().narrow(1, u, u));
-                let g = act.apply(z.clone().narrow(1, 2 * u, u));
-                let o = rec_act.apply(z.narrow(1, 3 * u, u));
-                let c = f * s[1].clone() + i * g;
-                vec![o * act.apply(c.clone()), c]
-            });
+        let initial = self.args.initial_states(ctx, n, 2, "lstm")?;
+        let (outputs, last) = scan(projected.reshape([n, t, 4 * u]), self.args.go_backwards, initial, |x_t, s| {
+            let z = x_t + masked(&s[0], &recurrent_mask).matmul(recurrent.clone());
+            let i = rec_act.apply(z.clone().narrow(1, 0, u));
+            let f = rec_act.apply(z.clone().narrow(1, u, u));
+            let g = act.apply(z.clone().narrow(1, 2 * u, u));
+            let o = rec_act.apply(z.narrow(1, 3 * u, u));
+            let c = f * s[1].clone() + i * g;
+            vec![o * act.apply(c.clone()), c]
+        });
+        self.args.keep_states(ctx, last);
         Ok(assemble(outputs, self.args.return_sequences))
     }
 }
@@ -139,8 +143,7 @@ mod tests {
         let cfg =
             LSTM::new(5).return_sequences(true).go_backwards(true).recurrent_activation("hard_sigmoid").get_config();
         assert_eq!(LSTM::from_config(&cfg).unwrap().get_config(), cfg);
-        let mut stateful = cfg.clone();
-        stateful["stateful"] = true.into();
-        assert!(LSTM::from_config(&stateful).unwrap_err().to_string().contains("stateful"));
+        let cfg = LSTM::new(2).stateful(true).dropout(0.2).recurrent_dropout(0.1).get_config();
+        assert_eq!(LSTM::from_config(&cfg).unwrap().get_config(), cfg);
     }
 }

@@ -3,7 +3,7 @@
 use burn::tensor::Tensor;
 use serde_json::Value;
 
-use super::base_rnn::{RnnArgs, assemble, rnn_builders, scan};
+use super::base_rnn::{RnnArgs, assemble, masked, rnn_builders, scan};
 use crate::backend::DynTensor;
 use crate::error::Result;
 use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
@@ -69,20 +69,26 @@ impl Layer for SimpleRNN {
         Ok(vars)
     }
 
+    fn stateful(&self) -> bool {
+        self.args.stateful
+    }
+
     fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         let (features, act, _) = self.args.built()?;
         let x = inputs.into_rank::<3>(self.args.name("simple_rnn"))?;
         let [n, t, _] = x.dims();
         let u = self.args.units;
+        let (input_mask, recurrent_mask) = self.args.dropout_masks(ctx, n, features);
         let recurrent = weights[1].clone().reshape([u, u]);
-        let mut projected = x.reshape([n * t, features]).matmul(weights[0].clone().reshape([features, u]));
+        let mut projected = self.args.project(x, input_mask, weights[0].clone().reshape([features, u]));
         if self.args.use_bias {
             projected = projected + weights[2].clone().reshape([1, u]);
         }
-        let h0 = Tensor::<2>::zeros([n, u], ctx.device);
-        let (outputs, _) = scan(projected.reshape([n, t, u]), self.args.go_backwards, vec![h0], |x_t, s| {
-            vec![act.apply(x_t + s[0].clone().matmul(recurrent.clone()))]
+        let initial = self.args.initial_states(ctx, n, 1, "simple_rnn")?;
+        let (outputs, last) = scan(projected.reshape([n, t, u]), self.args.go_backwards, initial, |x_t, s| {
+            vec![act.apply(x_t + masked(&s[0], &recurrent_mask).matmul(recurrent.clone()))]
         });
+        self.args.keep_states(ctx, last);
         Ok(assemble(outputs, self.args.return_sequences))
     }
 }
