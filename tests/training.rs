@@ -120,6 +120,8 @@ fn recurrent_layers_train() {
         ("lstm_dropout", Box::new(LSTM::new(3).dropout(0.2).recurrent_dropout(0.2))),
         ("gru", Box::new(GRU::new(3).return_sequences(true))),
         ("gru_reset_before", Box::new(GRU::new(3).reset_after(false).recurrent_dropout(0.1))),
+        ("bidirectional", Box::new(Bidirectional::new(LSTM::new(3).return_sequences(true)).merge_mode("ave"))),
+        ("time_distributed", Box::new(TimeDistributed::new(Dense::new(2).activation("tanh")))),
     ] {
         check_trains(name, &[4, 2], boxed(vec![Box::new(Dense::new(3)), layer]));
     }

@@ -3,10 +3,10 @@
 pub use crate::callbacks::History;
 pub use crate::error::{Error, Result};
 pub use crate::layers::{
-    Activation, AveragePooling1D, AveragePooling2D, BatchNormalization, Conv1D, Conv2D, Dense, Dropout, Embedding,
-    Flatten, GRU, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, Input, LSTM,
-    Layer, LayerNormalization, MaxPooling1D, MaxPooling2D, RepeatVector, Reshape, SimpleRNN, UpSampling2D,
-    ZeroPadding2D,
+    Activation, AveragePooling1D, AveragePooling2D, BatchNormalization, Bidirectional, Conv1D, Conv2D, Dense, Dropout,
+    Embedding, Flatten, GRU, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D,
+    Input, LSTM, Layer, LayerNormalization, MaxPooling1D, MaxPooling2D, RepeatVector, Reshape, SimpleRNN,
+    TimeDistributed, UpSampling2D, ZeroPadding2D,
 };
 pub use crate::losses::{
     BinaryCrossentropy, CategoricalCrossentropy, Huber, MeanAbsoluteError, MeanSquaredError,

@@ -13,7 +13,7 @@ use crate::shape::Shape;
 #[derive(Clone, Debug)]
 pub struct VariableSpec {
     /// Keras' variable name within the layer (`kernel`, `bias`, `gamma`, ...).
-    pub name: &'static str,
+    pub name: String,
     /// The shape in Keras layout (Dense kernel `(in, out)`).
     pub shape: Vec<usize>,
     /// How to fill it.
@@ -24,8 +24,13 @@ pub struct VariableSpec {
 
 impl VariableSpec {
     /// A trainable weight.
-    pub fn trainable(name: &'static str, shape: Vec<usize>, initializer: Initializer) -> Self {
-        VariableSpec { name, shape, initializer, trainable: true }
+    pub fn trainable(name: &str, shape: Vec<usize>, initializer: Initializer) -> Self {
+        VariableSpec { name: name.to_string(), shape, initializer, trainable: true }
+    }
+
+    /// A weight the optimizer does not update (moving statistics).
+    pub fn non_trainable(name: &str, shape: Vec<usize>, initializer: Initializer) -> Self {
+        VariableSpec { name: name.to_string(), shape, initializer, trainable: false }
     }
 }
 

@@ -20,7 +20,7 @@ pub use pooling::{
     AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
     GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D,
 };
-pub use recurrent::{GRU, LSTM, SimpleRNN};
+pub use recurrent::{Bidirectional, GRU, LSTM, SimpleRNN, TimeDistributed};
 pub use registry::{KNOWN_CLASSES, from_config};
 pub use regularization::Dropout;
 pub use reshaping::{Flatten, RepeatVector, Reshape, UpSampling2D, ZeroPadding2D};

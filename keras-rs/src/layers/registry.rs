@@ -32,6 +32,8 @@ pub const KNOWN_CLASSES: &[&str] = &[
     "SimpleRNN",
     "LSTM",
     "GRU",
+    "Bidirectional",
+    "TimeDistributed",
 ];
 
 /// Rebuilds a layer from Keras' `class_name` and `config`.
@@ -70,6 +72,8 @@ pub fn from_config(class_name: &str, config: &Value) -> Result<Box<dyn Layer>> {
         "SimpleRNN" => Box::new(SimpleRNN::from_config(config)?),
         "LSTM" => Box::new(LSTM::from_config(config)?),
         "GRU" => Box::new(GRU::from_config(config)?),
+        "Bidirectional" => Box::new(Bidirectional::from_config(config)?),
+        "TimeDistributed" => Box::new(TimeDistributed::from_config(config)?),
         other => {
             return Err(Error::UnknownIdentifier(format!(
                 "Unknown layer class: '{other}'. keras-rs knows: {}",

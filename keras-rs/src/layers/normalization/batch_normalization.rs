@@ -127,18 +127,8 @@ impl Layer for BatchNormalization {
         if self.center {
             vars.push(VariableSpec::trainable("beta", vec![c], Initializer::Zeros));
         }
-        vars.push(VariableSpec {
-            name: "moving_mean",
-            shape: vec![c],
-            initializer: Initializer::Zeros,
-            trainable: false,
-        });
-        vars.push(VariableSpec {
-            name: "moving_variance",
-            shape: vec![c],
-            initializer: Initializer::Ones,
-            trainable: false,
-        });
+        vars.push(VariableSpec::non_trainable("moving_mean", vec![c], Initializer::Zeros));
+        vars.push(VariableSpec::non_trainable("moving_variance", vec![c], Initializer::Ones));
         Ok(vars)
     }
 
@@ -182,7 +172,7 @@ mod tests {
         let mut bn = BatchNormalization::new().epsilon(0.0);
         let specs = bn.build(&Shape::batched(&[1])).unwrap();
         assert_eq!(
-            specs.iter().map(|s| (s.name, s.trainable)).collect::<Vec<_>>(),
+            specs.iter().map(|s| (s.name.as_str(), s.trainable)).collect::<Vec<_>>(),
             [("gamma", true), ("beta", true), ("moving_mean", false), ("moving_variance", false)]
         );
         let w: Vec<Tensor<1>> =
