@@ -10,7 +10,7 @@ use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
-use burn::nn::{DropoutConfig, Initializer, Linear, LinearConfig};
+use burn::nn::{DropoutConfig, Initializer, Linear, LinearConfig, Lstm, LstmConfig};
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Int, Tensor, TensorData};
@@ -42,6 +42,29 @@ impl BurnConvnet {
         let x = self.pool.forward(relu(self.conv1.forward(x)));
         let x = self.pool.forward(relu(self.conv2.forward(x)));
         self.fc.forward(self.dropout.forward(x.flatten(1, 3)))
+    }
+}
+
+/// Two stacked LSTM(128) over 28 steps of 28 features, then Dense(10): burn's own `Lstm`.
+#[derive(Module, Debug)]
+struct BurnLstm {
+    lstm1: Lstm,
+    lstm2: Lstm,
+    fc: Linear,
+}
+
+impl BurnLstm {
+    fn new(device: &Device) -> Self {
+        BurnLstm {
+            lstm1: LstmConfig::new(28, 128, true).init(device),
+            lstm2: LstmConfig::new(128, 128, true).init(device),
+            fc: LinearConfig::new(128, 10).init(device),
+        }
+    }
+    fn forward(&self, x: Tensor<3>) -> Tensor<2> {
+        let (seq, _) = self.lstm1.forward(x, None);
+        let (_, state) = self.lstm2.forward(seq, None);
+        self.fc.forward(state.hidden)
     }
 }
 
@@ -192,6 +215,42 @@ fn main() -> keras_rs::Result<()> {
     });
     rows.push(Row { name: "MLP 784-512-512-10 train step", batch, keras_ms: keras_train, burn_ms: burn_train });
     rows.push(Row { name: "MLP 784-512-512-10 inference", batch, keras_ms: keras_infer, burn_ms: burn_infer });
+
+    // ---- 2-layer LSTM(128) over 28x28, batch 64 ----
+    let batch = 64;
+    let (x, y) = data(&[batch, 28, 28]);
+    let mut model = Sequential::new()
+        .seed(1)
+        .add(Input::new(&[28, 28]))
+        .add(LSTM::new(128).return_sequences(true))
+        .add(LSTM::new(128))
+        .add(Dense::new(10).activation("softmax"));
+    model.compile(Adam::new(), "sparse_categorical_crossentropy", NO_METRICS)?;
+    let keras_train = time_ms(steps, || {
+        model.train_on_batch(&x, &y).unwrap();
+    });
+    let keras_infer = time_ms(steps, || {
+        model.predict_on_batch(&x).unwrap();
+    });
+    let host: Vec<f32> = x.iter().copied().collect();
+    let labels: Vec<i64> = y.iter().map(|v| *v as i64).collect();
+    let mut net = BurnLstm::new(&ad);
+    let mut optim = AdamConfig::new().with_epsilon(1e-7).init();
+    let burn_train = time_ms(steps, || {
+        let xb = Tensor::<3>::from_data(TensorData::new(host.clone(), [batch, 28, 28]), &ad);
+        let yb = Tensor::<1, Int>::from_data(TensorData::new(labels.clone(), [batch]), &ad);
+        let loss = loss_fn.forward(net.forward(xb), yb);
+        let _ = loss.clone().into_scalar::<f32>();
+        let grads = GradientsParams::from_grads(loss.backward(), &net);
+        net = optim.step(1e-3, net.clone(), grads);
+    });
+    let valid = net.valid();
+    let burn_infer = time_ms(steps, || {
+        let xb = Tensor::<3>::from_data(TensorData::new(host.clone(), [batch, 28, 28]), &device);
+        let _ = burn::tensor::activation::softmax(valid.forward(xb), 1).into_data();
+    });
+    rows.push(Row { name: "2-layer LSTM(128) train step", batch, keras_ms: keras_train, burn_ms: burn_train });
+    rows.push(Row { name: "2-layer LSTM(128) inference", batch, keras_ms: keras_infer, burn_ms: burn_infer });
     report(&rows);
     Ok(())
 }

@@ -239,6 +239,36 @@ pub(crate) fn scan(
     (outputs, states)
 }
 
+/// Runs a recurrent cell over time with one fused matmul per step: `[x_t, h] @ [kernel;
+/// recurrent_kernel] (+ bias)`, `weights` being the two kernels stacked, `(features + u, width)`.
+/// Slicing the (narrow) inputs per step rather than a precomputed `(batch, time, width)`
+/// projection keeps the backward pass cheap: a slice's gradient is a zero tensor of the sliced
+/// tensor's full size. `step` gets the step's pre-activations and the states.
+pub(crate) fn scan_fused(
+    x: Tensor<3>,
+    weights: Tensor<2>,
+    bias: Option<Tensor<2>>,
+    go_backwards: bool,
+    mut states: Vec<Tensor<2>>,
+    recurrent_mask: &Option<Tensor<2>>,
+    mut step: impl FnMut(Tensor<2>, &[Tensor<2>]) -> Vec<Tensor<2>>,
+) -> (Vec<Tensor<2>>, Vec<Tensor<2>>) {
+    let [batch, steps, features] = x.dims();
+    let mut outputs = Vec::with_capacity(steps);
+    for k in 0..steps {
+        let t = if go_backwards { steps - 1 - k } else { k };
+        let x_t = x.clone().narrow(1, t, 1).reshape([batch, features]);
+        let xh = Tensor::cat(vec![x_t, masked(&states[0], recurrent_mask)], 1);
+        let mut z = xh.matmul(weights.clone());
+        if let Some(b) = &bias {
+            z = z + b.clone();
+        }
+        states = step(z, &states);
+        outputs.push(states[0].clone());
+    }
+    (outputs, states)
+}
+
 /// Assembles Keras' output: the stacked sequence `(batch, timesteps, units)` or the last output.
 pub(crate) fn assemble(outputs: Vec<Tensor<2>>, return_sequences: bool) -> crate::backend::DynTensor {
     if return_sequences {

@@ -3,7 +3,7 @@
 use burn::tensor::Tensor;
 use serde_json::Value;
 
-use super::base_rnn::{RnnArgs, assemble, masked, rnn_builders, scan};
+use super::base_rnn::{RnnArgs, assemble, rnn_builders, scan_fused};
 use crate::backend::DynTensor;
 use crate::error::Result;
 use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, cfg_or};
@@ -103,17 +103,19 @@ impl Layer for LSTM {
     fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         let (features, act, rec_act) = self.args.built()?;
         let x = inputs.into_rank::<3>(self.args.name("lstm"))?;
-        let [n, t, _] = x.dims();
+        let [n, _, _] = x.dims();
         let u = self.args.units;
         let (input_mask, recurrent_mask) = self.args.dropout_masks(ctx, n, features);
-        let recurrent = weights[1].clone().reshape([u, 4 * u]);
-        let mut projected = self.args.project(x, input_mask, weights[0].clone().reshape([features, 4 * u]));
-        if self.args.use_bias {
-            projected = projected + weights[2].clone().reshape([1, 4 * u]);
-        }
+        let x = match input_mask {
+            Some(m) => x * m.reshape([n, 1, features]),
+            None => x,
+        };
+        // [kernel; recurrent_kernel]: one matmul per step for all four gates.
+        let fused =
+            Tensor::cat(vec![weights[0].clone().reshape([features, 4 * u]), weights[1].clone().reshape([u, 4 * u])], 0);
+        let bias = self.args.use_bias.then(|| weights[2].clone().reshape([1, 4 * u]));
         let initial = self.args.initial_states(ctx, n, 2, "lstm")?;
-        let (outputs, last) = scan(projected.reshape([n, t, 4 * u]), self.args.go_backwards, initial, |x_t, s| {
-            let z = x_t + masked(&s[0], &recurrent_mask).matmul(recurrent.clone());
+        let (outputs, last) = scan_fused(x, fused, bias, self.args.go_backwards, initial, &recurrent_mask, |z, s| {
             let i = rec_act.apply(z.clone().narrow(1, 0, u));
             let f = rec_act.apply(z.clone().narrow(1, u, u));
             let g = act.apply(z.clone().narrow(1, 2 * u, u));
