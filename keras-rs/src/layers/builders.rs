@@ -20,17 +20,21 @@ macro_rules! common_builders {
 pub(crate) use common_builders;
 
 /// Implements the boilerplate parts of [`Layer`](super::Layer) for a layer struct with a
-/// `base: LayerBase` field: class name, base accessors and `clone_box`.
+/// `base: LayerBase` field (or the given field path, e.g. `args.base`): class name, base
+/// accessors and `clone_box`.
 macro_rules! layer_boilerplate {
     ($class:literal) => {
+        $crate::layers::builders::layer_boilerplate!($class, base);
+    };
+    ($class:literal, $($base:ident).+) => {
         fn class_name(&self) -> &'static str {
             $class
         }
         fn base(&self) -> &$crate::layers::LayerBase {
-            &self.base
+            &self.$($base).+
         }
         fn base_mut(&mut self) -> &mut $crate::layers::LayerBase {
-            &mut self.base
+            &mut self.$($base).+
         }
         fn clone_box(&self) -> Box<dyn $crate::layers::Layer> {
             Box::new(self.clone())

@@ -8,7 +8,8 @@ use serde_json::Value;
 use super::base_conv::{ConvArgs, conv_builders, padding_pair};
 use crate::backend::DynTensor;
 use crate::error::Result;
-use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
+use crate::layers::builders::layer_boilerplate;
+use crate::layers::{CallContext, Layer, VariableSpec};
 use crate::shape::Shape;
 
 /// One size for the single spatial axis of a 1-D layer.
@@ -48,18 +49,8 @@ impl Conv1D {
 }
 
 impl Layer for Conv1D {
-    fn class_name(&self) -> &'static str {
-        "Conv1D"
-    }
-    fn base(&self) -> &LayerBase {
-        &self.args.base
-    }
-    fn base_mut(&mut self) -> &mut LayerBase {
-        &mut self.args.base
-    }
-    fn clone_box(&self) -> Box<dyn Layer> {
-        Box::new(self.clone())
-    }
+    layer_boilerplate!("Conv1D", args.base);
+
     fn config(&self) -> Value {
         self.args.config()
     }

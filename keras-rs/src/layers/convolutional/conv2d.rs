@@ -8,7 +8,8 @@ use serde_json::Value;
 use super::base_conv::{ConvArgs, Size2, conv_builders, padding_pair};
 use crate::backend::DynTensor;
 use crate::error::Result;
-use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
+use crate::layers::builders::layer_boilerplate;
+use crate::layers::{CallContext, Layer, VariableSpec};
 use crate::shape::Shape;
 
 /// Keras' `Conv2D(filters, kernel_size)`: kernel `(kh, kw, in, filters)`, bias `(filters,)`.
@@ -42,18 +43,8 @@ impl Conv2D {
 }
 
 impl Layer for Conv2D {
-    fn class_name(&self) -> &'static str {
-        "Conv2D"
-    }
-    fn base(&self) -> &LayerBase {
-        &self.args.base
-    }
-    fn base_mut(&mut self) -> &mut LayerBase {
-        &mut self.args.base
-    }
-    fn clone_box(&self) -> Box<dyn Layer> {
-        Box::new(self.clone())
-    }
+    layer_boilerplate!("Conv2D", args.base);
+
     fn config(&self) -> Value {
         self.args.config()
     }

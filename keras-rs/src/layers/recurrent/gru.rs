@@ -6,7 +6,8 @@ use serde_json::Value;
 use super::base_rnn::{RnnArgs, assemble, masked, rnn_builders, scan};
 use crate::backend::DynTensor;
 use crate::error::Result;
-use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, cfg_or};
+use crate::layers::builders::layer_boilerplate;
+use crate::layers::{CallContext, Layer, VariableSpec, cfg_or};
 use crate::shape::Shape;
 
 /// Keras' `GRU(units)`: kernel `(features, 3u)`, recurrent_kernel `(u, 3u)`, gate blocks z, r, h.
@@ -51,18 +52,8 @@ impl GRU {
 }
 
 impl Layer for GRU {
-    fn class_name(&self) -> &'static str {
-        "GRU"
-    }
-    fn base(&self) -> &LayerBase {
-        &self.args.base
-    }
-    fn base_mut(&mut self) -> &mut LayerBase {
-        &mut self.args.base
-    }
-    fn clone_box(&self) -> Box<dyn Layer> {
-        Box::new(self.clone())
-    }
+    layer_boilerplate!("GRU", args.base);
+
     fn config(&self) -> Value {
         let mut cfg = self.args.config(true);
         cfg["reset_after"] = self.reset_after.into();

@@ -6,7 +6,8 @@ use serde_json::Value;
 use super::base_rnn::{RnnArgs, assemble, rnn_builders, scan_fused};
 use crate::backend::DynTensor;
 use crate::error::Result;
-use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, cfg_or};
+use crate::layers::builders::layer_boilerplate;
+use crate::layers::{CallContext, Layer, VariableSpec, cfg_or};
 use crate::shape::Shape;
 
 /// Keras' `LSTM(units)`: kernel `(features, 4u)`, recurrent_kernel `(u, 4u)`, bias `(4u,)`,
@@ -53,18 +54,8 @@ impl LSTM {
 }
 
 impl Layer for LSTM {
-    fn class_name(&self) -> &'static str {
-        "LSTM"
-    }
-    fn base(&self) -> &LayerBase {
-        &self.args.base
-    }
-    fn base_mut(&mut self) -> &mut LayerBase {
-        &mut self.args.base
-    }
-    fn clone_box(&self) -> Box<dyn Layer> {
-        Box::new(self.clone())
-    }
+    layer_boilerplate!("LSTM", args.base);
+
     fn config(&self) -> Value {
         let mut cfg = self.args.config(true);
         cfg["unit_forget_bias"] = self.unit_forget_bias.into();

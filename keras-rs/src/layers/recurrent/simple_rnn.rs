@@ -6,7 +6,8 @@ use serde_json::Value;
 use super::base_rnn::{RnnArgs, assemble, masked, rnn_builders, scan};
 use crate::backend::DynTensor;
 use crate::error::Result;
-use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
+use crate::layers::builders::layer_boilerplate;
+use crate::layers::{CallContext, Layer, VariableSpec};
 use crate::shape::Shape;
 
 /// Keras' `SimpleRNN(units)`: kernel `(features, u)`, recurrent_kernel `(u, u)`, bias `(u,)`.
@@ -36,18 +37,8 @@ impl SimpleRNN {
 }
 
 impl Layer for SimpleRNN {
-    fn class_name(&self) -> &'static str {
-        "SimpleRNN"
-    }
-    fn base(&self) -> &LayerBase {
-        &self.args.base
-    }
-    fn base_mut(&mut self) -> &mut LayerBase {
-        &mut self.args.base
-    }
-    fn clone_box(&self) -> Box<dyn Layer> {
-        Box::new(self.clone())
-    }
+    layer_boilerplate!("SimpleRNN", args.base);
+
     fn config(&self) -> Value {
         self.args.config(false)
     }
