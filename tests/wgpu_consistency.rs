@@ -1,0 +1,92 @@
+//! The wgpu backend gives the same predictions and the same first training steps as the CPU
+//! backend (rtol 1e-4). Built only with `--features wgpu`; on machines without a GPU, Mesa's
+//! software Vulkan (lavapipe) runs it. Weights move from one device to the other with
+//! get/set_weights, and dropout masks come from the model's host generator, so both devices
+//! see the same numbers.
+#![cfg(feature = "wgpu")]
+
+use keras_rs::backends::BackendKind;
+use keras_rs::prelude::*;
+use ndarray::{Array1, ArrayD, IxDyn};
+
+fn cpu() -> keras_rs::backends::Device {
+    let kind =
+        BackendKind::available().into_iter().find(|k| *k != BackendKind::Wgpu).expect("a CPU backend is compiled in");
+    kind.device()
+}
+
+fn gpu() -> keras_rs::backends::Device {
+    BackendKind::Wgpu.device()
+}
+
+fn close(a: &ArrayD<f32>, b: &ArrayD<f32>, what: &str) {
+    assert_eq!(a.shape(), b.shape(), "{what}");
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        assert!((x - y).abs() <= 1e-5 + 1e-4 * y.abs(), "{what}[{i}]: wgpu {x}, cpu {y}");
+    }
+}
+
+fn data(shape: &[usize]) -> (ArrayD<f32>, Array1<f32>) {
+    let n: usize = shape.iter().product();
+    let x =
+        ArrayD::from_shape_vec(IxDyn(shape), (0..n).map(|i| ((i * 37) % 101) as f32 / 101.0 - 0.5).collect()).unwrap();
+    (x, Array1::from_shape_fn(shape[0], |i| (i % 3) as f32))
+}
+
+fn check(name: &str, shape: &[usize], build: impl Fn(keras_rs::backends::Device) -> Sequential) {
+    let (x, y) = data(shape);
+    let mut on_cpu = build(cpu());
+    let mut on_gpu = build(gpu());
+    on_gpu.set_weights(&on_cpu.get_weights().unwrap()).unwrap();
+    let opts = PredictOptions::new().verbose(0);
+    close(&on_gpu.predict(&x, opts.clone()).unwrap(), &on_cpu.predict(&x, opts).unwrap(), &format!("{name}: predict"));
+    for m in [&mut on_cpu, &mut on_gpu] {
+        m.compile(Adam::new().learning_rate(0.01), "sparse_categorical_crossentropy", &["accuracy"]).unwrap();
+    }
+    for step in 0..3 {
+        let (a, b) = (on_gpu.train_on_batch(&x, &y).unwrap(), on_cpu.train_on_batch(&x, &y).unwrap());
+        assert!(
+            (a["loss"] - b["loss"]).abs() <= 1e-4 * b["loss"].abs() + 1e-6,
+            "{name}: loss at step {step}: wgpu {}, cpu {}",
+            a["loss"],
+            b["loss"]
+        );
+    }
+    for (i, (g, c)) in on_gpu.get_weights().unwrap().iter().zip(on_cpu.get_weights().unwrap()).enumerate() {
+        close(g, &c, &format!("{name}: weight {i} after 3 steps"));
+    }
+}
+
+#[test]
+fn wgpu_matches_cpu_on_an_mlp_a_convnet_and_an_lstm() {
+    println!("CPU: {:?}, GPU: {:?}", cpu(), gpu());
+    check("mlp", &[16, 12], |d| {
+        Sequential::new()
+            .seed(1)
+            .device(d)
+            .add(Input::new(&[12]))
+            .add(Dense::new(16).activation("relu"))
+            .add(Dropout::new(0.3))
+            .add(Dense::new(3).activation("softmax"))
+    });
+    check("convnet", &[8, 9, 8, 1], |d| {
+        Sequential::new()
+            .seed(2)
+            .device(d)
+            .add(Input::new(&[9, 8, 1]))
+            .add(Conv2D::new(4, 3).padding("same").activation("relu"))
+            .add(BatchNormalization::new())
+            .add(MaxPooling2D::new(2).padding("same"))
+            .add(Flatten::new())
+            .add(Dense::new(3).activation("softmax"))
+    });
+    check("lstm", &[6, 5, 4], |d| {
+        Sequential::new()
+            .seed(3)
+            .device(d)
+            .add(Input::new(&[5, 4]))
+            .add(LSTM::new(6).return_sequences(true))
+            .add(GRU::new(4))
+            .add(Dense::new(3).activation("softmax"))
+    });
+}
