@@ -72,3 +72,61 @@ fn stateful_lstm_and_gru_carry_state_like_keras() {
         assert_eq!(again, first, "{class}: reset starts from zeros again");
     }
 }
+
+#[test]
+fn return_state_gives_keras_final_states() {
+    use keras_rs::backend::DynTensor;
+    use keras_rs::burn::tensor::{Tensor, TensorData};
+    use keras_rs::layers::{CallContext, Layer, from_config};
+    use keras_rs::random::SeedGenerator;
+
+    let fx = fixture("rnn.json");
+    let rs = &fx["return_state"];
+    let x = array(&rs["x"]);
+    let device = keras_rs::backends::default_device();
+    for case in rs["cases"].as_array().unwrap() {
+        let class = case["class_name"].as_str().unwrap();
+        let mut layer = from_config(class, &case["config"]).unwrap();
+        assert!(layer.num_outputs() > 1, "{class}: return_state=True is read from Keras' config");
+        layer.build(&Shape::batched(&x.shape()[1..])).unwrap();
+        let weights: Vec<Tensor<1>> = arrays(&case["weights"])
+            .iter()
+            .map(|w| {
+                let v: Vec<f32> = w.iter().copied().collect();
+                let n = v.len();
+                Tensor::from_data(TensorData::new(v, [n]), &device)
+            })
+            .collect();
+        let xt = DynTensor::from_data(x.iter().copied().collect(), x.shape(), &device).unwrap();
+        let mut rng = SeedGenerator::new(0);
+        let mut ctx = CallContext::new(false, &mut rng, &device);
+        let (output, states) = match class {
+            "LSTM" => {
+                let mut l = LSTM::from_config(&case["config"]).unwrap();
+                l.build(&Shape::batched(&x.shape()[1..])).unwrap();
+                l.call_with_states(xt, &weights, &mut ctx)
+            }
+            "GRU" => {
+                let mut l = GRU::from_config(&case["config"]).unwrap();
+                l.build(&Shape::batched(&x.shape()[1..])).unwrap();
+                l.call_with_states(xt, &weights, &mut ctx)
+            }
+            _ => {
+                let mut l = SimpleRNN::from_config(&case["config"]).unwrap();
+                l.build(&Shape::batched(&x.shape()[1..])).unwrap();
+                l.call_with_states(xt, &weights, &mut ctx)
+            }
+        }
+        .unwrap();
+        let want = arrays(&case["outputs"]);
+        assert_eq!(want.len(), 1 + states.len(), "{class}: number of outputs");
+        let got_out = ndarray::ArrayD::from_shape_vec(output.dims(), output.to_vec().unwrap()).unwrap();
+        assert_close(&got_out, &want[0], 1e-4, 1e-6, &format!("{class}: output"));
+        for (k, (s, w)) in states.iter().zip(&want[1..]).enumerate() {
+            let got =
+                ndarray::ArrayD::from_shape_vec(s.dims().to_vec(), s.clone().into_data().try_to_vec::<f32>().unwrap())
+                    .unwrap();
+            assert_close(&got, w, 1e-4, 1e-6, &format!("{class}: state {k}"));
+        }
+    }
+}

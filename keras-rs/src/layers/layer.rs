@@ -146,6 +146,11 @@ pub trait Layer: std::fmt::Debug + Send + Sync {
     /// Adjusts the freshly initialised values of variable `index` (in `build` order); LSTM uses
     /// it for Keras' `unit_forget_bias`. The default leaves them as sampled.
     fn initial_values(&self, _index: usize, _values: &mut [f32]) {}
+    /// How many tensors the layer returns: 1, or more for a recurrent layer with
+    /// `return_state(true)` (its output and final states). `Sequential` takes one-output layers only.
+    fn num_outputs(&self) -> usize {
+        1
+    }
     /// Whether the layer keeps state between calls (a stateful RNN).
     fn stateful(&self) -> bool {
         false

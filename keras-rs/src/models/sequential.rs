@@ -120,6 +120,15 @@ impl Sequential {
             return Ok(());
         }
         self.assign_name(layer.as_mut())?;
+        if layer.num_outputs() > 1 {
+            return Err(Error::value(format!(
+                "Layer \"{}\" returns {} tensors (return_state=True: its output and its final states); a \
+                 Sequential model passes exactly one tensor from layer to layer. Use return_state in a Functional \
+                 model (`call_with_states` gives the states meanwhile), or set it to false.",
+                layer.name().unwrap_or("?"),
+                layer.num_outputs()
+            )));
+        }
         match self.current_output_shape() {
             Some(shape) => self.network.push(layer, shape, &mut self.rng),
             None => {

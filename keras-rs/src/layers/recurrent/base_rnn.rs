@@ -102,13 +102,6 @@ impl RnnArgs {
     /// `(batch, timesteps, features)` -> `(batch, timesteps, units)` or `(batch, units)`.
     pub(crate) fn output_shape(&self, input: &Shape, default_name: &str) -> Result<Shape> {
         let name = self.name(default_name);
-        if self.return_state {
-            return Err(Error::value(format!(
-                "Layer \"{name}\" has return_state=True, so it returns its output and its final states as \
-                 separate tensors; a Sequential model passes exactly one tensor from layer to layer. Use \
-                 return_state only in a Functional model (keras_rs does not have one yet), or set it to false."
-            )));
-        }
         for (arg, rate) in [("dropout", self.dropout), ("recurrent_dropout", self.recurrent_dropout)] {
             if !(0.0..1.0).contains(&rate) {
                 return Err(Error::value(format!(

@@ -51,38 +51,15 @@ impl GRU {
     }
 }
 
-impl Layer for GRU {
-    layer_boilerplate!("GRU", args.base);
-
-    fn config(&self) -> Value {
-        let mut cfg = self.args.config(true);
-        cfg["reset_after"] = self.reset_after.into();
-        cfg
-    }
-    fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
-        self.args.output_shape(input_shape, "gru")
-    }
-
-    fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
-        self.args.output_shape(input_shape, "gru")?;
-        let features = self.args.build_activations(input_shape)?;
-        let u = self.args.units;
-        let mut vars = vec![
-            VariableSpec::trainable("kernel", vec![features, 3 * u], self.args.kernel_initializer.clone()),
-            VariableSpec::trainable("recurrent_kernel", vec![u, 3 * u], self.args.recurrent_initializer.clone()),
-        ];
-        if self.args.use_bias {
-            let shape = if self.reset_after { vec![2, 3 * u] } else { vec![3 * u] };
-            vars.push(VariableSpec::trainable("bias", shape, self.args.bias_initializer.clone()));
-        }
-        Ok(vars)
-    }
-
-    fn stateful(&self) -> bool {
-        self.args.stateful
-    }
-
-    fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+impl GRU {
+    /// The forward pass returning the output and the final states (`[h]`, or `[h, c]` for LSTM):
+    /// what `return_state(true)` exposes to a Functional model.
+    pub fn call_with_states(
+        &self,
+        inputs: DynTensor,
+        weights: &[Tensor<1>],
+        ctx: &mut CallContext<'_>,
+    ) -> Result<(DynTensor, Vec<Tensor<2>>)> {
         let (features, act, rec_act) = self.args.built()?;
         let x = inputs.into_rank::<3>(self.args.name("gru"))?;
         let [n, t, _] = x.dims();
@@ -126,8 +103,48 @@ impl Layer for GRU {
             let hh = act.apply(x_h + candidate_input);
             vec![z.clone() * h + z.neg().add_scalar(1.0) * hh]
         });
-        self.args.keep_states(ctx, last);
-        Ok(assemble(outputs, self.args.return_sequences))
+        self.args.keep_states(ctx, last.clone());
+        Ok((assemble(outputs, self.args.return_sequences), last))
+    }
+}
+
+impl Layer for GRU {
+    layer_boilerplate!("GRU", args.base);
+
+    fn config(&self) -> Value {
+        let mut cfg = self.args.config(true);
+        cfg["reset_after"] = self.reset_after.into();
+        cfg
+    }
+    fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
+        self.args.output_shape(input_shape, "gru")
+    }
+
+    fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
+        self.args.output_shape(input_shape, "gru")?;
+        let features = self.args.build_activations(input_shape)?;
+        let u = self.args.units;
+        let mut vars = vec![
+            VariableSpec::trainable("kernel", vec![features, 3 * u], self.args.kernel_initializer.clone()),
+            VariableSpec::trainable("recurrent_kernel", vec![u, 3 * u], self.args.recurrent_initializer.clone()),
+        ];
+        if self.args.use_bias {
+            let shape = if self.reset_after { vec![2, 3 * u] } else { vec![3 * u] };
+            vars.push(VariableSpec::trainable("bias", shape, self.args.bias_initializer.clone()));
+        }
+        Ok(vars)
+    }
+
+    fn stateful(&self) -> bool {
+        self.args.stateful
+    }
+
+    fn num_outputs(&self) -> usize {
+        if self.args.return_state { 1 + 1 } else { 1 }
+    }
+
+    fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+        self.call_with_states(inputs, weights, ctx).map(|(output, _)| output)
     }
 }
 

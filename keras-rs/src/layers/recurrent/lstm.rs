@@ -53,6 +53,42 @@ impl LSTM {
     }
 }
 
+impl LSTM {
+    /// The forward pass returning the output and the final states (`[h]`, or `[h, c]` for LSTM):
+    /// what `return_state(true)` exposes to a Functional model.
+    pub fn call_with_states(
+        &self,
+        inputs: DynTensor,
+        weights: &[Tensor<1>],
+        ctx: &mut CallContext<'_>,
+    ) -> Result<(DynTensor, Vec<Tensor<2>>)> {
+        let (features, act, rec_act) = self.args.built()?;
+        let x = inputs.into_rank::<3>(self.args.name("lstm"))?;
+        let [n, _, _] = x.dims();
+        let u = self.args.units;
+        let (input_mask, recurrent_mask) = self.args.dropout_masks(ctx, n, features);
+        let x = match input_mask {
+            Some(m) => x * m.reshape([n, 1, features]),
+            None => x,
+        };
+        // [kernel; recurrent_kernel]: one matmul per step for all four gates.
+        let fused =
+            Tensor::cat(vec![weights[0].clone().reshape([features, 4 * u]), weights[1].clone().reshape([u, 4 * u])], 0);
+        let bias = self.args.use_bias.then(|| weights[2].clone().reshape([1, 4 * u]));
+        let initial = self.args.initial_states(ctx, n, 2, "lstm")?;
+        let (outputs, last) = scan_fused(x, fused, bias, self.args.go_backwards, initial, &recurrent_mask, |z, s| {
+            let i = rec_act.apply(z.clone().narrow(1, 0, u));
+            let f = rec_act.apply(z.clone().narrow(1, u, u));
+            let g = act.apply(z.clone().narrow(1, 2 * u, u));
+            let o = rec_act.apply(z.narrow(1, 3 * u, u));
+            let c = f * s[1].clone() + i * g;
+            vec![o * act.apply(c.clone()), c]
+        });
+        self.args.keep_states(ctx, last.clone());
+        Ok((assemble(outputs, self.args.return_sequences), last))
+    }
+}
+
 impl Layer for LSTM {
     layer_boilerplate!("LSTM", args.base);
 
@@ -91,31 +127,12 @@ impl Layer for LSTM {
         self.args.stateful
     }
 
+    fn num_outputs(&self) -> usize {
+        if self.args.return_state { 1 + 2 } else { 1 }
+    }
+
     fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor> {
-        let (features, act, rec_act) = self.args.built()?;
-        let x = inputs.into_rank::<3>(self.args.name("lstm"))?;
-        let [n, _, _] = x.dims();
-        let u = self.args.units;
-        let (input_mask, recurrent_mask) = self.args.dropout_masks(ctx, n, features);
-        let x = match input_mask {
-            Some(m) => x * m.reshape([n, 1, features]),
-            None => x,
-        };
-        // [kernel; recurrent_kernel]: one matmul per step for all four gates.
-        let fused =
-            Tensor::cat(vec![weights[0].clone().reshape([features, 4 * u]), weights[1].clone().reshape([u, 4 * u])], 0);
-        let bias = self.args.use_bias.then(|| weights[2].clone().reshape([1, 4 * u]));
-        let initial = self.args.initial_states(ctx, n, 2, "lstm")?;
-        let (outputs, last) = scan_fused(x, fused, bias, self.args.go_backwards, initial, &recurrent_mask, |z, s| {
-            let i = rec_act.apply(z.clone().narrow(1, 0, u));
-            let f = rec_act.apply(z.clone().narrow(1, u, u));
-            let g = act.apply(z.clone().narrow(1, 2 * u, u));
-            let o = rec_act.apply(z.narrow(1, 3 * u, u));
-            let c = f * s[1].clone() + i * g;
-            vec![o * act.apply(c.clone()), c]
-        });
-        self.args.keep_states(ctx, last);
-        Ok(assemble(outputs, self.args.return_sequences))
+        self.call_with_states(inputs, weights, ctx).map(|(output, _)| output)
     }
 }
 

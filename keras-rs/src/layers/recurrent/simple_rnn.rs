@@ -36,6 +36,34 @@ impl SimpleRNN {
     }
 }
 
+impl SimpleRNN {
+    /// The forward pass returning the output and the final states (`[h]`, or `[h, c]` for LSTM):
+    /// what `return_state(true)` exposes to a Functional model.
+    pub fn call_with_states(
+        &self,
+        inputs: DynTensor,
+        weights: &[Tensor<1>],
+        ctx: &mut CallContext<'_>,
+    ) -> Result<(DynTensor, Vec<Tensor<2>>)> {
+        let (features, act, _) = self.args.built()?;
+        let x = inputs.into_rank::<3>(self.args.name("simple_rnn"))?;
+        let [n, t, _] = x.dims();
+        let u = self.args.units;
+        let (input_mask, recurrent_mask) = self.args.dropout_masks(ctx, n, features);
+        let recurrent = weights[1].clone().reshape([u, u]);
+        let mut projected = self.args.project(x, input_mask, weights[0].clone().reshape([features, u]));
+        if self.args.use_bias {
+            projected = projected + weights[2].clone().reshape([1, u]);
+        }
+        let initial = self.args.initial_states(ctx, n, 1, "simple_rnn")?;
+        let (outputs, last) = scan(projected.reshape([n, t, u]), self.args.go_backwards, initial, |x_t, s| {
+            vec![act.apply(x_t + masked(&s[0], &recurrent_mask).matmul(recurrent.clone()))]
+        });
+        self.args.keep_states(ctx, last.clone());
+        Ok((assemble(outputs, self.args.return_sequences), last))
+    }
+}
+
 impl Layer for SimpleRNN {
     layer_boilerplate!("SimpleRNN", args.base);
 
@@ -64,23 +92,12 @@ impl Layer for SimpleRNN {
         self.args.stateful
     }
 
+    fn num_outputs(&self) -> usize {
+        if self.args.return_state { 1 + 1 } else { 1 }
+    }
+
     fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor> {
-        let (features, act, _) = self.args.built()?;
-        let x = inputs.into_rank::<3>(self.args.name("simple_rnn"))?;
-        let [n, t, _] = x.dims();
-        let u = self.args.units;
-        let (input_mask, recurrent_mask) = self.args.dropout_masks(ctx, n, features);
-        let recurrent = weights[1].clone().reshape([u, u]);
-        let mut projected = self.args.project(x, input_mask, weights[0].clone().reshape([features, u]));
-        if self.args.use_bias {
-            projected = projected + weights[2].clone().reshape([1, u]);
-        }
-        let initial = self.args.initial_states(ctx, n, 1, "simple_rnn")?;
-        let (outputs, last) = scan(projected.reshape([n, t, u]), self.args.go_backwards, initial, |x_t, s| {
-            vec![act.apply(x_t + masked(&s[0], &recurrent_mask).matmul(recurrent.clone()))]
-        });
-        self.args.keep_states(ctx, last);
-        Ok(assemble(outputs, self.args.return_sequences))
+        self.call_with_states(inputs, weights, ctx).map(|(output, _)| output)
     }
 }
 
