@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::activations::Activation;
 use crate::error::{Error, Result};
 use crate::initializers::Initializer;
-use crate::layers::{CallContext, LayerBase, cfg_or, cfg_req};
+use crate::layers::{CallContext, LayerBase, VariableSpec, cfg_or, cfg_req};
 use crate::shape::Shape;
 
 /// The arguments every recurrent layer has, with Keras' names and defaults.
@@ -195,11 +195,50 @@ impl RnnArgs {
     /// `x @ kernel` for every step at once, after the input dropout mask: `(batch * steps, width)`.
     pub(crate) fn project(&self, x: Tensor<3>, input_mask: Option<Tensor<2>>, kernel: Tensor<2>) -> Tensor<2> {
         let [n, t, f] = x.dims();
-        let x = match input_mask {
-            Some(m) => x * m.reshape([n, 1, f]),
-            None => x,
-        };
-        x.reshape([n * t, f]).matmul(kernel)
+        mask_inputs(x, input_mask).reshape([n * t, f]).matmul(kernel)
+    }
+
+    /// Checks the input and lists Keras' weights: kernel `(features, width)`, recurrent_kernel
+    /// `(units, width)` and, with `use_bias`, a bias of `bias_shape`.
+    pub(crate) fn variable_specs(
+        &mut self,
+        input: &Shape,
+        default_name: &str,
+        width: usize,
+        bias_shape: Vec<usize>,
+    ) -> Result<Vec<VariableSpec>> {
+        self.output_shape(input, default_name)?;
+        let features = self.build_activations(input)?;
+        let mut vars = vec![
+            VariableSpec::trainable("kernel", vec![features, width], self.kernel_initializer.clone()),
+            VariableSpec::trainable("recurrent_kernel", vec![self.units, width], self.recurrent_initializer.clone()),
+        ];
+        if self.use_bias {
+            vars.push(VariableSpec::trainable("bias", bias_shape, self.bias_initializer.clone()));
+        }
+        Ok(vars)
+    }
+
+    /// `[kernel; recurrent_kernel]` `(features + units, width)` and the bias `(1, width)`, for
+    /// [`scan_fused`].
+    pub(crate) fn fused_weights(
+        &self,
+        weights: &[Tensor<1>],
+        features: usize,
+        width: usize,
+    ) -> (Tensor<2>, Option<Tensor<2>>) {
+        let kernels =
+            vec![weights[0].clone().reshape([features, width]), weights[1].clone().reshape([self.units, width])];
+        (Tensor::cat(kernels, 0), self.use_bias.then(|| weights[2].clone().reshape([1, width])))
+    }
+}
+
+/// `x` times the input dropout mask (one `(batch, features)` mask for every step), if any.
+pub(crate) fn mask_inputs(x: Tensor<3>, mask: Option<Tensor<2>>) -> Tensor<3> {
+    let [n, _, f] = x.dims();
+    match mask {
+        Some(m) => x * m.reshape([n, 1, f]),
+        None => x,
     }
 }
 
@@ -270,6 +309,37 @@ pub(crate) fn assemble(outputs: Vec<Tensor<2>>, return_sequences: bool) -> crate
         crate::backend::DynTensor::new(outputs.into_iter().last().expect("at least one timestep"))
     }
 }
+
+/// The `Layer` methods every recurrent layer shares: shape inference, statefulness, the number of
+/// outputs (`1 + states` with `return_state`) and `call` through `call_with_states`.
+macro_rules! rnn_layer_methods {
+    ($default_name:literal, $states:literal) => {
+        fn compute_output_shape(
+            &self,
+            input_shape: &$crate::shape::Shape,
+        ) -> $crate::error::Result<$crate::shape::Shape> {
+            self.args.output_shape(input_shape, $default_name)
+        }
+
+        fn stateful(&self) -> bool {
+            self.args.stateful
+        }
+
+        fn num_outputs(&self) -> usize {
+            if self.args.return_state { 1 + $states } else { 1 }
+        }
+
+        fn call(
+            &self,
+            inputs: $crate::backend::DynTensor,
+            weights: &[burn::tensor::Tensor<1>],
+            ctx: &mut $crate::layers::CallContext<'_>,
+        ) -> $crate::error::Result<$crate::backend::DynTensor> {
+            self.call_with_states(inputs, weights, ctx).map(|(output, _)| output)
+        }
+    };
+}
+pub(crate) use rnn_layer_methods;
 
 /// Builder methods every recurrent layer has.
 macro_rules! rnn_builders {

@@ -3,7 +3,7 @@
 use burn::tensor::Tensor;
 use serde_json::Value;
 
-use super::base_rnn::{RnnArgs, assemble, masked, rnn_builders, scan};
+use super::base_rnn::{RnnArgs, assemble, masked, rnn_builders, rnn_layer_methods, scan};
 use crate::backend::DynTensor;
 use crate::error::Result;
 use crate::layers::builders::layer_boilerplate;
@@ -110,41 +110,18 @@ impl GRU {
 
 impl Layer for GRU {
     layer_boilerplate!("GRU", args.base);
+    rnn_layer_methods!("gru", 1);
 
     fn config(&self) -> Value {
         let mut cfg = self.args.config(true);
         cfg["reset_after"] = self.reset_after.into();
         cfg
     }
-    fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
-        self.args.output_shape(input_shape, "gru")
-    }
 
     fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
-        self.args.output_shape(input_shape, "gru")?;
-        let features = self.args.build_activations(input_shape)?;
         let u = self.args.units;
-        let mut vars = vec![
-            VariableSpec::trainable("kernel", vec![features, 3 * u], self.args.kernel_initializer.clone()),
-            VariableSpec::trainable("recurrent_kernel", vec![u, 3 * u], self.args.recurrent_initializer.clone()),
-        ];
-        if self.args.use_bias {
-            let shape = if self.reset_after { vec![2, 3 * u] } else { vec![3 * u] };
-            vars.push(VariableSpec::trainable("bias", shape, self.args.bias_initializer.clone()));
-        }
-        Ok(vars)
-    }
-
-    fn stateful(&self) -> bool {
-        self.args.stateful
-    }
-
-    fn num_outputs(&self) -> usize {
-        if self.args.return_state { 1 + 1 } else { 1 }
-    }
-
-    fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor> {
-        self.call_with_states(inputs, weights, ctx).map(|(output, _)| output)
+        let bias_shape = if self.reset_after { vec![2, 3 * u] } else { vec![3 * u] };
+        self.args.variable_specs(input_shape, "gru", 3 * u, bias_shape)
     }
 }
 

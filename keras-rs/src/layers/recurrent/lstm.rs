@@ -3,7 +3,7 @@
 use burn::tensor::Tensor;
 use serde_json::Value;
 
-use super::base_rnn::{RnnArgs, assemble, rnn_builders, scan_fused};
+use super::base_rnn::{RnnArgs, assemble, mask_inputs, rnn_builders, rnn_layer_methods, scan_fused};
 use crate::backend::DynTensor;
 use crate::error::Result;
 use crate::layers::builders::layer_boilerplate;
@@ -67,23 +67,25 @@ impl LSTM {
         let [n, _, _] = x.dims();
         let u = self.args.units;
         let (input_mask, recurrent_mask) = self.args.dropout_masks(ctx, n, features);
-        let x = match input_mask {
-            Some(m) => x * m.reshape([n, 1, features]),
-            None => x,
-        };
         // [kernel; recurrent_kernel]: one matmul per step for all four gates.
-        let fused =
-            Tensor::cat(vec![weights[0].clone().reshape([features, 4 * u]), weights[1].clone().reshape([u, 4 * u])], 0);
-        let bias = self.args.use_bias.then(|| weights[2].clone().reshape([1, 4 * u]));
+        let (fused, bias) = self.args.fused_weights(weights, features, 4 * u);
         let initial = self.args.initial_states(ctx, n, 2, "lstm")?;
-        let (outputs, last) = scan_fused(x, fused, bias, self.args.go_backwards, initial, &recurrent_mask, |z, s| {
-            let i = rec_act.apply(z.clone().narrow(1, 0, u));
-            let f = rec_act.apply(z.clone().narrow(1, u, u));
-            let g = act.apply(z.clone().narrow(1, 2 * u, u));
-            let o = rec_act.apply(z.narrow(1, 3 * u, u));
-            let c = f * s[1].clone() + i * g;
-            vec![o * act.apply(c.clone()), c]
-        });
+        let (outputs, last) = scan_fused(
+            mask_inputs(x, input_mask),
+            fused,
+            bias,
+            self.args.go_backwards,
+            initial,
+            &recurrent_mask,
+            |z, s| {
+                let i = rec_act.apply(z.clone().narrow(1, 0, u));
+                let f = rec_act.apply(z.clone().narrow(1, u, u));
+                let g = act.apply(z.clone().narrow(1, 2 * u, u));
+                let o = rec_act.apply(z.narrow(1, 3 * u, u));
+                let c = f * s[1].clone() + i * g;
+                vec![o * act.apply(c.clone()), c]
+            },
+        );
         self.args.keep_states(ctx, last.clone());
         Ok((assemble(outputs, self.args.return_sequences), last))
     }
@@ -91,28 +93,17 @@ impl LSTM {
 
 impl Layer for LSTM {
     layer_boilerplate!("LSTM", args.base);
+    rnn_layer_methods!("lstm", 2);
 
     fn config(&self) -> Value {
         let mut cfg = self.args.config(true);
         cfg["unit_forget_bias"] = self.unit_forget_bias.into();
         cfg
     }
-    fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
-        self.args.output_shape(input_shape, "lstm")
-    }
 
     fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
-        self.args.output_shape(input_shape, "lstm")?;
-        let features = self.args.build_activations(input_shape)?;
         let u = self.args.units;
-        let mut vars = vec![
-            VariableSpec::trainable("kernel", vec![features, 4 * u], self.args.kernel_initializer.clone()),
-            VariableSpec::trainable("recurrent_kernel", vec![u, 4 * u], self.args.recurrent_initializer.clone()),
-        ];
-        if self.args.use_bias {
-            vars.push(VariableSpec::trainable("bias", vec![4 * u], self.args.bias_initializer.clone()));
-        }
-        Ok(vars)
+        self.args.variable_specs(input_shape, "lstm", 4 * u, vec![4 * u])
     }
 
     fn initial_values(&self, index: usize, values: &mut [f32]) {
@@ -121,18 +112,6 @@ impl Layer for LSTM {
             // Keras: bias_initializer for i, ones for f, bias_initializer for c and o.
             values[u..2 * u].iter_mut().for_each(|v| *v = 1.0);
         }
-    }
-
-    fn stateful(&self) -> bool {
-        self.args.stateful
-    }
-
-    fn num_outputs(&self) -> usize {
-        if self.args.return_state { 1 + 2 } else { 1 }
-    }
-
-    fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor> {
-        self.call_with_states(inputs, weights, ctx).map(|(output, _)| output)
     }
 }
 

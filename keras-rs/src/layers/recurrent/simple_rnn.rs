@@ -3,7 +3,7 @@
 use burn::tensor::Tensor;
 use serde_json::Value;
 
-use super::base_rnn::{RnnArgs, assemble, masked, rnn_builders, scan};
+use super::base_rnn::{RnnArgs, assemble, mask_inputs, rnn_builders, rnn_layer_methods, scan_fused};
 use crate::backend::DynTensor;
 use crate::error::Result;
 use crate::layers::builders::layer_boilerplate;
@@ -47,18 +47,14 @@ impl SimpleRNN {
     ) -> Result<(DynTensor, Vec<Tensor<2>>)> {
         let (features, act, _) = self.args.built()?;
         let x = inputs.into_rank::<3>(self.args.name("simple_rnn"))?;
-        let [n, t, _] = x.dims();
-        let u = self.args.units;
+        let [n, _, _] = x.dims();
         let (input_mask, recurrent_mask) = self.args.dropout_masks(ctx, n, features);
-        let recurrent = weights[1].clone().reshape([u, u]);
-        let mut projected = self.args.project(x, input_mask, weights[0].clone().reshape([features, u]));
-        if self.args.use_bias {
-            projected = projected + weights[2].clone().reshape([1, u]);
-        }
+        // [kernel; recurrent_kernel]: one matmul per step, as in LSTM.
+        let (fused, bias) = self.args.fused_weights(weights, features, self.args.units);
         let initial = self.args.initial_states(ctx, n, 1, "simple_rnn")?;
-        let (outputs, last) = scan(projected.reshape([n, t, u]), self.args.go_backwards, initial, |x_t, s| {
-            vec![act.apply(x_t + masked(&s[0], &recurrent_mask).matmul(recurrent.clone()))]
-        });
+        let x = mask_inputs(x, input_mask);
+        let (outputs, last) =
+            scan_fused(x, fused, bias, self.args.go_backwards, initial, &recurrent_mask, |z, _| vec![act.apply(z)]);
         self.args.keep_states(ctx, last.clone());
         Ok((assemble(outputs, self.args.return_sequences), last))
     }
@@ -66,38 +62,15 @@ impl SimpleRNN {
 
 impl Layer for SimpleRNN {
     layer_boilerplate!("SimpleRNN", args.base);
+    rnn_layer_methods!("simple_rnn", 1);
 
     fn config(&self) -> Value {
         self.args.config(false)
     }
-    fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
-        self.args.output_shape(input_shape, "simple_rnn")
-    }
 
     fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
-        self.args.output_shape(input_shape, "simple_rnn")?;
-        let features = self.args.build_activations(input_shape)?;
         let u = self.args.units;
-        let mut vars = vec![
-            VariableSpec::trainable("kernel", vec![features, u], self.args.kernel_initializer.clone()),
-            VariableSpec::trainable("recurrent_kernel", vec![u, u], self.args.recurrent_initializer.clone()),
-        ];
-        if self.args.use_bias {
-            vars.push(VariableSpec::trainable("bias", vec![u], self.args.bias_initializer.clone()));
-        }
-        Ok(vars)
-    }
-
-    fn stateful(&self) -> bool {
-        self.args.stateful
-    }
-
-    fn num_outputs(&self) -> usize {
-        if self.args.return_state { 1 + 1 } else { 1 }
-    }
-
-    fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor> {
-        self.call_with_states(inputs, weights, ctx).map(|(output, _)| output)
+        self.args.variable_specs(input_shape, "simple_rnn", u, vec![u])
     }
 }
 
