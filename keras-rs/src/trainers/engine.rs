@@ -178,11 +178,7 @@ pub fn evaluate_data(
         let loss = compiled.loss.call(y.clone(), pred.clone());
         acc.update(loss, idx.len(), y, pred, metrics);
         if let Some(bar) = progbar.as_deref_mut() {
-            if bar.wants_update() {
-                bar.update(step + 1, &acc.results());
-            } else {
-                bar.tick(step + 1);
-            }
+            bar.step(step + 1, || acc.results());
         }
     }
     Ok(acc.results())

@@ -153,16 +153,8 @@ impl Sequential {
             let mut bar = Progbar::new(steps, options.verbose);
             let mut acc = Accumulators::new(&metrics);
             for (step, idx) in batches(&order, options.batch_size).enumerate() {
-                let device = self.network.device.clone();
-                let xb = gather(&train.x, idx, &device)?;
-                let yb = target_batch(&train.y, idx, cols, &device)?;
-                let compiled = self.compiled.as_mut().expect("checked above");
-                train_step(&mut self.network, &mut self.rng, compiled, &metrics, xb, yb, &mut acc)?;
-                if bar.wants_update() {
-                    bar.update(step + 1, &acc.results());
-                } else {
-                    bar.tick(step + 1);
-                }
+                self.train_batch(&train, idx, cols, &metrics, &mut acc)?;
+                bar.step(step + 1, || acc.results());
             }
             let mut logs: BTreeMap<String, f64> = acc.results().into_iter().collect();
             if let Some(v) = &val {
@@ -198,6 +190,21 @@ impl Sequential {
         Ok(results.into_iter().collect())
     }
 
+    /// Uploads samples `idx` of `data` and runs one training step on them.
+    fn train_batch(
+        &mut self,
+        data: &Data,
+        idx: &[usize],
+        cols: usize,
+        metrics: &[(String, Box<dyn Metric>)],
+        acc: &mut Accumulators,
+    ) -> Result<()> {
+        let device = self.network.device.clone();
+        let (xb, yb) = (gather(&data.x, idx, &device)?, target_batch(&data.y, idx, cols, &device)?);
+        let compiled = self.compiled.as_mut().ok_or_else(|| Error::State("You must call `compile()` first.".into()))?;
+        train_step(&mut self.network, &mut self.rng, compiled, metrics, xb, yb, acc)
+    }
+
     /// One gradient update on one batch (Keras' `train_on_batch`); returns the batch's loss and
     /// metrics.
     pub fn train_on_batch(&mut self, x: &impl ArrayInput, y: &impl ArrayInput) -> Result<BTreeMap<String, f64>> {
@@ -206,12 +213,10 @@ impl Sequential {
         check_cardinality(&x, &y)?;
         self.prepare_input(x.shape())?;
         let (cols, metrics) = self.prepare_targets(&y)?;
-        let idx: Vec<usize> = (0..x.shape()[0]).collect();
-        let device = self.network.device.clone();
-        let (xb, yb) = (gather(&x, &idx, &device)?, target_batch(&y, &idx, cols, &device)?);
+        let data = Data::new(x, y);
+        let idx: Vec<usize> = (0..data.len()).collect();
         let mut acc = Accumulators::new(&metrics);
-        let compiled = self.compiled.as_mut().expect("checked above");
-        train_step(&mut self.network, &mut self.rng, compiled, &metrics, xb, yb, &mut acc)?;
+        self.train_batch(&data, &idx, cols, &metrics, &mut acc)?;
         Ok(acc.results().into_iter().collect())
     }
 
@@ -242,11 +247,7 @@ impl Sequential {
             let out = infer(&self.network, gather(&x, idx, &self.network.device)?)?;
             sample_dims = out.dims()[1..].to_vec();
             values.extend(out.to_vec()?);
-            if bar.wants_update() {
-                bar.update(step + 1, &[]);
-            } else {
-                bar.tick(step + 1);
-            }
+            bar.step(step + 1, Vec::new);
         }
         bar.finish(&[]);
         let mut dims = vec![n];

@@ -154,7 +154,7 @@ impl Progbar {
 
     /// Whether an update now would be drawn (Keras redraws at most every 50 ms); lets callers
     /// skip reading metric values from the device when nothing is shown.
-    pub fn wants_update(&self) -> bool {
+    fn wants_update(&self) -> bool {
         self.bar.is_some() && self.last_update.is_none_or(|t| t.elapsed().as_secs_f64() >= 0.05)
     }
 
@@ -169,8 +169,18 @@ impl Progbar {
         }
     }
 
+    /// After step `current` (1-based): redraws with `values()` when a redraw is due, otherwise
+    /// only records the step's time — so the values (a device read) are fetched only when shown.
+    pub fn step(&mut self, current: usize, values: impl FnOnce() -> Vec<(String, f64)>) {
+        if self.wants_update() {
+            self.update(current, &values());
+        } else {
+            self.tick(current);
+        }
+    }
+
     /// Records a step without drawing (keeps the time estimate right).
-    pub fn tick(&mut self, current: usize) {
+    fn tick(&mut self, current: usize) {
         let now = Instant::now();
         self.step_duration(current, now);
     }
