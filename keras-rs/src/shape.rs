@@ -49,6 +49,25 @@ impl Shape {
         Shape(v)
     }
 
+    /// Keras' input-rank check: `Ok` if this shape has `expected` axes, otherwise the error Keras
+    /// raises (`Input 0 of layer "conv2d" is incompatible with the layer: expected ndim=4, ...`).
+    ///
+    /// ```
+    /// use keras_rs::Shape;
+    /// let err = Shape::batched(&[28, 28]).check_ndim("conv2d", 4).unwrap_err().to_string();
+    /// assert!(err.contains("expected ndim=4, found ndim=3. Full shape received: (None, 28, 28)"));
+    /// ```
+    pub fn check_ndim(&self, layer: &str, expected: usize) -> crate::Result<()> {
+        if self.rank() == expected {
+            return Ok(());
+        }
+        Err(crate::Error::shape(format!(
+            "Input 0 of layer \"{layer}\" is incompatible with the layer: expected ndim={expected}, found ndim={}. \
+             Full shape received: {self}",
+            self.rank()
+        )))
+    }
+
     /// Whether `dims` (a concrete array shape) fits this shape: same rank, equal where known.
     pub fn matches(&self, dims: &[usize]) -> bool {
         self.0.len() == dims.len() && self.0.iter().zip(dims).all(|(s, d)| s.is_none_or(|s| s == *d))

@@ -117,14 +117,7 @@ impl DynTensor {
 
     /// The tensor as rank `D`; `who` names the caller (a layer) in the error if the rank differs.
     pub fn into_rank<const D: usize>(self, who: &str) -> Result<Tensor<D>> {
-        let dims = self.dims();
-        if dims.len() != D {
-            return Err(Error::shape(format!(
-                "Input 0 of layer \"{who}\" is incompatible with the layer: expected ndim={D}, found ndim={}. Full shape received: {}",
-                dims.len(),
-                crate::shape::format_dims(&dims)
-            )));
-        }
+        crate::shape::Shape::known(&self.dims()).check_ndim(who, D)?;
         Ok(with_tensor!(self, t => cast(t)))
     }
 

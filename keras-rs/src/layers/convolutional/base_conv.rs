@@ -152,13 +152,7 @@ impl ConvArgs {
     pub(crate) fn output_shape(&self, input: &Shape, default_name: &str) -> Result<Shape> {
         let rank = self.kernel_size.len();
         let name = self.name(default_name);
-        if input.rank() != rank + 2 {
-            return Err(Error::shape(format!(
-                "Input 0 of layer \"{name}\" is incompatible with the layer: expected ndim={}, found ndim={}. Full shape received: {input}",
-                rank + 2,
-                input.rank()
-            )));
-        }
+        input.check_ndim(name, rank + 2)?;
         let padding = Padding::parse(&self.padding, name)?;
         let mut out = vec![input.0[0]];
         for i in 0..rank {

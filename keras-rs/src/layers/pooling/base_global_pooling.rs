@@ -4,7 +4,7 @@ use burn::tensor::Tensor;
 use serde_json::{Value, json};
 
 use crate::backend::DynTensor;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, cfg_or};
 use crate::shape::Shape;
 
@@ -60,14 +60,7 @@ impl<const N: usize, const AVG: bool> Layer for GlobalPooling<N, AVG> {
     }
 
     fn compute_output_shape(&self, input: &Shape) -> Result<Shape> {
-        if input.rank() != N + 2 {
-            return Err(Error::shape(format!(
-                "Input 0 of layer \"{}\" is incompatible with the layer: expected ndim={}, found ndim={}. Full shape received: {input}",
-                self.base.name.as_deref().unwrap_or(self.class_name()),
-                N + 2,
-                input.rank()
-            )));
-        }
+        input.check_ndim(self.base.name.as_deref().unwrap_or(self.class_name()), N + 2)?;
         let mut out = vec![input.0[0]];
         if self.keepdims {
             out.extend(std::iter::repeat_n(Some(1), N));

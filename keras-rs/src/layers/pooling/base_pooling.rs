@@ -123,13 +123,7 @@ impl<const N: usize, const AVG: bool> Layer for Pooling<N, AVG> {
 
     fn compute_output_shape(&self, input: &Shape) -> Result<Shape> {
         let name = self.layer_name();
-        if input.rank() != N + 2 {
-            return Err(Error::shape(format!(
-                "Input 0 of layer \"{name}\" is incompatible with the layer: expected ndim={}, found ndim={}. Full shape received: {input}",
-                N + 2,
-                input.rank()
-            )));
-        }
+        input.check_ndim(name, N + 2)?;
         let padding = Padding::parse(&self.padding, name)?;
         let strides = self.strides_or_pool();
         let mut out = vec![input.0[0]];

@@ -115,12 +115,10 @@ impl RnnArgs {
                  `Input::new(shape).batch_size(n)`. Received input shape {input}."
             )));
         }
-        if input.rank() != 3 || input.last().is_none() {
+        input.check_ndim(name, 3)?;
+        if input.last().is_none() {
             return Err(Error::shape(format!(
-                "Input 0 of layer \"{}\" is incompatible with the layer: expected ndim=3 (batch, timesteps, \
-                 features) with known features, found ndim={}. Full shape received: {input}",
-                self.name(default_name),
-                input.rank()
+                "Layer \"{name}\" needs a known feature axis (batch, timesteps, features), received {input}"
             )));
         }
         Ok(if self.return_sequences {

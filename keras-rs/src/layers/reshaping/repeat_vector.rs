@@ -4,7 +4,7 @@ use burn::tensor::Tensor;
 use serde_json::{Value, json};
 
 use crate::backend::DynTensor;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::layers::builders::{common_builders, layer_boilerplate};
 use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, cfg_req};
 use crate::shape::Shape;
@@ -43,13 +43,7 @@ impl Layer for RepeatVector {
     }
 
     fn compute_output_shape(&self, input: &Shape) -> Result<Shape> {
-        if input.rank() != 2 {
-            return Err(Error::shape(format!(
-                "Input 0 of layer \"{}\" is incompatible with the layer: expected ndim=2, found ndim={}. Full shape received: {input}",
-                self.base.name.as_deref().unwrap_or("repeat_vector"),
-                input.rank()
-            )));
-        }
+        input.check_ndim(self.base.name.as_deref().unwrap_or("repeat_vector"), 2)?;
         Ok(Shape(vec![input.0[0], Some(self.n), input.0[1]]))
     }
 

@@ -54,13 +54,7 @@ impl Layer for UpSampling2D {
     }
 
     fn compute_output_shape(&self, input: &Shape) -> Result<Shape> {
-        if input.rank() != 4 {
-            return Err(Error::shape(format!(
-                "Input 0 of layer \"{}\" is incompatible with the layer: expected ndim=4, found ndim={}. Full shape received: {input}",
-                self.base.name.as_deref().unwrap_or("up_sampling2d"),
-                input.rank()
-            )));
-        }
+        input.check_ndim(self.base.name.as_deref().unwrap_or("up_sampling2d"), 4)?;
         let [sh, sw] = self.size;
         Ok(Shape(vec![input.0[0], input.0[1].map(|h| h * sh), input.0[2].map(|w| w * sw), input.0[3]]))
     }

@@ -70,13 +70,7 @@ impl Layer for ZeroPadding2D {
     }
 
     fn compute_output_shape(&self, input: &Shape) -> Result<Shape> {
-        if input.rank() != 4 {
-            return Err(Error::shape(format!(
-                "Input 0 of layer \"{}\" is incompatible with the layer: expected ndim=4, found ndim={}. Full shape received: {input}",
-                self.base.name.as_deref().unwrap_or("zero_padding2d"),
-                input.rank()
-            )));
-        }
+        input.check_ndim(self.base.name.as_deref().unwrap_or("zero_padding2d"), 4)?;
         let [[t, b], [l, r]] = self.padding;
         Ok(Shape(vec![input.0[0], input.0[1].map(|h| h + t + b), input.0[2].map(|w| w + l + r), input.0[3]]))
     }
