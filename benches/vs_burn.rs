@@ -2,7 +2,10 @@
 //! one training step and one inference batch each. Prints samples/s and the ratio.
 //!
 //! Run: `cargo bench --bench vs_burn` (add `--features wgpu` and `BURN_DEVICE=wgpu` for a GPU).
-//! `STEPS=n` changes the number of timed steps (default 20, after 3 warm-up steps).
+//! `STEPS=n` changes the number of timed steps (default 20), `WARMUP=n` the untimed steps before
+//! them (default 3), `REPEAT=n` runs the whole suite n times in one process (on a GPU the first
+//! pass also pays for kernel compilation and autotuning of each new shape). Inference on both
+//! sides ends with the predictions in a host `Vec<f32>`; a training step ends with the loss read.
 
 use std::time::Instant;
 
@@ -87,8 +90,17 @@ impl BurnMlp {
     }
 }
 
+/// Copies a result to the host as `predict` does (on wgpu `into_data()` alone may not wait).
+fn host_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    t.into_data().convert::<f32>().try_into_vec::<f32>().expect("f32 data")
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|s| s.parse().ok()).unwrap_or(default)
+}
+
 fn time_ms(steps: usize, mut f: impl FnMut()) -> f64 {
-    for _ in 0..3 {
+    for _ in 0..env_usize("WARMUP", 3) {
         f();
     }
     let start = Instant::now();
@@ -133,7 +145,16 @@ fn report(rows: &[Row]) {
 }
 
 fn main() -> keras_rs::Result<()> {
-    let steps: usize = std::env::var("STEPS").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
+    for pass in 1..=env_usize("REPEAT", 1) {
+        if pass > 1 {
+            println!("\npass {pass}:");
+        }
+        report(&suite(env_usize("STEPS", 20))?);
+    }
+    Ok(())
+}
+
+fn suite(steps: usize) -> keras_rs::Result<Vec<Row>> {
     let device = keras_rs::backends::default_device();
     let ad = device.clone().autodiff();
     let mut rows = Vec::new();
@@ -177,7 +198,7 @@ fn main() -> keras_rs::Result<()> {
     let burn_infer = time_ms(steps, || {
         let xb =
             Tensor::<4>::from_data(TensorData::new(host.clone(), [batch, 28, 28, 1]), &device).permute([0, 3, 1, 2]);
-        let _ = burn::tensor::activation::softmax(valid.forward(xb), 1).into_data();
+        let _ = host_vec(burn::tensor::activation::softmax(valid.forward(xb), 1));
     });
     rows.push(Row { name: "convnet train step", batch, keras_ms: keras_train, burn_ms: burn_train });
     rows.push(Row { name: "convnet inference", batch, keras_ms: keras_infer, burn_ms: burn_infer });
@@ -198,6 +219,18 @@ fn main() -> keras_rs::Result<()> {
         model.predict_on_batch(&x).unwrap();
     });
     let host: Vec<f32> = x.iter().copied().collect();
+    if env_usize("DIAG", 0) > 0 {
+        // On wgpu, `into_data()` can return before the values reach the host (lazy storage): a
+        // fair timing copies them into a Vec, as `predict` must.
+        let upload = || keras_rs::backend::DynTensor::from_data(host.clone(), &[batch, 784], &device).unwrap();
+        let lazy = time_ms(steps * 5, || {
+            let _ = model.predict_tensors(vec![upload()]).unwrap().remove(0).into_rank::<2>("y").unwrap().into_data();
+        });
+        let copied = time_ms(steps * 5, || {
+            let _ = model.predict_tensors(vec![upload()]).unwrap().remove(0).into_vec().unwrap();
+        });
+        println!("diag: keras-rs MLP forward read with into_data(): {lazy:.2} ms, copied to a Vec: {copied:.2} ms");
+    }
     let mut mlp = BurnMlp::new(&ad);
     let mut optim = AdamConfig::new().with_epsilon(1e-7).init();
     let burn_train = time_ms(steps * 5, || {
@@ -211,7 +244,7 @@ fn main() -> keras_rs::Result<()> {
     let valid = mlp.valid();
     let burn_infer = time_ms(steps * 5, || {
         let xb = Tensor::<2>::from_data(TensorData::new(host.clone(), [batch, 784]), &device);
-        let _ = burn::tensor::activation::softmax(valid.forward(xb), 1).into_data();
+        let _ = host_vec(burn::tensor::activation::softmax(valid.forward(xb), 1));
     });
     rows.push(Row { name: "MLP 784-512-512-10 train step", batch, keras_ms: keras_train, burn_ms: burn_train });
     rows.push(Row { name: "MLP 784-512-512-10 inference", batch, keras_ms: keras_infer, burn_ms: burn_infer });
@@ -247,10 +280,9 @@ fn main() -> keras_rs::Result<()> {
     let valid = net.valid();
     let burn_infer = time_ms(steps, || {
         let xb = Tensor::<3>::from_data(TensorData::new(host.clone(), [batch, 28, 28]), &device);
-        let _ = burn::tensor::activation::softmax(valid.forward(xb), 1).into_data();
+        let _ = host_vec(burn::tensor::activation::softmax(valid.forward(xb), 1));
     });
     rows.push(Row { name: "2-layer LSTM(128) train step", batch, keras_ms: keras_train, burn_ms: burn_train });
     rows.push(Row { name: "2-layer LSTM(128) inference", batch, keras_ms: keras_infer, burn_ms: burn_infer });
-    report(&rows);
-    Ok(())
+    Ok(rows)
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{array, arrays, assert_close, assert_close_f64, fixture};
+use common::{array, arrays, assert_close_f64, assert_history, assert_weights, fixture};
 use keras_rs::optimizers::OptimizerSpec;
 use keras_rs::prelude::*;
 
@@ -60,21 +60,8 @@ fn fit_histories_and_weights_match_keras() {
         let history = model
             .fit(&x, &y, FitOptions::new().batch_size(16).epochs(2).shuffle(false).validation_split(split).verbose(0))
             .unwrap();
-        let want = case["history"].as_object().unwrap();
-        assert_eq!(history.history.keys().collect::<Vec<_>>(), want.keys().collect::<Vec<_>>(), "{name}: logged names");
-        for (key, values) in want {
-            for (epoch, v) in values.as_array().unwrap().iter().enumerate() {
-                assert_close_f64(
-                    history.history[key][epoch],
-                    v.as_f64().unwrap(),
-                    1e-4,
-                    &format!("{name}: {key} epoch {epoch}"),
-                );
-            }
-        }
-        for (i, (got, want)) in model.get_weights().unwrap().iter().zip(arrays(&case["weights"])).enumerate() {
-            assert_close(got, &want, 1e-4, 1e-5, &format!("{name}: weight {i}"));
-        }
+        assert_history(&history, &case["history"], name);
+        assert_weights(&model.get_weights().unwrap(), &case["weights"], name);
         if let Some(ev) = case.get("evaluate") {
             let scores = model.evaluate(&x, &y, EvaluateOptions::new().batch_size(7).verbose(0)).unwrap();
             for (key, v) in ev.as_object().unwrap() {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{array, arrays, assert_close, assert_close_f64, fixture};
+use common::{array, arrays, assert_close, assert_history, assert_weights, fixture};
 use keras_rs::prelude::*;
 
 #[test]
@@ -36,15 +36,8 @@ fn recurrent_models_fit_like_keras() {
         model.compile(Adam::new().learning_rate(0.01), "sparse_categorical_crossentropy", &["accuracy"]).unwrap();
         let opts = FitOptions::new().batch_size(8).epochs(2).shuffle(false).validation_split(0.25).verbose(0);
         let history = model.fit(&x, &labels, opts).unwrap();
-        for (key, values) in case["history"].as_object().unwrap() {
-            for (epoch, v) in values.as_array().unwrap().iter().enumerate() {
-                let what = format!("{name}: {key} epoch {epoch}");
-                assert_close_f64(history.history[key][epoch], v.as_f64().unwrap(), 1e-4, &what);
-            }
-        }
-        for (i, (got, want)) in model.get_weights().unwrap().iter().zip(arrays(&case["weights"])).enumerate() {
-            assert_close(got, &want, 1e-4, 1e-5, &format!("{name}: weight {i}"));
-        }
+        assert_history(&history, &case["history"], name);
+        assert_weights(&model.get_weights().unwrap(), &case["weights"], name);
     }
 }
 

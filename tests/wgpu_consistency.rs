@@ -90,3 +90,53 @@ fn wgpu_matches_cpu_on_an_mlp_a_convnet_and_an_lstm() {
             .add(Dense::new(3).activation("softmax"))
     });
 }
+
+/// Two inputs, a shared layer, `Add`/`Concatenate`/`Dot`, two outputs with their own losses.
+fn functional(device: keras_rs::backends::Device) -> Model {
+    let (a, b) = (Input::new(&[6]).name("a"), Input::new(&[6]).name("b"));
+    let shared = Dense::new(5).activation("tanh");
+    let (ha, hb) = (shared.call(&a).unwrap(), shared.call(&b).unwrap());
+    let sum = Add::new().call(&[&ha, &hb]).unwrap();
+    let dot = Dot::new(1).normalize(true).call(&[&ha, &hb]).unwrap();
+    let joined = Concatenate::new().call(&[sum, dot]).unwrap();
+    let class = Dense::new(3).activation("softmax").name("class").call(&joined).unwrap();
+    let score = Dense::new(1).name("score").call(&joined).unwrap();
+    Model::new(&[&a, &b], &[class, score]).unwrap().seed(4).unwrap().device(device).unwrap()
+}
+
+#[test]
+fn wgpu_matches_cpu_on_a_functional_model() {
+    let (xa, y) = data(&[10, 6]);
+    let xb = xa.mapv(|v| 0.3 - v);
+    let score = xa.sum_axis(ndarray::Axis(1)).insert_axis(ndarray::Axis(1));
+    let (mut on_cpu, mut on_gpu) = (functional(cpu()), functional(gpu()));
+    on_gpu.set_weights(&on_cpu.get_weights().unwrap()).unwrap();
+    let opts = PredictOptions::new().verbose(0);
+    let (p_gpu, p_cpu) =
+        (on_gpu.predict(&[&xa, &xb], opts.clone()).unwrap(), on_cpu.predict(&[&xa, &xb], opts).unwrap());
+    for (i, (g, c)) in p_gpu.iter().zip(&p_cpu).enumerate() {
+        close(g, c, &format!("functional: predict output {i}"));
+    }
+    for m in [&mut on_cpu, &mut on_gpu] {
+        let options = keras_rs::trainers::CompileOptions::new()
+            .loss_for("class", "sparse_categorical_crossentropy")
+            .loss_for("score", "mse")
+            .loss_weight("score", 0.5)
+            .metrics_for("class", &["accuracy"]);
+        m.compile_with(Adam::new().learning_rate(0.01), options).unwrap();
+    }
+    let y = y.into_dyn();
+    let targets = [("class", &y), ("score", &score)];
+    for step in 0..3 {
+        let (a, b) = (
+            on_gpu.train_on_batch(&[&xa, &xb], &targets).unwrap(),
+            on_cpu.train_on_batch(&[&xa, &xb], &targets).unwrap(),
+        );
+        for key in ["loss", "class_loss", "score_loss"] {
+            assert!((a[key] - b[key]).abs() <= 1e-4 * b[key].abs() + 1e-6, "functional: {key} at step {step}");
+        }
+    }
+    for (i, (g, c)) in on_gpu.get_weights().unwrap().iter().zip(on_cpu.get_weights().unwrap()).enumerate() {
+        close(g, &c, &format!("functional: weight {i} after 3 steps"));
+    }
+}

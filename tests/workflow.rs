@@ -127,6 +127,8 @@ fn mnist_mlp_example_prints_keras_output_and_reaches_94_percent() {
         "{stdout}"
     );
     // Without a terminal, verbose=1 prints one Keras line per epoch.
+    let device = keras_rs::backends::describe_device(&keras_rs::backends::default_device());
+    assert!(stdout.contains(&format!("Training on {device}\nEpoch 1/10\n")), "{stdout}");
     assert!(stdout.contains("Epoch 10/10\n225/225 ━━━━━━━━━━━━━━━━━━━━ "), "{stdout}");
     let epoch_line = stdout.lines().find(|l| l.starts_with("225/225")).unwrap();
     for part in ["s/step - accuracy: ", " - loss: ", " - val_accuracy: ", " - val_loss: "] {

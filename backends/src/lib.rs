@@ -101,6 +101,38 @@ pub fn default_device() -> Device {
     default_backend().device()
 }
 
+/// The backend a device belongs to, when it is one of the compiled-in backends.
+pub fn backend_of(device: &Device) -> Option<BackendKind> {
+    let debug = format!("{device:?}");
+    BackendKind::available().into_iter().find(|kind| match kind {
+        BackendKind::Flex => debug.contains("Flex"),
+        BackendKind::NdArray => debug.contains("NdArray"),
+        BackendKind::Wgpu => debug.contains("Cube") || debug.contains("Wgpu"),
+    })
+}
+
+/// A one-line description of a device for messages, such as `flex (CPU)` or
+/// `wgpu (DefaultDevice)`: the backend's short name and which device of it.
+///
+/// ```
+/// let device = keras_rs_backends::default_device();
+/// let text = keras_rs_backends::describe_device(&device);
+/// assert!(text.starts_with(keras_rs_backends::backend_name()));
+/// ```
+pub fn describe_device(device: &Device) -> String {
+    let debug = format!("{device:?}");
+    match backend_of(device) {
+        Some(BackendKind::Flex) => "flex (CPU)".to_string(),
+        Some(BackendKind::NdArray) => "ndarray (CPU)".to_string(),
+        Some(BackendKind::Wgpu) => {
+            // `Device<Cube(WgpuDevice(DefaultDevice))>` -> `DefaultDevice`
+            let inner = debug.rsplit('(').next().unwrap_or(&debug).trim_end_matches(['>', ')']);
+            format!("wgpu ({inner})")
+        }
+        None => debug,
+    }
+}
+
 /// The name of the backend [`default_device`] uses, for messages: `"flex"`, `"ndarray"` or `"wgpu"`.
 pub fn backend_name() -> &'static str {
     default_backend().name()
@@ -115,5 +147,14 @@ mod tests {
         assert_eq!(BackendKind::parse("FLEX"), cfg!(feature = "flex").then_some(BackendKind::Flex));
         assert_eq!(BackendKind::parse("tpu"), None);
         assert!(!BackendKind::available().is_empty());
+    }
+
+    #[test]
+    fn describes_the_default_device() {
+        let device = default_device();
+        assert_eq!(backend_of(&device), Some(default_backend()));
+        let text = describe_device(&device);
+        assert!(text.starts_with(backend_name()), "{text}");
+        println!("{text} / {device:?}");
     }
 }

@@ -3,16 +3,17 @@
 pub use crate::callbacks::History;
 pub use crate::error::{Error, Result};
 pub use crate::layers::{
-    Activation, AveragePooling1D, AveragePooling2D, BatchNormalization, Bidirectional, Conv1D, Conv2D, Dense, Dropout,
-    Embedding, Flatten, GRU, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D,
-    Input, LSTM, Layer, LayerNormalization, MaxPooling1D, MaxPooling2D, RepeatVector, Reshape, SimpleRNN,
-    TimeDistributed, UpSampling2D, ZeroPadding2D,
+    Activation, Add, Average, AveragePooling1D, AveragePooling2D, BatchNormalization, Bidirectional, Concatenate,
+    Conv1D, Conv2D, Dense, Dot, Dropout, Embedding, Flatten, GRU, GlobalAveragePooling1D, GlobalAveragePooling2D,
+    GlobalMaxPooling1D, GlobalMaxPooling2D, Input, LSTM, Layer, LayerNormalization, MaxPooling1D, MaxPooling2D,
+    Maximum, Minimum, Multiply, RepeatVector, Reshape, SimpleRNN, Subtract, TimeDistributed, UpSampling2D,
+    ZeroPadding2D,
 };
 pub use crate::losses::{
     BinaryCrossentropy, CategoricalCrossentropy, Huber, MeanAbsoluteError, MeanSquaredError,
     SparseCategoricalCrossentropy,
 };
-pub use crate::models::Sequential;
+pub use crate::models::{KerasTensor, Model, Sequential};
 pub use crate::optimizers::{Adam, AdamW, RMSprop, SGD};
 pub use crate::shape::Shape;
 pub use crate::trainers::{EvaluateOptions, FitOptions, NO_METRICS, PredictOptions};

@@ -65,6 +65,31 @@ pub fn assert_close_f64(a: f64, b: f64, rtol: f64, what: &str) {
     assert!((a - b).abs() <= 1e-6 + rtol * b.abs(), "{what}: got {a}, Keras {b} (rtol {rtol})");
 }
 
+/// A `fit` history against Keras' (`{"loss": [..], ...}`): the same names, every value within rtol 1e-4.
+pub fn assert_history(history: &keras_rs::callbacks::History, keras: &Value, what: &str) {
+    let keras = keras.as_object().expect("history object");
+    assert_eq!(history.history.keys().collect::<Vec<_>>(), keras.keys().collect::<Vec<_>>(), "{what}: logged names");
+    for (key, values) in keras {
+        for (epoch, v) in values.as_array().unwrap().iter().enumerate() {
+            assert_close_f64(
+                history.history[key][epoch],
+                v.as_f64().unwrap(),
+                1e-4,
+                &format!("{what}: {key} epoch {epoch}"),
+            );
+        }
+    }
+}
+
+/// Final weights against Keras' (rtol 1e-4, atol 1e-5).
+pub fn assert_weights(got: &[ArrayD<f32>], keras: &Value, what: &str) {
+    let keras = arrays(keras);
+    assert_eq!(got.len(), keras.len(), "{what}: number of weights");
+    for (i, (g, k)) in got.iter().zip(&keras).enumerate() {
+        assert_close(g, k, 1e-4, 1e-5, &format!("{what}: weight {i}"));
+    }
+}
+
 fn flat(a: &ndarray::ArrayD<f32>) -> Tensor<1> {
     let v: Vec<f32> = a.iter().copied().collect();
     let n = v.len();

@@ -15,6 +15,7 @@ macro_rules! common_builders {
                 self
             }
         }
+        $crate::models::graph::functional_call!($ty);
     };
 }
 pub(crate) use common_builders;
@@ -27,6 +28,9 @@ macro_rules! layer_boilerplate {
         $crate::layers::builders::layer_boilerplate!($class, base);
     };
     ($class:literal, $($base:ident).+) => {
+        $crate::layers::builders::layer_boilerplate!(class = $class, $($base).+);
+    };
+    (class = $class:expr, $($base:ident).+) => {
         fn class_name(&self) -> &'static str {
             $class
         }
@@ -42,3 +46,48 @@ macro_rules! layer_boilerplate {
     };
 }
 pub(crate) use layer_boilerplate;
+
+/// The single-input [`Layer`](super::Layer) methods of a layer that takes several inputs
+/// (merging layers, models used as layers): each forwards to its several-input version.
+macro_rules! multi_input_glue {
+    () => {
+        fn compute_output_shape(
+            &self,
+            input_shape: &$crate::shape::Shape,
+        ) -> $crate::error::Result<$crate::shape::Shape> {
+            $crate::layers::Layer::compute_output_shapes(self, std::slice::from_ref(input_shape))
+                .map(|mut v| v.remove(0))
+        }
+        fn build(
+            &mut self,
+            input_shape: &$crate::shape::Shape,
+        ) -> $crate::error::Result<Vec<$crate::layers::VariableSpec>> {
+            $crate::layers::Layer::build_multi(self, std::slice::from_ref(input_shape))
+        }
+        fn call(
+            &self,
+            inputs: $crate::backend::DynTensor,
+            weights: &[burn::tensor::Tensor<1>],
+            ctx: &mut $crate::layers::CallContext<'_>,
+        ) -> $crate::error::Result<$crate::backend::DynTensor> {
+            $crate::layers::Layer::call_tensors(self, vec![inputs], weights, ctx).map(|mut v| v.remove(0))
+        }
+    };
+}
+pub(crate) use multi_input_glue;
+
+/// [`multi_input_glue`] plus a `build_multi` for layers without weights: it only checks the
+/// shapes (through `compute_output_shapes`).
+macro_rules! weightless_multi_input_glue {
+    () => {
+        $crate::layers::builders::multi_input_glue!();
+        fn build_multi(
+            &mut self,
+            input_shapes: &[$crate::shape::Shape],
+        ) -> $crate::error::Result<Vec<$crate::layers::VariableSpec>> {
+            $crate::layers::Layer::compute_output_shapes(self, input_shapes)?;
+            Ok(Vec::new())
+        }
+    };
+}
+pub(crate) use weightless_multi_input_glue;

@@ -81,12 +81,27 @@ impl<'a> CallContext<'a> {
 }
 
 /// Fields every layer has: its name and whether it trains.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LayerBase {
     /// The layer's name; the model assigns Keras-style names (`dense`, `dense_1`) when unset.
     pub name: Option<String>,
     /// `false` freezes the layer's weights.
     pub trainable: Option<bool>,
+    /// Which layer instance this is: a clone is the same layer (Functional models share the
+    /// weights of every call of one instance); each constructor makes a new one.
+    pub id: u64,
+}
+
+impl Default for LayerBase {
+    fn default() -> Self {
+        LayerBase { name: None, trainable: None, id: next_layer_id() }
+    }
+}
+
+/// A process-wide unique layer instance id.
+pub(crate) fn next_layer_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl LayerBase {
@@ -104,6 +119,7 @@ impl LayerBase {
         LayerBase {
             name: config.get("name").and_then(Value::as_str).map(str::to_string),
             trainable: config.get("trainable").and_then(Value::as_bool),
+            id: next_layer_id(),
         }
     }
 }
@@ -151,6 +167,26 @@ pub trait Layer: std::fmt::Debug + Send + Sync {
     fn num_outputs(&self) -> usize {
         1
     }
+    /// Output shapes for several input shapes (merging layers, nested models, recurrent
+    /// layers with `return_state`). The default takes exactly one input and gives one output.
+    fn compute_output_shapes(&self, input_shapes: &[Shape]) -> Result<Vec<Shape>> {
+        Ok(vec![self.compute_output_shape(one_input(self.name(), input_shapes)?)?])
+    }
+    /// [`Layer::build`] for several inputs; the default takes exactly one.
+    fn build_multi(&mut self, input_shapes: &[Shape]) -> Result<Vec<VariableSpec>> {
+        let shape = one_input(self.name(), input_shapes)?.clone();
+        self.build(&shape)
+    }
+    /// [`Layer::call`] on several inputs, giving [`Layer::num_outputs`] outputs; the default
+    /// takes exactly one input and gives one output.
+    fn call_tensors(
+        &self,
+        inputs: Vec<DynTensor>,
+        weights: &[Tensor<1>],
+        ctx: &mut CallContext<'_>,
+    ) -> Result<Vec<DynTensor>> {
+        Ok(vec![self.call(single_input(self.name(), inputs)?, weights, ctx)?])
+    }
     /// Whether the layer keeps state between calls (a stateful RNN).
     fn stateful(&self) -> bool {
         false
@@ -158,6 +194,26 @@ pub trait Layer: std::fmt::Debug + Send + Sync {
     /// For `Input` only: the shape (with batch axis) it declares.
     fn declared_input_shape(&self) -> Option<Shape> {
         None
+    }
+}
+
+fn wrong_input_count(name: Option<&str>, count: usize) -> crate::Error {
+    crate::Error::value(format!(
+        "Layer \"{}\" expects 1 input tensor, but it received {count} input tensors.",
+        name.unwrap_or("?")
+    ))
+}
+
+/// The one tensor of `inputs`, or Keras-style error naming layer `name`.
+pub(crate) fn single_input(name: Option<&str>, inputs: Vec<DynTensor>) -> Result<DynTensor> {
+    let count = inputs.len();
+    <[DynTensor; 1]>::try_from(inputs).map(|[x]| x).map_err(|_| wrong_input_count(name, count))
+}
+
+fn one_input<'s>(name: Option<&str>, shapes: &'s [Shape]) -> Result<&'s Shape> {
+    match shapes {
+        [one] => Ok(one),
+        _ => Err(wrong_input_count(name, shapes.len())),
     }
 }
 

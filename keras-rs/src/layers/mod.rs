@@ -4,6 +4,7 @@ pub(crate) mod builders;
 pub mod convolutional;
 pub mod core;
 mod layer;
+pub mod merging;
 pub mod normalization;
 pub mod pooling;
 pub mod recurrent;
@@ -14,7 +15,8 @@ pub mod reshaping;
 pub use self::core::{Activation, Dense, Embedding, Input};
 pub use convolutional::{Conv1D, Conv2D};
 pub use layer::{CallContext, Layer, LayerBase, VariableSpec, to_snake_case};
-pub(crate) use layer::{cfg_or, cfg_req};
+pub(crate) use layer::{cfg_or, cfg_req, single_input};
+pub use merging::{Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract};
 pub use normalization::{BatchNormalization, LayerNormalization};
 pub use pooling::{
     AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,

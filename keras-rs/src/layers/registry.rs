@@ -34,6 +34,14 @@ pub const KNOWN_CLASSES: &[&str] = &[
     "GRU",
     "Bidirectional",
     "TimeDistributed",
+    "Add",
+    "Subtract",
+    "Multiply",
+    "Average",
+    "Maximum",
+    "Minimum",
+    "Concatenate",
+    "Dot",
 ];
 
 /// Rebuilds a layer from Keras' `class_name` and `config`.
@@ -48,6 +56,14 @@ pub const KNOWN_CLASSES: &[&str] = &[
 pub fn from_config(class_name: &str, config: &Value) -> Result<Box<dyn Layer>> {
     Ok(match class_name {
         "InputLayer" => Box::new(Input::from_config(config)?),
+        "Add" => Box::new(Add::from_config(config)?),
+        "Subtract" => Box::new(Subtract::from_config(config)?),
+        "Multiply" => Box::new(Multiply::from_config(config)?),
+        "Average" => Box::new(Average::from_config(config)?),
+        "Maximum" => Box::new(Maximum::from_config(config)?),
+        "Minimum" => Box::new(Minimum::from_config(config)?),
+        "Concatenate" => Box::new(Concatenate::from_config(config)?),
+        "Dot" => Box::new(Dot::from_config(config)?),
         "Dense" => Box::new(Dense::from_config(config)?),
         "Activation" => Box::new(Activation::from_config(config)?),
         "Dropout" => Box::new(Dropout::from_config(config)?),

@@ -1,8 +1,16 @@
-//! Models: `Sequential` (and, later, Functional `Model`), their summary and weights.
+//! Models: `Sequential`, the Functional `Model`, their summary and weights.
 
+mod functional;
+mod functional_fit;
+pub mod graph;
+mod map_graph;
+mod nested;
 pub mod network;
 mod sequential;
+mod sequential_fit;
 pub mod summary;
 
+pub use functional::Model;
+pub use graph::{IntoKerasTensor, KerasTensor, SymbolicInputs, call_layer};
 pub use network::{LayerEntry, Network, Variable};
 pub use sequential::Sequential;

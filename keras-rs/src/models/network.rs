@@ -6,6 +6,7 @@ use ndarray::ArrayD;
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
 use crate::layers::{CallContext, Layer};
+use crate::models::graph::Graph;
 use crate::random::SeedGenerator;
 use crate::shape::{Shape, format_dims};
 
@@ -22,17 +23,24 @@ pub struct Variable {
     pub trainable: bool,
 }
 
-/// A layer in a built model, with its shapes and its variables' positions.
+/// A layer in a built model, with its shapes (of its first call) and its variables' positions.
 #[derive(Clone, Debug)]
 pub struct LayerEntry {
     /// The layer.
     pub layer: Box<dyn Layer>,
-    /// Its input shape, batch axis included.
-    pub input_shape: Shape,
-    /// Its output shape.
-    pub output_shape: Shape,
+    /// Its input shapes, batch axis included (several for merging layers).
+    pub input_shapes: Vec<Shape>,
+    /// Its output shapes (several for a recurrent layer with `return_state`).
+    pub output_shapes: Vec<Shape>,
     /// Its variables: `variables[vars.clone()]`.
     pub vars: std::ops::Range<usize>,
+}
+
+impl LayerEntry {
+    /// The (first) output shape.
+    pub fn output_shape(&self) -> &Shape {
+        &self.output_shapes[0]
+    }
 }
 
 /// The layers of a model in order, built, with all variables in Keras order.
@@ -44,21 +52,46 @@ pub struct Network {
     pub variables: Vec<Variable>,
     /// The device the variables live on.
     pub device: Device,
+    /// How the layers connect (Functional models); `None` for a chain (`Sequential`).
+    pub graph: Option<Graph>,
     /// Recurrent states carried between calls, per layer (stateful RNNs); `predict` advances
     /// them too, as in Keras, hence the lock.
     states: std::sync::Mutex<Vec<Option<Vec<Tensor<2>>>>>,
 }
 
+impl Clone for Network {
+    /// A copy of the layers and variables; carried RNN states start afresh.
+    fn clone(&self) -> Self {
+        Network {
+            layers: self.layers.clone(),
+            variables: self.variables.clone(),
+            device: self.device.clone(),
+            graph: self.graph.clone(),
+            states: Default::default(),
+        }
+    }
+}
+
 impl Network {
     /// An empty network on `device`.
     pub fn new(device: Device) -> Self {
-        Network { layers: Vec::new(), variables: Vec::new(), device, states: Default::default() }
+        Network { layers: Vec::new(), variables: Vec::new(), device, graph: None, states: Default::default() }
     }
 
     /// Builds `layer` on `input_shape`, creating its variables with `rng`, and appends it.
-    pub fn push(&mut self, mut layer: Box<dyn Layer>, input_shape: Shape, rng: &mut SeedGenerator) -> Result<()> {
-        let output_shape = layer.compute_output_shape(&input_shape)?;
-        let specs = layer.build(&input_shape)?;
+    pub fn push(&mut self, layer: Box<dyn Layer>, input_shape: Shape, rng: &mut SeedGenerator) -> Result<()> {
+        self.push_multi(layer, vec![input_shape], rng)
+    }
+
+    /// Builds `layer` on several input shapes (merging layers) and appends it.
+    pub fn push_multi(
+        &mut self,
+        mut layer: Box<dyn Layer>,
+        input_shapes: Vec<Shape>,
+        rng: &mut SeedGenerator,
+    ) -> Result<()> {
+        let output_shapes = layer.compute_output_shapes(&input_shapes)?;
+        let specs = layer.build_multi(&input_shapes)?;
         let start = self.variables.len();
         let layer_name = layer.name().unwrap_or("layer").to_string();
         let trainable = layer.base().trainable.unwrap_or(true);
@@ -74,7 +107,7 @@ impl Network {
             });
         }
         let vars = start..self.variables.len();
-        self.layers.push(LayerEntry { layer, input_shape, output_shape, vars });
+        self.layers.push(LayerEntry { layer, input_shapes, output_shapes, vars });
         Ok(())
     }
 
@@ -87,22 +120,67 @@ impl Network {
 
     /// The output shape of the last layer.
     pub fn output_shape(&self) -> Option<&Shape> {
-        self.layers.last().map(|e| &e.output_shape)
+        self.layers.last().map(LayerEntry::output_shape)
     }
 
-    /// Runs the layers in order; `params[i]` stands for `variables[i]` (an autodiff leaf in
+    /// Runs the model on one input; `params[i]` stands for `variables[i]` (an autodiff leaf in
     /// training, the plain value in inference).
     pub fn forward(&self, x: DynTensor, params: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+        Ok(self.forward_all(vec![x], params, ctx)?.remove(0))
+    }
+
+    /// Runs the model on one tensor per input and returns one per output, with the carried
+    /// states of stateful layers.
+    pub fn forward_all(
+        &self,
+        inputs: Vec<DynTensor>,
+        params: &[Tensor<1>],
+        ctx: &mut CallContext<'_>,
+    ) -> Result<Vec<DynTensor>> {
         let mut states = self.states.lock().unwrap_or_else(|e| e.into_inner());
         ctx.states = std::mem::take(&mut *states);
         ctx.states.resize(self.layers.len(), None);
-        let result = self.layers.iter().enumerate().try_fold(x, |x, (i, entry)| {
-            ctx.var_offset = entry.vars.start;
-            ctx.layer_index = i;
-            entry.layer.call(x, &params[entry.vars.clone()], ctx)
-        });
+        ctx.var_offset = 0;
+        let result = self.run(inputs, params, ctx);
         *states = std::mem::take(&mut ctx.states);
         result
+    }
+
+    /// Runs the layer calls (the graph's, or the chain of layers) without touching the carried
+    /// states; variables are numbered from `ctx.var_offset` (non-zero for a model used as a layer).
+    pub fn run(
+        &self,
+        inputs: Vec<DynTensor>,
+        params: &[Tensor<1>],
+        ctx: &mut CallContext<'_>,
+    ) -> Result<Vec<DynTensor>> {
+        let base = ctx.var_offset;
+        let Some(graph) = &self.graph else {
+            let x = crate::layers::single_input(None, inputs)?;
+            let out = self.layers.iter().enumerate().try_fold(x, |x, (i, entry)| {
+                ctx.var_offset = base + entry.vars.start;
+                ctx.layer_index = i;
+                entry.layer.call(x, &params[entry.vars.clone()], ctx)
+            });
+            ctx.var_offset = base;
+            return Ok(vec![out?]);
+        };
+        let mut values: Vec<Vec<DynTensor>> = vec![Vec::new(); graph.nodes.len()];
+        for (&node, x) in graph.inputs.iter().zip(inputs) {
+            values[node] = vec![x];
+        }
+        for (i, node) in graph.nodes.iter().enumerate() {
+            if node.inputs.is_empty() {
+                continue; // an `Input`: set above
+            }
+            let args: Vec<DynTensor> = node.inputs.iter().map(|t| values[t.node][t.index].clone()).collect();
+            let entry = &self.layers[node.layer];
+            ctx.var_offset = base + entry.vars.start;
+            ctx.layer_index = node.layer;
+            values[i] = entry.layer.call_tensors(args, &params[entry.vars.clone()], ctx)?;
+        }
+        ctx.var_offset = base;
+        Ok(graph.outputs.iter().map(|t| values[t.node][t.index].clone()).collect())
     }
 
     /// Forgets the carried states of every layer (`model.reset_states()`), or of layer `index`.
@@ -116,6 +194,18 @@ impl Network {
             }
             None => states.clear(),
         }
+    }
+
+    /// Freezes (`false`) or unfreezes the layer at `index`: its flag and its variables (those
+    /// its `build` marks non-trainable, like moving statistics, never train).
+    pub fn set_layer_trainable(&mut self, index: usize, trainable: bool) -> Result<()> {
+        let entry = &mut self.layers[index];
+        entry.layer.base_mut().trainable = Some(trainable);
+        let specs = entry.layer.clone_box().build_multi(&entry.input_shapes)?;
+        for (v, spec) in self.variables[entry.vars.clone()].iter_mut().zip(specs) {
+            v.trainable = trainable && spec.trainable;
+        }
+        Ok(())
     }
 
     /// Applies the variable updates a training forward pass asked for (moving statistics).

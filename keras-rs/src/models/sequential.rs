@@ -28,9 +28,9 @@ use crate::trainers::Compiled;
 /// let history = model.fit(&x, &y, FitOptions::new().epochs(2).batch_size(4).verbose(0)).unwrap();
 /// assert_eq!(history.history["loss"].len(), 2);
 /// ```
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Sequential {
-    name: String,
+    pub(crate) base: crate::layers::LayerBase,
     input: Option<Shape>,
     input_name: Option<String>,
     pending: Vec<Box<dyn Layer>>,
@@ -53,7 +53,7 @@ impl Sequential {
     pub fn new() -> Self {
         let seed = next_seed();
         Sequential {
-            name: "sequential".into(),
+            base: crate::layers::LayerBase { name: Some("sequential".into()), ..Default::default() },
             input: None,
             input_name: None,
             pending: Vec::new(),
@@ -68,7 +68,7 @@ impl Sequential {
     /// An empty model with a name (Keras: `Sequential(name=...)`).
     pub fn named(name: &str) -> Self {
         let mut m = Self::new();
-        m.name = name.to_string();
+        m.base.name = Some(name.to_string());
         m
     }
 
@@ -87,7 +87,7 @@ impl Sequential {
 
     /// The model's name.
     pub fn name(&self) -> &str {
-        &self.name
+        self.base.name.as_deref().unwrap_or("sequential")
     }
 
     /// Appends a layer (builder form; an error, e.g. incompatible shapes, is reported by the
@@ -253,7 +253,7 @@ impl Sequential {
     /// The summary table for a given line length.
     pub fn summary_with_width(&self, line_length: usize) -> String {
         if let Some(e) = &self.deferred_error {
-            return format!("Model: \"{}\" is invalid: {e}\n", self.name);
+            return format!("Model: \"{}\" is invalid: {e}\n", self.name());
         }
         let mut rows: Vec<SummaryRow> = self
             .network
@@ -262,11 +262,12 @@ impl Sequential {
             .map(|e| {
                 let n: usize =
                     self.network.variables[e.vars.clone()].iter().map(|v| v.shape.iter().product::<usize>()).sum();
-                SummaryRow::new(e.layer.as_ref(), Some(&e.output_shape), n)
+                SummaryRow::new(e.layer.as_ref(), Some(e.output_shape()), n)
             })
             .collect();
         rows.extend(self.pending.iter().map(|l| SummaryRow::new(l.as_ref(), None, 0)));
-        summary::render(&self.name, &rows, self.network.count_params(), line_length)
+        let optimizer = self.compiled.as_ref().and_then(|c| c.state.param_count());
+        summary::render(self.name(), &rows, self.network.count_params(), optimizer, line_length)
     }
 
     /// Prints Keras 3's summary table: `Layer (type)`, `Output Shape`, `Param #`, totals.

@@ -68,6 +68,12 @@ pub struct OptimizerState {
 }
 
 impl OptimizerState {
+    /// Keras' "Optimizer params" of `summary()`: the slot values plus `iterations` and
+    /// `learning_rate`; `None` until the first update builds the slots.
+    pub fn param_count(&self) -> Option<usize> {
+        (self.iterations > 0).then(|| 2 + self.slots.iter().flatten().map(|t| t.dims()[0]).sum::<usize>())
+    }
+
     /// Applies one update to every variable that has a gradient (Keras' `apply_gradients`).
     pub fn apply(&mut self, optimizer: &dyn Optimizer, variables: &mut [Tensor<1>], gradients: Vec<Option<Tensor<1>>>) {
         if self.slots.len() != variables.len() {

@@ -53,16 +53,16 @@ where
 
 /// Keras' `train_validation_split`: the first `floor(n * (1 - split))` samples train, the rest
 /// validate; taken before any shuffling.
-pub fn split_validation(x: ArrayD<f32>, y: ArrayD<f32>, split: f64) -> Result<(Data, Option<Data>)> {
+pub fn split_validation(data: Data, split: f64) -> Result<(Data, Option<Data>)> {
     if !(0.0..1.0).contains(&split) {
         return Err(Error::value(format!(
             "`validation_split` must be in the range [0, 1). Received: validation_split={split}"
         )));
     }
     if split == 0.0 {
-        return Ok((Data::new(x, y), None));
+        return Ok((data, None));
     }
-    let n = x.len_of(Axis(0));
+    let n = data.len();
     let at = (n as f64 * (1.0 - split)).floor() as usize;
     if at == 0 || at == n {
         return Err(Error::value(format!(
@@ -71,29 +71,39 @@ pub fn split_validation(x: ArrayD<f32>, y: ArrayD<f32>, split: f64) -> Result<(D
              `validation_split` argument."
         )));
     }
-    let (xt, xv) = x.view().split_at(Axis(0), at);
-    let (yt, yv) = y.view().split_at(Axis(0), at);
-    Ok((Data::new(xt.to_owned(), yt.to_owned()), Some(Data::new(xv.to_owned(), yv.to_owned()))))
+    let split_all = |arrays: Vec<ArrayD<f32>>| -> (Vec<ArrayD<f32>>, Vec<ArrayD<f32>>) {
+        arrays
+            .iter()
+            .map(|a| {
+                let (t, v) = a.view().split_at(Axis(0), at);
+                (t.to_owned(), v.to_owned())
+            })
+            .unzip()
+    };
+    let (xt, xv) = split_all(data.x);
+    let (yt, yv) = split_all(data.y);
+    Ok((Data { x: xt, y: yt }, Some(Data { x: xv, y: yv })))
 }
 
 /// Inputs and targets of the same length.
 #[derive(Clone, Debug)]
 pub struct Data {
-    /// Inputs, samples first.
-    pub x: ArrayD<f32>,
-    /// Targets, samples first.
-    pub y: ArrayD<f32>,
+    /// One array per model input, samples first.
+    pub x: Vec<ArrayD<f32>>,
+    /// One array per target (outputs with a loss), samples first.
+    pub y: Vec<ArrayD<f32>>,
 }
 
 impl Data {
-    /// Pairs inputs with targets.
-    pub fn new(x: ArrayD<f32>, y: ArrayD<f32>) -> Self {
-        Data { x, y }
+    /// Pairs inputs with targets, checking that every array has the same number of samples.
+    pub fn new(x: Vec<ArrayD<f32>>, y: Vec<ArrayD<f32>>) -> Result<Self> {
+        check_cardinality(&x, &y)?;
+        Ok(Data { x, y })
     }
 
     /// The number of samples.
     pub fn len(&self) -> usize {
-        self.x.len_of(Axis(0))
+        self.x.first().map_or(0, |a| a.len_of(Axis(0)))
     }
 
     /// Whether there is no sample.
@@ -103,15 +113,22 @@ impl Data {
 }
 
 /// Keras' check that inputs and targets have the same number of samples.
-pub fn check_cardinality(x: &ArrayD<f32>, y: &ArrayD<f32>) -> Result<()> {
-    let (nx, ny) = (x.shape().first().copied().unwrap_or(0), y.shape().first().copied().unwrap_or(0));
-    if nx != ny {
+pub fn check_cardinality(x: &[ArrayD<f32>], y: &[ArrayD<f32>]) -> Result<()> {
+    let sizes = |arrays: &[ArrayD<f32>]| -> Vec<usize> {
+        arrays.iter().map(|a| a.shape().first().copied().unwrap_or(0)).collect()
+    };
+    let (nx, ny) = (sizes(x), sizes(y));
+    let first = nx.first().copied().unwrap_or(0);
+    if nx.iter().chain(&ny).any(|&n| n != first) {
+        let list = |v: &[usize]| v.iter().map(usize::to_string).collect::<Vec<_>>().join(", ");
         return Err(Error::value(format!(
             "Data cardinality is ambiguous. Make sure all arrays contain the same number of samples. \
-             'x' sizes: {nx}, 'y' sizes: {ny}"
+             'x' sizes: {}, 'y' sizes: {}",
+            list(&nx),
+            list(&ny)
         )));
     }
-    if nx == 0 {
+    if first == 0 {
         return Err(Error::value("Expected input data to have at least one sample, received 0 samples."));
     }
     Ok(())
@@ -151,11 +168,12 @@ mod tests {
     fn split_takes_the_last_fraction() {
         let x = Array2::from_shape_fn((10, 2), |(i, j)| (i * 2 + j) as f32).into_dyn();
         let y = Array1::from_shape_fn(10, |i| i as f32).into_dyn();
-        let (train, val) = split_validation(x.clone(), y.clone(), 0.2).unwrap();
+        let (train, val) = split_validation(Data::new(vec![x.clone()], vec![y.clone()]).unwrap(), 0.2).unwrap();
         assert_eq!(train.len(), 8);
-        assert_eq!(val.unwrap().y.as_slice().unwrap(), &[8.0, 9.0]);
-        assert!(split_validation(x.clone(), y.clone(), 1.0).unwrap_err().to_string().contains("validation_split=1"));
-        assert!(split_validation(x, y, -0.1).is_err());
+        assert_eq!(val.unwrap().y[0].as_slice().unwrap(), &[8.0, 9.0]);
+        let data = Data::new(vec![x], vec![y]).unwrap();
+        assert!(split_validation(data.clone(), 1.0).unwrap_err().to_string().contains("validation_split=1"));
+        assert!(split_validation(data, -0.1).is_err());
     }
 
     #[test]
@@ -173,7 +191,10 @@ mod tests {
 
     #[test]
     fn cardinality_mismatch_is_reported() {
-        let err = check_cardinality(&Array2::<f32>::zeros((3, 2)).into_dyn(), &Array1::<f32>::zeros(4).into_dyn());
+        let err = check_cardinality(&[Array2::<f32>::zeros((3, 2)).into_dyn()], &[Array1::<f32>::zeros(4).into_dyn()]);
         assert!(err.unwrap_err().to_string().contains("'x' sizes: 3, 'y' sizes: 4"));
+        let (a, b) = (Array2::<f32>::zeros((3, 2)).into_dyn(), Array1::<f32>::zeros(2).into_dyn());
+        let err = check_cardinality(&[a.clone(), b], &[a]).unwrap_err().to_string();
+        assert!(err.contains("'x' sizes: 3, 2, 'y' sizes: 3"), "{err}");
     }
 }

@@ -9,86 +9,106 @@ use crate::backend::DynTensor;
 use crate::error::{Error, Result};
 use crate::layers::CallContext;
 use crate::losses::Loss;
-use crate::metrics::Metric;
+use crate::metrics::{Metric, MetricSpec};
 use crate::models::Network;
 use crate::optimizers::{Optimizer, OptimizerState};
 use crate::random::SeedGenerator;
 use crate::shape::format_dims;
 
-/// What `compile` stores: optimizer (with its state), loss and metric specs.
+/// What `compile` stores: optimizer (with its state), and per model output its loss, loss
+/// weight and metric specs.
 #[derive(Debug, Clone)]
 pub struct Compiled {
     /// The optimizer.
     pub optimizer: Box<dyn Optimizer>,
     /// Its iterations and slots.
     pub state: OptimizerState,
-    /// The loss.
-    pub loss: Box<dyn Loss>,
-    /// The metrics as given to `compile`, resolved against the data in `fit`/`evaluate`.
-    pub metrics: Vec<crate::metrics::MetricSpec>,
+    /// The loss of each output (`None`: the output is not trained).
+    pub losses: Vec<Option<Box<dyn Loss>>>,
+    /// The weight of each output's loss in the total (Keras' `loss_weights`; 1 by default).
+    pub loss_weights: Vec<f64>,
+    /// The metrics of each output as given to `compile`, resolved against the data later.
+    pub metrics: Vec<Vec<MetricSpec>>,
+}
+
+/// Metrics resolved for the data, with their log names.
+pub type NamedMetrics = Vec<(String, Box<dyn Metric>)>;
+
+/// One model output as `fit`/`evaluate` use it: its loss, which target array trains it, and
+/// its metrics (with their log names).
+#[derive(Debug)]
+pub struct Head {
+    /// The output's name (`<name>_loss` in the logs of multi-output models).
+    pub name: String,
+    /// The loss and its weight; `None` for an output without loss.
+    pub loss: Option<(Box<dyn Loss>, f64)>,
+    /// The index of its target array in [`Data::y`].
+    pub target: Option<usize>,
+    /// Target columns per row.
+    pub cols: usize,
+    /// The resolved metrics.
+    pub metrics: NamedMetrics,
 }
 
 /// A Keras `Mean` metric: `total += value`, `count += weight`; result `total / count` in float32.
-/// The total stays on the device, so no step waits for it.
+/// New values are summed on the device, so no step waits for them; reading the result moves
+/// that sum into the host total (a uniquely held tensor reads without a device copy).
 #[derive(Default)]
 pub struct MeanAcc {
-    total: Option<Tensor<1>>,
+    pending: Option<Tensor<1>>,
+    total: f32,
     count: f64,
 }
 
 impl MeanAcc {
     fn add(&mut self, value: Tensor<1>, weight: f64) {
-        self.total = Some(match self.total.take() {
+        self.pending = Some(match self.pending.take() {
             Some(t) => t + value,
             None => value,
         });
         self.count += weight;
     }
 
-    fn result(&self) -> f64 {
-        match &self.total {
-            Some(t) => (t.clone().into_scalar::<f32>() / self.count as f32) as f64,
-            None => 0.0,
+    fn result(&mut self) -> f64 {
+        if let Some(t) = self.pending.take() {
+            self.total += t.into_scalar::<f32>();
         }
+        if self.count == 0.0 { 0.0 } else { (self.total / self.count as f32) as f64 }
     }
 }
 
-/// The loss and metric means of one epoch (or one `evaluate`).
+/// The loss and metric means of one epoch (or one `evaluate`): the total loss, each output's
+/// unweighted loss when several outputs have one (Keras' `<output>_loss`), and the metrics.
 pub struct Accumulators {
     loss: MeanAcc,
-    metrics: Vec<(String, MeanAcc)>,
+    output_losses: Vec<Option<(String, MeanAcc)>>,
+    metrics: Vec<Vec<(String, MeanAcc)>>,
 }
 
 impl Accumulators {
-    /// Fresh means for the loss and the named metrics.
-    pub fn new(metrics: &[(String, Box<dyn Metric>)]) -> Self {
+    /// Fresh means for the heads' losses and metrics.
+    pub fn new(heads: &[Head]) -> Self {
+        let several = heads.iter().filter(|h| h.loss.is_some()).count() > 1;
         Accumulators {
             loss: MeanAcc::default(),
-            metrics: metrics.iter().map(|(n, _)| (n.clone(), MeanAcc::default())).collect(),
+            output_losses: heads
+                .iter()
+                .map(|h| (several && h.loss.is_some()).then(|| (format!("{}_loss", h.name), MeanAcc::default())))
+                .collect(),
+            metrics: heads
+                .iter()
+                .map(|h| h.metrics.iter().map(|(n, _)| (n.clone(), MeanAcc::default())).collect())
+                .collect(),
         }
     }
 
     /// Reads the current values (a device sync), sorted by name as Keras logs are.
-    pub fn results(&self) -> Vec<(String, f64)> {
+    pub fn results(&mut self) -> Vec<(String, f64)> {
         let mut out = vec![("loss".to_string(), self.loss.result())];
-        out.extend(self.metrics.iter().map(|(n, m)| (n.clone(), m.result())));
+        out.extend(self.output_losses.iter_mut().flatten().map(|(n, m)| (n.clone(), m.result())));
+        out.extend(self.metrics.iter_mut().flatten().map(|(n, m)| (n.clone(), m.result())));
         out.sort_by(|a, b| a.0.cmp(&b.0));
         out
-    }
-
-    fn update(
-        &mut self,
-        loss: Tensor<1>,
-        samples: usize,
-        y: Tensor<2>,
-        pred: Tensor<2>,
-        metrics: &[(String, Box<dyn Metric>)],
-    ) {
-        self.loss.add(loss.mul_scalar(samples as f32), samples as f64);
-        let rows = pred.dims()[0] as f64;
-        for ((_, acc), (_, m)) in self.metrics.iter_mut().zip(metrics) {
-            acc.add(m.per_row(y.clone(), pred.clone()).sum(), rows);
-        }
     }
 }
 
@@ -99,11 +119,10 @@ pub fn target_batch(y: &ArrayD<f32>, idx: &[usize], cols: usize, device: &burn::
     t.reshape(&[n / cols, cols])?.into_rank::<2>("targets")
 }
 
-fn check_rows(pred: &Tensor<2>, y: &Tensor<2>, loss: &dyn Loss) -> Result<()> {
+fn check_rows(pred: &Tensor<2>, y: &Tensor<2>, loss: &str) -> Result<()> {
     if pred.dims()[0] != y.dims()[0] {
         return Err(Error::shape(format!(
-            "The targets do not match the model output for `{}`: {} target rows for {} output rows {}.",
-            loss.name(),
+            "The targets do not match the model output for `{loss}`: {} target rows for {} output rows {}.",
             y.dims()[0],
             pred.dims()[0],
             format_dims(&pred.dims())
@@ -112,18 +131,91 @@ fn check_rows(pred: &Tensor<2>, y: &Tensor<2>, loss: &dyn Loss) -> Result<()> {
     Ok(())
 }
 
+/// The batch's samples on the device: inputs, and targets as `[rows, cols]` per head.
+pub struct Batch {
+    /// One tensor per model input.
+    pub x: Vec<DynTensor>,
+    /// One target matrix per target array.
+    pub y: Vec<Tensor<2>>,
+}
+
+/// Uploads samples `idx` of `data`.
+pub fn upload(data: &Data, heads: &[Head], idx: &[usize], device: &burn::tensor::Device) -> Result<Batch> {
+    let x = data.x.iter().map(|a| gather(a, idx, device)).collect::<Result<Vec<_>>>()?;
+    let mut y = Vec::with_capacity(data.y.len());
+    for (i, arr) in data.y.iter().enumerate() {
+        let cols = heads.iter().find(|h| h.target == Some(i)).map_or(1, |h| h.cols);
+        y.push(target_batch(arr, idx, cols, device)?);
+    }
+    Ok(Batch { x, y })
+}
+
+/// The weighted total loss of a batch and, per head, its unweighted loss and rows.
+fn losses(heads: &[Head], preds: Vec<DynTensor>, y: &[Tensor<2>]) -> Result<(Tensor<1>, Vec<Option<Scored>>)> {
+    let mut total: Option<Tensor<1>> = None;
+    let mut scored = Vec::with_capacity(heads.len());
+    for (head, pred) in heads.iter().zip(preds) {
+        let Some(target) = head.target else {
+            scored.push(None);
+            continue;
+        };
+        let pred = pred.into_rows();
+        let y = y[target].clone();
+        let value = match &head.loss {
+            Some((loss, weight)) => {
+                check_rows(&pred, &y, loss.name())?;
+                let value = loss.call(y.clone(), pred.clone());
+                let weighted = if *weight == 1.0 { value.clone() } else { value.clone().mul_scalar(*weight as f32) };
+                total = Some(match total.take() {
+                    Some(t) => t + weighted,
+                    None => weighted,
+                });
+                Some(value)
+            }
+            None => None,
+        };
+        scored.push(Some(Scored { loss: value, y, pred }));
+    }
+    let total = total.ok_or_else(|| Error::value("No loss to compute: every output's loss is None."))?;
+    Ok((total, scored))
+}
+
+/// One head's batch values for the accumulators.
+struct Scored {
+    loss: Option<Tensor<1>>,
+    y: Tensor<2>,
+    pred: Tensor<2>,
+}
+
+impl Accumulators {
+    fn update(&mut self, heads: &[Head], total: Tensor<1>, samples: usize, scored: Vec<Option<Scored>>) {
+        self.loss.add(total.mul_scalar(samples as f32), samples as f64);
+        for (i, s) in scored.into_iter().enumerate() {
+            let Some(s) = s else { continue };
+            if let (Some((_, acc)), Some(loss)) = (&mut self.output_losses[i], s.loss) {
+                acc.add(loss.mul_scalar(samples as f32), samples as f64);
+            }
+            let rows = s.pred.dims()[0] as f64;
+            for ((_, acc), (_, m)) in self.metrics[i].iter_mut().zip(&heads[i].metrics) {
+                acc.add(m.per_row(s.y.clone(), s.pred.clone()).sum(), rows);
+            }
+        }
+    }
+}
+
 /// One training step (Keras' `train_step`): forward with autodiff leaves for the trainable
-/// variables, loss, backward, optimizer update; the batch loss and metrics go to `acc`.
+/// variables, the weighted sum of the output losses, backward, optimizer update; the batch's
+/// losses and metrics go to `acc`.
 pub fn train_step(
     network: &mut Network,
     rng: &mut SeedGenerator,
-    compiled: &mut Compiled,
-    metrics: &[(String, Box<dyn Metric>)],
-    x: DynTensor,
-    y: Tensor<2>,
+    optimizer: &dyn Optimizer,
+    state: &mut OptimizerState,
+    heads: &[Head],
+    batch: Batch,
     acc: &mut Accumulators,
 ) -> Result<()> {
-    let samples = x.dims()[0];
+    let samples = batch.x[0].dims()[0];
     let device = network.device.clone();
     let trainable: Vec<usize> = (0..network.variables.len()).filter(|&i| network.variables[i].trainable).collect();
     let params: Vec<Tensor<1>> = network
@@ -132,51 +224,48 @@ pub fn train_step(
         .map(|v| if v.trainable { v.value.clone().autodiff().require_grad() } else { v.value.clone() })
         .collect();
     let mut ctx = CallContext::new(true, rng, &device);
-    let pred = network.forward(x, &params, &mut ctx)?.into_rows();
+    let preds = network.forward_all(batch.x, &params, &mut ctx)?;
     let updates = std::mem::take(&mut ctx.updates);
-    check_rows(&pred, &y, compiled.loss.as_ref())?;
-    let loss = compiled.loss.call(y.clone(), pred.clone());
-    if !trainable.is_empty() && loss.is_tracked() {
-        let mut grads = loss.backward();
+    let (total, scored) = losses(heads, preds, &batch.y)?;
+    if !trainable.is_empty() && total.is_tracked() {
+        let mut grads = total.backward();
         let gradients: Vec<Option<Tensor<1>>> = trainable.iter().map(|&i| params[i].grad_remove(&mut grads)).collect();
         let mut values: Vec<Tensor<1>> = trainable.iter().map(|&i| network.variables[i].value.clone()).collect();
-        compiled.state.apply(compiled.optimizer.as_ref(), &mut values, gradients);
+        state.apply(optimizer, &mut values, gradients);
         for (value, &i) in values.into_iter().zip(&trainable) {
             network.variables[i].value = value;
         }
     }
     network.apply_updates(updates);
-    acc.update(loss.inner(), samples, y, pred.inner(), metrics);
+    let scored =
+        scored.into_iter().map(|s| s.map(|s| Scored { loss: s.loss.map(|l| l.inner()), y: s.y, pred: s.pred.inner() }));
+    acc.update(heads, total.inner(), samples, scored.collect());
     Ok(())
 }
 
-/// The model's outputs for `x` in inference mode.
-pub fn infer(network: &Network, x: DynTensor) -> Result<DynTensor> {
+/// The model's outputs for one batch of inputs, in inference mode.
+pub fn infer(network: &Network, x: Vec<DynTensor>) -> Result<Vec<DynTensor>> {
     let mut rng = SeedGenerator::new(0);
     let device = network.device.clone();
     let mut ctx = CallContext::new(false, &mut rng, &device);
-    network.forward(x, &network.values(), &mut ctx)
+    network.forward_all(x, &network.values(), &mut ctx)
 }
 
-/// Loss and metrics over `data` in inference mode (Keras' `evaluate`), batch-size-weighted.
+/// Losses and metrics over `data` in inference mode (Keras' `evaluate`), batch-size-weighted.
 pub fn evaluate_data(
     network: &Network,
-    compiled: &Compiled,
-    metrics: &[(String, Box<dyn Metric>)],
+    heads: &[Head],
     data: &Data,
-    cols: usize,
     batch_size: usize,
     mut progbar: Option<&mut Progbar>,
 ) -> Result<Vec<(String, f64)>> {
-    let mut acc = Accumulators::new(metrics);
+    let mut acc = Accumulators::new(heads);
     let order: Vec<usize> = (0..data.len()).collect();
     for (step, idx) in batches(&order, batch_size).enumerate() {
-        let x = gather(&data.x, idx, &network.device)?;
-        let y = target_batch(&data.y, idx, cols, &network.device)?;
-        let pred = infer(network, x)?.into_rows();
-        check_rows(&pred, &y, compiled.loss.as_ref())?;
-        let loss = compiled.loss.call(y.clone(), pred.clone());
-        acc.update(loss, idx.len(), y, pred, metrics);
+        let batch = upload(data, heads, idx, &network.device)?;
+        let preds = infer(network, batch.x)?;
+        let (total, scored) = losses(heads, preds, &batch.y)?;
+        acc.update(heads, total, idx.len(), scored);
         if let Some(bar) = progbar.as_deref_mut() {
             bar.step(step + 1, || acc.results());
         }

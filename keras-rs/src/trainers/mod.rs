@@ -1,12 +1,17 @@
 //! Training: `compile`/`fit`/`evaluate`/`predict`, data handling and the progress bar.
 
+mod compile;
 pub mod data;
-mod engine;
-mod fit;
+pub(crate) mod engine;
+pub(crate) mod fit;
+mod inputs;
+pub(crate) mod methods;
 pub mod options;
 pub mod progbar;
 
+pub use compile::CompileOptions;
 pub use data::{ArrayInput, ToF32};
 pub use engine::Compiled;
 pub use fit::NO_METRICS;
+pub use inputs::{HostData, ModelInputs};
 pub use options::{EvaluateOptions, FitOptions, PredictOptions};

@@ -1,8 +1,6 @@
 //! Options of `fit`, `evaluate` and `predict`, with Keras' argument names and defaults.
 
-use ndarray::ArrayD;
-
-use super::data::ArrayInput;
+use super::inputs::{HostData, ModelInputs};
 
 /// Keras' `fit` arguments: `epochs=1`, `batch_size=32`, `validation_split=0.0`,
 /// `shuffle=true`, `initial_epoch=0`, `verbose=1`.
@@ -21,7 +19,7 @@ pub struct FitOptions {
     /// The fraction of the data (its end, before shuffling) held out for validation.
     pub validation_split: f64,
     /// Explicit validation inputs and targets (takes precedence over `validation_split`).
-    pub validation_data: Option<(ArrayD<f32>, ArrayD<f32>)>,
+    pub validation_data: Option<(HostData, HostData)>,
     /// Whether to shuffle the training samples before each epoch (seeded by the model).
     pub shuffle: bool,
     /// The epoch to start from (for resuming).
@@ -64,9 +62,10 @@ impl FitOptions {
         self.validation_split = split;
         self
     }
-    /// Validates on `(x, y)` at the end of each epoch.
-    pub fn validation_data(mut self, x: &impl ArrayInput, y: &impl ArrayInput) -> Self {
-        self.validation_data = Some((x.to_f32_array(), y.to_f32_array()));
+    /// Validates on `(x, y)` at the end of each epoch (arrays as `fit` takes them: one array,
+    /// a list, or a map by name).
+    pub fn validation_data(mut self, x: impl ModelInputs, y: impl ModelInputs) -> Self {
+        self.validation_data = Some((x.into_host(), y.into_host()));
         self
     }
     /// Whether to shuffle before each epoch (default true).

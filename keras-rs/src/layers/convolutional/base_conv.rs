@@ -245,6 +245,7 @@ macro_rules! conv_builders {
                 self
             }
         }
+        $crate::models::graph::functional_call!($ty);
     };
 }
 pub(crate) use conv_builders;

@@ -94,7 +94,7 @@ mod tests {
         let mut rng = SeedGenerator::new(0);
         let mut ctx = CallContext::new(false, &mut rng, &device);
         let w = [Tensor::<1>::from_floats([1.0, 10.0], &device), Tensor::<1>::from_floats([0.5], &device)];
-        let y = conv.call(x, &w, &mut ctx).unwrap();
+        let y = Layer::call(&conv, x, &w, &mut ctx).unwrap();
         // no kernel flip: y_t = x_t * 1 + x_{t+1} * 10 + 0.5
         assert_eq!(y.to_vec().unwrap(), vec![21.5, 32.5, 43.5]);
         let cfg = Conv1D::new(3, 5).dilation_rate(2).get_config();

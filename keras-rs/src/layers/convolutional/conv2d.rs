@@ -91,7 +91,7 @@ mod tests {
         let x = DynTensor::from_data(vec![1.0; 16], &[1, 4, 4, 1], &device).unwrap();
         let mut rng = SeedGenerator::new(0);
         let mut ctx = CallContext::new(false, &mut rng, &device);
-        let y = conv.call(x, &[Tensor::<1>::ones([9], &device)], &mut ctx).unwrap();
+        let y = Layer::call(&conv, x, &[Tensor::<1>::ones([9], &device)], &mut ctx).unwrap();
         assert_eq!(y.dims(), vec![1, 2, 2, 1]);
         // windows at rows/cols {0..2} and {2..4 + pad}: full 9, edge 6, corner 4
         assert_eq!(y.to_vec().unwrap(), vec![9.0, 6.0, 6.0, 4.0]);

@@ -164,7 +164,7 @@ mod tests {
         let x = DynTensor::from_data(vec![1.0, 2.0, 3.0, 0.0, 0.0, 1.0], &[1, 2, 3], &device).unwrap();
         let mut rng = SeedGenerator::new(0);
         let mut ctx = CallContext::new(false, &mut rng, &device);
-        let y = d.call(x, &[kernel, bias], &mut ctx).unwrap();
+        let y = Layer::call(&d, x, &[kernel, bias], &mut ctx).unwrap();
         assert_eq!(y.dims(), vec![1, 2, 2]);
         // row 0: [1,2,3] @ K = [2, 6] + b -> relu [2.1, 0]; row 1: [0,0,1] @ K = [0, 2] + b -> [0.1, 0]
         let v = y.to_vec().unwrap();
@@ -182,7 +182,7 @@ mod tests {
         let w = [Tensor::<1>::zeros([6], &device), Tensor::<1>::zeros([2], &device)];
         let mut rng = SeedGenerator::new(0);
         let mut ctx = CallContext::new(false, &mut rng, &device);
-        let err = d.call(x, &w, &mut ctx).unwrap_err().to_string();
+        let err = Layer::call(&d, x, &w, &mut ctx).unwrap_err().to_string();
         assert!(err.contains("\"head\"") && err.contains("value 3") && err.contains("(2, 4)"), "{err}");
         let err = Dense::new(2).activation("rleu").build(&Shape::batched(&[3])).unwrap_err().to_string();
         assert!(err.contains("'rleu'"), "{err}");

@@ -21,12 +21,13 @@ pub struct Input {
     base: LayerBase,
     shape: Vec<usize>,
     batch_size: Option<usize>,
+    dtype: String,
 }
 
 impl Input {
     /// An input of per-sample `shape` (Keras: `keras.Input(shape=(28, 28, 1))`).
     pub fn new(shape: &[usize]) -> Self {
-        Input { base: LayerBase::default(), shape: shape.to_vec(), batch_size: None }
+        Input { base: LayerBase::default(), shape: shape.to_vec(), batch_size: None, dtype: "float32".into() }
     }
 
     /// Fixes the batch size (needed by stateful RNNs).
@@ -35,10 +36,29 @@ impl Input {
         self
     }
 
+    /// The data type Keras records for this input (`"float32"` by default; `"int32"` for
+    /// token ids). keras-rs computes in `float32` whatever the data's element type.
+    pub fn dtype(mut self, dtype: &str) -> Self {
+        self.dtype = dtype.to_string();
+        self
+    }
+
+    /// The recorded data type.
+    pub fn get_dtype(&self) -> &str {
+        &self.dtype
+    }
+
     /// Sets the input's name.
     pub fn name(mut self, name: &str) -> Self {
         self.base.name = Some(name.to_string());
         self
+    }
+
+    /// The symbolic tensor this input stands for in a Functional model (Keras' `keras.Input`
+    /// returns it directly). Every call on the same `Input` value gives the same tensor; an
+    /// `Input` can also be passed wherever a tensor is expected.
+    pub fn tensor(&self) -> crate::models::KerasTensor {
+        crate::models::graph::input_tensor(self)
     }
 
     /// The full shape, batch axis included: `(None, 28, 28, 1)`.
@@ -57,7 +77,13 @@ impl Input {
         let feature: Option<Vec<usize>> = dims.iter().skip(1).copied().collect();
         let feature = feature
             .ok_or_else(|| Error::Format(format!("InputLayer dimensions after the batch must be known: {config}")))?;
-        Ok(Input { base: LayerBase::from_config(config), shape: feature, batch_size: dims.first().copied().flatten() })
+        let dtype = config.get("dtype").and_then(Value::as_str).unwrap_or("float32").to_string();
+        Ok(Input {
+            base: LayerBase::from_config(config),
+            shape: feature,
+            batch_size: dims.first().copied().flatten(),
+            dtype,
+        })
     }
 }
 
@@ -65,7 +91,7 @@ impl Layer for Input {
     layer_boilerplate!("InputLayer");
 
     fn config(&self) -> Value {
-        json!({"batch_shape": self.batch_shape().0, "sparse": false, "dtype": "float32"})
+        json!({"batch_shape": self.batch_shape().0, "sparse": false, "dtype": self.dtype})
     }
 
     fn compute_output_shape(&self, _input_shape: &Shape) -> Result<Shape> {

@@ -180,13 +180,13 @@ mod tests {
         let x = DynTensor::from_data(vec![1.0, 3.0], &[2, 1], &device).unwrap();
         let mut rng = SeedGenerator::new(0);
         let mut ctx = CallContext::new(true, &mut rng, &device);
-        let y = bn.call(x.clone(), &w, &mut ctx).unwrap().to_vec().unwrap();
+        let y = Layer::call(&bn, x.clone(), &w, &mut ctx).unwrap().to_vec().unwrap();
         assert_eq!(y, vec![-1.0, 1.0]); // mean 2, biased variance 1
         let updates: Vec<f32> = ctx.updates.iter().map(|(_, t)| t.clone().into_scalar::<f32>()).collect();
         assert_eq!(ctx.updates.iter().map(|(i, _)| *i).collect::<Vec<_>>(), vec![2, 3]);
         assert!((updates[0] - 0.02).abs() < 1e-6 && (updates[1] - 1.0).abs() < 1e-6, "{updates:?}");
         let mut ctx = CallContext::new(false, &mut rng, &device);
-        assert_eq!(bn.call(x, &w, &mut ctx).unwrap().to_vec().unwrap(), vec![1.0, 3.0]);
+        assert_eq!(Layer::call(&bn, x, &w, &mut ctx).unwrap().to_vec().unwrap(), vec![1.0, 3.0]);
         assert!(ctx.updates.is_empty());
     }
 

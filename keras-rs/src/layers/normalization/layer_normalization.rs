@@ -135,7 +135,7 @@ mod tests {
         let x = DynTensor::from_data(vec![1.0, 3.0, 5.0, 5.0 + 1e-3], &[2, 2], &device).unwrap();
         let mut rng = SeedGenerator::new(0);
         let mut ctx = CallContext::new(true, &mut rng, &device);
-        let y = ln.call(x, &w, &mut ctx).unwrap().to_vec().unwrap();
+        let y = Layer::call(&ln, x, &w, &mut ctx).unwrap().to_vec().unwrap();
         for (a, b) in y.iter().zip([-1.0, 2.0, -1.0, 2.0]) {
             assert!((a - b).abs() < 1e-2, "{y:?}");
         }

@@ -37,6 +37,8 @@ impl<const N: usize, const AVG: bool> GlobalPooling<N, AVG> {
     }
 }
 
+crate::models::graph::functional_call!([const N: usize, const AVG: bool] GlobalPooling<N, AVG>);
+
 impl<const N: usize, const AVG: bool> Layer for GlobalPooling<N, AVG> {
     fn class_name(&self) -> &'static str {
         match (N, AVG) {

@@ -99,6 +99,8 @@ impl<const N: usize, const AVG: bool> Pooling<N, AVG> {
     }
 }
 
+crate::models::graph::functional_call!([const N: usize, const AVG: bool] Pooling<N, AVG>);
+
 impl<const N: usize, const AVG: bool> Layer for Pooling<N, AVG> {
     fn class_name(&self) -> &'static str {
         match (N, AVG) {

@@ -31,7 +31,7 @@ mod tests {
             .unwrap();
         let mut rng = SeedGenerator::new(0);
         let mut ctx = CallContext::new(false, &mut rng, &device);
-        let y = pool.call(x, &[], &mut ctx).unwrap();
+        let y = Layer::call(&pool, x, &[], &mut ctx).unwrap();
         assert_eq!(Shape::known(&y.dims()), out);
         assert_eq!(y.to_vec().unwrap(), [2.0, 5.0, 4.0, 7.0, 9.0, 1.0].to_vec());
     }

@@ -335,6 +335,40 @@ macro_rules! rnn_layer_methods {
         ) -> $crate::error::Result<$crate::backend::DynTensor> {
             self.call_with_states(inputs, weights, ctx).map(|(output, _)| output)
         }
+
+        fn compute_output_shapes(
+            &self,
+            input_shapes: &[$crate::shape::Shape],
+        ) -> $crate::error::Result<Vec<$crate::shape::Shape>> {
+            let [input] = input_shapes else {
+                return Err($crate::error::Error::value(format!(
+                    "Layer \"{}\" expects 1 input tensor, but it received {} input tensors.",
+                    self.args.name($default_name),
+                    input_shapes.len()
+                )));
+            };
+            let mut shapes = vec![self.compute_output_shape(input)?];
+            if self.args.return_state {
+                let state = $crate::shape::Shape(vec![input.0.first().copied().flatten(), Some(self.args.units)]);
+                shapes.extend(std::iter::repeat_n(state, $states));
+            }
+            Ok(shapes)
+        }
+
+        fn call_tensors(
+            &self,
+            inputs: Vec<$crate::backend::DynTensor>,
+            weights: &[burn::tensor::Tensor<1>],
+            ctx: &mut $crate::layers::CallContext<'_>,
+        ) -> $crate::error::Result<Vec<$crate::backend::DynTensor>> {
+            let x = $crate::layers::single_input(Some(self.args.name($default_name)), inputs)?;
+            let (output, states) = self.call_with_states(x, weights, ctx)?;
+            let mut outputs = vec![output];
+            if self.args.return_state {
+                outputs.extend(states.into_iter().map($crate::backend::DynTensor::new));
+            }
+            Ok(outputs)
+        }
     };
 }
 pub(crate) use rnn_layer_methods;
@@ -411,6 +445,7 @@ macro_rules! rnn_builders {
                 self
             }
         }
+        $crate::models::graph::functional_call!($ty);
     };
 }
 pub(crate) use rnn_builders;

@@ -111,6 +111,8 @@ impl Bidirectional {
     }
 }
 
+crate::models::graph::functional_call!(Bidirectional);
+
 impl Layer for Bidirectional {
     fn class_name(&self) -> &'static str {
         "Bidirectional"

@@ -53,6 +53,8 @@ impl TimeDistributed {
     }
 }
 
+crate::models::graph::functional_call!(TimeDistributed);
+
 impl Layer for TimeDistributed {
     fn class_name(&self) -> &'static str {
         "TimeDistributed"

@@ -94,7 +94,7 @@ mod tests {
         let x = DynTensor::from_data(vec![1.0; 64], &[8, 8], &device).unwrap();
         let mut rng = SeedGenerator::new(seed);
         let mut ctx = CallContext::new(training, &mut rng, &device);
-        d.call(x, &[], &mut ctx).unwrap().to_vec().unwrap()
+        Layer::call(&d, x, &[], &mut ctx).unwrap().to_vec().unwrap()
     }
 
     #[test]

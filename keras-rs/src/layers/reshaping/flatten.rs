@@ -77,7 +77,7 @@ mod tests {
         let x = DynTensor::from_data((0..12).map(|v| v as f32).collect(), &[1, 2, 3, 2], &device).unwrap();
         let mut rng = SeedGenerator::new(0);
         let mut ctx = CallContext::new(false, &mut rng, &device);
-        let y = f.call(x, &[], &mut ctx).unwrap();
+        let y = Layer::call(&f, x, &[], &mut ctx).unwrap();
         assert_eq!(y.dims(), vec![1, 12]);
         // (h, w, c) = (1, 2, 1) -> (1 * 3 + 2) * 2 + 1 = 11
         assert_eq!(y.to_vec().unwrap()[11], 11.0);

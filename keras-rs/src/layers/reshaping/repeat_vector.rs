@@ -72,7 +72,7 @@ mod tests {
         let x = DynTensor::from_data(vec![1.0, 2.0], &[1, 2], &device).unwrap();
         let mut rng = SeedGenerator::new(0);
         let mut ctx = CallContext::new(false, &mut rng, &device);
-        assert_eq!(r.call(x, &[], &mut ctx).unwrap().to_vec().unwrap(), vec![1.0, 2.0, 1.0, 2.0]);
+        assert_eq!(Layer::call(&r, x, &[], &mut ctx).unwrap().to_vec().unwrap(), vec![1.0, 2.0, 1.0, 2.0]);
         assert!(r.compute_output_shape(&Shape::batched(&[2, 3])).is_err());
         assert_eq!(RepeatVector::from_config(&r.get_config()).unwrap().get_config(), r.get_config());
     }

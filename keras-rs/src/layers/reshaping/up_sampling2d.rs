@@ -86,7 +86,7 @@ mod tests {
         let x = DynTensor::from_data(vec![1.0, 2.0, 3.0, 4.0], &[1, 2, 2, 1], &device).unwrap();
         let mut rng = SeedGenerator::new(0);
         let mut ctx = CallContext::new(false, &mut rng, &device);
-        let y = u.call(x, &[], &mut ctx).unwrap();
+        let y = Layer::call(&u, x, &[], &mut ctx).unwrap();
         assert_eq!(y.dims(), vec![1, 4, 2, 1]);
         assert_eq!(y.to_vec().unwrap(), vec![1.0, 2.0, 1.0, 2.0, 3.0, 4.0, 3.0, 4.0]);
         let cfg = u.get_config();

@@ -99,7 +99,7 @@ mod tests {
         let x = DynTensor::from_data(vec![1.0, 2.0], &[1, 1, 1, 2], &device).unwrap();
         let mut rng = SeedGenerator::new(0);
         let mut ctx = CallContext::new(false, &mut rng, &device);
-        let y = z.call(x, &[], &mut ctx).unwrap();
+        let y = Layer::call(&z, x, &[], &mut ctx).unwrap();
         assert_eq!(y.dims(), vec![1, 2, 2, 2]);
         assert_eq!(y.to_vec().unwrap(), vec![0.0, 0.0, 0.0, 0.0, 1.0, 2.0, 0.0, 0.0]);
         let cfg = z.get_config();

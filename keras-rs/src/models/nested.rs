@@ -1,0 +1,137 @@
+//! Models used as layers: a `Sequential` or Functional `Model` called inside another model.
+//!
+//! The outer model takes a copy of the inner model's current weights as its own variables
+//! (`<model>/<layer>/<weight>`), so a trained model can be reused (transfer learning); the
+//! forward pass runs the inner layer calls on the outer model's variables.
+
+use burn::tensor::Tensor;
+use serde_json::{Value, json};
+
+use crate::backend::DynTensor;
+use crate::error::{Error, Result};
+use crate::initializers::Initializer;
+use crate::layers::{CallContext, Layer, VariableSpec};
+use crate::models::network::Network;
+use crate::models::{Model, Sequential};
+use crate::shape::Shape;
+
+/// Checks the shapes a nested model is called on against its inputs and returns its outputs'
+/// shapes with the caller's batch axis.
+fn nested_output_shapes(
+    name: &str,
+    inputs: &[(String, Shape)],
+    outputs: Vec<Shape>,
+    got: &[Shape],
+) -> Result<Vec<Shape>> {
+    if inputs.len() != got.len() {
+        return Err(Error::value(format!(
+            "Model \"{name}\" takes {} input(s), but it was called on {} tensor(s).",
+            inputs.len(),
+            got.len()
+        )));
+    }
+    for (i, ((_, expected), shape)) in inputs.iter().zip(got).enumerate() {
+        let ok = expected.rank() == shape.rank()
+            && expected.0.iter().zip(&shape.0).skip(1).all(|(e, g)| e.is_none() || g.is_none() || e == g);
+        if !ok {
+            return Err(Error::shape(format!(
+                "Input {i} of layer \"{name}\" is incompatible with the layer: expected shape={expected}, found \
+                 shape={shape}"
+            )));
+        }
+    }
+    let batch = got.first().and_then(|s| s.0.first().copied().flatten());
+    Ok(outputs.into_iter().map(|s| s.with_batch(batch)).collect())
+}
+
+/// The variables of a nested model, as weights of the outer one (initial values: its own).
+fn nested_specs(name: &str, network: &Network) -> Result<Vec<VariableSpec>> {
+    if let Some(e) = network.layers.iter().find(|e| e.layer.stateful()) {
+        return Err(Error::value(format!(
+            "Model \"{name}\" has a stateful layer (\"{}\"): keras-rs does not carry RNN states through a model used \
+             as a layer. Use the layers directly in the outer model.",
+            e.layer.name().unwrap_or("?")
+        )));
+    }
+    Ok(network
+        .variables
+        .iter()
+        .map(|v| VariableSpec {
+            name: v.path.clone(),
+            shape: v.shape.clone(),
+            initializer: Initializer::Zeros,
+            trainable: v.trainable,
+        })
+        .collect())
+}
+
+/// Copies the inner model's current values of variable `index`.
+fn nested_initial_values(network: &Network, index: usize, values: &mut [f32]) {
+    if let Some(v) = network.variables.get(index)
+        && let Ok(host) = v.value.clone().into_data().convert::<f32>().try_into_vec::<f32>()
+        && host.len() == values.len()
+    {
+        values.copy_from_slice(&host);
+    }
+}
+
+macro_rules! model_as_layer {
+    ($ty:ty, $class:literal) => {
+        impl Layer for $ty {
+            crate::layers::builders::layer_boilerplate!($class);
+            crate::layers::builders::multi_input_glue!();
+            fn config(&self) -> Value {
+                json!({})
+            }
+            fn compute_output_shapes(&self, input_shapes: &[Shape]) -> Result<Vec<Shape>> {
+                use crate::trainers::fit::Trainable;
+                let outputs = self.output_specs()?.into_iter().map(|(_, s)| s).collect();
+                nested_output_shapes(<$ty>::name(self), &self.input_specs()?, outputs, input_shapes)
+            }
+            fn build_multi(&mut self, input_shapes: &[Shape]) -> Result<Vec<VariableSpec>> {
+                self.compute_output_shapes(input_shapes)?;
+                nested_specs(<$ty>::name(self), &self.network)
+            }
+            fn call_tensors(
+                &self,
+                inputs: Vec<DynTensor>,
+                weights: &[Tensor<1>],
+                ctx: &mut CallContext<'_>,
+            ) -> Result<Vec<DynTensor>> {
+                let index = ctx.layer_index;
+                let out = self.network.run(inputs, weights, ctx);
+                ctx.layer_index = index;
+                out
+            }
+            fn initial_values(&self, index: usize, values: &mut [f32]) {
+                nested_initial_values(&self.network, index, values);
+            }
+            fn num_outputs(&self) -> usize {
+                use crate::trainers::fit::Trainable;
+                self.output_specs().map_or(1, |o| o.len())
+            }
+        }
+        crate::models::graph::functional_call!($ty);
+
+        impl $ty {
+            /// `false` freezes every weight of the model (Keras' `model.trainable = False`), also
+            /// where it is used as a layer of another model; `true` unfreezes them again.
+            pub fn trainable(mut self, trainable: bool) -> Self {
+                self.set_all_trainable(trainable);
+                self
+            }
+
+            /// [`trainable`](Self::trainable) on a model in place.
+            pub fn set_all_trainable(&mut self, trainable: bool) {
+                self.base.trainable = Some(trainable);
+                for i in 0..self.network.layers.len() {
+                    // Building the same layer on the same shapes again cannot fail.
+                    let _ = self.network.set_layer_trainable(i, trainable);
+                }
+            }
+        }
+    };
+}
+
+model_as_layer!(Model, "Functional");
+model_as_layer!(Sequential, "Sequential");

@@ -1,0 +1,61 @@
+//! `Sequential`'s training API: the shared `compile`/`fit`/`evaluate`/`predict` on a chain.
+
+use ndarray::ArrayD;
+
+use crate::error::{Error, Result};
+use crate::models::Sequential;
+use crate::shape::Shape;
+use crate::trainers::ModelInputs;
+use crate::trainers::PredictOptions;
+use crate::trainers::fit::{self, Trainable};
+use crate::trainers::methods::{trainable_parts, training_methods};
+
+impl Trainable for Sequential {
+    fn model_name(&self) -> &str {
+        self.name()
+    }
+    trainable_parts!();
+    fn check_deferred(&self) -> Result<()> {
+        Sequential::check_deferred(self)
+    }
+    fn build_from_data(&mut self, dims: &[&[usize]]) -> Result<()> {
+        if !self.built() {
+            let first = dims.first().ok_or_else(|| Error::value("no input data"))?;
+            self.build(&first[1.min(first.len())..])?;
+        }
+        Ok(())
+    }
+    fn input_specs(&self) -> Result<Vec<(String, Shape)>> {
+        let shape = self.input_shape().ok_or_else(|| {
+            Error::State("The model has not been built yet: add an `Input` first or call `build`/`fit`.".into())
+        })?;
+        Ok(vec![(self.input_name().unwrap_or("input_layer").to_string(), shape)])
+    }
+    fn output_specs(&self) -> Result<Vec<(String, Shape)>> {
+        let shape = self.output_shape()?;
+        let name = self.layers().last().and_then(|l| l.name()).unwrap_or("output").to_string();
+        Ok(vec![(name, shape)])
+    }
+    fn input_owner(&self) -> String {
+        self.layers().first().and_then(|l| l.name()).unwrap_or(self.name()).to_string()
+    }
+}
+
+training_methods!(Sequential);
+
+impl Sequential {
+    /// The model's outputs for `x` in inference mode (Keras' `model.predict`), batch by batch.
+    pub fn predict(&self, x: impl ModelInputs, options: PredictOptions) -> Result<ArrayD<f32>> {
+        Ok(fit::predict(self, x.into_host(), options)?.remove(0))
+    }
+
+    /// The outputs for one batch (Keras' `predict_on_batch`).
+    pub fn predict_on_batch(&self, x: impl ModelInputs) -> Result<ArrayD<f32>> {
+        let x = x.into_host();
+        let n = match &x {
+            crate::trainers::HostData::List(v) => v.first().map_or(0, |a| a.shape()[0]),
+            crate::trainers::HostData::Named(v) => v.first().map_or(0, |a| a.1.shape()[0]),
+        };
+        Ok(fit::predict(self, x, PredictOptions::new().batch_size(n.max(1)).verbose(0))?.remove(0))
+    }
+}
