@@ -31,13 +31,13 @@ struct BurnConvnet {
 }
 
 impl BurnConvnet {
-    fn new(device: &Device) -> Self {
+    fn new(device: &Device, rate: f64) -> Self {
         let init = Initializer::XavierUniform { gain: 1.0 };
         BurnConvnet {
             conv1: Conv2dConfig::new([1, 32], [3, 3]).with_initializer(init.clone()).init(device),
             conv2: Conv2dConfig::new([32, 64], [3, 3]).with_initializer(init.clone()).init(device),
             pool: MaxPool2dConfig::new([2, 2]).init(),
-            dropout: DropoutConfig::new(0.5).init(),
+            dropout: DropoutConfig::new(rate).init(),
             fc: LinearConfig::new(1600, 10).with_initializer(init).init(device),
         }
     }
@@ -154,12 +154,10 @@ fn main() -> keras_rs::Result<()> {
     Ok(())
 }
 
-fn suite(steps: usize) -> keras_rs::Result<Vec<Row>> {
-    let device = keras_rs::backends::default_device();
+/// The convnet (Dropout `rate` before the classifier) with keras-rs and with burn: train and
+/// inference times in ms as (keras-rs train, keras-rs inference, burn train, burn inference).
+fn convnet_ms(steps: usize, rate: f64, device: &Device) -> keras_rs::Result<(f64, f64, f64, f64)> {
     let ad = device.clone().autodiff();
-    let mut rows = Vec::new();
-
-    // ---- convnet, batch 128 ----
     let batch = 128;
     let (x, y) = data(&[batch, 28, 28, 1]);
     let mut model = Sequential::new()
@@ -170,7 +168,7 @@ fn suite(steps: usize) -> keras_rs::Result<Vec<Row>> {
         .add(Conv2D::new(64, 3).activation("relu"))
         .add(MaxPooling2D::new(2))
         .add(Flatten::new())
-        .add(Dropout::new(0.5))
+        .add(Dropout::new(rate as f32))
         .add(Dense::new(10).activation("softmax"));
     model.compile(Adam::new(), "sparse_categorical_crossentropy", NO_METRICS)?;
     let keras_train = time_ms(steps, || {
@@ -183,28 +181,45 @@ fn suite(steps: usize) -> keras_rs::Result<Vec<Row>> {
     let host: Vec<f32> = x.iter().copied().collect();
     let labels: Vec<i64> = y.iter().map(|v| *v as i64).collect();
     let loss_fn = CrossEntropyLossConfig::new().init(&ad);
-    let mut net = BurnConvnet::new(&ad);
+    let mut net = BurnConvnet::new(&ad, rate);
     let mut optim = AdamConfig::new().with_epsilon(1e-7).init();
     let burn_train = time_ms(steps, || {
         // NHWC host data, as keras-rs receives it, uploaded and made NCHW.
         let xb = Tensor::<4>::from_data(TensorData::new(host.clone(), [batch, 28, 28, 1]), &ad).permute([0, 3, 1, 2]);
         let yb = Tensor::<1, Int>::from_data(TensorData::new(labels.clone(), [batch]), &ad);
         let loss = loss_fn.forward(net.forward(xb), yb);
-        let _ = loss.clone().into_scalar::<f32>();
         let grads = GradientsParams::from_grads(loss.backward(), &net);
+        let _ = loss.into_scalar::<f32>(); // the loss value, read as keras-rs reads it
         net = optim.step(1e-3, net.clone(), grads);
     });
     let valid = net.valid();
     let burn_infer = time_ms(steps, || {
         let xb =
-            Tensor::<4>::from_data(TensorData::new(host.clone(), [batch, 28, 28, 1]), &device).permute([0, 3, 1, 2]);
+            Tensor::<4>::from_data(TensorData::new(host.clone(), [batch, 28, 28, 1]), device).permute([0, 3, 1, 2]);
         let _ = host_vec(burn::tensor::activation::softmax(valid.forward(xb), 1));
     });
+    Ok((keras_train, keras_infer, burn_train, burn_infer))
+}
+
+fn suite(steps: usize) -> keras_rs::Result<Vec<Row>> {
+    let device = keras_rs::backends::default_device();
+    let ad = device.clone().autodiff();
+    let mut rows = Vec::new();
+
+    // ---- convnet, batch 128 ----
+    let batch = 128;
+    let (keras_train, keras_infer, burn_train, burn_infer) = convnet_ms(steps, 0.5, &device)?;
+    if env_usize("DIAG", 0) > 0 {
+        let (k, _, b, _) = convnet_ms(steps, 0.0, &device)?;
+        println!("diag: convnet train step without Dropout: keras-rs {k:.2} ms, burn {b:.2} ms, ratio {:.3}", k / b);
+    }
     rows.push(Row { name: "convnet train step", batch, keras_ms: keras_train, burn_ms: burn_train });
     rows.push(Row { name: "convnet inference", batch, keras_ms: keras_infer, burn_ms: burn_infer });
 
     // ---- MLP 784-512-512-10, batch 128 ----
+    let loss_fn = CrossEntropyLossConfig::new().init(&ad);
     let (x, y) = data(&[batch, 784]);
+    let labels: Vec<i64> = y.iter().map(|v| *v as i64).collect();
     let mut model = Sequential::new()
         .seed(1)
         .add(Input::new(&[784]))
@@ -237,8 +252,8 @@ fn suite(steps: usize) -> keras_rs::Result<Vec<Row>> {
         let xb = Tensor::<2>::from_data(TensorData::new(host.clone(), [batch, 784]), &ad);
         let yb = Tensor::<1, Int>::from_data(TensorData::new(labels.clone(), [batch]), &ad);
         let loss = loss_fn.forward(mlp.forward(xb), yb);
-        let _ = loss.clone().into_scalar::<f32>();
         let grads = GradientsParams::from_grads(loss.backward(), &mlp);
+        let _ = loss.into_scalar::<f32>(); // the loss value, read as keras-rs reads it
         mlp = optim.step(1e-3, mlp.clone(), grads);
     });
     let valid = mlp.valid();
@@ -273,8 +288,8 @@ fn suite(steps: usize) -> keras_rs::Result<Vec<Row>> {
         let xb = Tensor::<3>::from_data(TensorData::new(host.clone(), [batch, 28, 28]), &ad);
         let yb = Tensor::<1, Int>::from_data(TensorData::new(labels.clone(), [batch]), &ad);
         let loss = loss_fn.forward(net.forward(xb), yb);
-        let _ = loss.clone().into_scalar::<f32>();
         let grads = GradientsParams::from_grads(loss.backward(), &net);
+        let _ = loss.into_scalar::<f32>(); // the loss value, read as keras-rs reads it
         net = optim.step(1e-3, net.clone(), grads);
     });
     let valid = net.valid();
