@@ -6,7 +6,6 @@
 //! (Python original: <https://keras.io/guides/functional_api/>.)
 
 use keras_rs::prelude::*;
-use keras_rs::trainers::CompileOptions;
 use ndarray::{Array2, Axis};
 
 const NUM_TAGS: usize = 12; // Number of unique issue tags

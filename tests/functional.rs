@@ -7,7 +7,6 @@ mod common;
 use common::{array, arrays, assert_close, assert_close_f64, assert_history, assert_weights, fixture};
 use keras_rs::layers::from_config;
 use keras_rs::prelude::*;
-use keras_rs::trainers::CompileOptions;
 use ndarray::{Array1, Array2, ArrayD};
 
 #[test]

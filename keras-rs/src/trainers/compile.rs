@@ -11,7 +11,6 @@ use crate::metrics::{self, MetricSpec};
 ///
 /// ```
 /// use keras_rs::prelude::*;
-/// use keras_rs::trainers::CompileOptions;
 /// let opts = CompileOptions::new()
 ///     .loss_for("priority", BinaryCrossentropy::new().from_logits(true))
 ///     .loss_for("department", CategoricalCrossentropy::new().from_logits(true))

@@ -153,6 +153,19 @@ mod tests {
         plot_model(&seq, &path).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), dot);
         assert!(plot_model(&seq, dir.join("model.txt")).unwrap_err().to_string().contains("extension 'txt'"));
+        // SVG through Graphviz where `dot` is installed; otherwise the error says what to install
+        // and no file is left behind.
+        let (a, b) = (Input::new(&[2]).name("a"), Input::new(&[2]).name("b"));
+        let model = Model::new(&[&a, &b], &Add::new().call(&[&a, &b]).unwrap()).unwrap();
+        let svg = dir.join("model.svg");
+        match plot_model(&model, &svg) {
+            Ok(()) => assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"), "not an SVG"),
+            Err(e) => {
+                assert!(e.to_string().contains("needs Graphviz"), "{e}");
+                assert!(!svg.exists());
+                eprintln!("SVG check skipped: {e}");
+            }
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
