@@ -139,6 +139,23 @@ pub fn batches(order: &[usize], batch_size: usize) -> impl Iterator<Item = &[usi
     order.chunks(batch_size.max(1))
 }
 
+/// Moves a whole array to the device without another host copy (its buffer becomes the
+/// tensor's data); the batch of `train_on_batch` and single-batch `predict`.
+pub fn upload_all(a: ArrayD<f32>, device: &burn::tensor::Device) -> Result<DynTensor> {
+    let dims = a.shape().to_vec();
+    if !a.is_standard_layout() {
+        let all: Vec<usize> = (0..dims.first().copied().unwrap_or(0)).collect();
+        return gather(&a.as_standard_layout().to_owned(), &all, device);
+    }
+    let (values, offset) = a.into_raw_vec_and_offset();
+    if offset.unwrap_or(0) != 0 {
+        let n = dims.iter().product::<usize>();
+        let start = offset.unwrap_or(0);
+        return DynTensor::from_data(values[start..start + n].to_vec(), &dims, device);
+    }
+    DynTensor::from_data(values, &dims, device)
+}
+
 /// Gathers samples `idx` of `a` (standard layout) into a device tensor with the batch first.
 pub fn gather(a: &ArrayD<f32>, idx: &[usize], device: &burn::tensor::Device) -> Result<DynTensor> {
     let shape = a.shape();

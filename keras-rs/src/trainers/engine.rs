@@ -3,7 +3,7 @@
 use burn::tensor::Tensor;
 use ndarray::ArrayD;
 
-use super::data::{Data, batches, gather};
+use super::data::{Data, batches, gather, upload_all};
 use super::progbar::Progbar;
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
@@ -146,6 +146,19 @@ pub fn upload(data: &Data, heads: &[Head], idx: &[usize], device: &burn::tensor:
     for (i, arr) in data.y.iter().enumerate() {
         let cols = heads.iter().find(|h| h.target == Some(i)).map_or(1, |h| h.cols);
         y.push(target_batch(arr, idx, cols, device)?);
+    }
+    Ok(Batch { x, y })
+}
+
+/// Moves all of `data` to the device as one batch, without gathering (no second host copy).
+pub fn upload_whole(data: Data, heads: &[Head], device: &burn::tensor::Device) -> Result<Batch> {
+    let x = data.x.into_iter().map(|a| upload_all(a, device)).collect::<Result<Vec<_>>>()?;
+    let mut y = Vec::with_capacity(data.y.len());
+    for (i, arr) in data.y.into_iter().enumerate() {
+        let cols = heads.iter().find(|h| h.target == Some(i)).map_or(1, |h| h.cols);
+        let t = upload_all(arr, device)?;
+        let n: usize = t.dims().iter().product();
+        y.push(t.reshape(&[n / cols, cols])?.into_rank::<2>("targets")?);
     }
     Ok(Batch { x, y })
 }

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use ndarray::{ArrayD, IxDyn};
 
 use super::compile::CompileOptions;
-use super::data::{Data, batches, gather, split_validation};
-use super::engine::{Accumulators, Compiled, Head, evaluate_data, infer, train_step, upload};
+use super::data::{Data, batches, gather, split_validation, upload_all};
+use super::engine::{Accumulators, Compiled, Head, evaluate_data, infer, train_step, upload, upload_whole};
 use super::inputs::HostData;
 use super::options::{EvaluateOptions, FitOptions, PredictOptions};
 use super::progbar::Progbar;
@@ -262,9 +262,11 @@ pub(crate) fn train_on_batch<M: Trainable>(m: &mut M, x: HostData, y: HostData) 
     let xs = inputs(m, x)?;
     let (ys, heads) = heads(m, y)?;
     let data = Data::new(xs, ys)?;
-    let idx: Vec<usize> = (0..data.len()).collect();
     let mut acc = Accumulators::new(&heads);
-    train_batch(m, &data, &heads, &idx, &mut acc)?;
+    let (network, rng, compiled) = m.parts();
+    let batch = upload_whole(data, &heads, &network.device)?;
+    let c = compiled.as_mut().ok_or_else(|| Error::State("You must call `compile()` first.".into()))?;
+    train_step(network, rng, c.optimizer.as_ref(), &mut c.state, &heads, batch, &mut acc)?;
     Ok(acc.results().into_iter().collect())
 }
 
@@ -280,15 +282,25 @@ pub(crate) fn predict<M: Trainable>(m: &M, x: HostData, options: PredictOptions)
     let network = m.network();
     let mut values: Vec<Vec<f32>> = Vec::new();
     let mut sample_dims: Vec<Vec<usize>> = Vec::new();
-    for (step, idx) in batches(&order, batch_size).enumerate() {
-        let batch = xs.iter().map(|a| gather(a, idx, &network.device)).collect::<Result<Vec<_>>>()?;
-        let outs = infer(network, batch)?;
+    let mut keep = |outs: Vec<crate::backend::DynTensor>| -> Result<()> {
         values.resize(outs.len(), Vec::new());
         sample_dims = outs.iter().map(|o| o.dims()[1..].to_vec()).collect();
         for (v, o) in values.iter_mut().zip(outs) {
             v.extend(o.into_vec()?);
         }
-        bar.step(step + 1, Vec::new);
+        Ok(())
+    };
+    if n <= batch_size {
+        // One batch: the converted arrays become the input tensors (no gathering copy).
+        let batch = xs.into_iter().map(|a| upload_all(a, &network.device)).collect::<Result<Vec<_>>>()?;
+        keep(infer(network, batch)?)?;
+        bar.step(1, Vec::new);
+    } else {
+        for (step, idx) in batches(&order, batch_size).enumerate() {
+            let batch = xs.iter().map(|a| gather(a, idx, &network.device)).collect::<Result<Vec<_>>>()?;
+            keep(infer(network, batch)?)?;
+            bar.step(step + 1, Vec::new);
+        }
     }
     bar.finish(&[]);
     values
