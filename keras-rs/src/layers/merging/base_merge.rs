@@ -71,7 +71,9 @@ pub(crate) fn merge_output_shape(shapes: &[Shape]) -> Result<Shape> {
     }
     // The batch axis: the one known batch size, else None.
     let batches: Vec<usize> = shapes.iter().filter_map(|s| s.0.first().copied().flatten()).collect();
-    out[0] = batches.first().copied().filter(|b| batches.iter().all(|x| x == b));
+    if let Some(batch) = out.first_mut() {
+        *batch = batches.first().copied().filter(|b| batches.iter().all(|x| x == b));
+    }
     Ok(Shape(out))
 }
 
