@@ -210,7 +210,8 @@ pub(crate) fn single_input(name: Option<&str>, inputs: Vec<DynTensor>) -> Result
     <[DynTensor; 1]>::try_from(inputs).map(|[x]| x).map_err(|_| wrong_input_count(name, count))
 }
 
-fn one_input<'s>(name: Option<&str>, shapes: &'s [Shape]) -> Result<&'s Shape> {
+/// The one shape of `shapes`, or the error [`single_input`] gives.
+pub(crate) fn one_input<'s>(name: Option<&str>, shapes: &'s [Shape]) -> Result<&'s Shape> {
     match shapes {
         [one] => Ok(one),
         _ => Err(wrong_input_count(name, shapes.len())),
@@ -245,6 +246,24 @@ pub fn to_snake_case(name: &str) -> String {
         out.push(c.to_ascii_lowercase());
     }
     out.replace("__", "_")
+}
+
+/// Keras' automatic layer name for a `class_name`: its snake case, then `_1`, `_2`, ... until
+/// `taken` says the name is free (`dense`, `dense_1`).
+///
+/// ```
+/// let taken = ["dense", "dense_1"];
+/// assert_eq!(keras_rs::layers::unique_name("Dense", |n| taken.contains(&n)), "dense_2");
+/// assert_eq!(keras_rs::layers::unique_name("Conv2D", |n| taken.contains(&n)), "conv2d");
+/// ```
+pub fn unique_name(class_name: &str, taken: impl Fn(&str) -> bool) -> String {
+    let base = to_snake_case(class_name);
+    let (mut name, mut k) = (base.clone(), 0);
+    while taken(&name) {
+        k += 1;
+        name = format!("{base}_{k}");
+    }
+    name
 }
 
 /// Reads an optional argument from a config, with a default.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use ndarray::ArrayD;
 
 use crate::error::{Error, Result};
-use crate::layers::{Layer, LayerBase, to_snake_case};
+use crate::layers::{Layer, LayerBase, unique_name};
 use crate::models::graph::{CallNode, Graph, GraphNode, KerasTensor, SymbolicInputs, TensorRef};
 use crate::models::network::Network;
 use crate::random::{SeedGenerator, next_seed};
@@ -66,7 +66,7 @@ impl Model {
                 if taken.iter().any(|t| t == name) {
                     let count = mapped.layers.iter().filter(|(_, n)| n.layer.name() == Some(name)).count();
                     return Err(Error::value(format!(
-                        "The name \"{name}\" is used {count} times in the model. All layer names should be unique."
+                        "The name \"{name}\" is used {count} times in the model. All operation names should be unique."
                     )));
                 }
                 taken.push(name.to_string());
@@ -77,12 +77,7 @@ impl Model {
             if names.contains_key(id) {
                 continue;
             }
-            let base = to_snake_case(node.layer.class_name());
-            let (mut name, mut k) = (base.clone(), 0);
-            while taken.contains(&name) {
-                k += 1;
-                name = format!("{base}_{k}");
-            }
+            let name = unique_name(node.layer.class_name(), |n| taken.iter().any(|t| t == n));
             taken.push(name.clone());
             names.insert(*id, name);
         }
@@ -117,7 +112,7 @@ impl Model {
             nodes,
         };
         model.calls = layer_ids.iter().map(|id| model.node_indices_of(*id)).collect();
-        model.build(&layer_ids)?;
+        model.build()?;
         Ok(model)
     }
 
@@ -128,7 +123,8 @@ impl Model {
     }
 
     /// Creates the network: layers in model order, each built on the shapes of its first call.
-    fn build(&mut self, layer_ids: &[u64]) -> Result<()> {
+    fn build(&mut self) -> Result<()> {
+        let layer_ids: Vec<u64> = self.calls.iter().map(|c| self.nodes[c[0]].layer.base().id).collect();
         let mut network = Network::new(self.network.device.clone());
         let mut rng = SeedGenerator::new(self.seed);
         for calls in &self.calls {
@@ -166,8 +162,7 @@ impl Model {
     /// Re-creates the weights from `seed` (weight init, shuffling and dropout of this model).
     pub fn seed(mut self, seed: u64) -> Result<Self> {
         self.seed = seed;
-        let ids: Vec<u64> = self.calls.iter().map(|c| self.nodes[c[0]].layer.base().id).collect();
-        self.build(&ids)?;
+        self.build()?;
         Ok(self)
     }
 

@@ -16,33 +16,30 @@ pub(crate) struct Mapped {
 }
 
 pub(crate) fn map_graph(inputs: &[KerasTensor], outputs: &[KerasTensor]) -> Result<Mapped> {
-    use std::collections::HashMap;
-    let mut finished: HashMap<u64, usize> = HashMap::new(); // node key -> position in `order`
-    let mut in_progress = Vec::new();
+    use std::collections::{HashMap, HashSet};
+    // Symbolic tensors only point at calls that existed before them, so the graph has no cycle.
+    let mut finished: HashSet<u64> = HashSet::new(); // node keys
     let mut order: Vec<Arc<CallNode>> = Vec::new(); // post-order: inputs -> outputs
     let mut layer_index: HashMap<u64, usize> = HashMap::new(); // first DFS visit
     fn visit(
         node: &Arc<CallNode>,
-        finished: &mut HashMap<u64, usize>,
-        in_progress: &mut Vec<u64>,
+        finished: &mut HashSet<u64>,
         order: &mut Vec<Arc<CallNode>>,
         layer_index: &mut HashMap<u64, usize>,
     ) {
-        if finished.contains_key(&node.key) || in_progress.contains(&node.key) {
+        if finished.contains(&node.key) {
             return;
         }
         let n = layer_index.len();
         layer_index.entry(node.layer.base().id).or_insert(n);
-        in_progress.push(node.key);
         for t in &node.inputs {
-            visit(&t.node, finished, in_progress, order, layer_index);
+            visit(&t.node, finished, order, layer_index);
         }
-        in_progress.pop();
-        finished.insert(node.key, order.len());
+        finished.insert(node.key);
         order.push(node.clone());
     }
     for t in outputs {
-        visit(&t.node, &mut finished, &mut in_progress, &mut order, &mut layer_index);
+        visit(&t.node, &mut finished, &mut order, &mut layer_index);
     }
     // Depths: 0 at the outputs, parents one deeper than their deepest child; a shared layer
     // takes the deepest depth of its calls.
@@ -70,7 +67,7 @@ pub(crate) fn map_graph(inputs: &[KerasTensor], outputs: &[KerasTensor]) -> Resu
                 t.producer_class()
             )));
         }
-        if !finished.contains_key(&t.node.key) {
+        if !finished.contains(&t.node.key) {
             let id = t.node.layer.base().id;
             layer_depth.insert(id, 0); // Keras: depth 0, before the other depth-0 layers
             node_depth.insert(t.node.key, 0);

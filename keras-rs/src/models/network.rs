@@ -123,14 +123,9 @@ impl Network {
         self.layers.last().map(LayerEntry::output_shape)
     }
 
-    /// Runs the model on one input; `params[i]` stands for `variables[i]` (an autodiff leaf in
-    /// training, the plain value in inference).
-    pub fn forward(&self, x: DynTensor, params: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor> {
-        Ok(self.forward_all(vec![x], params, ctx)?.remove(0))
-    }
-
     /// Runs the model on one tensor per input and returns one per output, with the carried
-    /// states of stateful layers.
+    /// states of stateful layers; `params[i]` stands for `variables[i]` (an autodiff leaf in
+    /// training, the plain value in inference).
     pub fn forward_all(
         &self,
         inputs: Vec<DynTensor>,

@@ -3,7 +3,7 @@
 use ndarray::ArrayD;
 
 use crate::error::{Error, Result};
-use crate::layers::{Layer, to_snake_case};
+use crate::layers::{Layer, unique_name};
 use crate::models::network::Network;
 use crate::models::summary::{self, SummaryRow};
 use crate::random::{SeedGenerator, next_seed};
@@ -149,14 +149,7 @@ impl Sequential {
             }
             return Ok(());
         }
-        let base = to_snake_case(layer.class_name());
-        let mut name = base.clone();
-        let mut k = 0;
-        while taken(&name) {
-            k += 1;
-            name = format!("{base}_{k}");
-        }
-        layer.base_mut().name = Some(name);
+        layer.base_mut().name = Some(unique_name(layer.class_name(), taken));
         Ok(())
     }
 
@@ -255,16 +248,8 @@ impl Sequential {
         if let Some(e) = &self.deferred_error {
             return format!("Model: \"{}\" is invalid: {e}\n", self.name());
         }
-        let mut rows: Vec<SummaryRow> = self
-            .network
-            .layers
-            .iter()
-            .map(|e| {
-                let n: usize =
-                    self.network.variables[e.vars.clone()].iter().map(|v| v.shape.iter().product::<usize>()).sum();
-                SummaryRow::new(e.layer.as_ref(), Some(e.output_shape()), n)
-            })
-            .collect();
+        let mut rows: Vec<SummaryRow> =
+            self.network.layers.iter().map(|e| SummaryRow::for_entry(&self.network, e)).collect();
         rows.extend(self.pending.iter().map(|l| SummaryRow::new(l.as_ref(), None, 0)));
         let optimizer = self.compiled.as_ref().and_then(|c| c.state.param_count());
         summary::render(self.name(), &rows, self.network.count_params(), optimizer, line_length)

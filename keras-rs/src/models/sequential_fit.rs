@@ -51,11 +51,6 @@ impl Sequential {
 
     /// The outputs for one batch (Keras' `predict_on_batch`).
     pub fn predict_on_batch(&self, x: impl ModelInputs) -> Result<ArrayD<f32>> {
-        let x = x.into_host();
-        let n = match &x {
-            crate::trainers::HostData::List(v) => v.first().map_or(0, |a| a.shape()[0]),
-            crate::trainers::HostData::Named(v) => v.first().map_or(0, |a| a.1.shape()[0]),
-        };
-        Ok(fit::predict(self, x, PredictOptions::new().batch_size(n.max(1)).verbose(0))?.remove(0))
+        Ok(fit::predict_on_batch(self, x.into_host())?.remove(0))
     }
 }

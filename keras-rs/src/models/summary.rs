@@ -28,6 +28,20 @@ impl SummaryRow {
     }
 }
 
+impl SummaryRow {
+    /// The row of a built layer: its parameter count and output shape (a list when the layer
+    /// has several outputs, as Keras prints them).
+    pub fn for_entry(network: &crate::models::Network, entry: &crate::models::LayerEntry) -> Self {
+        let params = network.variables[entry.vars.clone()].iter().map(|v| v.shape.iter().product::<usize>()).sum();
+        let mut row = SummaryRow::new(entry.layer.as_ref(), Some(entry.output_shape()), params);
+        if entry.output_shapes.len() > 1 {
+            let shapes: Vec<String> = entry.output_shapes.iter().map(Shape::to_string).collect();
+            row.output_shape = format!("[{}]", shapes.join(", "));
+        }
+        row
+    }
+}
+
 /// Python's `round` (half to even), which rich uses to share out the width.
 fn round_half_even(x: f64) -> i64 {
     let r = x.round();

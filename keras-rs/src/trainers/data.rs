@@ -33,8 +33,6 @@ impl ToF32 for bool {
 pub trait ArrayInput {
     /// The data as a standard-layout `f32` array.
     fn to_f32_array(&self) -> ArrayD<f32>;
-    /// The number of samples (the length of the first axis), without converting.
-    fn samples(&self) -> usize;
 }
 
 impl<A, S, D> ArrayInput for ArrayBase<S, D>
@@ -45,9 +43,6 @@ where
 {
     fn to_f32_array(&self) -> ArrayD<f32> {
         self.mapv(ToF32::to_f32).into_dyn()
-    }
-    fn samples(&self) -> usize {
-        self.shape().first().copied().unwrap_or(0)
     }
 }
 

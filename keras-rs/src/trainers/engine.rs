@@ -112,13 +112,6 @@ impl Accumulators {
     }
 }
 
-/// Targets of samples `idx` as `[rows, cols]`.
-pub fn target_batch(y: &ArrayD<f32>, idx: &[usize], cols: usize, device: &burn::tensor::Device) -> Result<Tensor<2>> {
-    let t = gather(y, idx, device)?;
-    let n: usize = t.dims().iter().product();
-    t.reshape(&[n / cols, cols])?.into_rank::<2>("targets")
-}
-
 fn check_rows(pred: &Tensor<2>, y: &Tensor<2>, loss: &str) -> Result<()> {
     if pred.dims()[0] != y.dims()[0] {
         return Err(Error::shape(format!(
@@ -141,25 +134,27 @@ pub struct Batch {
 
 /// Uploads samples `idx` of `data`.
 pub fn upload(data: &Data, heads: &[Head], idx: &[usize], device: &burn::tensor::Device) -> Result<Batch> {
-    let x = data.x.iter().map(|a| gather(a, idx, device)).collect::<Result<Vec<_>>>()?;
-    let mut y = Vec::with_capacity(data.y.len());
-    for (i, arr) in data.y.iter().enumerate() {
-        let cols = heads.iter().find(|h| h.target == Some(i)).map_or(1, |h| h.cols);
-        y.push(target_batch(arr, idx, cols, device)?);
-    }
-    Ok(Batch { x, y })
+    let take = |arrays: &[ArrayD<f32>]| arrays.iter().map(|a| gather(a, idx, device)).collect::<Result<Vec<_>>>();
+    batch(take(&data.x)?, take(&data.y)?, heads)
 }
 
 /// Moves all of `data` to the device as one batch, without gathering (no second host copy).
 pub fn upload_whole(data: Data, heads: &[Head], device: &burn::tensor::Device) -> Result<Batch> {
-    let x = data.x.into_iter().map(|a| upload_all(a, device)).collect::<Result<Vec<_>>>()?;
-    let mut y = Vec::with_capacity(data.y.len());
-    for (i, arr) in data.y.into_iter().enumerate() {
-        let cols = heads.iter().find(|h| h.target == Some(i)).map_or(1, |h| h.cols);
-        let t = upload_all(arr, device)?;
-        let n: usize = t.dims().iter().product();
-        y.push(t.reshape(&[n / cols, cols])?.into_rank::<2>("targets")?);
-    }
+    let take = |arrays: Vec<ArrayD<f32>>| arrays.into_iter().map(|a| upload_all(a, device)).collect::<Result<Vec<_>>>();
+    batch(take(data.x)?, take(data.y)?, heads)
+}
+
+/// A batch from uploaded inputs and targets, each target as `[rows, cols]` for its head.
+fn batch(x: Vec<DynTensor>, y: Vec<DynTensor>, heads: &[Head]) -> Result<Batch> {
+    let y = y
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let cols = heads.iter().find(|h| h.target == Some(i)).map_or(1, |h| h.cols);
+            let n: usize = t.dims().iter().product();
+            t.reshape(&[n / cols, cols])?.into_rank::<2>("targets")
+        })
+        .collect::<Result<Vec<_>>>()?;
     Ok(Batch { x, y })
 }
 

@@ -7,7 +7,7 @@ use ndarray::{ArrayD, IxDyn};
 
 use super::compile::CompileOptions;
 use super::data::{Data, batches, gather, split_validation, upload_all};
-use super::engine::{Accumulators, Compiled, Head, evaluate_data, infer, train_step, upload, upload_whole};
+use super::engine::{Accumulators, Batch, Compiled, Head, evaluate_data, infer, train_step, upload, upload_whole};
 use super::inputs::HostData;
 use super::options::{EvaluateOptions, FitOptions, PredictOptions};
 use super::progbar::Progbar;
@@ -208,7 +208,7 @@ pub(crate) fn fit<M: Trainable>(m: &mut M, x: HostData, y: HostData, options: Fi
         let mut bar = Progbar::new(steps, options.verbose);
         let mut acc = Accumulators::new(&heads);
         for (step, idx) in batches(&order, options.batch_size).enumerate() {
-            train_batch(m, &train, &heads, idx, &mut acc)?;
+            train_batch(m, &heads, &mut acc, |device| upload(&train, &heads, idx, device))?;
             bar.step(step + 1, || acc.results());
         }
         let mut logs: BTreeMap<String, f64> = acc.results().into_iter().collect();
@@ -223,16 +223,15 @@ pub(crate) fn fit<M: Trainable>(m: &mut M, x: HostData, y: HostData, options: Fi
     Ok(history)
 }
 
-/// Uploads samples `idx` of `data` and runs one training step on them.
+/// Uploads a batch on the model's device (`upload`) and runs one training step on it.
 fn train_batch<M: Trainable>(
     m: &mut M,
-    data: &Data,
     heads: &[Head],
-    idx: &[usize],
     acc: &mut Accumulators,
+    upload: impl FnOnce(&burn::tensor::Device) -> Result<Batch>,
 ) -> Result<()> {
     let (network, rng, compiled) = m.parts();
-    let batch = upload(data, heads, idx, &network.device)?;
+    let batch = upload(&network.device)?;
     let c = compiled.as_mut().ok_or_else(|| Error::State("You must call `compile()` first.".into()))?;
     train_step(network, rng, c.optimizer.as_ref(), &mut c.state, heads, batch, acc)
 }
@@ -263,11 +262,20 @@ pub(crate) fn train_on_batch<M: Trainable>(m: &mut M, x: HostData, y: HostData) 
     let (ys, heads) = heads(m, y)?;
     let data = Data::new(xs, ys)?;
     let mut acc = Accumulators::new(&heads);
-    let (network, rng, compiled) = m.parts();
-    let batch = upload_whole(data, &heads, &network.device)?;
-    let c = compiled.as_mut().ok_or_else(|| Error::State("You must call `compile()` first.".into()))?;
-    train_step(network, rng, c.optimizer.as_ref(), &mut c.state, &heads, batch, &mut acc)?;
+    train_batch(m, &heads, &mut acc, |device| upload_whole(data, &heads, device))?;
     Ok(acc.results().into_iter().collect())
+}
+
+/// Keras' `predict_on_batch`: `predict` with the whole input as one batch.
+pub(crate) fn predict_on_batch<M: Trainable>(m: &M, x: HostData) -> Result<Vec<ArrayD<f32>>> {
+    let n = x.samples();
+    predict(m, x, PredictOptions::new().batch_size(n.max(1)).verbose(0))
+}
+
+/// Keras' `test_on_batch`: `evaluate` with the whole input as one batch.
+pub(crate) fn test_on_batch<M: Trainable>(m: &M, x: HostData, y: HostData) -> Result<BTreeMap<String, f64>> {
+    let n = x.samples();
+    evaluate(m, x, y, EvaluateOptions::new().batch_size(n.max(1)).verbose(0))
 }
 
 /// Keras' `predict`: one array per output, batch by batch, in inference mode.

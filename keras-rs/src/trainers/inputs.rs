@@ -35,6 +35,15 @@ pub enum HostData {
 }
 
 impl HostData {
+    /// The number of samples: the first axis of the first array (0 without arrays or axes).
+    pub fn samples(&self) -> usize {
+        let first = match self {
+            HostData::List(v) => v.first(),
+            HostData::Named(v) => v.first().map(|(_, a)| a),
+        };
+        first.and_then(|a| a.shape().first().copied()).unwrap_or(0)
+    }
+
     /// The arrays in the order of `names` (the model's inputs or outputs; `what` is `"input"`
     /// or `"output"` for messages).
     pub fn resolve(self, names: &[String], what: &str) -> Result<Vec<ArrayD<f32>>> {
@@ -98,9 +107,16 @@ impl<T: ArrayInput + ?Sized> ModelInputs for Vec<&T> {
     }
 }
 
+/// Named arrays, converted.
+fn named<'a, K: AsRef<str> + 'a, T: ArrayInput + ?Sized + 'a>(
+    pairs: impl Iterator<Item = (&'a K, &'a &'a T)>,
+) -> HostData {
+    HostData::Named(pairs.map(|(k, a)| (k.as_ref().to_string(), a.to_f32_array())).collect())
+}
+
 impl<K: AsRef<str>, T: ArrayInput + ?Sized> ModelInputs for &[(K, &T)] {
     fn into_host(self) -> HostData {
-        HostData::Named(self.iter().map(|(k, a)| (k.as_ref().to_string(), a.to_f32_array())).collect())
+        named(self.iter().map(|(k, a)| (k, a)))
     }
 }
 
@@ -112,13 +128,13 @@ impl<K: AsRef<str>, T: ArrayInput + ?Sized, const N: usize> ModelInputs for &[(K
 
 impl<K: AsRef<str>, T: ArrayInput + ?Sized, S> ModelInputs for &std::collections::HashMap<K, &T, S> {
     fn into_host(self) -> HostData {
-        HostData::Named(self.iter().map(|(k, a)| (k.as_ref().to_string(), a.to_f32_array())).collect())
+        named(self.iter())
     }
 }
 
 impl<K: AsRef<str>, T: ArrayInput + ?Sized> ModelInputs for &std::collections::BTreeMap<K, &T> {
     fn into_host(self) -> HostData {
-        HostData::Named(self.iter().map(|(k, a)| (k.as_ref().to_string(), a.to_f32_array())).collect())
+        named(self.iter())
     }
 }
 

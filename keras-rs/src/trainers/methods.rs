@@ -115,13 +115,7 @@ macro_rules! training_methods {
                 x: impl $crate::trainers::ModelInputs,
                 y: impl $crate::trainers::ModelInputs,
             ) -> $crate::error::Result<std::collections::BTreeMap<String, f64>> {
-                let x = x.into_host();
-                let n = match &x {
-                    $crate::trainers::HostData::List(v) => v.first().map_or(0, |a| a.shape()[0]),
-                    $crate::trainers::HostData::Named(v) => v.first().map_or(0, |a| a.1.shape()[0]),
-                };
-                let options = $crate::trainers::EvaluateOptions::new().batch_size(n.max(1)).verbose(0);
-                $crate::trainers::fit::evaluate(self, x, y.into_host(), options)
+                $crate::trainers::fit::test_on_batch(self, x.into_host(), y.into_host())
             }
         }
     };

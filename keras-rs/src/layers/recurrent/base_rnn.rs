@@ -165,6 +165,33 @@ impl RnnArgs {
         Ok((0..count).map(|_| Tensor::<2>::zeros([batch, self.units], ctx.device)).collect())
     }
 
+    /// The forward pass of a cell with one fused `[x_t, h] @ [kernel; recurrent_kernel]` matmul
+    /// per step (SimpleRNN, LSTM): rank check, dropout masks, carried or zero states (`n_states`
+    /// of them), [`scan_fused`] with `step` over pre-activations `width` wide, kept states.
+    /// Returns Keras' output and the final states.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn run_fused(
+        &self,
+        inputs: crate::backend::DynTensor,
+        weights: &[Tensor<1>],
+        ctx: &mut CallContext<'_>,
+        default_name: &str,
+        n_states: usize,
+        width: usize,
+        step: impl FnMut(Tensor<2>, &[Tensor<2>]) -> Vec<Tensor<2>>,
+    ) -> Result<(crate::backend::DynTensor, Vec<Tensor<2>>)> {
+        let (features, _, _) = self.built()?;
+        let x = inputs.into_rank::<3>(self.name(default_name))?;
+        let [n, _, _] = x.dims();
+        let (input_mask, recurrent_mask) = self.dropout_masks(ctx, n, features);
+        let (fused, bias) = self.fused_weights(weights, features, width);
+        let initial = self.initial_states(ctx, n, n_states, default_name)?;
+        let x = mask_inputs(x, input_mask);
+        let (outputs, last) = scan_fused(x, fused, bias, self.go_backwards, initial, &recurrent_mask, step);
+        self.keep_states(ctx, last.clone());
+        Ok((assemble(outputs, self.return_sequences), last))
+    }
+
     /// Keeps the final states for the next call if the layer is stateful.
     pub(crate) fn keep_states(&self, ctx: &mut CallContext<'_>, states: Vec<Tensor<2>>) {
         if self.stateful {
@@ -340,13 +367,7 @@ macro_rules! rnn_layer_methods {
             &self,
             input_shapes: &[$crate::shape::Shape],
         ) -> $crate::error::Result<Vec<$crate::shape::Shape>> {
-            let [input] = input_shapes else {
-                return Err($crate::error::Error::value(format!(
-                    "Layer \"{}\" expects 1 input tensor, but it received {} input tensors.",
-                    self.args.name($default_name),
-                    input_shapes.len()
-                )));
-            };
+            let input = $crate::layers::one_input(Some(self.args.name($default_name)), input_shapes)?;
             let mut shapes = vec![self.compute_output_shape(input)?];
             if self.args.return_state {
                 let state = $crate::shape::Shape(vec![input.0.first().copied().flatten(), Some(self.args.units)]);

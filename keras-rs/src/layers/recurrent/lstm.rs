@@ -3,7 +3,7 @@
 use burn::tensor::Tensor;
 use serde_json::Value;
 
-use super::base_rnn::{RnnArgs, assemble, mask_inputs, rnn_builders, rnn_layer_methods, scan_fused};
+use super::base_rnn::{RnnArgs, rnn_builders, rnn_layer_methods};
 use crate::backend::DynTensor;
 use crate::error::Result;
 use crate::layers::builders::layer_boilerplate;
@@ -62,32 +62,17 @@ impl LSTM {
         weights: &[Tensor<1>],
         ctx: &mut CallContext<'_>,
     ) -> Result<(DynTensor, Vec<Tensor<2>>)> {
-        let (features, act, rec_act) = self.args.built()?;
-        let x = inputs.into_rank::<3>(self.args.name("lstm"))?;
-        let [n, _, _] = x.dims();
+        let (_, act, rec_act) = self.args.built()?;
         let u = self.args.units;
-        let (input_mask, recurrent_mask) = self.args.dropout_masks(ctx, n, features);
         // [kernel; recurrent_kernel]: one matmul per step for all four gates.
-        let (fused, bias) = self.args.fused_weights(weights, features, 4 * u);
-        let initial = self.args.initial_states(ctx, n, 2, "lstm")?;
-        let (outputs, last) = scan_fused(
-            mask_inputs(x, input_mask),
-            fused,
-            bias,
-            self.args.go_backwards,
-            initial,
-            &recurrent_mask,
-            |z, s| {
-                let i = rec_act.apply(z.clone().narrow(1, 0, u));
-                let f = rec_act.apply(z.clone().narrow(1, u, u));
-                let g = act.apply(z.clone().narrow(1, 2 * u, u));
-                let o = rec_act.apply(z.narrow(1, 3 * u, u));
-                let c = f * s[1].clone() + i * g;
-                vec![o * act.apply(c.clone()), c]
-            },
-        );
-        self.args.keep_states(ctx, last.clone());
-        Ok((assemble(outputs, self.args.return_sequences), last))
+        self.args.run_fused(inputs, weights, ctx, "lstm", 2, 4 * u, |z, s| {
+            let i = rec_act.apply(z.clone().narrow(1, 0, u));
+            let f = rec_act.apply(z.clone().narrow(1, u, u));
+            let g = act.apply(z.clone().narrow(1, 2 * u, u));
+            let o = rec_act.apply(z.narrow(1, 3 * u, u));
+            let c = f * s[1].clone() + i * g;
+            vec![o * act.apply(c.clone()), c]
+        })
     }
 }
 

@@ -3,7 +3,7 @@
 use burn::tensor::Tensor;
 use serde_json::Value;
 
-use super::base_rnn::{RnnArgs, assemble, mask_inputs, rnn_builders, rnn_layer_methods, scan_fused};
+use super::base_rnn::{RnnArgs, rnn_builders, rnn_layer_methods};
 use crate::backend::DynTensor;
 use crate::error::Result;
 use crate::layers::builders::layer_boilerplate;
@@ -45,18 +45,9 @@ impl SimpleRNN {
         weights: &[Tensor<1>],
         ctx: &mut CallContext<'_>,
     ) -> Result<(DynTensor, Vec<Tensor<2>>)> {
-        let (features, act, _) = self.args.built()?;
-        let x = inputs.into_rank::<3>(self.args.name("simple_rnn"))?;
-        let [n, _, _] = x.dims();
-        let (input_mask, recurrent_mask) = self.args.dropout_masks(ctx, n, features);
+        let (_, act, _) = self.args.built()?;
         // [kernel; recurrent_kernel]: one matmul per step, as in LSTM.
-        let (fused, bias) = self.args.fused_weights(weights, features, self.args.units);
-        let initial = self.args.initial_states(ctx, n, 1, "simple_rnn")?;
-        let x = mask_inputs(x, input_mask);
-        let (outputs, last) =
-            scan_fused(x, fused, bias, self.args.go_backwards, initial, &recurrent_mask, |z, _| vec![act.apply(z)]);
-        self.args.keep_states(ctx, last.clone());
-        Ok((assemble(outputs, self.args.return_sequences), last))
+        self.args.run_fused(inputs, weights, ctx, "simple_rnn", 1, self.args.units, |z, _| vec![act.apply(z)])
     }
 }
 
