@@ -218,6 +218,10 @@ fn wiring_and_data_errors_are_clear() {
     assert!(err.contains("The name \"d\" is used 2 times"), "{err}");
     let err = model.compile_with("sgd", CompileOptions::new().loss_for("nope", "mse")).unwrap_err().to_string();
     assert!(err.contains("key 'nope' does not correspond to any model output"), "{err}");
+    // Like Keras 3, a flat metric list is refused for a model with several outputs.
+    let mut two = Model::new(&a, &[Dense::new(1).call(&a).unwrap(), Dense::new(1).call(&a).unwrap()]).unwrap();
+    let err = two.compile("sgd", "mse", &["mae"]).unwrap_err().to_string();
+    assert!(err.contains("Invalid `metrics`") && err.contains("metrics_for"), "{err}");
 }
 
 #[test]

@@ -5,6 +5,14 @@ use crate::error::{Error, Result};
 use crate::losses::{Loss, LossSpec};
 use crate::metrics::{self, MetricSpec};
 
+/// A metric spec's name for messages.
+fn metric_name(spec: &MetricSpec) -> String {
+    match spec {
+        MetricSpec::Name(n) => n.clone(),
+        MetricSpec::Metric(m) => m.name(),
+    }
+}
+
 /// Keras' `compile(loss=..., loss_weights=..., metrics=...)` for any model. Each argument is
 /// one value for every output, a list in the model's output order, or a map by output name
 /// (an output missing from a loss map has no loss, as `None` in a list).
@@ -110,7 +118,8 @@ impl CompileOptions {
         self.loss_weights.named(output, weight);
         self
     }
-    /// The same metrics for every output.
+    /// The metrics of a single-output model (Keras' flat `metrics=[...]`; like Keras, refused for
+    /// a model with several outputs: use [`CompileOptions::metrics_for`] there).
     pub fn metrics<M: Into<MetricSpec> + Clone>(mut self, metrics: &[M]) -> Self {
         self.metrics = PerOutput::All(metrics.iter().cloned().map(Into::into).collect());
         self
@@ -133,6 +142,18 @@ impl CompileOptions {
             return Err(Error::value("`compile` needs a loss for at least one output. Received: loss=None"));
         }
         let weights = self.loss_weights.resolve(output_names, "loss_weights", 1.0, 1.0)?;
+        if let PerOutput::All(specs) = &self.metrics
+            && !specs.is_empty()
+            && output_names.len() > 1
+        {
+            // Keras 3 refuses a flat metric list for a model with several outputs.
+            return Err(Error::value(format!(
+                "Invalid `metrics`. `metrics` should either be given per output (`metrics_for(name, ..)`, Keras' \
+                 dict) for the model's outputs {output_names:?}, or be used with a single-output model. Received: \
+                 metrics={:?}",
+                specs.iter().map(metric_name).collect::<Vec<_>>()
+            )));
+        }
         let metrics = self.metrics.resolve(output_names, "metrics", Vec::new(), Vec::new())?;
         for (name, (specs, loss)) in output_names.iter().zip(metrics.iter().zip(&losses)) {
             for spec in specs {
