@@ -40,6 +40,7 @@ pub mod models;
 pub mod optimizers;
 pub mod prelude;
 pub mod random;
+mod saving;
 mod shape;
 pub mod trainers;
 pub mod utils;

@@ -191,6 +191,12 @@ pub trait Layer: std::fmt::Debug + Send + Sync {
     fn stateful(&self) -> bool {
         false
     }
+    /// Where each of the layer's `count` variables lives in Keras' weights file, relative to the
+    /// layer's group: `vars/0`, `vars/1`, ... by default; recurrent layers keep theirs in
+    /// `cell/vars/..`, wrappers under the wrapped layer's attribute name.
+    fn weight_paths(&self, count: usize) -> Vec<String> {
+        (0..count).map(|i| format!("vars/{i}")).collect()
+    }
     /// For `Input` only: the shape (with batch axis) it declares.
     fn declared_input_shape(&self) -> Option<Shape> {
         None

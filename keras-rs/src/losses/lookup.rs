@@ -83,3 +83,30 @@ loss_spec_from!(
     CategoricalCrossentropy,
     SparseCategoricalCrossentropy
 );
+
+/// Rebuilds a loss from Keras' serialized form (`{"class_name": "SparseCategoricalCrossentropy",
+/// "config": {"from_logits": true, ...}}`) or its name.
+///
+/// ```
+/// use keras_rs::losses::{Loss, SparseCategoricalCrossentropy, from_config};
+/// let cfg = SparseCategoricalCrossentropy::new().from_logits(true).get_config();
+/// assert_eq!(from_config(&cfg).unwrap().get_config(), cfg);
+/// ```
+pub fn from_config(value: &serde_json::Value) -> Result<Box<dyn Loss>> {
+    if let Some(name) = value.as_str() {
+        return get(name);
+    }
+    let class = value.get("class_name").and_then(serde_json::Value::as_str).unwrap_or_default();
+    let config = value.get("config").cloned().unwrap_or_default();
+    let from_logits = config.get("from_logits").and_then(serde_json::Value::as_bool).unwrap_or(false);
+    Ok(match class {
+        "BinaryCrossentropy" => Box::new(BinaryCrossentropy::new().from_logits(from_logits)),
+        "CategoricalCrossentropy" => Box::new(CategoricalCrossentropy::new().from_logits(from_logits)),
+        "SparseCategoricalCrossentropy" => Box::new(SparseCategoricalCrossentropy::new().from_logits(from_logits)),
+        "Huber" => {
+            let delta = config.get("delta").and_then(serde_json::Value::as_f64).unwrap_or(1.0);
+            Box::new(Huber::new().delta(delta as f32))
+        }
+        other => get(other)?,
+    })
+}

@@ -12,7 +12,7 @@ mod sparse_categorical_crossentropy;
 pub use binary_crossentropy::BinaryCrossentropy;
 pub use categorical_crossentropy::CategoricalCrossentropy;
 pub use huber::Huber;
-pub use lookup::{LossSpec, get};
+pub use lookup::{LossSpec, from_config, get};
 pub use loss::{EPSILON, Loss};
 pub use mean_absolute_error::MeanAbsoluteError;
 pub use mean_squared_error::MeanSquaredError;

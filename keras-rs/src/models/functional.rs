@@ -44,7 +44,7 @@ pub struct Model {
     pub(crate) outputs: Vec<KerasTensor>,
     /// Per layer (model order), the graph nodes that call it.
     pub(crate) calls: Vec<Vec<usize>>,
-    nodes: Vec<Arc<CallNode>>,
+    pub(crate) nodes: Vec<Arc<CallNode>>,
 }
 
 impl Model {

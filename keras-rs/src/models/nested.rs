@@ -83,6 +83,12 @@ macro_rules! model_as_layer {
             fn config(&self) -> Value {
                 json!({})
             }
+            fn get_config(&self) -> Value {
+                <$ty>::get_config(self)
+            }
+            fn weight_paths(&self, _count: usize) -> Vec<String> {
+                crate::saving::weights::variable_paths(&self.network)
+            }
             fn compute_output_shapes(&self, input_shapes: &[Shape]) -> Result<Vec<Shape>> {
                 use crate::trainers::fit::Trainable;
                 let outputs = self.output_specs()?.into_iter().map(|(_, s)| s).collect();

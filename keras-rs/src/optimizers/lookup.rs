@@ -65,3 +65,57 @@ macro_rules! optimizer_spec_from {
     )*};
 }
 optimizer_spec_from!(SGD, Adam, AdamW, RMSprop);
+
+/// Rebuilds an optimizer from Keras' serialized form (`{"class_name": "Adam", "config":
+/// {"learning_rate": 0.001, "beta_1": 0.9, ...}}`); missing entries take Keras' defaults.
+///
+/// ```
+/// use keras_rs::optimizers::{Optimizer, RMSprop, from_config};
+/// let cfg = RMSprop::new().learning_rate(0.01).momentum(0.9).centered(true).get_config();
+/// assert_eq!(from_config(&cfg).unwrap().get_config(), cfg);
+/// ```
+pub fn from_config(value: &serde_json::Value) -> Result<Box<dyn Optimizer>> {
+    let class = value.get("class_name").and_then(serde_json::Value::as_str).unwrap_or_default();
+    let cfg = value.get("config").cloned().unwrap_or_default();
+    if cfg.get("learning_rate").is_some_and(serde_json::Value::is_object) {
+        return Err(Error::value("keras-rs does not support learning rate schedules in a saved optimizer config yet."));
+    }
+    let num = |key: &str| cfg.get(key).and_then(serde_json::Value::as_f64);
+    let flag = |key: &str| cfg.get(key).and_then(serde_json::Value::as_bool).unwrap_or(false);
+    let mut opt: Box<dyn Optimizer> = match class {
+        "SGD" => {
+            let mut o = SGD::new().momentum(num("momentum").unwrap_or(0.0)).nesterov(flag("nesterov"));
+            if let Some(wd) = num("weight_decay") {
+                o = o.weight_decay(wd);
+            }
+            Box::new(o)
+        }
+        "Adam" => {
+            let mut o = Adam::new();
+            o = o.beta_1(num("beta_1").unwrap_or(0.9)).beta_2(num("beta_2").unwrap_or(0.999));
+            o = o.epsilon(num("epsilon").unwrap_or(1e-7));
+            if let Some(wd) = num("weight_decay") {
+                o = o.weight_decay(wd);
+            }
+            Box::new(o)
+        }
+        "AdamW" => {
+            let mut o = AdamW::new().weight_decay(num("weight_decay").unwrap_or(0.004));
+            o = o.beta_1(num("beta_1").unwrap_or(0.9)).beta_2(num("beta_2").unwrap_or(0.999));
+            Box::new(o.epsilon(num("epsilon").unwrap_or(1e-7)))
+        }
+        "RMSprop" => {
+            let mut o = RMSprop::new().rho(num("rho").unwrap_or(0.9)).momentum(num("momentum").unwrap_or(0.0));
+            o = o.epsilon(num("epsilon").unwrap_or(1e-7)).centered(flag("centered"));
+            if let Some(wd) = num("weight_decay") {
+                o = o.weight_decay(wd);
+            }
+            Box::new(o)
+        }
+        other => get(other)?,
+    };
+    if let Some(lr) = num("learning_rate") {
+        opt.set_learning_rate(lr);
+    }
+    Ok(opt)
+}

@@ -9,7 +9,7 @@ mod sgd;
 
 pub use adam::Adam;
 pub use adamw::AdamW;
-pub use lookup::{OptimizerSpec, get};
+pub use lookup::{OptimizerSpec, from_config, get};
 pub use optimizer::{Optimizer, OptimizerState, StepInfo};
 pub use rmsprop::RMSprop;
 pub use sgd::SGD;

@@ -29,6 +29,11 @@ pub trait Optimizer: std::fmt::Debug + Send + Sync {
     fn config(&self) -> Value;
     /// The names of the per-variable slots, in Keras' order (`["momentum", "velocity"]`).
     fn slot_names(&self) -> Vec<&'static str>;
+    /// Whether Keras numbers this optimizer's slots per variable (`m0, v0, m1, v1`: Adam, SGD)
+    /// or per kind (`v0, v1, m0, m1`: RMSprop), in saved files.
+    fn interleaved_slots(&self) -> bool {
+        true
+    }
     /// Updates `variable` with `gradient`, reading and writing its `slots`; returns the new value.
     fn update(&self, variable: Tensor<1>, gradient: Tensor<1>, slots: &mut [Tensor<1>], step: StepInfo) -> Tensor<1>;
     /// A boxed copy.
@@ -38,7 +43,7 @@ pub trait Optimizer: std::fmt::Debug + Send + Sync {
     fn get_config(&self) -> Value {
         let mut cfg = json!({
             "name": crate::layers::to_snake_case(self.class_name()),
-            "learning_rate": self.learning_rate(),
+            "learning_rate": self.learning_rate() as f32 as f64, // a float32 variable in Keras
             "weight_decay": self.decoupled_weight_decay(),
             "clipnorm": null, "global_clipnorm": null, "clipvalue": null,
             "use_ema": false, "ema_momentum": 0.99, "ema_overwrite_frequency": null,

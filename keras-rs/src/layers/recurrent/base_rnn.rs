@@ -350,6 +350,10 @@ macro_rules! rnn_layer_methods {
             self.args.stateful
         }
 
+        fn weight_paths(&self, count: usize) -> Vec<String> {
+            (0..count).map(|i| format!("cell/vars/{i}")).collect()
+        }
+
         fn num_outputs(&self) -> usize {
             if self.args.return_state { 1 + $states } else { 1 }
         }

@@ -55,9 +55,10 @@ impl Bidirectional {
         let inner = layer.name().map(str::to_string).unwrap_or_else(|| to_snake_case(class));
         let mut cfg = layer.get_config();
         let backwards = cfg["go_backwards"].as_bool().unwrap_or(false);
-        cfg["name"] = json!(format!("forward_{inner}"));
+        // Keras: `forward_` + the name without a `forward_` prefix (a reloaded config keeps its name).
+        cfg["name"] = json!(format!("forward_{}", inner.strip_prefix("forward_").unwrap_or(&inner)));
         let forward = from_config(class, &cfg);
-        cfg["name"] = json!(format!("backward_{inner}"));
+        cfg["name"] = json!(format!("backward_{}", inner.strip_prefix("backward_").unwrap_or(&inner)));
         cfg["go_backwards"] = json!(!backwards);
         match (forward, from_config(class, &cfg)) {
             (Ok(f), Ok(bw)) => {
@@ -85,6 +86,10 @@ impl Bidirectional {
         let class = inner.get("class_name").and_then(Value::as_str).unwrap_or("");
         let layer = from_config(class, inner.get("config").unwrap_or(&Value::Null))?;
         let mut b = Self::from_layer(layer);
+        if let Some(backward) = config.get("backward_layer").filter(|v| v.is_object()) {
+            let class = backward.get("class_name").and_then(Value::as_str).unwrap_or("");
+            b.backward = Some(from_config(class, backward.get("config").unwrap_or(&Value::Null))?);
+        }
         b.base = LayerBase::from_config(config);
         b.merge_mode = cfg_or(config, "merge_mode", "concat".to_string())?;
         Ok(b)
@@ -133,6 +138,13 @@ impl Layer for Bidirectional {
             cfg["backward_layer"] = Self::serialized(b);
         }
         cfg
+    }
+
+    fn weight_paths(&self, count: usize) -> Vec<String> {
+        let Ok((f, b)) = self.parts() else { return (0..count).map(|i| format!("vars/{i}")).collect() };
+        let n = self.n_forward.min(count);
+        let forward = f.weight_paths(n).into_iter().map(|p| format!("forward_layer/{p}"));
+        forward.chain(b.weight_paths(count - n).into_iter().map(|p| format!("backward_layer/{p}"))).collect()
     }
 
     fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {

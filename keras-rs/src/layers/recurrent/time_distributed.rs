@@ -72,6 +72,10 @@ impl Layer for TimeDistributed {
         json!({"layer": {"module": "keras.layers", "class_name": self.layer.class_name(), "config": self.layer.get_config(), "registered_name": null}})
     }
 
+    fn weight_paths(&self, count: usize) -> Vec<String> {
+        self.layer.weight_paths(count).into_iter().map(|p| format!("layer/{p}")).collect()
+    }
+
     fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
         let inner = self.layer.compute_output_shape(&self.inner_shape(input_shape)?)?;
         Ok(Shape([vec![input_shape.0[0], input_shape.0[1]], inner.0[1..].to_vec()].concat()))

@@ -1,0 +1,157 @@
+//! The `.keras` zip (`metadata.json`, `config.json`, `model.weights.h5`, stored uncompressed
+//! in that order, as Keras writes it) and atomic writes.
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::error::{Error, Result};
+
+/// The Keras version whose format keras-rs writes (Keras' loader does not read it).
+pub(crate) const KERAS_VERSION: &str = "3.15.1";
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a
+/// failure half-way leaves any existing file as it was.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(format!("could not save {}", path.display()), e)
+    })
+}
+
+/// `YYYY-MM-DD@HH:MM:SS` (UTC), Keras' `date_saved`.
+fn date_saved() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}@{:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// The bytes of a `.keras` file holding `config` and the HDF5 `weights`.
+pub(crate) fn pack(config: &Value, weights: &[u8]) -> Result<Vec<u8>> {
+    let metadata = json!({"keras_version": KERAS_VERSION, "date_saved": date_saved()});
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let zip_err = |e: zip::result::ZipError| Error::Format(format!("could not write the .keras zip: {e}"));
+    for (name, bytes) in [
+        ("metadata.json", serde_json::to_vec(&metadata)?),
+        ("config.json", serde_json::to_vec(config)?),
+        ("model.weights.h5", weights.to_vec()),
+    ] {
+        zip.start_file(name, options).map_err(zip_err)?;
+        zip.write_all(&bytes).map_err(|e| Error::io("could not write the .keras zip", e))?;
+    }
+    Ok(zip.finish().map_err(zip_err)?.into_inner())
+}
+
+/// The `config.json` and `model.weights.h5` of a `.keras` file's bytes; `label` names the file
+/// in errors.
+pub(crate) fn unpack(bytes: Vec<u8>, label: &str) -> Result<(Value, Vec<u8>)> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| {
+        Error::Format(format!("{label} is not a valid .keras file (a .keras file is a zip archive): {e}"))
+    })?;
+    let mut member = |name: &str| -> Result<Vec<u8>> {
+        let mut f = zip.by_name(name).map_err(|e| Error::Format(format!("{label} has no {name}: {e}")))?;
+        let mut out = Vec::new();
+        f.read_to_end(&mut out).map_err(|e| Error::Format(format!("{label}: cannot read {name}: {e}")))?;
+        Ok(out)
+    };
+    let config = member("config.json")?;
+    let config: Value = serde_json::from_slice(&config)
+        .map_err(|e| Error::Format(format!("{label}: config.json is not valid JSON: {e}")))?;
+    let weights = member("model.weights.h5").map_err(|e| match e {
+        Error::Format(m) if m.contains("has no") => Error::Format(format!(
+            "{m} (keras-rs reads the HDF5 weights format; `weights_format=\"npz\"` files are not supported)"
+        )),
+        other => other,
+    })?;
+    Ok((config, weights))
+}
+
+/// Reads a whole file with an error that names it.
+pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::io(format!("could not open {}", path.display()), e))
+}
+
+/// Checks a path's extension as Keras does (`.keras` for models, `.weights.h5` for weights).
+pub(crate) fn check_extension(path: &Path, weights: bool) -> Result<()> {
+    let name = path.to_string_lossy();
+    if weights && !name.ends_with(".weights.h5") {
+        return Err(Error::value(format!("The filename must end in `.weights.h5`. Received: filepath={name}")));
+    }
+    if !weights && !name.ends_with(".keras") {
+        let hint = if name.ends_with(".h5") || name.ends_with(".hdf5") {
+            " The legacy Keras 2 `.h5` model format is not supported by keras-rs."
+        } else {
+            ""
+        };
+        return Err(Error::value(format!(
+            "Invalid filepath extension for saving. Please add a `.keras` extension for the native Keras format. \
+             Received: filepath={name}.{hint}"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packs_three_stored_members_in_keras_order() {
+        let bytes = pack(&json!({"class_name": "Sequential"}), b"weights").unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())).unwrap();
+        let names: Vec<String> = (0..zip.len()).map(|i| zip.by_index(i).unwrap().name().unwrap().to_string()).collect();
+        assert_eq!(names, ["metadata.json", "config.json", "model.weights.h5"]);
+        assert_eq!(zip.by_index(2).unwrap().compression(), zip::CompressionMethod::Stored);
+        let (config, weights) = unpack(bytes, "m.keras").unwrap();
+        assert_eq!((config["class_name"].as_str(), weights.as_slice()), (Some("Sequential"), &b"weights"[..]));
+        let err = unpack(b"PK not really".to_vec(), "bad.keras").unwrap_err().to_string();
+        assert!(err.contains("bad.keras is not a valid .keras file"), "{err}");
+    }
+
+    #[test]
+    fn date_is_keras_formatted() {
+        let d = date_saved();
+        assert_eq!((d.len(), &d[10..11], &d[4..5]), (19, "@", "-"), "{d}");
+        assert!(d.starts_with("20"), "{d}");
+    }
+
+    #[test]
+    fn atomic_write_keeps_the_old_file_when_it_fails() {
+        let dir = std::env::temp_dir().join(format!("keras_rs_atomic_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("m.keras");
+        write_atomic(&path, b"old").unwrap();
+        write_atomic(&path, b"new").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        // A target that cannot be replaced (a non-empty directory) fails, and leaves no temp file.
+        let blocker = dir.join("dir.keras");
+        std::fs::create_dir_all(blocker.join("x")).unwrap();
+        assert!(write_atomic(&blocker, b"data").is_err());
+        let leftovers = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains(".tmp-"));
+        assert_eq!(leftovers.count(), 0);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

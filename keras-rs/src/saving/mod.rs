@@ -1,0 +1,12 @@
+//! Saving and loading in Keras 3's `.keras` format: `config.json` (Keras' JSON), the HDF5
+//! `model.weights.h5` (Keras' group layout) and `metadata.json`, zipped; `.weights.h5` alone
+//! for `save_weights`. Files move both ways with Python Keras 3.
+
+mod compile_config;
+mod config;
+mod h5io;
+mod keras_file;
+mod model_methods;
+pub(crate) mod weights;
+
+pub use model_methods::{LoadedModel, load_model, model_from_json};

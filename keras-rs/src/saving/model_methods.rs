@@ -1,0 +1,336 @@
+//! `save`, `save_weights`, `load_weights`, `to_json`, `get_config`, `from_config` on both model
+//! types, and `load_model` / `model_from_json`, which return either type.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use super::compile_config::{compile_config, from_compile_config};
+use super::config::{functional_config, functional_from_config, sequential_config, sequential_from_config, truncated};
+use super::h5io::{self, H5File};
+use super::keras_file::{check_extension, pack, read_file, unpack, write_atomic};
+use super::weights::{load_optimizer, load_variables, weights_tree};
+use crate::error::{Error, Result};
+use crate::models::{Model, Sequential};
+use crate::trainers::fit::Trainable;
+
+/// What saving needs from a model type.
+pub(crate) trait Saveable: Trainable + Sized {
+    /// Keras' `module`, `class_name` and `registered_name` of the model.
+    const ENTRY: (&'static str, &'static str, Option<&'static str>);
+    /// The model's `config` object.
+    fn model_config(&self) -> Value;
+    /// `build_config.input_shape`.
+    fn build_shape(&self) -> Value;
+    /// The model from its `config` object.
+    fn from_model_config(config: &Value) -> Result<Self>;
+    /// The names of the outputs.
+    fn output_names_for_compile(&self) -> Vec<String> {
+        self.output_specs().map(|s| s.into_iter().map(|(n, _)| n).collect()).unwrap_or_default()
+    }
+}
+
+impl Saveable for Sequential {
+    const ENTRY: (&'static str, &'static str, Option<&'static str>) = ("keras", "Sequential", None);
+    fn model_config(&self) -> Value {
+        sequential_config(self)
+    }
+    fn build_shape(&self) -> Value {
+        self.input_shape().map_or(Value::Null, |s| json!(s.0))
+    }
+    fn from_model_config(config: &Value) -> Result<Self> {
+        sequential_from_config(config)
+    }
+}
+
+impl Saveable for Model {
+    const ENTRY: (&'static str, &'static str, Option<&'static str>) =
+        ("keras.src.models.functional", "Functional", Some("Functional"));
+    fn model_config(&self) -> Value {
+        functional_config(self)
+    }
+    fn build_shape(&self) -> Value {
+        Value::Null
+    }
+    fn from_model_config(config: &Value) -> Result<Self> {
+        functional_from_config(config)
+    }
+}
+
+/// The model's whole serialized form (`config.json`, `to_json`).
+fn model_entry<M: Saveable>(m: &M) -> Value {
+    let (module, class, registered) = M::ENTRY;
+    let mut entry = json!({"module": module, "class_name": class, "config": m.model_config(),
+                           "registered_name": registered, "build_config": {"input_shape": m.build_shape()}});
+    if let Some(c) = m.compiled_state() {
+        entry["compile_config"] = compile_config(c, &m.output_names_for_compile());
+    }
+    entry
+}
+
+fn weights_bytes<M: Saveable>(m: &M) -> Result<Vec<u8>> {
+    m.check_deferred()?;
+    h5io::write(&weights_tree(m.network(), m.model_name(), m.compiled_state())?)
+}
+
+/// Loads variables (and the optimizer state when the model is compiled) from a weights file.
+fn load_weights_bytes<M: Saveable>(m: &mut M, bytes: Vec<u8>, label: &str) -> Result<()> {
+    let file = H5File::from_bytes(bytes, label)?;
+    let (network, _, compiled) = m.parts();
+    if !file.has_group("layers") && !network.variables.is_empty() {
+        return Err(Error::Format(format!("{label} has no `layers` group: it is not a Keras 3 weights file")));
+    }
+    load_variables(network, &file, "")?;
+    if let Some(c) = compiled.as_mut()
+        && file.has_group("optimizer")
+    {
+        load_optimizer(network, c, &file)?;
+    }
+    Ok(())
+}
+
+/// Compiles `m` as its `compile_config` says; like Keras, a config that cannot be compiled
+/// leaves the model uncompiled with a warning.
+fn compile_from<M: Saveable>(m: &mut M, entry: &Value) {
+    let Some(cfg) = entry.get("compile_config").filter(|c| c.as_object().is_some_and(|o| !o.is_empty())) else {
+        return;
+    };
+    let result = from_compile_config(cfg, &m.output_names_for_compile())
+        .and_then(|(opt, options)| crate::trainers::fit::compile(m, opt.into(), options));
+    if let Err(e) = result {
+        eprintln!(
+            "WARNING: the loaded model could not be compiled from its saved compile_config ({e}); call compile()."
+        );
+    }
+}
+
+macro_rules! saving_methods {
+    ($ty:ty) => {
+        impl $ty {
+            /// Saves the model in Keras 3's `.keras` format (architecture, weights, compile
+            /// config and optimizer state), loadable by `keras.saving.load_model` in Python and
+            /// [`load_model`]. The write is atomic: a failure leaves an existing file intact.
+            pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+                let path = path.as_ref();
+                check_extension(path, false)?;
+                let bytes = pack(&model_entry(self), &weights_bytes(self)?)?;
+                write_atomic(path, &bytes)
+            }
+
+            /// Saves the weights (and optimizer state, when compiled) as Keras'
+            /// `.weights.h5`, atomically.
+            pub fn save_weights(&self, path: impl AsRef<Path>) -> Result<()> {
+                let path = path.as_ref();
+                check_extension(path, true)?;
+                write_atomic(path, &weights_bytes(self)?)
+            }
+
+            /// Loads weights saved by `save_weights` (here or in Keras) into this model, which
+            /// must have the same layers; the optimizer state too when the model is compiled.
+            /// Nothing changes if the file does not match.
+            pub fn load_weights(&mut self, path: impl AsRef<Path>) -> Result<()> {
+                let path = path.as_ref();
+                check_extension(path, true)?;
+                load_weights_bytes(self, read_file(path)?, &path.display().to_string())
+            }
+
+            /// The model's config (Keras' `model.get_config()`): layers and their configs.
+            pub fn get_config(&self) -> Value {
+                self.model_config()
+            }
+
+            /// Keras' JSON of the model (`model.to_json()`): module, class, config, and the
+            /// compile config when compiled. Weights are not included.
+            pub fn to_json(&self) -> String {
+                model_entry(self).to_string()
+            }
+
+            /// The model a [`get_config`](Self::get_config) describes, with fresh weights.
+            pub fn from_config(config: &Value) -> Result<Self> {
+                Self::from_model_config(config)
+            }
+        }
+    };
+}
+saving_methods!(Sequential);
+saving_methods!(Model);
+
+/// A model read from a file or JSON: a `Sequential` or a Functional `Model`, as saved. The
+/// common methods work on either; `into_sequential`/`into_functional` give the model itself.
+#[derive(Clone, Debug)]
+pub enum LoadedModel {
+    /// A `Sequential` model.
+    Sequential(Sequential),
+    /// A Functional model.
+    Functional(Model),
+}
+
+macro_rules! both {
+    ($self:expr, $m:ident => $e:expr) => {
+        match $self {
+            LoadedModel::Sequential($m) => $e,
+            LoadedModel::Functional($m) => $e,
+        }
+    };
+}
+
+impl LoadedModel {
+    /// The `Sequential` model, or an error naming the class that was loaded.
+    pub fn into_sequential(self) -> Result<Sequential> {
+        match self {
+            LoadedModel::Sequential(m) => Ok(m),
+            LoadedModel::Functional(m) => Err(Error::value(format!("\"{}\" is a Functional model", m.name()))),
+        }
+    }
+    /// The Functional model, or an error naming the class that was loaded.
+    pub fn into_functional(self) -> Result<Model> {
+        match self {
+            LoadedModel::Functional(m) => Ok(m),
+            LoadedModel::Sequential(m) => Err(Error::value(format!("\"{}\" is a Sequential model", m.name()))),
+        }
+    }
+    /// The model's name.
+    pub fn name(&self) -> &str {
+        both!(self, m => m.name())
+    }
+    /// Keras' class name: `"Sequential"` or `"Functional"`.
+    pub fn class_name(&self) -> &'static str {
+        both!(self, m => crate::layers::Layer::class_name(m))
+    }
+    /// The outputs for `x` in inference mode, one array per output (see `Model::predict`).
+    pub fn predict(
+        &self,
+        x: impl crate::trainers::ModelInputs,
+        options: crate::trainers::PredictOptions,
+    ) -> Result<Vec<ndarray::ArrayD<f32>>> {
+        match self {
+            LoadedModel::Sequential(m) => m.predict(x, options).map(|y| vec![y]),
+            LoadedModel::Functional(m) => m.predict(x, options),
+        }
+    }
+    /// Trains the model (see `Sequential::fit`); a loaded compiled model resumes training.
+    pub fn fit(
+        &mut self,
+        x: impl crate::trainers::ModelInputs,
+        y: impl crate::trainers::ModelInputs,
+        options: crate::trainers::FitOptions,
+    ) -> Result<crate::callbacks::History> {
+        both!(self, m => m.fit(x, y, options))
+    }
+    /// Loss and metrics on `(x, y)` (see `Sequential::evaluate`).
+    pub fn evaluate(
+        &self,
+        x: impl crate::trainers::ModelInputs,
+        y: impl crate::trainers::ModelInputs,
+        options: crate::trainers::EvaluateOptions,
+    ) -> Result<std::collections::BTreeMap<String, f64>> {
+        both!(self, m => m.evaluate(x, y, options))
+    }
+    /// Configures training (see `Sequential::compile_with`).
+    pub fn compile_with(
+        &mut self,
+        optimizer: impl Into<crate::optimizers::OptimizerSpec>,
+        options: crate::trainers::CompileOptions,
+    ) -> Result<()> {
+        both!(self, m => m.compile_with(optimizer, options))
+    }
+    /// The number of optimizer updates applied so far.
+    pub fn iterations(&self) -> u64 {
+        both!(self, m => m.iterations())
+    }
+    /// The summary table as a string.
+    pub fn summary_string(&self) -> String {
+        both!(self, m => m.summary_string())
+    }
+    /// Prints the summary table.
+    pub fn summary(&self) {
+        print!("{}", self.summary_string());
+    }
+    /// All weights in Keras order and layout.
+    pub fn get_weights(&self) -> Result<Vec<ndarray::ArrayD<f32>>> {
+        both!(self, m => m.get_weights())
+    }
+    /// Replaces all weights.
+    pub fn set_weights(&mut self, weights: &[ndarray::ArrayD<f32>]) -> Result<()> {
+        both!(self, m => m.set_weights(weights))
+    }
+    /// The number of weights.
+    pub fn count_params(&self) -> usize {
+        both!(self, m => m.count_params())
+    }
+    /// Saves in the `.keras` format.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        both!(self, m => m.save(path))
+    }
+    /// Saves the weights as `.weights.h5`.
+    pub fn save_weights(&self, path: impl AsRef<Path>) -> Result<()> {
+        both!(self, m => m.save_weights(path))
+    }
+    /// Loads weights from a `.weights.h5`.
+    pub fn load_weights(&mut self, path: impl AsRef<Path>) -> Result<()> {
+        both!(self, m => m.load_weights(path))
+    }
+    /// Keras' JSON of the model.
+    pub fn to_json(&self) -> String {
+        both!(self, m => m.to_json())
+    }
+}
+
+/// Builds (and compiles, when it has a `compile_config`) the model a Keras model entry describes.
+fn from_entry(entry: &Value) -> Result<LoadedModel> {
+    let class = entry.get("class_name").and_then(Value::as_str).unwrap_or_default();
+    let config = entry.get("config").ok_or_else(|| {
+        Error::Format(format!("A model config needs a `config` object, received: {}", truncated(entry)))
+    })?;
+    let mut model = match class {
+        "Sequential" => LoadedModel::Sequential(Sequential::from_model_config(config)?),
+        "Functional" | "Model" => LoadedModel::Functional(Model::from_model_config(config)?),
+        other => {
+            return Err(Error::UnknownIdentifier(format!(
+                "Could not locate class '{other}': keras-rs loads `Sequential` and Functional models."
+            )));
+        }
+    };
+    both!(&mut model, m => compile_from(m, entry));
+    Ok(model)
+}
+
+/// A model from Keras' JSON (`model.to_json()` here or in Python), with fresh weights;
+/// compiled when the JSON has a `compile_config`.
+///
+/// ```
+/// use keras_rs::prelude::*;
+/// let model = Sequential::new().add(Input::new(&[3])).add(Dense::new(2).activation("relu"));
+/// let again = keras_rs::models::model_from_json(&model.to_json()).unwrap();
+/// assert_eq!(again.to_json(), model.to_json());
+/// assert!(keras_rs::models::model_from_json("{\"class_name\": \"Sequential\"").is_err());
+/// ```
+pub fn model_from_json(json: &str) -> Result<LoadedModel> {
+    let entry: Value = serde_json::from_str(json)?;
+    from_entry(&entry)
+}
+
+/// Loads a `.keras` file saved by keras-rs or Python Keras 3: the architecture, the weights,
+/// and — when it was saved compiled — the compile config and optimizer state, so `fit`
+/// resumes where it stopped.
+///
+/// ```no_run
+/// let model = keras_rs::models::load_model("mnist.keras").unwrap();
+/// model.summary();
+/// ```
+pub fn load_model(path: impl AsRef<Path>) -> Result<LoadedModel> {
+    let path = path.as_ref();
+    let label = path.display().to_string();
+    if !label.ends_with(".keras") {
+        check_extension(path, false)?;
+    }
+    let (entry, weights) = unpack(read_file(path)?, &label)?;
+    let mut model = from_entry(&entry)?;
+    both!(&mut model, m => {
+        if !m.network().layers.is_empty() && m.input_specs().is_err() {
+            return Err(Error::Format(format!("{label}: the model has no input shape (no InputLayer or build_config)")));
+        }
+        load_weights_bytes(m, weights, &format!("{label} (model.weights.h5)"))?
+    });
+    Ok(model)
+}

@@ -1,0 +1,190 @@
+//! `model.weights.h5`: Keras' layout of model and optimizer variables.
+//!
+//! Groups are named after the snake-cased class name of each layer in `model.layers` order
+//! (`layers/dense`, `layers/dense_1`, `layers/conv2d`), not after layer names; variables are
+//! numbered `vars/0..n` in each layer's Keras order. The optimizer's `iterations` and
+//! `learning_rate` are `optimizer/vars/0` and `1`, its slots follow in Keras' order.
+
+use std::collections::HashMap;
+
+use burn::tensor::{Tensor, TensorData};
+
+use super::h5io::{H5Data, H5File, H5Group};
+use crate::error::{Error, Result};
+use crate::layers::to_snake_case;
+use crate::models::Network;
+use crate::shape::format_dims;
+use crate::trainers::Compiled;
+
+/// Keras' group key of each layer (`_save_container_state`): the snake-cased class name, with
+/// `_1`, `_2`, ... for repeats.
+pub(crate) fn layer_keys(network: &Network) -> Vec<String> {
+    let mut used: HashMap<String, usize> = HashMap::new();
+    network
+        .layers
+        .iter()
+        .map(|entry| {
+            let name = to_snake_case(entry.layer.class_name());
+            match used.get_mut(&name) {
+                Some(n) => {
+                    *n += 1;
+                    format!("{name}_{n}")
+                }
+                None => {
+                    used.insert(name.clone(), 0);
+                    name
+                }
+            }
+        })
+        .collect()
+}
+
+/// The path of every variable of `network` in the weights file, relative to the model's group
+/// (`layers/dense/vars/0`, `layers/lstm/cell/vars/1`, `layers/sequential/layers/dense/vars/0`).
+pub(crate) fn variable_paths(network: &Network) -> Vec<String> {
+    let mut paths = Vec::with_capacity(network.variables.len());
+    for (entry, key) in network.layers.iter().zip(layer_keys(network)) {
+        paths.extend(entry.layer.weight_paths(entry.vars.len()).into_iter().map(|p| format!("layers/{key}/{p}")));
+    }
+    paths
+}
+
+fn host(t: &Tensor<1>) -> Result<Vec<f32>> {
+    t.clone().into_data().convert::<f32>().try_into_vec::<f32>().map_err(|e| Error::Backend(format!("{e:?}")))
+}
+
+/// The weights file of a model: its variables, and the optimizer's when `compiled`.
+pub(crate) fn weights_tree(network: &Network, model_name: &str, compiled: Option<&Compiled>) -> Result<H5Group> {
+    let mut root = H5Group::default();
+    root.group_mut("vars").name_attr = Some(model_name.to_string());
+    for (entry, key) in network.layers.iter().zip(layer_keys(network)) {
+        root.group_mut(&format!("layers/{key}/vars")).name_attr = entry.layer.name().map(str::to_string);
+    }
+    for (v, path) in network.variables.iter().zip(variable_paths(network)) {
+        root.put(&path, H5Data::F32(v.shape.clone(), host(&v.value)?));
+    }
+    if let Some(c) = compiled {
+        root.group_mut("optimizer/vars").name_attr = Some(to_snake_case(c.optimizer.class_name()));
+        root.put("optimizer/vars/0", H5Data::I32(c.state.iterations as i32));
+        root.put("optimizer/vars/1", H5Data::F32(vec![], vec![c.optimizer.learning_rate() as f32]));
+        let shapes: Vec<&Vec<usize>> = network.variables.iter().filter(|v| v.trainable).map(|v| &v.shape).collect();
+        for (index, (var, slot)) in slot_order(c, shapes.len()).into_iter().enumerate() {
+            let Some(t) = c.state.slots.get(var).and_then(|s| s.get(slot)) else { break };
+            root.put(&format!("optimizer/vars/{}", index + 2), H5Data::F32(shapes[var].clone(), host(t)?));
+        }
+    }
+    Ok(root)
+}
+
+/// (trainable variable, slot) in the order Keras numbers the optimizer's variables: Adam's
+/// slots interleave per variable (`m0, v0, m1, v1`), RMSprop's come in blocks per kind.
+fn slot_order(c: &Compiled, n_vars: usize) -> Vec<(usize, usize)> {
+    let n_slots = c.optimizer.slot_names().len();
+    if c.optimizer.interleaved_slots() {
+        (0..n_vars).flat_map(|v| (0..n_slots).map(move |s| (v, s))).collect()
+    } else {
+        (0..n_slots).flat_map(|s| (0..n_vars).map(move |v| (v, s))).collect()
+    }
+}
+
+/// Sets every variable of `network` from `file` (paths below `prefix`), checking that each
+/// layer's group holds exactly the variables the layer has, with the same shapes.
+pub(crate) fn load_variables(network: &mut Network, file: &H5File, prefix: &str) -> Result<()> {
+    let paths = variable_paths(network);
+    let keys = layer_keys(network);
+    let mut values = Vec::with_capacity(paths.len());
+    for (entry, key) in network.layers.iter().zip(&keys) {
+        let name = entry.layer.name().unwrap_or("?");
+        let mine = &paths[entry.vars.clone()];
+        // Every group this layer's variables live in must hold exactly them.
+        let mut dirs: Vec<String> = mine.iter().map(|p| p.rsplit_once('/').map_or("", |d| d.0).to_string()).collect();
+        dirs.push(format!("layers/{key}/vars"));
+        dirs.dedup();
+        for dir in &dirs {
+            let expected = mine.iter().filter(|p| p.rsplit_once('/').map(|d| d.0) == Some(dir.as_str())).count();
+            let found = file.datasets(&format!("{prefix}{dir}")).len();
+            if found != expected {
+                return Err(Error::Format(format!(
+                    "Layer '{name}' expected {expected} variables in `{prefix}{dir}`, but received {found} variables \
+                     during loading. The file does not match this model (different layers or layer order)."
+                )));
+            }
+        }
+        for (i, path) in mine.iter().enumerate() {
+            let var = &network.variables[entry.vars.start + i];
+            let (shape, data) = file.read_f32(&format!("{prefix}{path}"))?.ok_or_else(|| {
+                Error::Format(format!("Layer '{name}': the weights file has no variable `{prefix}{path}`"))
+            })?;
+            if shape != var.shape {
+                return Err(Error::Format(format!(
+                    "Layer '{name}': variable {} ({}) has shape {} in the model, but `{prefix}{path}` in the file has \
+                     shape {}",
+                    i,
+                    var.path,
+                    format_dims(&var.shape),
+                    format_dims(&shape)
+                )));
+            }
+            values.push(data);
+        }
+    }
+    for (var, data) in network.variables.iter_mut().zip(values) {
+        let n = data.len();
+        var.value = Tensor::from_data(TensorData::new(data, [n]), &network.device);
+    }
+    Ok(())
+}
+
+/// Restores the optimizer's `iterations`, learning rate and slots from `file`. A file without
+/// optimizer variables, or with a count this optimizer does not have, leaves the optimizer
+/// fresh with a warning, as Keras does.
+pub(crate) fn load_optimizer(network: &Network, compiled: &mut Compiled, file: &H5File) -> Result<()> {
+    let stored = file.datasets("optimizer/vars").len();
+    if stored == 0 {
+        eprintln!("WARNING: Skipping variable loading for optimizer: the file has no optimizer state.");
+        return Ok(());
+    }
+    let shapes: Vec<Vec<usize>> = network.variables.iter().filter(|v| v.trainable).map(|v| v.shape.clone()).collect();
+    let order = slot_order(compiled, shapes.len());
+    if stored != 2 && stored != 2 + order.len() {
+        eprintln!(
+            "WARNING: Skipping variable loading for optimizer '{}', because it has {} variables whereas the saved \
+             optimizer has {stored} variables.",
+            to_snake_case(compiled.optimizer.class_name()),
+            2 + order.len()
+        );
+        return Ok(());
+    }
+    let scalar = |i: usize| -> Result<f32> {
+        match file.read_f32(&format!("optimizer/vars/{i}"))? {
+            Some((_, v)) if v.len() == 1 => Ok(v[0]),
+            _ => Err(Error::Format(format!("optimizer/vars/{i} must be a scalar"))),
+        }
+    };
+    let iterations = scalar(0)?;
+    let learning_rate = scalar(1)?;
+    let mut slots: Vec<Vec<Option<Tensor<1>>>> = vec![vec![None; compiled.optimizer.slot_names().len()]; shapes.len()];
+    if stored > 2 {
+        for (index, (var, slot)) in order.into_iter().enumerate() {
+            let path = format!("optimizer/vars/{}", index + 2);
+            let (shape, data) = file.read_f32(&path)?.ok_or_else(|| Error::Format(format!("missing {path}")))?;
+            if shape != shapes[var] {
+                return Err(Error::Format(format!(
+                    "Optimizer variable `{path}` has shape {} in the file, but the model variable it belongs to has \
+                     shape {}",
+                    format_dims(&shape),
+                    format_dims(&shapes[var])
+                )));
+            }
+            let n = data.len();
+            slots[var][slot] = Some(Tensor::from_data(TensorData::new(data, [n]), &network.device));
+        }
+    }
+    compiled.state.iterations = iterations.max(0.0) as u64;
+    compiled.optimizer.set_learning_rate(learning_rate as f64);
+    compiled.state.slots = slots.into_iter().map(|s| s.into_iter().flatten().collect()).collect();
+    if stored == 2 {
+        compiled.state.slots.clear();
+    }
+    Ok(())
+}
