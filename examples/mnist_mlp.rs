@@ -38,5 +38,12 @@ fn main() -> keras_rs::Result<()> {
     let scores = model.evaluate(&x_test, &y_test, EvaluateOptions::new())?;
     println!("Test loss: {:.4}", scores["loss"]);
     println!("Test accuracy: {:.4}", scores["accuracy"]);
+
+    // Keras' own file format: Python loads it with `keras.saving.load_model`, and so does keras-rs.
+    let path = std::env::temp_dir().join("mnist_mlp.keras");
+    model.save(&path)?;
+    let again = keras_rs::models::load_model(&path)?;
+    let reloaded = again.evaluate(&x_test, &y_test, EvaluateOptions::new().verbose(0))?;
+    println!("Saved {} and loaded it back: test accuracy {:.4}", path.display(), reloaded["accuracy"]);
     Ok(())
 }

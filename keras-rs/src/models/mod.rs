@@ -10,7 +10,7 @@ mod sequential;
 mod sequential_fit;
 pub mod summary;
 
-pub use crate::saving::{LoadedModel, load_model, model_from_json};
+pub use crate::saving::{LoadedModel, load_model, load_model_from_bytes, model_from_json};
 pub use functional::Model;
 pub use graph::{IntoKerasTensor, KerasTensor, SymbolicInputs, call_layer};
 pub use network::{LayerEntry, Network, Variable};

@@ -34,9 +34,8 @@ pub(crate) fn serialize_layer(layer: &dyn Layer, input_shapes: &[Shape]) -> Valu
     let (module, registered) = module_of(class);
     let mut entry = json!({"module": module, "class_name": class, "config": layer.get_config(),
                            "registered_name": registered});
-    if class != "InputLayer" {
+    if class != "InputLayer" && !input_shapes.is_empty() {
         let shape = match input_shapes {
-            [] => Value::Null,
             [one] => shape_json(one),
             many => Value::Array(many.iter().map(shape_json).collect()),
         };
@@ -80,6 +79,10 @@ pub(crate) fn sequential_config(model: &Sequential) -> Value {
     }
     for entry in &model.network.layers {
         layers.push(serialize_layer(entry.layer.as_ref(), &entry.input_shapes));
+    }
+    // Layers added before the input shape was known (not built yet).
+    for layer in model.layers().into_iter().skip(model.network.layers.len()) {
+        layers.push(serialize_layer(layer, &[]));
     }
     let mut cfg = model.base.config();
     cfg["name"] = json!(model.name());

@@ -9,4 +9,4 @@ mod keras_file;
 mod model_methods;
 pub(crate) mod weights;
 
-pub use model_methods::{LoadedModel, load_model, model_from_json};
+pub use model_methods::{LoadedModel, load_model, load_model_from_bytes, model_from_json};

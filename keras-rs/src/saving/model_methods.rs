@@ -70,6 +70,13 @@ fn model_entry<M: Saveable>(m: &M) -> Value {
 
 fn weights_bytes<M: Saveable>(m: &M) -> Result<Vec<u8>> {
     m.check_deferred()?;
+    m.input_specs().map_err(|_| {
+        Error::State(format!(
+            "Model \"{}\" has not been built yet, so it has no weights to save: add an `Input` or call `build` or \
+             `fit` first.",
+            m.model_name()
+        ))
+    })?;
     h5io::write(&weights_tree(m.network(), m.model_name(), m.compiled_state())?)
 }
 
@@ -234,6 +241,19 @@ impl LoadedModel {
     ) -> Result<()> {
         both!(self, m => m.compile_with(optimizer, options))
     }
+    /// Configures training (see `Sequential::compile`).
+    pub fn compile<M: Into<crate::metrics::MetricSpec> + Clone>(
+        &mut self,
+        optimizer: impl Into<crate::optimizers::OptimizerSpec>,
+        loss: impl Into<crate::losses::LossSpec>,
+        metrics: &[M],
+    ) -> Result<()> {
+        both!(self, m => m.compile(optimizer, loss, metrics))
+    }
+    /// The layers in Keras' `model.layers` order.
+    pub fn layers(&self) -> Vec<&dyn crate::layers::Layer> {
+        both!(self, m => m.layers())
+    }
     /// The number of optimizer updates applied so far.
     pub fn iterations(&self) -> u64 {
         both!(self, m => m.iterations())
@@ -283,7 +303,18 @@ fn from_entry(entry: &Value) -> Result<LoadedModel> {
         Error::Format(format!("A model config needs a `config` object, received: {}", truncated(entry)))
     })?;
     let mut model = match class {
-        "Sequential" => LoadedModel::Sequential(Sequential::from_model_config(config)?),
+        "Sequential" => {
+            let mut m = Sequential::from_model_config(config)?;
+            // Keras also records the input shape in the top-level `build_config`.
+            let shape = entry.pointer("/build_config/input_shape").and_then(|s| s.as_array());
+            if let Some(dims) = shape.filter(|_| !m.built()) {
+                let dims: Option<Vec<usize>> = dims.iter().skip(1).map(|d| d.as_u64().map(|d| d as usize)).collect();
+                if let Some(dims) = dims {
+                    m.build(&dims)?;
+                }
+            }
+            LoadedModel::Sequential(m)
+        }
         "Functional" | "Model" => LoadedModel::Functional(Model::from_model_config(config)?),
         other => {
             return Err(Error::UnknownIdentifier(format!(
@@ -324,7 +355,21 @@ pub fn load_model(path: impl AsRef<Path>) -> Result<LoadedModel> {
     if !label.ends_with(".keras") {
         check_extension(path, false)?;
     }
-    let (entry, weights) = unpack(read_file(path)?, &label)?;
+    load_keras_bytes(read_file(path)?, &label)
+}
+
+/// [`load_model`] on the bytes of a `.keras` file (e.g. embedded with `include_bytes!` or
+/// downloaded), without touching the file system.
+///
+/// ```
+/// assert!(keras_rs::models::load_model_from_bytes(b"not a zip".to_vec()).is_err());
+/// ```
+pub fn load_model_from_bytes(bytes: Vec<u8>) -> Result<LoadedModel> {
+    load_keras_bytes(bytes, "the .keras data")
+}
+
+fn load_keras_bytes(bytes: Vec<u8>, label: &str) -> Result<LoadedModel> {
+    let (entry, weights) = unpack(bytes, label)?;
     let mut model = from_entry(&entry)?;
     both!(&mut model, m => {
         if !m.network().layers.is_empty() && m.input_specs().is_err() {

@@ -188,3 +188,33 @@ pub(crate) fn load_optimizer(network: &Network, compiled: &mut Compiled, file: &
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prelude::*;
+
+    #[test]
+    fn groups_are_named_by_class_in_model_order_not_by_layer_name() {
+        let a = Input::new(&[3]).name("a");
+        let b = Input::new(&[2]).name("b");
+        let h = Concatenate::new().call(&[Dense::new(2).name("zeta").call(&a).unwrap(), b.tensor()]).unwrap();
+        let y = LSTM::new(2).call(&Reshape::new(&[1, -1]).call(&h).unwrap()).unwrap();
+        let model = Model::new(&[&a, &b], &Dense::new(1).name("alpha").call(&y).unwrap()).unwrap();
+        let keys = layer_keys(&model.network);
+        assert_eq!(keys, ["input_layer", "dense", "input_layer_1", "concatenate", "reshape", "lstm", "dense_1"]);
+        let paths = variable_paths(&model.network);
+        assert_eq!(
+            paths,
+            [
+                "layers/dense/vars/0",
+                "layers/dense/vars/1",
+                "layers/lstm/cell/vars/0",
+                "layers/lstm/cell/vars/1",
+                "layers/lstm/cell/vars/2",
+                "layers/dense_1/vars/0",
+                "layers/dense_1/vars/1"
+            ]
+        );
+    }
+}
