@@ -29,7 +29,7 @@ def models():
 
 def main():
     keras.utils.set_random_seed(0)
-    for d in ["keras_file", "model_json"]:
+    for d in ["keras_file", "model_json", "weights_h5"]:
         os.makedirs(os.path.join(HERE, "corpus", d), exist_ok=True)
     for name, model in models():
         model.compile(optimizer="adam", loss="mse")
@@ -39,6 +39,14 @@ def main():
             config = json.loads(z.read("config.json"))
         with open(os.path.join(HERE, "corpus", "model_json", f"{name}.json"), "w") as f:
             json.dump(config, f)
+        if name == "conv":
+            # weights_h5 fuzzes the HDF5 part of this model's file behind a fixed config.
+            with zipfile.ZipFile(path) as z:
+                weights = z.read("model.weights.h5")
+            with open(os.path.join(HERE, "corpus", "weights_h5", "conv.weights.h5"), "wb") as f:
+                f.write(weights)
+            with open(os.path.join(HERE, "corpus", "weights_h5_config.json"), "w") as f:
+                json.dump(config, f)
     print("corpus written")
 
 

@@ -409,3 +409,35 @@ fn bad_files_give_errors_that_say_what_is_wrong() {
     assert!(err.contains("Invalid filepath extension"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn configs_with_impossible_sizes_are_errors_not_panics() {
+    // Found by the model_json fuzz target: a Conv2D with strides 0 divided by zero.
+    let model = Sequential::new().add(Input::new(&[6, 6, 1])).add(Conv2D::new(2, 3));
+    for (key, value) in [("strides", "[0, 1]"), ("kernel_size", "[0, 3]"), ("dilation_rate", "[1]"), ("filters", "0")] {
+        let json = model.to_json().replace(
+            &format!("\"{key}\":{}", if key == "filters" { "2".into() } else { model_key(&model, key) }),
+            &format!("\"{key}\":{value}"),
+        );
+        let err = keras_rs::models::model_from_json(&json).map(|_| ()).unwrap_err().to_string();
+        assert!(err.contains(key), "{key}: {err}");
+    }
+    let pool = Sequential::new().add(Input::new(&[6, 6, 1])).add(MaxPooling2D::new(2)).to_json();
+    let err = keras_rs::models::model_from_json(&pool.replace("\"strides\":[2,2]", "\"strides\":[0,2]"))
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("strides"), "{err}");
+    let huge = Sequential::new()
+        .add(Input::new(&[4]))
+        .add(Dense::new(5))
+        .to_json()
+        .replace("\"units\":5", "\"units\":4000000000");
+    let err = keras_rs::models::model_from_json(&huge).map(|_| ()).unwrap_err().to_string();
+    assert!(err.contains("too large"), "{err}");
+}
+
+fn model_key(model: &Sequential, key: &str) -> String {
+    let json: serde_json::Value = serde_json::from_str(&model.to_json()).unwrap();
+    json["config"]["layers"][1]["config"][key].to_string()
+}

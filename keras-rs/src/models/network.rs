@@ -10,6 +10,11 @@ use crate::models::graph::Graph;
 use crate::random::SeedGenerator;
 use crate::shape::{Shape, format_dims};
 
+/// The largest variable keras-rs creates (2^31 float32 values, 8 GiB): a config asking for more
+/// (a corrupt file, a typo in `units`) is refused instead of exhausting memory. Fuzzing builds
+/// (`cfg(fuzzing)`, set by cargo-fuzz) allow 2^22, so that the fuzzer's memory limit holds.
+pub const MAX_VARIABLE_ELEMENTS: usize = if cfg!(fuzzing) { 1 << 22 } else { 1 << 31 };
+
 /// A model variable (Keras' `Variable`): flat values on the device plus its Keras shape.
 #[derive(Clone, Debug)]
 pub struct Variable {
@@ -95,6 +100,17 @@ impl Network {
         let start = self.variables.len();
         let layer_name = layer.name().unwrap_or("layer").to_string();
         let trainable = layer.base().trainable.unwrap_or(true);
+        for spec in &specs {
+            let count = spec.shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+            if count.is_none_or(|n| n > MAX_VARIABLE_ELEMENTS) {
+                return Err(Error::value(format!(
+                    "Layer \"{layer_name}\": variable `{}` of shape {} is too large (more than {} elements).",
+                    spec.name,
+                    format_dims(&spec.shape),
+                    MAX_VARIABLE_ELEMENTS
+                )));
+            }
+        }
         for (index, spec) in specs.into_iter().enumerate() {
             let mut values = spec.initializer.sample(&spec.shape, rng);
             layer.initial_values(index, &mut values);

@@ -44,7 +44,11 @@ pub(crate) fn layer_keys(network: &Network) -> Vec<String> {
 pub(crate) fn variable_paths(network: &Network) -> Vec<String> {
     let mut paths = Vec::with_capacity(network.variables.len());
     for (entry, key) in network.layers.iter().zip(layer_keys(network)) {
-        paths.extend(entry.layer.weight_paths(entry.vars.len()).into_iter().map(|p| format!("layers/{key}/{p}")));
+        let mut mine = entry.layer.weight_paths(entry.vars.len());
+        if mine.len() != entry.vars.len() {
+            mine = (0..entry.vars.len()).map(|i| format!("vars/{i}")).collect();
+        }
+        paths.extend(mine.into_iter().map(|p| format!("layers/{key}/{p}")));
     }
     paths
 }

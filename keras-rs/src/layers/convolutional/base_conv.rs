@@ -50,8 +50,24 @@ impl Padding {
     }
 }
 
-/// Output length along one axis, `None` if the (dilated) window does not fit (VALID).
+/// Checks that a size argument (`kernel_size`, `strides`, `pool_size`, ...) has `rank` values,
+/// all positive, as Keras requires.
+pub fn check_sizes(layer: &str, arg: &str, values: &[usize], rank: usize) -> Result<()> {
+    if values.len() != rank || values.contains(&0) {
+        return Err(Error::value(format!(
+            "The `{arg}` argument of layer \"{layer}\" must be a tuple of {rank} positive integers. Received: \
+             {arg}={values:?}"
+        )));
+    }
+    Ok(())
+}
+
+/// Output length along one axis, `None` if the (dilated) window does not fit (VALID) or a size
+/// is zero.
 pub fn output_length(input: usize, kernel: usize, stride: usize, dilation: usize, padding: Padding) -> Option<usize> {
+    if kernel == 0 || stride == 0 || dilation == 0 {
+        return None;
+    }
     let dk = (kernel - 1) * dilation + 1;
     match padding {
         Padding::Same => Some(input.div_ceil(stride)),
@@ -154,6 +170,15 @@ impl ConvArgs {
         let name = self.name(default_name);
         input.check_ndim(name, rank + 2)?;
         let padding = Padding::parse(&self.padding, name)?;
+        check_sizes(name, "kernel_size", &self.kernel_size, rank)?;
+        check_sizes(name, "strides", &self.strides, rank)?;
+        check_sizes(name, "dilation_rate", &self.dilation_rate, rank)?;
+        if self.filters == 0 {
+            return Err(Error::value(format!(
+                "Invalid value for argument `filters` of layer \"{name}\". Expected a strictly positive value. Received \
+                 filters=0."
+            )));
+        }
         let mut out = vec![input.0[0]];
         for i in 0..rank {
             let size = input.0[i + 1].ok_or_else(|| {

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
-use crate::layers::convolutional::{Padding, Size1, Size2, output_length, padding_pair};
+use crate::layers::convolutional::{Padding, Size1, Size2, check_sizes, output_length, padding_pair};
 use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, cfg_or, cfg_req};
 use crate::shape::Shape;
 
@@ -128,6 +128,8 @@ impl<const N: usize, const AVG: bool> Layer for Pooling<N, AVG> {
         input.check_ndim(name, N + 2)?;
         let padding = Padding::parse(&self.padding, name)?;
         let strides = self.strides_or_pool();
+        check_sizes(name, "pool_size", &self.pool_size, N)?;
+        check_sizes(name, "strides", &strides, N)?;
         let mut out = vec![input.0[0]];
         for (i, (&pool, &stride)) in self.pool_size.iter().zip(&strides).enumerate() {
             let size = input.0[i + 1].ok_or_else(|| {
