@@ -2,6 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use super::callback::{Callback, Logs, ModelHandle};
+use crate::error::Result;
+
 /// Keras' `History` object: `history["loss"]` is the loss of each epoch, and so on for every
 /// logged metric (`accuracy`, `val_loss`, ...). Keys are in Keras' (alphabetical) order.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -24,6 +27,14 @@ impl History {
     /// The values of one metric (empty if it was not logged).
     pub fn get(&self, name: &str) -> &[f64] {
         self.history.get(name).map_or(&[], |v| v.as_slice())
+    }
+}
+
+/// `fit` calls `History` last, so it records what every other callback added to the logs.
+impl Callback for History {
+    fn on_epoch_end(&mut self, epoch: usize, logs: &mut Logs, _model: &mut dyn ModelHandle) -> Result<()> {
+        self.record(epoch, logs);
+        Ok(())
     }
 }
 

@@ -1,5 +1,28 @@
-//! Callbacks (`keras.callbacks`). `History` for now; the full callback API comes later.
+//! Callbacks (`keras.callbacks`): the `Callback` trait, `History`, the progress bar, and
+//! Keras' training callbacks.
 
+mod backup_and_restore;
+mod callback;
+mod csv_logger;
+mod early_stopping;
+pub(crate) mod handle;
 mod history;
+mod lambda_callback;
+mod learning_rate_scheduler;
+mod model_checkpoint;
+mod monitor;
+mod progbar_logger;
+mod reduce_lr_on_plateau;
+mod terminate_on_nan;
 
+pub use backup_and_restore::BackupAndRestore;
+pub use callback::{BatchLogs, Callback, FitParams, Logs, ModelHandle, Shared};
+pub use csv_logger::CSVLogger;
+pub use early_stopping::EarlyStopping;
 pub use history::History;
+pub use lambda_callback::LambdaCallback;
+pub use learning_rate_scheduler::LearningRateScheduler;
+pub use model_checkpoint::ModelCheckpoint;
+pub use progbar_logger::ProgbarLogger;
+pub use reduce_lr_on_plateau::ReduceLROnPlateau;
+pub use terminate_on_nan::TerminateOnNaN;

@@ -4,6 +4,7 @@ use burn::tensor::Tensor;
 use serde_json::{Value, json};
 
 use super::optimizer::{Optimizer, StepInfo};
+use super::schedules::LearningRate;
 
 /// Keras' `Adam` (defaults `learning_rate=0.001`, `beta_1=0.9`, `beta_2=0.999`, `epsilon=1e-7`).
 ///
@@ -18,7 +19,7 @@ use super::optimizer::{Optimizer, StepInfo};
 /// ```
 #[derive(Clone, Debug)]
 pub struct Adam {
-    learning_rate: f64,
+    learning_rate: LearningRate,
     beta_1: f64,
     beta_2: f64,
     epsilon: f64,
@@ -27,7 +28,13 @@ pub struct Adam {
 
 impl Default for Adam {
     fn default() -> Self {
-        Adam { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, weight_decay: None }
+        Adam {
+            learning_rate: LearningRate::Constant(0.001),
+            beta_1: 0.9,
+            beta_2: 0.999,
+            epsilon: 1e-7,
+            weight_decay: None,
+        }
     }
 }
 
@@ -37,8 +44,8 @@ impl Adam {
         Self::default()
     }
     /// The learning rate (default 0.001).
-    pub fn learning_rate(mut self, learning_rate: f64) -> Self {
-        self.learning_rate = learning_rate;
+    pub fn learning_rate(mut self, learning_rate: impl Into<LearningRate>) -> Self {
+        self.learning_rate = learning_rate.into();
         self
     }
     /// Decay rate of the first moment (default 0.9).
@@ -89,11 +96,11 @@ impl Optimizer for Adam {
     fn class_name(&self) -> &'static str {
         "Adam"
     }
-    fn learning_rate(&self) -> f64 {
-        self.learning_rate
+    fn learning_rate(&self) -> &LearningRate {
+        &self.learning_rate
     }
-    fn set_learning_rate(&mut self, learning_rate: f64) {
-        self.learning_rate = learning_rate;
+    fn learning_rate_mut(&mut self) -> &mut LearningRate {
+        &mut self.learning_rate
     }
     fn decoupled_weight_decay(&self) -> Option<f64> {
         self.weight_decay

@@ -31,7 +31,7 @@ impl AdamW {
         Self::default()
     }
     /// The learning rate (default 0.001).
-    pub fn learning_rate(mut self, learning_rate: f64) -> Self {
+    pub fn learning_rate(mut self, learning_rate: impl Into<super::schedules::LearningRate>) -> Self {
         self.adam = self.adam.learning_rate(learning_rate);
         self
     }
@@ -61,11 +61,11 @@ impl Optimizer for AdamW {
     fn class_name(&self) -> &'static str {
         "AdamW"
     }
-    fn learning_rate(&self) -> f64 {
+    fn learning_rate(&self) -> &super::schedules::LearningRate {
         Optimizer::learning_rate(&self.adam)
     }
-    fn set_learning_rate(&mut self, learning_rate: f64) {
-        self.adam.set_learning_rate(learning_rate);
+    fn learning_rate_mut(&mut self) -> &mut super::schedules::LearningRate {
+        self.adam.learning_rate_mut()
     }
     fn decoupled_weight_decay(&self) -> Option<f64> {
         Some(self.weight_decay)

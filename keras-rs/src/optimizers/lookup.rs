@@ -77,9 +77,6 @@ optimizer_spec_from!(SGD, Adam, AdamW, RMSprop);
 pub fn from_config(value: &serde_json::Value) -> Result<Box<dyn Optimizer>> {
     let class = value.get("class_name").and_then(serde_json::Value::as_str).unwrap_or_default();
     let cfg = value.get("config").cloned().unwrap_or_default();
-    if cfg.get("learning_rate").is_some_and(serde_json::Value::is_object) {
-        return Err(Error::value("keras-rs does not support learning rate schedules in a saved optimizer config yet."));
-    }
     let num = |key: &str| cfg.get(key).and_then(serde_json::Value::as_f64);
     let flag = |key: &str| cfg.get(key).and_then(serde_json::Value::as_bool).unwrap_or(false);
     let mut opt: Box<dyn Optimizer> = match class {
@@ -114,8 +111,8 @@ pub fn from_config(value: &serde_json::Value) -> Result<Box<dyn Optimizer>> {
         }
         other => get(other)?,
     };
-    if let Some(lr) = num("learning_rate") {
-        opt.set_learning_rate(lr);
+    if let Some(lr) = cfg.get("learning_rate").filter(|v| !v.is_null()) {
+        *opt.learning_rate_mut() = schedules::LearningRate::from_config(lr)?;
     }
     Ok(opt)
 }

@@ -5,6 +5,7 @@ mod adamw;
 mod lookup;
 mod optimizer;
 mod rmsprop;
+pub mod schedules;
 mod sgd;
 
 pub use adam::Adam;

@@ -3,6 +3,8 @@
 use burn::tensor::Tensor;
 use serde_json::{Value, json};
 
+use super::schedules::LearningRate;
+
 /// What one update step knows besides the variable: Keras' float32 learning rate and the
 /// 1-based step number (`iterations + 1`).
 #[derive(Clone, Copy, Debug)]
@@ -17,10 +19,30 @@ pub struct StepInfo {
 pub trait Optimizer: std::fmt::Debug + Send + Sync {
     /// Keras' class name (`"Adam"`).
     fn class_name(&self) -> &'static str;
-    /// The learning rate.
-    fn learning_rate(&self) -> f64;
-    /// Changes the learning rate (schedules, `ReduceLROnPlateau`).
-    fn set_learning_rate(&mut self, learning_rate: f64);
+    /// The learning rate: a number or a schedule.
+    fn learning_rate(&self) -> &LearningRate;
+    /// The learning rate, mutably.
+    fn learning_rate_mut(&mut self) -> &mut LearningRate;
+    /// The learning rate used by the update after `iterations` updates (a schedule's value at
+    /// that step).
+    fn learning_rate_at(&self, iterations: u64) -> f64 {
+        self.learning_rate().at(iterations)
+    }
+    /// Sets a fixed learning rate (`ReduceLROnPlateau`, `LearningRateScheduler`); an error when
+    /// the optimizer follows a schedule, as in Keras.
+    fn set_learning_rate(&mut self, learning_rate: f64) -> crate::error::Result<()> {
+        match self.learning_rate_mut() {
+            LearningRate::Schedule(s) => Err(crate::error::Error::value(format!(
+                "This optimizer was created with a `LearningRateSchedule` ({}), so its learning rate cannot be set. \
+                 Remove the schedule (or the callback that sets the rate).",
+                s.class_name()
+            ))),
+            lr => {
+                *lr = LearningRate::Constant(learning_rate);
+                Ok(())
+            }
+        }
+    }
     /// Decoupled weight decay applied before each update (`AdamW`; any optimizer's `weight_decay`).
     fn decoupled_weight_decay(&self) -> Option<f64> {
         None
@@ -43,7 +65,7 @@ pub trait Optimizer: std::fmt::Debug + Send + Sync {
     fn get_config(&self) -> Value {
         let mut cfg = json!({
             "name": crate::layers::to_snake_case(self.class_name()),
-            "learning_rate": self.learning_rate() as f32 as f64, // a float32 variable in Keras
+            "learning_rate": self.learning_rate().to_config(),
             "weight_decay": self.decoupled_weight_decay(),
             "clipnorm": null, "global_clipnorm": null, "clipvalue": null,
             "use_ema": false, "ema_momentum": 0.99, "ema_overwrite_frequency": null,
@@ -85,7 +107,8 @@ impl OptimizerState {
             let n_slots = optimizer.slot_names().len();
             self.slots = variables.iter().map(|v| (0..n_slots).map(|_| v.zeros_like()).collect()).collect();
         }
-        let info = StepInfo { learning_rate: optimizer.learning_rate() as f32, step: self.iterations + 1 };
+        let info =
+            StepInfo { learning_rate: optimizer.learning_rate_at(self.iterations) as f32, step: self.iterations + 1 };
         for ((var, grad), slots) in variables.iter_mut().zip(gradients).zip(self.slots.iter_mut()) {
             let Some(grad) = grad else { continue };
             let mut value = var.clone();

@@ -4,6 +4,7 @@ use burn::tensor::Tensor;
 use serde_json::{Value, json};
 
 use super::optimizer::{Optimizer, StepInfo};
+use super::schedules::LearningRate;
 
 /// Keras' `RMSprop` (defaults `learning_rate=0.001`, `rho=0.9`, `momentum=0.0`,
 /// `epsilon=1e-7`, `centered=false`).
@@ -19,7 +20,7 @@ use super::optimizer::{Optimizer, StepInfo};
 /// ```
 #[derive(Clone, Debug)]
 pub struct RMSprop {
-    learning_rate: f64,
+    learning_rate: LearningRate,
     rho: f64,
     momentum: f64,
     epsilon: f64,
@@ -29,7 +30,14 @@ pub struct RMSprop {
 
 impl Default for RMSprop {
     fn default() -> Self {
-        RMSprop { learning_rate: 0.001, rho: 0.9, momentum: 0.0, epsilon: 1e-7, centered: false, weight_decay: None }
+        RMSprop {
+            learning_rate: LearningRate::Constant(0.001),
+            rho: 0.9,
+            momentum: 0.0,
+            epsilon: 1e-7,
+            centered: false,
+            weight_decay: None,
+        }
     }
 }
 
@@ -39,8 +47,8 @@ impl RMSprop {
         Self::default()
     }
     /// The learning rate (default 0.001).
-    pub fn learning_rate(mut self, learning_rate: f64) -> Self {
-        self.learning_rate = learning_rate;
+    pub fn learning_rate(mut self, learning_rate: impl Into<LearningRate>) -> Self {
+        self.learning_rate = learning_rate.into();
         self
     }
     /// Discounting factor of the squared-gradient average (default 0.9).
@@ -74,11 +82,11 @@ impl Optimizer for RMSprop {
     fn class_name(&self) -> &'static str {
         "RMSprop"
     }
-    fn learning_rate(&self) -> f64 {
-        self.learning_rate
+    fn learning_rate(&self) -> &LearningRate {
+        &self.learning_rate
     }
-    fn set_learning_rate(&mut self, learning_rate: f64) {
-        self.learning_rate = learning_rate;
+    fn learning_rate_mut(&mut self) -> &mut LearningRate {
+        &mut self.learning_rate
     }
     fn decoupled_weight_decay(&self) -> Option<f64> {
         self.weight_decay

@@ -4,6 +4,7 @@ use burn::tensor::Tensor;
 use serde_json::{Value, json};
 
 use super::optimizer::{Optimizer, StepInfo};
+use super::schedules::LearningRate;
 
 /// Keras' `SGD` (defaults `learning_rate=0.01`, `momentum=0.0`, `nesterov=false`).
 ///
@@ -17,7 +18,7 @@ use super::optimizer::{Optimizer, StepInfo};
 /// ```
 #[derive(Clone, Debug)]
 pub struct SGD {
-    learning_rate: f64,
+    learning_rate: LearningRate,
     momentum: f64,
     nesterov: bool,
     weight_decay: Option<f64>,
@@ -25,7 +26,7 @@ pub struct SGD {
 
 impl Default for SGD {
     fn default() -> Self {
-        SGD { learning_rate: 0.01, momentum: 0.0, nesterov: false, weight_decay: None }
+        SGD { learning_rate: LearningRate::Constant(0.01), momentum: 0.0, nesterov: false, weight_decay: None }
     }
 }
 
@@ -35,8 +36,8 @@ impl SGD {
         Self::default()
     }
     /// The learning rate (default 0.01).
-    pub fn learning_rate(mut self, learning_rate: f64) -> Self {
-        self.learning_rate = learning_rate;
+    pub fn learning_rate(mut self, learning_rate: impl Into<LearningRate>) -> Self {
+        self.learning_rate = learning_rate.into();
         self
     }
     /// The momentum (default 0.0).
@@ -60,11 +61,11 @@ impl Optimizer for SGD {
     fn class_name(&self) -> &'static str {
         "SGD"
     }
-    fn learning_rate(&self) -> f64 {
-        self.learning_rate
+    fn learning_rate(&self) -> &LearningRate {
+        &self.learning_rate
     }
-    fn set_learning_rate(&mut self, learning_rate: f64) {
-        self.learning_rate = learning_rate;
+    fn learning_rate_mut(&mut self) -> &mut LearningRate {
+        &mut self.learning_rate
     }
     fn decoupled_weight_decay(&self) -> Option<f64> {
         self.weight_decay

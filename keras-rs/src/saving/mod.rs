@@ -9,4 +9,6 @@ mod keras_file;
 mod model_methods;
 pub(crate) mod weights;
 
+pub(crate) use keras_file::write_atomic;
 pub use model_methods::{LoadedModel, load_model, load_model_from_bytes, model_from_json};
+pub(crate) use model_methods::{Saveable, load_weights_file, save_model, save_weights_file};

@@ -111,6 +111,25 @@ fn compile_from<M: Saveable>(m: &mut M, entry: &Value) {
     }
 }
 
+/// `model.save(path)` for either model type.
+pub(crate) fn save_model<M: Saveable>(m: &M, path: &Path) -> Result<()> {
+    check_extension(path, false)?;
+    let bytes = pack(&model_entry(m), &weights_bytes(m)?)?;
+    write_atomic(path, &bytes)
+}
+
+/// `model.save_weights(path)` for either model type.
+pub(crate) fn save_weights_file<M: Saveable>(m: &M, path: &Path) -> Result<()> {
+    check_extension(path, true)?;
+    write_atomic(path, &weights_bytes(m)?)
+}
+
+/// `model.load_weights(path)` for either model type.
+pub(crate) fn load_weights_file<M: Saveable>(m: &mut M, path: &Path) -> Result<()> {
+    check_extension(path, true)?;
+    load_weights_bytes(m, read_file(path)?, &path.display().to_string())
+}
+
 macro_rules! saving_methods {
     ($ty:ty) => {
         impl $ty {
@@ -118,27 +137,20 @@ macro_rules! saving_methods {
             /// config and optimizer state), loadable by `keras.saving.load_model` in Python and
             /// [`load_model`]. The write is atomic: a failure leaves an existing file intact.
             pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-                let path = path.as_ref();
-                check_extension(path, false)?;
-                let bytes = pack(&model_entry(self), &weights_bytes(self)?)?;
-                write_atomic(path, &bytes)
+                save_model(self, path.as_ref())
             }
 
             /// Saves the weights (and optimizer state, when compiled) as Keras'
             /// `.weights.h5`, atomically.
             pub fn save_weights(&self, path: impl AsRef<Path>) -> Result<()> {
-                let path = path.as_ref();
-                check_extension(path, true)?;
-                write_atomic(path, &weights_bytes(self)?)
+                save_weights_file(self, path.as_ref())
             }
 
             /// Loads weights saved by `save_weights` (here or in Keras) into this model, which
             /// must have the same layers; the optimizer state too when the model is compiled.
             /// Nothing changes if the file does not match.
             pub fn load_weights(&mut self, path: impl AsRef<Path>) -> Result<()> {
-                let path = path.as_ref();
-                check_extension(path, true)?;
-                load_weights_bytes(self, read_file(path)?, &path.display().to_string())
+                load_weights_file(self, path.as_ref())
             }
 
             /// The model's config (Keras' `model.get_config()`): layers and their configs.

@@ -13,6 +13,7 @@ use super::h5io::{H5Data, H5File, H5Group};
 use crate::error::{Error, Result};
 use crate::layers::to_snake_case;
 use crate::models::Network;
+use crate::optimizers::schedules::LearningRate;
 use crate::shape::format_dims;
 use crate::trainers::Compiled;
 
@@ -70,14 +71,23 @@ pub(crate) fn weights_tree(network: &Network, model_name: &str, compiled: Option
     if let Some(c) = compiled {
         root.group_mut("optimizer/vars").name_attr = Some(to_snake_case(c.optimizer.class_name()));
         root.put("optimizer/vars/0", H5Data::I32(c.state.iterations as i32));
-        root.put("optimizer/vars/1", H5Data::F32(vec![], vec![c.optimizer.learning_rate() as f32]));
+        // A schedule is not a variable: Keras then numbers the slots from 1.
+        let first = lr_var_count(c) + 1;
+        if let LearningRate::Constant(lr) = c.optimizer.learning_rate() {
+            root.put("optimizer/vars/1", H5Data::F32(vec![], vec![*lr as f32]));
+        }
         let shapes: Vec<&Vec<usize>> = network.variables.iter().filter(|v| v.trainable).map(|v| &v.shape).collect();
         for (index, (var, slot)) in slot_order(c, shapes.len()).into_iter().enumerate() {
             let Some(t) = c.state.slots.get(var).and_then(|s| s.get(slot)) else { break };
-            root.put(&format!("optimizer/vars/{}", index + 2), H5Data::F32(shapes[var].clone(), host(t)?));
+            root.put(&format!("optimizer/vars/{}", index + first), H5Data::F32(shapes[var].clone(), host(t)?));
         }
     }
     Ok(root)
+}
+
+/// 1 when the optimizer has a `learning_rate` variable (a fixed rate), 0 with a schedule.
+fn lr_var_count(c: &Compiled) -> usize {
+    usize::from(matches!(c.optimizer.learning_rate(), LearningRate::Constant(_)))
 }
 
 /// (trainable variable, slot) in the order Keras numbers the optimizer's variables: Adam's
@@ -150,12 +160,13 @@ pub(crate) fn load_optimizer(network: &Network, compiled: &mut Compiled, file: &
     }
     let shapes: Vec<Vec<usize>> = network.variables.iter().filter(|v| v.trainable).map(|v| v.shape.clone()).collect();
     let order = slot_order(compiled, shapes.len());
-    if stored != 2 && stored != 2 + order.len() {
+    let first = lr_var_count(compiled) + 1;
+    if stored != first && stored != first + order.len() {
         eprintln!(
             "WARNING: Skipping variable loading for optimizer '{}', because it has {} variables whereas the saved \
              optimizer has {stored} variables.",
             to_snake_case(compiled.optimizer.class_name()),
-            2 + order.len()
+            first + order.len()
         );
         return Ok(());
     }
@@ -166,11 +177,11 @@ pub(crate) fn load_optimizer(network: &Network, compiled: &mut Compiled, file: &
         }
     };
     let iterations = scalar(0)?;
-    let learning_rate = scalar(1)?;
+    let learning_rate = if first == 2 { Some(scalar(1)?) } else { None };
     let mut slots: Vec<Vec<Option<Tensor<1>>>> = vec![vec![None; compiled.optimizer.slot_names().len()]; shapes.len()];
-    if stored > 2 {
+    if stored > first {
         for (index, (var, slot)) in order.into_iter().enumerate() {
-            let path = format!("optimizer/vars/{}", index + 2);
+            let path = format!("optimizer/vars/{}", index + first);
             let (shape, data) = file.read_f32(&path)?.ok_or_else(|| Error::Format(format!("missing {path}")))?;
             if shape != shapes[var] {
                 return Err(Error::Format(format!(
@@ -185,9 +196,11 @@ pub(crate) fn load_optimizer(network: &Network, compiled: &mut Compiled, file: &
         }
     }
     compiled.state.iterations = iterations.max(0.0) as u64;
-    compiled.optimizer.set_learning_rate(learning_rate as f64);
+    if let Some(lr) = learning_rate {
+        compiled.optimizer.set_learning_rate(lr as f64)?;
+    }
     compiled.state.slots = slots.into_iter().map(|s| s.into_iter().flatten().collect()).collect();
-    if stored == 2 {
+    if stored == first {
         compiled.state.slots.clear();
     }
     Ok(())

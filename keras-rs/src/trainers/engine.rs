@@ -266,10 +266,13 @@ pub fn evaluate_data(
     data: &Data,
     batch_size: usize,
     mut progbar: Option<&mut Progbar>,
+    callbacks: &mut [Box<dyn crate::callbacks::Callback>],
 ) -> Result<Vec<(String, f64)>> {
+    callbacks.iter_mut().try_for_each(|c| c.on_test_begin())?;
     let mut acc = Accumulators::new(heads);
     let order: Vec<usize> = (0..data.len()).collect();
     for (step, idx) in batches(&order, batch_size).enumerate() {
+        callbacks.iter_mut().try_for_each(|c| c.on_test_batch_begin(step))?;
         let batch = upload(data, heads, idx, &network.device)?;
         let preds = infer(network, batch.x)?;
         let (total, scored) = losses(heads, preds, &batch.y)?;
@@ -277,6 +280,10 @@ pub fn evaluate_data(
         if let Some(bar) = progbar.as_deref_mut() {
             bar.step(step + 1, || acc.results());
         }
+        callbacks.iter_mut().try_for_each(|c| c.on_test_batch_end(step))?;
     }
-    Ok(acc.results())
+    let results = acc.results();
+    let logs: crate::callbacks::Logs = results.iter().cloned().collect();
+    callbacks.iter_mut().try_for_each(|c| c.on_test_end(&logs))?;
+    Ok(results)
 }

@@ -11,12 +11,14 @@ use super::engine::{Accumulators, Batch, Compiled, Head, evaluate_data, infer, t
 use super::inputs::HostData;
 use super::options::{EvaluateOptions, FitOptions, PredictOptions};
 use super::progbar::Progbar;
-use crate::callbacks::History;
+use crate::callbacks::handle::FitHandle;
+use crate::callbacks::{BatchLogs, Callback, FitParams, History, Logs, ModelHandle, ProgbarLogger};
 use crate::error::{Error, Result};
 use crate::metrics;
 use crate::models::Network;
 use crate::optimizers::{OptimizerSpec, OptimizerState};
 use crate::random::SeedGenerator;
+use crate::saving::Saveable;
 use crate::shape::{Shape, format_dims};
 
 /// No metrics, for `compile(optimizer, loss, NO_METRICS)`.
@@ -167,8 +169,14 @@ fn heads<M: Trainable>(m: &M, y: HostData) -> Result<(Vec<ArrayD<f32>>, Vec<Head
     Ok((targets, heads))
 }
 
-/// Keras' `fit`.
-pub(crate) fn fit<M: Trainable>(m: &mut M, x: HostData, y: HostData, options: FitOptions) -> Result<History> {
+/// Keras' `fit`: the epoch loop with its callbacks (the progress bar first, the user's, then
+/// `History`).
+pub(crate) fn fit<M: Trainable + Saveable>(
+    m: &mut M,
+    x: HostData,
+    y: HostData,
+    mut options: FitOptions,
+) -> Result<History> {
     compiled(m)?;
     if options.batch_size == 0 {
         return Err(Error::value("`batch_size` must be a positive integer. Received: batch_size=0"));
@@ -186,39 +194,71 @@ pub(crate) fn fit<M: Trainable>(m: &mut M, x: HostData, y: HostData, options: Fi
         )));
     }
     let (train, mut val) = split_validation(data, options.validation_split)?;
-    if let Some((vx, vy)) = options.validation_data.clone() {
+    if let Some((vx, vy)) = options.validation_data.take() {
         let vx = inputs(m, vx)?;
         let (vy, _) = self::heads(m, vy)?;
         val = Some(Data::new(vx, vy)?);
     }
-    let mut history = History::default();
     let steps = train.len().div_ceil(options.batch_size);
     if options.verbose > 0 {
         // Not in Keras: one line up front saying which backend and device train.
         println!("Training on {}", crate::backends::describe_device(&m.network().device));
     }
-    for epoch in options.initial_epoch..options.epochs {
-        if options.verbose > 0 && options.epochs > 1 {
-            println!("Epoch {}/{}", epoch + 1, options.epochs);
+    let mut callbacks: Vec<Box<dyn Callback>> = Vec::new();
+    if options.verbose > 0 {
+        callbacks.push(Box::new(ProgbarLogger::new()));
+    }
+    callbacks.append(&mut options.callbacks);
+    let params = FitParams { epochs: options.epochs, steps, verbose: options.verbose };
+    callbacks.iter_mut().for_each(|c| c.set_params(&params));
+    let mut history = History::default();
+    let mut model = FitHandle::new(m);
+    for c in &mut callbacks {
+        c.on_train_begin(&mut model)?;
+    }
+    let mut last_logs = Logs::new();
+    let first_epoch = model.initial_epoch.unwrap_or(options.initial_epoch);
+    for epoch in first_epoch..options.epochs {
+        for c in &mut callbacks {
+            c.on_epoch_begin(epoch, &mut model)?;
         }
         let order = {
-            let (_, rng, _) = m.parts();
+            let (_, rng, _) = model.model.parts();
             if options.shuffle { rng.permutation(train.len()) } else { (0..train.len()).collect() }
         };
-        let mut bar = Progbar::new(steps, options.verbose);
         let mut acc = Accumulators::new(&heads);
         for (step, idx) in batches(&order, options.batch_size).enumerate() {
-            train_batch(m, &heads, &mut acc, |device| upload(&train, &heads, idx, device))?;
-            bar.step(step + 1, || acc.results());
+            for c in &mut callbacks {
+                c.on_train_batch_begin(step, &mut model)?;
+            }
+            train_batch(model.model, &heads, &mut acc, |device| upload(&train, &heads, idx, device))?;
+            let mut source = || acc.results();
+            let mut logs = BatchLogs::new(&mut source);
+            for c in &mut callbacks {
+                c.on_train_batch_end(step, &mut logs, &mut model)?;
+            }
+            if model.stop_requested() {
+                break;
+            }
         }
-        let mut logs: BTreeMap<String, f64> = acc.results().into_iter().collect();
+        let mut logs: Logs = acc.results().into_iter().collect();
         if let Some(v) = &val {
-            for (k, value) in evaluate_data(m.network(), &heads, v, options.batch_size, None)? {
+            let network = model.model.network();
+            for (k, value) in evaluate_data(network, &heads, v, options.batch_size, None, &mut callbacks)? {
                 logs.insert(format!("val_{k}"), value);
             }
         }
-        bar.finish(&logs.iter().map(|(k, v)| (k.clone(), *v)).collect::<Vec<_>>());
-        history.record(epoch, &logs);
+        for c in &mut callbacks {
+            c.on_epoch_end(epoch, &mut logs, &mut model)?;
+        }
+        history.on_epoch_end(epoch, &mut logs, &mut model)?;
+        last_logs = logs;
+        if model.stop_requested() {
+            break;
+        }
+    }
+    for c in &mut callbacks {
+        c.on_train_end(&last_logs, &mut model)?;
     }
     Ok(history)
 }
@@ -250,7 +290,7 @@ pub(crate) fn evaluate<M: Trainable>(
     let data = Data::new(xs, ys)?;
     let batch_size = options.batch_size.max(1);
     let mut bar = Progbar::new(data.len().div_ceil(batch_size), options.verbose);
-    let results = evaluate_data(m.network(), &heads, &data, batch_size, Some(&mut bar))?;
+    let results = evaluate_data(m.network(), &heads, &data, batch_size, Some(&mut bar), &mut [])?;
     bar.finish(&results);
     Ok(results.into_iter().collect())
 }

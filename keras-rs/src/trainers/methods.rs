@@ -51,7 +51,7 @@ macro_rules! training_methods {
             pub fn learning_rate(&self) -> $crate::error::Result<f64> {
                 use $crate::trainers::fit::Trainable;
                 self.compiled_state()
-                    .map(|c| c.optimizer.learning_rate())
+                    .map(|c| c.optimizer.learning_rate_at(c.state.iterations))
                     .ok_or_else(|| $crate::error::Error::State("You must call `compile()` first.".into()))
             }
 

@@ -3,14 +3,13 @@
 use super::inputs::{HostData, ModelInputs};
 
 /// Keras' `fit` arguments: `epochs=1`, `batch_size=32`, `validation_split=0.0`,
-/// `shuffle=true`, `initial_epoch=0`, `verbose=1`.
+/// `shuffle=true`, `initial_epoch=0`, `verbose=1`, `callbacks=[]`.
 ///
 /// ```
 /// use keras_rs::prelude::*;
 /// let opts = FitOptions::new().epochs(10).batch_size(128).validation_split(0.1).shuffle(false);
 /// assert_eq!(opts.epochs, 10);
 /// ```
-#[derive(Clone, Debug)]
 pub struct FitOptions {
     /// The index of the last epoch (training runs `initial_epoch..epochs`).
     pub epochs: usize,
@@ -26,6 +25,22 @@ pub struct FitOptions {
     pub initial_epoch: usize,
     /// 0 = silent, 1 = progress bar, 2 = one line per epoch.
     pub verbose: u8,
+    /// Called during training, in order (after the progress bar, before `History`).
+    pub callbacks: Vec<Box<dyn crate::callbacks::Callback>>,
+}
+
+impl std::fmt::Debug for FitOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FitOptions")
+            .field("epochs", &self.epochs)
+            .field("batch_size", &self.batch_size)
+            .field("validation_split", &self.validation_split)
+            .field("shuffle", &self.shuffle)
+            .field("initial_epoch", &self.initial_epoch)
+            .field("verbose", &self.verbose)
+            .field("callbacks", &self.callbacks.len())
+            .finish()
+    }
 }
 
 impl Default for FitOptions {
@@ -38,6 +53,7 @@ impl Default for FitOptions {
             shuffle: true,
             initial_epoch: 0,
             verbose: 1,
+            callbacks: Vec::new(),
         }
     }
 }
@@ -81,6 +97,17 @@ impl FitOptions {
     /// Verbosity: 0 silent, 1 progress bar (default), 2 one line per epoch.
     pub fn verbose(mut self, verbose: u8) -> Self {
         self.verbose = verbose;
+        self
+    }
+    /// Callbacks called during training (Keras' `callbacks=[...]`); wrap one in
+    /// [`Shared`](crate::callbacks::Shared) to read it after `fit`.
+    pub fn callbacks(mut self, callbacks: Vec<Box<dyn crate::callbacks::Callback>>) -> Self {
+        self.callbacks = callbacks;
+        self
+    }
+    /// Adds one callback.
+    pub fn callback(mut self, callback: impl crate::callbacks::Callback + 'static) -> Self {
+        self.callbacks.push(Box::new(callback));
         self
     }
 }
