@@ -323,3 +323,69 @@ fn backup_and_restore_resumes_an_interrupted_fit() {
     assert!(!backup.exists(), "a finished fit deletes the backup");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn tensorboards_own_reader_lists_the_scalars_we_wrote() {
+    let has_tb = std::process::Command::new("python3")
+        .args(["-c", "import tensorboard"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_tb {
+        eprintln!("SKIPPED: the `tensorboard` Python package is not installed (pip install tensorboard)");
+        return;
+    }
+    let (x, y) = data();
+    let dir = temp_dir("tensorboard");
+    let mut model = small_model(9);
+    let opts = FitOptions::new().epochs(3).batch_size(8).validation_split(0.25).shuffle(false).verbose(0);
+    let tb = keras_rs::callbacks::TensorBoard::new(&dir).update_freq_batches(2);
+    let history = model.fit(&x, &y, opts.callback(tb)).unwrap();
+    let script = format!("{}/tests/fixtures/read_tensorboard.py", env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new("python3").arg(script).arg(&dir).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let scalars: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let series = |tag: &str| -> Vec<(u64, f64)> {
+        scalars[tag]
+            .as_array()
+            .unwrap_or_else(|| panic!("no scalar {tag} in {scalars}"))
+            .iter()
+            .map(|p| (p[0].as_u64().unwrap(), p[1].as_f64().unwrap()))
+            .collect()
+    };
+    for (tag, key) in [("train/epoch_loss", "loss"), ("validation/epoch_loss", "val_loss")] {
+        let s = series(tag);
+        assert_eq!(s.iter().map(|p| p.0).collect::<Vec<_>>(), vec![0, 1, 2], "{tag} steps");
+        for (epoch, (_, v)) in s.iter().enumerate() {
+            assert_close_f64(*v, history.get(key)[epoch], 1e-6, &format!("{tag} epoch {epoch}"));
+        }
+    }
+    let lr = series("train/epoch_learning_rate");
+    assert!(lr.iter().all(|(_, v)| (v - 0.05).abs() < 1e-7), "{lr:?}");
+    // 30 training samples, batch 8: 4 batches per epoch, 12 in all; every 2nd is logged.
+    let batch = series("train/batch_loss");
+    assert_eq!(batch.iter().map(|p| p.0).collect::<Vec<_>>(), vec![2, 4, 6, 8, 10, 12]);
+    assert_close_f64(batch[1].1, history.get("loss")[0], 1e-6, "batch 4 = the running mean of epoch 1");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn history_plot_writes_png_and_svg_charts() {
+    let (x, y) = data();
+    let mut model = small_model(10);
+    model.compile(Adam::new().learning_rate(0.02), "binary_crossentropy", &["accuracy"]).unwrap();
+    let opts = FitOptions::new().epochs(12).batch_size(8).validation_split(0.25).shuffle(false).verbose(0);
+    let history = model.fit(&x, &y, opts).unwrap();
+    let dir = std::env::temp_dir();
+    let png = dir.join("keras_rs_history_plot.png"); // kept: open it to look at the curves
+    history.plot(&png).unwrap();
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    assert!(bytes.len() > 10_000, "a real chart, {} bytes", bytes.len());
+    let svg = dir.join(format!("keras_rs_history_plot_{}.svg", std::process::id()));
+    history.plot(&svg).unwrap();
+    let text = std::fs::read_to_string(&svg).unwrap();
+    for label in ["loss", "accuracy", "train", "validation", "epoch"] {
+        assert!(text.contains(label), "the SVG names {label}");
+    }
+    std::fs::remove_file(svg).unwrap();
+}

@@ -24,6 +24,23 @@ impl History {
         }
     }
 
+    /// Draws the training curves (Keras users plot `history.history` with matplotlib): a PNG
+    /// or SVG (by extension) with one panel per metric, training and validation per epoch.
+    ///
+    /// ```
+    /// let mut h = keras_rs::callbacks::History::default();
+    /// for (e, (l, v)) in [(1.0, 1.2), (0.6, 0.9), (0.4, 0.8)].into_iter().enumerate() {
+    ///     h.record(e, &[("loss".to_string(), l), ("val_loss".to_string(), v)].into_iter().collect());
+    /// }
+    /// let path = std::env::temp_dir().join("keras_rs_history_doc.svg");
+    /// h.plot(&path).unwrap();
+    /// assert!(std::fs::read_to_string(&path).unwrap().contains("validation"));
+    /// assert!(h.plot("history.gif").is_err());
+    /// ```
+    pub fn plot(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        crate::utils::plot_history(self, path.as_ref())
+    }
+
     /// The values of one metric (empty if it was not logged).
     pub fn get(&self, name: &str) -> &[f64] {
         self.history.get(name).map_or(&[], |v| v.as_slice())

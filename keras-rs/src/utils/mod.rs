@@ -1,8 +1,10 @@
-//! Utilities (`keras.utils`): seeding, NumPy file reading and model plots.
+//! Utilities (`keras.utils`): seeding, NumPy file reading, model and history plots.
 
 mod npy;
+mod plot_history;
 mod plot_model;
 
 pub use crate::random::set_random_seed;
 pub use npy::{parse_npy, read_npy};
+pub(crate) use plot_history::plot_history;
 pub use plot_model::{Plottable, model_to_dot, plot_model};
