@@ -128,3 +128,65 @@ impl Metric for SparseCategoricalAccuracy {
         Box::new(*self)
     }
 }
+
+/// Keras' `TopKCategoricalAccuracy(k=5)`: 1 when the true class (one-hot targets) scores at
+/// least as high as the k-th best prediction (ties count, as in Keras' `in_top_k`).
+///
+/// ```
+/// use burn::tensor::Tensor;
+/// use keras_rs::metrics::{Metric, TopKCategoricalAccuracy};
+/// let d = keras_rs::backends::default_device();
+/// let t = Tensor::<2>::from_floats([[0.0, 0.0, 1.0], [0.0, 1.0, 0.0]], &d);
+/// let p = Tensor::<2>::from_floats([[0.1, 0.9, 0.8], [0.05, 0.95, 0.0]], &d);
+/// let v = TopKCategoricalAccuracy::new().k(1).per_row(t, p).into_data().try_to_vec::<f32>().unwrap();
+/// assert_eq!(v, vec![0.0, 1.0]); // Keras' docstring example (mean 0.5)
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct TopKCategoricalAccuracy {
+    k: usize,
+    sparse: bool,
+}
+
+impl Default for TopKCategoricalAccuracy {
+    fn default() -> Self {
+        TopKCategoricalAccuracy { k: 5, sparse: false }
+    }
+}
+
+impl TopKCategoricalAccuracy {
+    /// Top-5 accuracy on one-hot targets.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Keras' `SparseTopKCategoricalAccuracy`: the same on class-index targets.
+    pub fn sparse() -> Self {
+        TopKCategoricalAccuracy { k: 5, sparse: true }
+    }
+    /// How many of the best predictions count (default 5).
+    pub fn k(mut self, k: usize) -> Self {
+        self.k = k;
+        self
+    }
+}
+
+impl Metric for TopKCategoricalAccuracy {
+    fn name(&self) -> String {
+        if self.sparse { "sparse_top_k_categorical_accuracy" } else { "top_k_categorical_accuracy" }.into()
+    }
+    fn class_name(&self) -> &'static str {
+        if self.sparse { "SparseTopKCategoricalAccuracy" } else { "TopKCategoricalAccuracy" }
+    }
+    fn is_sparse(&self) -> bool {
+        self.sparse
+    }
+    fn per_row(&self, y_true: Tensor<2>, y_pred: Tensor<2>) -> Tensor<1> {
+        let [rows, classes] = y_pred.dims();
+        let target = if self.sparse { y_true.int() } else { y_true.argmax(1) };
+        let score = y_pred.clone().gather(1, target.reshape([rows, 1])).repeat_dim(1, classes);
+        let better = y_pred.greater(score).float().sum_dim(1).reshape([rows]);
+        better.lower_elem(self.k as f32).float()
+    }
+    fn clone_box(&self) -> Box<dyn Metric> {
+        Box::new(*self)
+    }
+}

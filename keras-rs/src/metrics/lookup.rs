@@ -39,7 +39,18 @@ macro_rules! metric_spec_from {
         }
     )*};
 }
-metric_spec_from!(BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, MeanSquaredError, MeanAbsoluteError);
+metric_spec_from!(
+    BinaryAccuracy,
+    CategoricalAccuracy,
+    SparseCategoricalAccuracy,
+    MeanSquaredError,
+    MeanAbsoluteError,
+    Precision,
+    Recall,
+    AUC,
+    TopKCategoricalAccuracy,
+    MeanIoU
+);
 
 /// Looks a metric up by Keras name (`"accuracy"` needs shapes: see [`resolve`]).
 ///
@@ -54,10 +65,19 @@ pub fn get(name: &str) -> Result<Box<dyn Metric>> {
         "sparse_categorical_accuracy" | "SparseCategoricalAccuracy" => Box::new(SparseCategoricalAccuracy::new()),
         "mse" | "mean_squared_error" | "MeanSquaredError" => Box::new(MeanSquaredError::new()),
         "mae" | "mean_absolute_error" | "MeanAbsoluteError" => Box::new(MeanAbsoluteError::new()),
+        "precision" | "Precision" => Box::new(Precision::new()),
+        "recall" | "Recall" => Box::new(Recall::new()),
+        "auc" | "AUC" => Box::new(AUC::new()),
+        "top_k_categorical_accuracy" | "TopKCategoricalAccuracy" => Box::new(TopKCategoricalAccuracy::new()),
+        "sparse_top_k_categorical_accuracy" | "SparseTopKCategoricalAccuracy" => {
+            Box::new(TopKCategoricalAccuracy::sparse())
+        }
         other => {
             return Err(Error::UnknownIdentifier(format!(
                 "Could not interpret metric identifier: '{other}'. Known metrics: accuracy, acc, binary_accuracy, \
-                 categorical_accuracy, sparse_categorical_accuracy, mse, mae"
+                 categorical_accuracy, sparse_categorical_accuracy, mse, mae, precision, recall, auc, \
+                 top_k_categorical_accuracy, sparse_top_k_categorical_accuracy (MeanIoU needs num_classes: pass \
+                 MeanIoU::new(n))"
             )));
         }
     })

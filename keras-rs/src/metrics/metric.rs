@@ -1,4 +1,5 @@
-//! The `Metric` trait: per-row values whose mean over an epoch Keras reports.
+//! The `Metric` trait: per-row values whose mean over an epoch Keras reports, or statistics
+//! summed over the epoch (confusion counts) that give the result.
 
 use burn::tensor::Tensor;
 
@@ -14,8 +15,24 @@ pub trait Metric: std::fmt::Debug + Send + Sync {
     fn is_sparse(&self) -> bool {
         false
     }
-    /// Per-row values `[rows]` for targets and predictions `[rows, classes]`.
-    fn per_row(&self, y_true: Tensor<2>, y_pred: Tensor<2>) -> Tensor<1>;
+    /// Per-row values `[rows]` for targets and predictions `[rows, classes]` (mean metrics;
+    /// streaming metrics implement [`Metric::batch_stats`] instead and keep this default).
+    fn per_row(&self, y_true: Tensor<2>, y_pred: Tensor<2>) -> Tensor<1> {
+        let _ = y_true;
+        y_pred.sum_dim(1).reshape([-1]).zeros_like()
+    }
+    /// Streaming metrics (`Precision`, `Recall`, `AUC`, `MeanIoU`): one batch's statistics,
+    /// summed over the epoch and turned into the value by [`Metric::result`]. `None` (the
+    /// default): the metric is the mean of [`Metric::per_row`].
+    fn batch_stats(&self, y_true: Tensor<2>, y_pred: Tensor<2>) -> Option<Tensor<1>> {
+        let _ = (y_true, y_pred);
+        None
+    }
+    /// The value from the summed [`Metric::batch_stats`].
+    fn result(&self, stats: &[f32]) -> f64 {
+        let _ = stats;
+        0.0
+    }
     /// A boxed copy.
     fn clone_box(&self) -> Box<dyn Metric>;
 }

@@ -1,11 +1,16 @@
-//! Keras metrics (`keras.metrics`): accuracy and regression metrics, lookup by name.
+//! Keras metrics (`keras.metrics`): accuracy, regression, confusion (precision, recall, AUC) and
+//! IoU metrics, lookup by name.
 
 mod accuracy_metrics;
+mod confusion_metrics;
+mod iou_metrics;
 mod lookup;
 mod metric;
 mod regression_metrics;
 
-pub use accuracy_metrics::{BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy};
+pub use accuracy_metrics::{BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy};
+pub use confusion_metrics::{AUC, Precision, Recall};
+pub use iou_metrics::MeanIoU;
 pub use lookup::{MetricSpec, get, resolve, validate};
 pub use metric::Metric;
 pub use regression_metrics::{MeanAbsoluteError, MeanSquaredError};

@@ -77,12 +77,49 @@ impl MeanAcc {
     }
 }
 
+/// A metric's running value: the mean of its per-row values, or (streaming metrics) the sum of
+/// its batch statistics, kept on the device until read.
+#[derive(Default)]
+pub struct MetricAcc {
+    mean: MeanAcc,
+    streaming: Option<Box<dyn Metric>>,
+    pending: Option<Tensor<1>>,
+    total: Vec<f32>,
+}
+
+impl MetricAcc {
+    fn add(&mut self, metric: &dyn Metric, y: Tensor<2>, pred: Tensor<2>) {
+        let rows = pred.dims()[0] as f64;
+        match metric.batch_stats(y.clone(), pred.clone()) {
+            Some(stats) => {
+                self.streaming.get_or_insert_with(|| metric.clone_box());
+                self.pending = Some(match self.pending.take() {
+                    Some(t) => t + stats,
+                    None => stats,
+                });
+            }
+            None => self.mean.add(metric.per_row(y, pred).sum(), rows),
+        }
+    }
+
+    fn result(&mut self) -> f64 {
+        let Some(metric) = &self.streaming else { return self.mean.result() };
+        if let Some(t) = self.pending.take()
+            && let Ok(values) = t.into_data().convert::<f32>().try_into_vec::<f32>()
+        {
+            self.total.resize(values.len(), 0.0);
+            self.total.iter_mut().zip(values).for_each(|(a, b)| *a += b);
+        }
+        metric.result(&self.total)
+    }
+}
+
 /// The loss and metric means of one epoch (or one `evaluate`): the total loss, each output's
 /// unweighted loss when several outputs have one (Keras' `<output>_loss`), and the metrics.
 pub struct Accumulators {
     loss: MeanAcc,
     output_losses: Vec<Option<(String, MeanAcc)>>,
-    metrics: Vec<Vec<(String, MeanAcc)>>,
+    metrics: Vec<Vec<(String, MetricAcc)>>,
 }
 
 impl Accumulators {
@@ -97,7 +134,7 @@ impl Accumulators {
                 .collect(),
             metrics: heads
                 .iter()
-                .map(|h| h.metrics.iter().map(|(n, _)| (n.clone(), MeanAcc::default())).collect())
+                .map(|h| h.metrics.iter().map(|(n, _)| (n.clone(), MetricAcc::default())).collect())
                 .collect(),
         }
     }
@@ -203,9 +240,8 @@ impl Accumulators {
             if let (Some((_, acc)), Some(loss)) = (&mut self.output_losses[i], s.loss) {
                 acc.add(loss.mul_scalar(samples as f32), samples as f64);
             }
-            let rows = s.pred.dims()[0] as f64;
             for ((_, acc), (_, m)) in self.metrics[i].iter_mut().zip(&heads[i].metrics) {
-                acc.add(m.per_row(s.y.clone(), s.pred.clone()).sum(), rows);
+                acc.add(m.as_ref(), s.y.clone(), s.pred.clone());
             }
         }
     }

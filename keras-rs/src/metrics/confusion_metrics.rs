@@ -1,0 +1,197 @@
+//! Streaming metrics from confusion counts (Keras' `confusion_metrics.py`): `Precision`,
+//! `Recall`, `AUC`. Each batch adds its counts; the result is computed from the epoch's totals.
+
+use burn::tensor::Tensor;
+
+use super::metric::Metric;
+
+/// Keras' `divide_no_nan`.
+fn ratio(a: f64, b: f64) -> f64 {
+    if b == 0.0 { 0.0 } else { a / b }
+}
+
+/// Predicted positive (`y_pred > threshold`) and actual positive (`y_true != 0`) as 0/1 floats,
+/// over every element (Keras flattens multi-label targets).
+fn flags(y_true: Tensor<2>, y_pred: Tensor<2>, threshold: f32) -> (Tensor<1>, Tensor<1>) {
+    let n = y_pred.dims().iter().product::<usize>();
+    (y_pred.greater_elem(threshold).float().reshape([n]), y_true.not_equal_elem(0.0).float().reshape([n]))
+}
+
+/// `[tp, fp, fn]` at `threshold`.
+fn counts(y_true: Tensor<2>, y_pred: Tensor<2>, threshold: f32) -> Tensor<1> {
+    let (pred, truth) = flags(y_true, y_pred, threshold);
+    let tp = (pred.clone() * truth.clone()).sum();
+    let fp = pred.sum() - tp.clone();
+    let fn_ = truth.sum() - tp.clone();
+    Tensor::cat(vec![tp, fp, fn_], 0)
+}
+
+macro_rules! threshold_metric {
+    ($(#[$doc:meta])* $name:ident, $class:literal, $log:literal, |$tp:ident, $fp:ident, $fneg:ident| $result:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug)]
+        pub struct $name {
+            threshold: f32,
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name { threshold: 0.5 }
+            }
+        }
+
+        impl $name {
+            /// Keras' default threshold 0.5.
+            pub fn new() -> Self {
+                Self::default()
+            }
+            /// The threshold above which a prediction counts as positive.
+            pub fn thresholds(mut self, threshold: f32) -> Self {
+                self.threshold = threshold;
+                self
+            }
+        }
+
+        impl Metric for $name {
+            fn name(&self) -> String {
+                $log.into()
+            }
+            fn class_name(&self) -> &'static str {
+                $class
+            }
+            fn batch_stats(&self, y_true: Tensor<2>, y_pred: Tensor<2>) -> Option<Tensor<1>> {
+                Some(counts(y_true, y_pred, self.threshold))
+            }
+            fn result(&self, stats: &[f32]) -> f64 {
+                let ($tp, $fp, $fneg) = (stats[0] as f64, stats[1] as f64, stats[2] as f64);
+                let _ = ($fp, $fneg);
+                $result
+            }
+            fn clone_box(&self) -> Box<dyn Metric> {
+                Box::new(*self)
+            }
+        }
+    };
+}
+
+threshold_metric!(
+    /// Keras' `Precision(thresholds=None)`: `tp / (tp + fp)` over the epoch, a prediction being
+    /// positive when above 0.5 (or the given threshold), a target when non-zero.
+    ///
+    /// ```
+    /// use burn::tensor::Tensor;
+    /// use keras_rs::metrics::{Metric, Precision};
+    /// let d = keras_rs::backends::default_device();
+    /// let t = Tensor::<2>::from_floats([[0.0], [1.0], [1.0], [1.0]], &d);
+    /// let p = Tensor::<2>::from_floats([[1.0], [1.0], [0.0], [0.0]], &d);
+    /// let stats = Precision::new().batch_stats(t, p).unwrap().into_data().try_to_vec::<f32>().unwrap();
+    /// assert_eq!(Precision::new().result(&stats), 0.5); // Keras' docstring example
+    /// ```
+    Precision,
+    "Precision",
+    "precision",
+    |tp, fp, fneg| ratio(tp, tp + fp)
+);
+
+threshold_metric!(
+    /// Keras' `Recall(thresholds=None)`: `tp / (tp + fn)` over the epoch.
+    ///
+    /// ```
+    /// use burn::tensor::Tensor;
+    /// use keras_rs::metrics::{Metric, Recall};
+    /// let d = keras_rs::backends::default_device();
+    /// let t = Tensor::<2>::from_floats([[0.0], [1.0], [1.0], [1.0]], &d);
+    /// let p = Tensor::<2>::from_floats([[1.0], [0.0], [1.0], [1.0]], &d);
+    /// let stats = Recall::new().batch_stats(t, p).unwrap().into_data().try_to_vec::<f32>().unwrap();
+    /// assert!((Recall::new().result(&stats) - 2.0 / 3.0).abs() < 1e-9);
+    /// ```
+    Recall,
+    "Recall",
+    "recall",
+    |tp, fp, fneg| ratio(tp, tp + fneg)
+);
+
+/// Keras' `AUC(num_thresholds=200, curve="ROC", summation_method="interpolation")`: the
+/// area under the ROC curve from true/false positive counts at `num_thresholds` thresholds
+/// (`-1e-7`, `1/(n-1)`, ..., `1 + 1e-7`), accumulated over the epoch. (Keras' `curve="PR"`,
+/// with its interpolated PR-AUC, is not implemented.)
+///
+/// ```
+/// use burn::tensor::Tensor;
+/// use keras_rs::metrics::{AUC, Metric};
+/// let d = keras_rs::backends::default_device();
+/// let t = Tensor::<2>::from_floats([[0.0], [0.0], [1.0], [1.0]], &d);
+/// let p = Tensor::<2>::from_floats([[0.0], [0.5], [0.3], [0.9]], &d);
+/// let auc = AUC::new().num_thresholds(3);
+/// let stats = auc.batch_stats(t, p).unwrap().into_data().try_to_vec::<f32>().unwrap();
+/// assert_eq!(auc.result(&stats), 0.75); // Keras' docstring example
+/// ```
+#[derive(Clone, Debug)]
+pub struct AUC {
+    num_thresholds: usize,
+}
+
+impl Default for AUC {
+    fn default() -> Self {
+        AUC { num_thresholds: 200 }
+    }
+}
+
+impl AUC {
+    /// Keras' defaults (200 thresholds, ROC).
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// The number of thresholds (at least 2).
+    pub fn num_thresholds(mut self, n: usize) -> Self {
+        self.num_thresholds = n.max(2);
+        self
+    }
+    fn thresholds(&self) -> Vec<f32> {
+        let n = self.num_thresholds;
+        let mut t = vec![-1e-7f32];
+        t.extend((0..n - 2).map(|i| (i + 1) as f32 / (n - 1) as f32));
+        t.push(1.0 + 1e-7);
+        t
+    }
+}
+
+impl Metric for AUC {
+    fn name(&self) -> String {
+        "auc".into()
+    }
+    fn class_name(&self) -> &'static str {
+        "AUC"
+    }
+    fn batch_stats(&self, y_true: Tensor<2>, y_pred: Tensor<2>) -> Option<Tensor<1>> {
+        let thresholds = self.thresholds();
+        let t = thresholds.len();
+        let (pred, truth) = (y_pred.clone(), y_true.not_equal_elem(0.0).float());
+        let n = pred.dims().iter().product::<usize>();
+        let device = pred.device();
+        let pred = pred.reshape([n, 1]).repeat_dim(1, t);
+        let thr = Tensor::<1>::from_floats(thresholds.as_slice(), &device).reshape([1, t]).repeat_dim(0, n);
+        let above = pred.greater(thr).float();
+        let truth = truth.reshape([n, 1]);
+        let tp = (above.clone() * truth.clone().repeat_dim(1, t)).sum_dim(0).reshape([t]);
+        let fp = above.sum_dim(0).reshape([t]) - tp.clone();
+        let pos = truth.sum();
+        let neg = Tensor::<1>::from_floats([n as f32], &device) - pos.clone();
+        Some(Tensor::cat(vec![tp, fp, pos, neg], 0))
+    }
+    fn result(&self, stats: &[f32]) -> f64 {
+        let t = self.num_thresholds;
+        let (tp, fp) = (&stats[..t], &stats[t..2 * t]);
+        let (pos, neg) = (stats[2 * t] as f64, stats[2 * t + 1] as f64);
+        let (x, y): (Vec<f64>, Vec<f64>) = (0..t)
+            .map(|i| {
+                let (tp, fp) = (tp[i] as f64, fp[i] as f64);
+                (ratio(fp, neg), ratio(tp, pos))
+            })
+            .unzip();
+        (0..t - 1).map(|i| (x[i] - x[i + 1]) * (y[i] + y[i + 1]) / 2.0).sum()
+    }
+    fn clone_box(&self) -> Box<dyn Metric> {
+        Box::new(self.clone())
+    }
+}
