@@ -111,3 +111,39 @@ fn fit_logs_top_k_and_mean_iou_as_keras() {
     keras["mean_io_u"] = iou;
     assert_history(&history, &keras, "multiclass fit");
 }
+
+#[test]
+fn sample_weight_and_class_weight_weigh_the_loss_as_in_keras() {
+    let fx = fixture("weights.json");
+    let x = array(&fx["x"]);
+    for case in fx["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let units = case["units"].as_u64().unwrap() as usize;
+        let mut model = Sequential::new()
+            .add(Input::new(&[4]))
+            .add(Dense::new(5).activation("tanh"))
+            .add(Dense::new(units).activation(case["activation"].as_str().unwrap()));
+        model.set_weights(&arrays(&case["weights0"])).unwrap();
+        model.compile(SGD::new().learning_rate(0.1), case["loss"].as_str().unwrap(), &["accuracy"]).unwrap();
+        let mut opts = FitOptions::new().epochs(2).batch_size(16).shuffle(false).verbose(0);
+        opts = match name {
+            "sample_weight" => opts.sample_weight(&array(&fx["sample_weight"])).validation_split(0.2),
+            "class_weight" => opts.class_weight(&[(0, 1.0), (1, 3.0), (2, 0.5)]),
+            _ => opts.class_weight(&[(1, 2.5)]),
+        };
+        let history = model.fit(&x, &array(&case["y"]), opts).unwrap();
+        assert_history(&history, &case["history"], name);
+        for (i, (w, k)) in model.get_weights().unwrap().iter().zip(arrays(&case["weights"])).enumerate() {
+            common::assert_close(w, &k, 1e-4, 1e-5, &format!("{name} weight {i}"));
+        }
+    }
+    let mut model = Sequential::new().add(Input::new(&[4])).add(Dense::new(1));
+    model.compile("sgd", "mse", NO_METRICS).unwrap();
+    let y = ndarray::Array1::<f32>::zeros(50);
+    let both = FitOptions::new().verbose(0).class_weight(&[(0, 1.0)]).sample_weight(&ndarray::Array1::<f32>::ones(50));
+    let err = model.fit(&x, &y, both).unwrap_err().to_string();
+    assert!(err.contains("You cannot `class_weight` and `sample_weight` at the same time"), "{err}");
+    let short = FitOptions::new().verbose(0).sample_weight(&ndarray::Array1::<f32>::ones(3));
+    let err = model.fit(&x, &y, short).unwrap_err().to_string();
+    assert!(err.contains("one weight per sample"), "{err}");
+}

@@ -77,7 +77,14 @@ pub fn split_validation(data: Data, split: f64) -> Result<(Data, Option<Data>)> 
     };
     let (xt, xv) = split_all(data.x);
     let (yt, yv) = split_all(data.y);
-    Ok((Data { x: xt, y: yt }, Some(Data { x: xv, y: yv })))
+    let (wt, wv) = match data.w {
+        Some(w) => {
+            let (t, v) = split_all(vec![w]);
+            (t.into_iter().next(), v.into_iter().next())
+        }
+        None => (None, None),
+    };
+    Ok((Data { x: xt, y: yt, w: wt }, Some(Data { x: xv, y: yv, w: wv })))
 }
 
 /// Inputs and targets of the same length.
@@ -87,13 +94,30 @@ pub struct Data {
     pub x: Vec<ArrayD<f32>>,
     /// One array per target (outputs with a loss), samples first.
     pub y: Vec<ArrayD<f32>>,
+    /// Per-sample loss weights (`sample_weight`, or `class_weight` turned into them).
+    pub w: Option<ArrayD<f32>>,
 }
 
 impl Data {
     /// Pairs inputs with targets, checking that every array has the same number of samples.
     pub fn new(x: Vec<ArrayD<f32>>, y: Vec<ArrayD<f32>>) -> Result<Self> {
         check_cardinality(&x, &y)?;
-        Ok(Data { x, y })
+        Ok(Data { x, y, w: None })
+    }
+
+    /// Adds per-sample loss weights (one per sample).
+    pub fn with_weights(mut self, w: Option<ArrayD<f32>>) -> Result<Self> {
+        if let Some(w) = &w
+            && (w.len() != self.len() || w.ndim() != 1)
+        {
+            return Err(Error::value(format!(
+                "`sample_weight` needs one weight per sample: {} samples, received an array of shape {:?}.",
+                self.len(),
+                w.shape()
+            )));
+        }
+        self.w = w;
+        Ok(self)
     }
 
     /// The number of samples.

@@ -167,18 +167,28 @@ pub struct Batch {
     pub x: Vec<DynTensor>,
     /// One target matrix per target array.
     pub y: Vec<Tensor<2>>,
+    /// Per-sample loss weights `[rows]`, if any.
+    pub w: Option<Tensor<1>>,
 }
 
 /// Uploads samples `idx` of `data`.
 pub fn upload(data: &Data, heads: &[Head], idx: &[usize], device: &burn::tensor::Device) -> Result<Batch> {
     let take = |arrays: &[ArrayD<f32>]| arrays.iter().map(|a| gather(a, idx, device)).collect::<Result<Vec<_>>>();
-    batch(take(&data.x)?, take(&data.y)?, heads)
+    let w = match &data.w {
+        Some(w) => Some(gather(w, idx, device)?.into_rank::<1>("sample_weight")?),
+        None => None,
+    };
+    Ok(Batch { w, ..batch(take(&data.x)?, take(&data.y)?, heads)? })
 }
 
 /// Moves all of `data` to the device as one batch, without gathering (no second host copy).
 pub fn upload_whole(data: Data, heads: &[Head], device: &burn::tensor::Device) -> Result<Batch> {
     let take = |arrays: Vec<ArrayD<f32>>| arrays.into_iter().map(|a| upload_all(a, device)).collect::<Result<Vec<_>>>();
-    batch(take(data.x)?, take(data.y)?, heads)
+    let w = match data.w {
+        Some(w) => Some(upload_all(w, device)?.into_rank::<1>("sample_weight")?),
+        None => None,
+    };
+    Ok(Batch { w, ..batch(take(data.x)?, take(data.y)?, heads)? })
 }
 
 /// A batch from uploaded inputs and targets, each target as `[rows, cols]` for its head.
@@ -192,11 +202,16 @@ fn batch(x: Vec<DynTensor>, y: Vec<DynTensor>, heads: &[Head]) -> Result<Batch> 
             t.reshape(&[n / cols, cols])?.into_rank::<2>("targets")
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(Batch { x, y })
+    Ok(Batch { x, y, w: None })
 }
 
 /// The weighted total loss of a batch and, per head, its unweighted loss and rows.
-fn losses(heads: &[Head], preds: Vec<DynTensor>, y: &[Tensor<2>]) -> Result<(Tensor<1>, Vec<Option<Scored>>)> {
+fn losses(
+    heads: &[Head],
+    preds: Vec<DynTensor>,
+    y: &[Tensor<2>],
+    w: Option<&Tensor<1>>,
+) -> Result<(Tensor<1>, Vec<Option<Scored>>)> {
     let mut total: Option<Tensor<1>> = None;
     let mut scored = Vec::with_capacity(heads.len());
     for (head, pred) in heads.iter().zip(preds) {
@@ -209,7 +224,12 @@ fn losses(heads: &[Head], preds: Vec<DynTensor>, y: &[Tensor<2>]) -> Result<(Ten
         let value = match &head.loss {
             Some((loss, weight)) => {
                 check_rows(&pred, &y, loss.name())?;
-                let value = loss.call(y.clone(), pred.clone());
+                let value = match w {
+                    // Keras: sample weights scale each sample's loss; `sum_over_batch_size` still
+                    // divides by the number of samples.
+                    Some(w) => (loss.per_row(y.clone(), pred.clone()) * w.clone()).mean(),
+                    None => loss.call(y.clone(), pred.clone()),
+                };
                 let weighted = if *weight == 1.0 { value.clone() } else { value.clone().mul_scalar(*weight as f32) };
                 total = Some(match total.take() {
                     Some(t) => t + weighted,
@@ -270,7 +290,7 @@ pub fn train_step(
     let mut ctx = CallContext::new(true, rng, &device);
     let preds = network.forward_all(batch.x, &params, &mut ctx)?;
     let updates = std::mem::take(&mut ctx.updates);
-    let (total, scored) = losses(heads, preds, &batch.y)?;
+    let (total, scored) = losses(heads, preds, &batch.y, batch.w.as_ref())?;
     if !trainable.is_empty() && total.is_tracked() {
         let mut grads = total.backward();
         let gradients: Vec<Option<Tensor<1>>> = trainable.iter().map(|&i| params[i].grad_remove(&mut grads)).collect();
@@ -311,7 +331,7 @@ pub fn evaluate_data(
         callbacks.iter_mut().try_for_each(|c| c.on_test_batch_begin(step))?;
         let batch = upload(data, heads, idx, &network.device)?;
         let preds = infer(network, batch.x)?;
-        let (total, scored) = losses(heads, preds, &batch.y)?;
+        let (total, scored) = losses(heads, preds, &batch.y, batch.w.as_ref())?;
         acc.update(heads, total, idx.len(), scored);
         if let Some(bar) = progbar.as_deref_mut() {
             bar.step(step + 1, || acc.results());

@@ -184,6 +184,8 @@ pub(crate) fn fit<M: Trainable + Saveable>(
     let xs = inputs(m, x)?;
     let (ys, heads) = heads(m, y)?;
     let data = Data::new(xs, ys)?;
+    let weights = sample_weights(&data, options.sample_weight.take(), options.class_weight.take())?;
+    let data = data.with_weights(weights)?;
     if options.shuffle
         && let Some(l) = m.network().layers.iter().find(|e| e.layer.stateful())
     {
@@ -261,6 +263,35 @@ pub(crate) fn fit<M: Trainable + Saveable>(
         c.on_train_end(&last_logs, &mut model)?;
     }
     Ok(history)
+}
+
+/// Keras' `sample_weight`/`class_weight`: at most one of them; class weights looked up by the
+/// (single) target's class index or one-hot argmax.
+fn sample_weights(
+    data: &Data,
+    sample_weight: Option<ArrayD<f32>>,
+    class_weight: Option<BTreeMap<usize, f64>>,
+) -> Result<Option<ArrayD<f32>>> {
+    match (sample_weight, class_weight) {
+        (Some(_), Some(_)) => Err(Error::value("You cannot `class_weight` and `sample_weight` at the same time.")),
+        (w, None) => Ok(w),
+        (None, Some(cw)) => {
+            let [y] = data.y.as_slice() else {
+                return Err(Error::value("`class_weight` is only supported for Models with a single output."));
+            };
+            let n = y.shape().first().copied().unwrap_or(0);
+            let rows = y.to_shape((n, y.len() / n.max(1))).map_err(|e| Error::Backend(e.to_string()))?;
+            let class = |row: ndarray::ArrayView1<f32>| -> usize {
+                if row.len() == 1 {
+                    row[0].round().max(0.0) as usize
+                } else {
+                    row.iter().enumerate().fold((0, f32::NEG_INFINITY), |b, (i, &v)| if v > b.1 { (i, v) } else { b }).0
+                }
+            };
+            let w: Vec<f32> = rows.rows().into_iter().map(|r| *cw.get(&class(r)).unwrap_or(&1.0) as f32).collect();
+            Ok(Some(ArrayD::from_shape_vec(IxDyn(&[n]), w).map_err(|e| Error::Backend(e.to_string()))?))
+        }
+    }
 }
 
 /// Uploads a batch on the model's device (`upload`) and runs one training step on it.

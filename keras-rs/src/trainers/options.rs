@@ -27,6 +27,10 @@ pub struct FitOptions {
     pub verbose: u8,
     /// Called during training, in order (after the progress bar, before `History`).
     pub callbacks: Vec<Box<dyn crate::callbacks::Callback>>,
+    /// Per-sample loss weights (Keras' `sample_weight`).
+    pub sample_weight: Option<ndarray::ArrayD<f32>>,
+    /// Loss weight per class index (Keras' `class_weight`); classes not listed weigh 1.
+    pub class_weight: Option<std::collections::BTreeMap<usize, f64>>,
 }
 
 impl std::fmt::Debug for FitOptions {
@@ -54,6 +58,8 @@ impl Default for FitOptions {
             initial_epoch: 0,
             verbose: 1,
             callbacks: Vec::new(),
+            sample_weight: None,
+            class_weight: None,
         }
     }
 }
@@ -103,6 +109,25 @@ impl FitOptions {
     /// [`Shared`](crate::callbacks::Shared) to read it after `fit`.
     pub fn callbacks(mut self, callbacks: Vec<Box<dyn crate::callbacks::Callback>>) -> Self {
         self.callbacks = callbacks;
+        self
+    }
+    /// Weights each training sample's loss (Keras' `sample_weight`: one value per sample; the
+    /// `validation_split` part keeps its weights for `val_loss`). Metrics stay unweighted, as
+    /// Keras' `metrics` (not `weighted_metrics`) are.
+    pub fn sample_weight(mut self, weights: &impl super::data::ArrayInput) -> Self {
+        let w = weights.to_f32_array();
+        let n = w.len();
+        self.sample_weight = Some(if w.ndim() == 2 && w.shape()[1] == 1 {
+            w.into_shape_with_order(n).unwrap_or_default().into_dyn()
+        } else {
+            w
+        });
+        self
+    }
+    /// Weights each sample's loss by its class (Keras' `class_weight={0: 1.0, 1: 5.0}`): the
+    /// target's class index, or the argmax of one-hot targets; unlisted classes weigh 1.
+    pub fn class_weight(mut self, weights: &[(usize, f64)]) -> Self {
+        self.class_weight = Some(weights.iter().copied().collect());
         self
     }
     /// Adds one callback.
