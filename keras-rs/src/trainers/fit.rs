@@ -64,6 +64,13 @@ pub(crate) fn compile<M: Trainable>(m: &mut M, optimizer: OptimizerSpec, options
     Ok(())
 }
 
+/// Host inputs as device tensors in the model's input order (checked like `predict`'s).
+pub(crate) fn to_tensors<M: Trainable>(m: &M, x: HostData) -> Result<Vec<crate::backend::DynTensor>> {
+    let xs = resolve_inputs(m, x)?;
+    check_inputs(m, &xs)?;
+    xs.into_iter().map(|a| upload_all(a, &m.network().device)).collect()
+}
+
 /// Converts the inputs (in the model's input order) without building anything.
 fn resolve_inputs<M: Trainable>(m: &M, x: HostData) -> Result<Vec<ArrayD<f32>>> {
     m.check_deferred()?;
@@ -171,7 +178,7 @@ fn heads<M: Trainable>(m: &M, y: HostData) -> Result<(Vec<ArrayD<f32>>, Vec<Head
 
 /// Keras' `fit`: the epoch loop with its callbacks (the progress bar first, the user's, then
 /// `History`).
-pub(crate) fn fit<M: Trainable + Saveable>(
+pub(crate) fn fit<M: Trainable + Saveable + super::StepModel>(
     m: &mut M,
     x: HostData,
     y: HostData,
@@ -229,12 +236,20 @@ pub(crate) fn fit<M: Trainable + Saveable>(
             if options.shuffle { rng.permutation(train.len()) } else { (0..train.len()).collect() }
         };
         let mut acc = Accumulators::new(&heads);
+        let mut custom = CustomLogs::default();
         for (step, idx) in batches(&order, options.batch_size).enumerate() {
             for c in &mut callbacks {
                 c.on_train_batch_begin(step, &mut model)?;
             }
-            train_batch(model.model, &heads, &mut acc, |device| upload(&train, &heads, idx, device))?;
-            let mut source = || acc.results();
+            match options.train_step.as_mut() {
+                Some(f) => {
+                    let batch = upload(&train, &heads, idx, &model.model.network().device)?;
+                    custom.set(f(model.model, batch.x, batch.y)?);
+                }
+                None => train_batch(model.model, &heads, &mut acc, |device| upload(&train, &heads, idx, device))?,
+            }
+            let custom_step = options.train_step.is_some();
+            let mut source = || if custom_step { custom.read() } else { acc.results() };
             let mut logs = BatchLogs::new(&mut source);
             for c in &mut callbacks {
                 c.on_train_batch_end(step, &mut logs, &mut model)?;
@@ -243,7 +258,11 @@ pub(crate) fn fit<M: Trainable + Saveable>(
                 break;
             }
         }
-        let mut logs: Logs = acc.results().into_iter().collect();
+        let mut logs: Logs = if options.train_step.is_some() {
+            custom.read().into_iter().collect()
+        } else {
+            acc.results().into_iter().collect()
+        };
         if let Some(v) = &val {
             let network = model.model.network();
             for (k, value) in evaluate_data(network, &heads, v, options.batch_size, None, &mut callbacks)? {
@@ -291,6 +310,29 @@ fn sample_weights(
             let w: Vec<f32> = rows.rows().into_iter().map(|r| *cw.get(&class(r)).unwrap_or(&1.0) as f32).collect();
             Ok(Some(ArrayD::from_shape_vec(IxDyn(&[n]), w).map_err(|e| Error::Backend(e.to_string()))?))
         }
+    }
+}
+
+/// The values a custom training step returned last, read once when shown.
+#[derive(Default)]
+struct CustomLogs {
+    pending: Vec<(String, burn::tensor::Tensor<1>)>,
+    read: Vec<(String, f64)>,
+}
+
+impl CustomLogs {
+    fn set(&mut self, values: Vec<(String, burn::tensor::Tensor<1>)>) {
+        self.pending = values;
+    }
+    fn read(&mut self) -> Vec<(String, f64)> {
+        if !self.pending.is_empty() {
+            self.read = std::mem::take(&mut self.pending)
+                .into_iter()
+                .map(|(k, t)| (k, t.into_scalar::<f32>() as f64))
+                .collect();
+            self.read.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+        self.read.clone()
     }
 }
 

@@ -24,6 +24,7 @@ pub(crate) use trainable_parts;
 /// generic functions above.
 macro_rules! training_methods {
     ($ty:ty) => {
+        $crate::trainers::methods::step_model!($ty);
         impl $ty {
             /// Configures training (Keras' `model.compile(optimizer, loss, metrics)`): one loss
             /// and one metric list for every output. Each argument is a Keras name (`"adam"`,
@@ -109,6 +110,50 @@ macro_rules! training_methods {
                 $crate::trainers::engine::infer(self.network(), inputs)
             }
 
+            /// The arrays `x` (one, a list, or a map by input name) as device tensors in the
+            /// model's input order, for [`forward_tape`](Self::forward_tape).
+            pub fn to_tensors(
+                &self,
+                x: impl $crate::trainers::ModelInputs,
+            ) -> $crate::error::Result<Vec<$crate::backend::DynTensor>> {
+                $crate::trainers::fit::to_tensors(self, x.into_host())
+            }
+
+            /// A forward pass that records gradients (Keras' `with tf.GradientTape() as tape:
+            /// y = model(x, training=True)`): the outputs and the [`Tape`](crate::trainers::Tape).
+            ///
+            /// ```
+            /// use keras_rs::prelude::*;
+            /// use keras_rs::losses::Loss;
+            /// let mut model = Sequential::new().add(Input::new(&[3])).add(Dense::new(1));
+            /// model.compile(SGD::new().learning_rate(0.1), "mse", NO_METRICS).unwrap();
+            /// let x = model.to_tensors(&ndarray::Array2::<f32>::ones((4, 3))).unwrap();
+            /// let d = keras_rs::backends::default_device();
+            /// let y = keras_rs::backend::DynTensor::from_data(vec![0.0; 4], &[4, 1], &d).unwrap().into_rows();
+            /// let (out, tape) = model.forward_tape(x, true).unwrap();
+            /// let loss = MeanSquaredError::new().call(y, out[0].clone().into_rows());
+            /// let grads = tape.gradient(&loss).unwrap();
+            /// model.apply_gradients(tape, grads).unwrap();
+            /// assert_eq!(model.iterations(), 1);
+            /// ```
+            pub fn forward_tape(
+                &mut self,
+                x: Vec<$crate::backend::DynTensor>,
+                training: bool,
+            ) -> $crate::error::Result<(Vec<$crate::backend::DynTensor>, $crate::trainers::Tape)> {
+                $crate::trainers::forward_tape(self, x, training)
+            }
+
+            /// Applies gradients from [`Tape::gradient`](crate::trainers::Tape::gradient) with the
+            /// compiled optimizer (Keras' `optimizer.apply_gradients`).
+            pub fn apply_gradients(
+                &mut self,
+                tape: $crate::trainers::Tape,
+                gradients: $crate::trainers::Gradients,
+            ) -> $crate::error::Result<()> {
+                $crate::trainers::apply_gradients(self, tape, gradients)
+            }
+
             /// Loss and metrics on one batch in inference mode (Keras' `test_on_batch`).
             pub fn test_on_batch(
                 &self,
@@ -121,3 +166,26 @@ macro_rules! training_methods {
     };
 }
 pub(crate) use training_methods;
+
+/// `StepModel` (what a custom `fit` step can do) for a model type.
+macro_rules! step_model {
+    ($ty:ty) => {
+        impl $crate::trainers::StepModel for $ty {
+            fn forward_tape(
+                &mut self,
+                x: Vec<$crate::backend::DynTensor>,
+                training: bool,
+            ) -> $crate::error::Result<(Vec<$crate::backend::DynTensor>, $crate::trainers::Tape)> {
+                $crate::trainers::forward_tape(self, x, training)
+            }
+            fn apply_gradients(
+                &mut self,
+                tape: $crate::trainers::Tape,
+                gradients: $crate::trainers::Gradients,
+            ) -> $crate::error::Result<()> {
+                $crate::trainers::apply_gradients(self, tape, gradients)
+            }
+        }
+    };
+}
+pub(crate) use step_model;

@@ -1,6 +1,7 @@
 //! Training: `compile`/`fit`/`evaluate`/`predict`, data handling and the progress bar.
 
 mod compile;
+mod custom_step;
 pub mod data;
 pub(crate) mod engine;
 pub(crate) mod fit;
@@ -10,6 +11,8 @@ pub mod options;
 pub mod progbar;
 
 pub use compile::CompileOptions;
+pub use custom_step::{Gradients, StepModel, Tape, TrainStep};
+pub(crate) use custom_step::{apply_gradients, forward_tape};
 pub use data::{ArrayInput, ToF32};
 pub use engine::Compiled;
 pub use fit::NO_METRICS;

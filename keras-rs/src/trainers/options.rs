@@ -31,6 +31,8 @@ pub struct FitOptions {
     pub sample_weight: Option<ndarray::ArrayD<f32>>,
     /// Loss weight per class index (Keras' `class_weight`); classes not listed weigh 1.
     pub class_weight: Option<std::collections::BTreeMap<usize, f64>>,
+    /// A training step of your own (Keras' overridden `train_step`).
+    pub train_step: Option<super::TrainStep>,
 }
 
 impl std::fmt::Debug for FitOptions {
@@ -60,6 +62,7 @@ impl Default for FitOptions {
             callbacks: Vec::new(),
             sample_weight: None,
             class_weight: None,
+            train_step: None,
         }
     }
 }
@@ -128,6 +131,40 @@ impl FitOptions {
     /// target's class index, or the argmax of one-hot targets; unlisted classes weigh 1.
     pub fn class_weight(mut self, weights: &[(usize, f64)]) -> Self {
         self.class_weight = Some(weights.iter().copied().collect());
+        self
+    }
+    /// Replaces the training step (Keras' `train_step` override) while keeping `fit`'s epochs,
+    /// shuffling, validation, callbacks and progress bar. The step gets the model (as a
+    /// [`StepModel`](super::StepModel)), the batch's inputs and targets, and returns the values
+    /// to log; the epoch's logs are the last step's, as in Keras.
+    ///
+    /// ```
+    /// use keras_rs::prelude::*;
+    /// use keras_rs::losses::Loss;
+    /// let mut model = Sequential::new().add(Input::new(&[3])).add(Dense::new(1));
+    /// model.compile(SGD::new().learning_rate(0.1), "mse", NO_METRICS).unwrap();
+    /// let step = |m: &mut dyn keras_rs::trainers::StepModel, x, y: Vec<keras_rs::burn::tensor::Tensor<2>>| {
+    ///     let (out, tape) = m.forward_tape(x, true)?;
+    ///     let loss = MeanAbsoluteError::new().call(y[0].clone(), out[0].clone().into_rows()); // not the compiled mse
+    ///     let grads = tape.gradient(&loss)?;
+    ///     m.apply_gradients(tape, grads)?;
+    ///     Ok(vec![("mae".to_string(), loss.inner())])
+    /// };
+    /// let (x, y) = (ndarray::Array2::<f32>::ones((8, 3)), ndarray::Array2::<f32>::zeros((8, 1)));
+    /// let history = model.fit(&x, &y, FitOptions::new().epochs(2).verbose(0).train_step(step)).unwrap();
+    /// assert_eq!(history.history["mae"].len(), 2);
+    /// ```
+    pub fn train_step(
+        mut self,
+        step: impl FnMut(
+            &mut dyn super::StepModel,
+            Vec<crate::backend::DynTensor>,
+            Vec<burn::tensor::Tensor<2>>,
+        ) -> crate::error::Result<Vec<(String, burn::tensor::Tensor<1>)>>
+        + Send
+        + 'static,
+    ) -> Self {
+        self.train_step = Some(Box::new(step));
         self
     }
     /// Adds one callback.
