@@ -56,12 +56,7 @@ pub(crate) fn forward_tape<M: Trainable>(
     training: bool,
 ) -> Result<(Vec<DynTensor>, Tape)> {
     let (network, rng, _) = m.parts();
-    let trainable: Vec<usize> = (0..network.variables.len()).filter(|&i| network.variables[i].trainable).collect();
-    let params: Vec<Tensor<1>> = network
-        .variables
-        .iter()
-        .map(|v| if v.trainable { v.value.clone().autodiff().require_grad() } else { v.value.clone() })
-        .collect();
+    let (trainable, params) = super::engine::gradient_leaves(network);
     let device = network.device.clone();
     let mut ctx = CallContext::new(training, rng, &device);
     let outputs = network.forward_all(x, &params, &mut ctx)?;

@@ -267,6 +267,18 @@ impl Accumulators {
     }
 }
 
+/// The indices of the trainable variables, and every variable as a forward-pass parameter:
+/// the trainable ones as autodiff leaves that record gradients.
+pub(crate) fn gradient_leaves(network: &Network) -> (Vec<usize>, Vec<Tensor<1>>) {
+    let trainable = (0..network.variables.len()).filter(|&i| network.variables[i].trainable).collect();
+    let params = network
+        .variables
+        .iter()
+        .map(|v| if v.trainable { v.value.clone().autodiff().require_grad() } else { v.value.clone() })
+        .collect();
+    (trainable, params)
+}
+
 /// One training step (Keras' `train_step`): forward with autodiff leaves for the trainable
 /// variables, the weighted sum of the output losses, backward, optimizer update; the batch's
 /// losses and metrics go to `acc`.
@@ -281,12 +293,7 @@ pub fn train_step(
 ) -> Result<()> {
     let samples = batch.x[0].dims()[0];
     let device = network.device.clone();
-    let trainable: Vec<usize> = (0..network.variables.len()).filter(|&i| network.variables[i].trainable).collect();
-    let params: Vec<Tensor<1>> = network
-        .variables
-        .iter()
-        .map(|v| if v.trainable { v.value.clone().autodiff().require_grad() } else { v.value.clone() })
-        .collect();
+    let (trainable, params) = gradient_leaves(network);
     let mut ctx = CallContext::new(true, rng, &device);
     let preds = network.forward_all(batch.x, &params, &mut ctx)?;
     let updates = std::mem::take(&mut ctx.updates);
