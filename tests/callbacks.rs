@@ -389,3 +389,92 @@ fn history_plot_writes_png_and_svg_charts() {
     }
     std::fs::remove_file(svg).unwrap();
 }
+
+/// Counts hook calls.
+#[derive(Default)]
+struct Counter(std::collections::BTreeMap<&'static str, usize>);
+
+impl Counter {
+    fn hit(&mut self, hook: &'static str) -> keras_rs::Result<()> {
+        *self.0.entry(hook).or_default() += 1;
+        Ok(())
+    }
+}
+
+impl Callback for Counter {
+    fn on_train_begin(&mut self, _m: &mut dyn ModelHandle) -> keras_rs::Result<()> {
+        self.hit("train_begin")
+    }
+    fn on_train_end(&mut self, _l: &Logs, _m: &mut dyn ModelHandle) -> keras_rs::Result<()> {
+        self.hit("train_end")
+    }
+    fn on_epoch_begin(&mut self, _e: usize, _m: &mut dyn ModelHandle) -> keras_rs::Result<()> {
+        self.hit("epoch_begin")
+    }
+    fn on_epoch_end(&mut self, _e: usize, _l: &mut Logs, _m: &mut dyn ModelHandle) -> keras_rs::Result<()> {
+        self.hit("epoch_end")
+    }
+    fn on_train_batch_begin(&mut self, _b: usize, _m: &mut dyn ModelHandle) -> keras_rs::Result<()> {
+        self.hit("train_batch_begin")
+    }
+    fn on_train_batch_end(
+        &mut self,
+        _b: usize,
+        _l: &mut keras_rs::callbacks::BatchLogs<'_>,
+        _m: &mut dyn ModelHandle,
+    ) -> keras_rs::Result<()> {
+        self.hit("train_batch_end")
+    }
+    fn on_test_begin(&mut self) -> keras_rs::Result<()> {
+        self.hit("test_begin")
+    }
+    fn on_test_end(&mut self, _l: &Logs) -> keras_rs::Result<()> {
+        self.hit("test_end")
+    }
+    fn on_test_batch_end(&mut self, _b: usize) -> keras_rs::Result<()> {
+        self.hit("test_batch_end")
+    }
+    fn on_predict_begin(&mut self) -> keras_rs::Result<()> {
+        self.hit("predict_begin")
+    }
+    fn on_predict_batch_end(&mut self, _b: usize) -> keras_rs::Result<()> {
+        self.hit("predict_batch_end")
+    }
+    fn on_predict_end(&mut self) -> keras_rs::Result<()> {
+        self.hit("predict_end")
+    }
+}
+
+#[test]
+fn fit_evaluate_and_predict_call_every_hook() {
+    let (x, y) = data();
+    let mut model = small_model(12);
+    let count = Shared::new(Counter::default());
+    let opts = FitOptions::new().epochs(2).batch_size(8).validation_split(0.25).verbose(0);
+    model.fit(&x, &y, opts.callback(count.clone())).unwrap();
+    // 30 training samples -> 4 batches per epoch; 10 validation samples -> 2 test batches per epoch.
+    let expect = [
+        ("train_begin", 1),
+        ("train_end", 1),
+        ("epoch_begin", 2),
+        ("epoch_end", 2),
+        ("train_batch_begin", 8),
+        ("train_batch_end", 8),
+        ("test_begin", 2),
+        ("test_end", 2),
+        ("test_batch_end", 4),
+    ];
+    assert_eq!(count.lock().0, expect.into_iter().collect());
+    let count = Shared::new(Counter::default());
+    model.evaluate(&x, &y, EvaluateOptions::new().batch_size(16).verbose(0).callback(count.clone())).unwrap();
+    model.predict(&x, PredictOptions::new().batch_size(16).verbose(0).callback(count.clone())).unwrap();
+    let expect = [
+        ("test_begin", 1),
+        ("test_end", 1),
+        ("test_batch_end", 3),
+        ("predict_begin", 1),
+        ("predict_batch_end", 3),
+        ("predict_end", 1),
+    ];
+    assert_eq!(count.lock().0, expect.into_iter().collect());
+}

@@ -184,30 +184,43 @@ impl<C: Callback> Shared<C> {
     }
 }
 
+/// Every hook of [`Callback`], forwarded to the callback `$target` gives for `self`.
 macro_rules! forward {
-    ($($name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {$(
+    (|$s:ident| $target:expr) => {
+        forward!(@hooks |$s| $target;
+            set_params(params: &FitParams) -> ();
+            on_train_begin(model: &mut dyn ModelHandle) -> Result<()>;
+            on_train_end(logs: &Logs, model: &mut dyn ModelHandle) -> Result<()>;
+            on_epoch_begin(epoch: usize, model: &mut dyn ModelHandle) -> Result<()>;
+            on_epoch_end(epoch: usize, logs: &mut Logs, model: &mut dyn ModelHandle) -> Result<()>;
+            on_train_batch_begin(batch: usize, model: &mut dyn ModelHandle) -> Result<()>;
+            on_train_batch_end(batch: usize, logs: &mut BatchLogs<'_>, model: &mut dyn ModelHandle) -> Result<()>;
+            on_test_begin() -> Result<()>;
+            on_test_end(logs: &Logs) -> Result<()>;
+            on_test_batch_begin(batch: usize) -> Result<()>;
+            on_test_batch_end(batch: usize) -> Result<()>;
+            on_predict_begin() -> Result<()>;
+            on_predict_end() -> Result<()>;
+            on_predict_batch_begin(batch: usize) -> Result<()>;
+            on_predict_batch_end(batch: usize) -> Result<()>;
+        );
+    };
+    (@hooks |$s:ident| $target:expr; $($name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {$(
         fn $name(&mut self, $($arg: $ty),*) -> $ret {
-            self.lock().$name($($arg),*)
+            let $s = self;
+            $target.$name($($arg),*)
         }
     )*};
 }
 
-impl<C: Callback> Callback for Shared<C> {
-    forward! {
-        set_params(params: &FitParams) -> ();
-        on_train_begin(model: &mut dyn ModelHandle) -> Result<()>;
-        on_train_end(logs: &Logs, model: &mut dyn ModelHandle) -> Result<()>;
-        on_epoch_begin(epoch: usize, model: &mut dyn ModelHandle) -> Result<()>;
-        on_epoch_end(epoch: usize, logs: &mut Logs, model: &mut dyn ModelHandle) -> Result<()>;
-        on_train_batch_begin(batch: usize, model: &mut dyn ModelHandle) -> Result<()>;
-        on_train_batch_end(batch: usize, logs: &mut BatchLogs<'_>, model: &mut dyn ModelHandle) -> Result<()>;
-        on_test_begin() -> Result<()>;
-        on_test_end(logs: &Logs) -> Result<()>;
-        on_test_batch_begin(batch: usize) -> Result<()>;
-        on_test_batch_end(batch: usize) -> Result<()>;
-        on_predict_begin() -> Result<()>;
-        on_predict_end() -> Result<()>;
-        on_predict_batch_begin(batch: usize) -> Result<()>;
-        on_predict_batch_end(batch: usize) -> Result<()>;
-    }
+impl<C: Callback + ?Sized> Callback for Box<C> {
+    forward!(|s| (**s));
 }
+
+impl<C: Callback> Callback for Shared<C> {
+    forward!(|s| s.lock());
+}
+
+/// A callback as the options of `fit`, `evaluate` and `predict` hold it: shared, so options
+/// can be cloned and a clone calls the same callback objects (as a Python list of callbacks does).
+pub type CallbackRef = Shared<Box<dyn Callback>>;

@@ -18,7 +18,7 @@ mod tensorboard;
 mod terminate_on_nan;
 
 pub use backup_and_restore::BackupAndRestore;
-pub use callback::{BatchLogs, Callback, FitParams, Logs, ModelHandle, Shared};
+pub use callback::{BatchLogs, Callback, CallbackRef, FitParams, Logs, ModelHandle, Shared};
 pub use csv_logger::CSVLogger;
 pub use early_stopping::EarlyStopping;
 pub use history::History;

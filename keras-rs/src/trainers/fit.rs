@@ -217,7 +217,7 @@ pub(crate) fn fit<M: Trainable + Saveable + super::StepModel>(
     if options.verbose > 0 {
         callbacks.push(Box::new(ProgbarLogger::new()));
     }
-    callbacks.append(&mut options.callbacks);
+    callbacks.extend(options.callbacks.drain(..).map(|c| Box::new(c) as Box<dyn Callback>));
     let params = FitParams { epochs: options.epochs, steps, verbose: options.verbose };
     callbacks.iter_mut().for_each(|c| c.set_params(&params));
     let mut history = History::default();
@@ -241,10 +241,11 @@ pub(crate) fn fit<M: Trainable + Saveable + super::StepModel>(
             for c in &mut callbacks {
                 c.on_train_batch_begin(step, &mut model)?;
             }
-            match options.train_step.as_mut() {
+            match options.train_step.as_ref() {
                 Some(f) => {
                     let batch = upload(&train, &heads, idx, &model.model.network().device)?;
-                    custom.set(f(model.model, batch.x, batch.y)?);
+                    let mut f = f.lock().unwrap_or_else(|e| e.into_inner());
+                    custom.set((*f)(model.model, batch.x, batch.y)?);
                 }
                 None => train_batch(model.model, &heads, &mut acc, |device| upload(&train, &heads, idx, device))?,
             }
@@ -363,7 +364,9 @@ pub(crate) fn evaluate<M: Trainable>(
     let data = Data::new(xs, ys)?;
     let batch_size = options.batch_size.max(1);
     let mut bar = Progbar::new(data.len().div_ceil(batch_size), options.verbose);
-    let results = evaluate_data(m.network(), &heads, &data, batch_size, Some(&mut bar), &mut [])?;
+    let mut callbacks: Vec<Box<dyn Callback>> =
+        options.callbacks.into_iter().map(|c| Box::new(c) as Box<dyn Callback>).collect();
+    let results = evaluate_data(m.network(), &heads, &data, batch_size, Some(&mut bar), &mut callbacks)?;
     bar.finish(&results);
     Ok(results.into_iter().collect())
 }
@@ -411,18 +414,25 @@ pub(crate) fn predict<M: Trainable>(m: &M, x: HostData, options: PredictOptions)
         }
         Ok(())
     };
+    let mut callbacks = options.callbacks;
+    callbacks.iter_mut().try_for_each(|c| c.on_predict_begin())?;
     if n <= batch_size {
         // One batch: the converted arrays become the input tensors (no gathering copy).
+        callbacks.iter_mut().try_for_each(|c| c.on_predict_batch_begin(0))?;
         let batch = xs.into_iter().map(|a| upload_all(a, &network.device)).collect::<Result<Vec<_>>>()?;
         keep(infer(network, batch)?)?;
         bar.step(1, Vec::new);
+        callbacks.iter_mut().try_for_each(|c| c.on_predict_batch_end(0))?;
     } else {
         for (step, idx) in batches(&order, batch_size).enumerate() {
+            callbacks.iter_mut().try_for_each(|c| c.on_predict_batch_begin(step))?;
             let batch = xs.iter().map(|a| gather(a, idx, &network.device)).collect::<Result<Vec<_>>>()?;
             keep(infer(network, batch)?)?;
             bar.step(step + 1, Vec::new);
+            callbacks.iter_mut().try_for_each(|c| c.on_predict_batch_end(step))?;
         }
     }
+    callbacks.iter_mut().try_for_each(|c| c.on_predict_end())?;
     bar.finish(&[]);
     values
         .into_iter()

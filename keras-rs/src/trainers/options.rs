@@ -10,6 +10,7 @@ use super::inputs::{HostData, ModelInputs};
 /// let opts = FitOptions::new().epochs(10).batch_size(128).validation_split(0.1).shuffle(false);
 /// assert_eq!(opts.epochs, 10);
 /// ```
+#[derive(Clone)]
 pub struct FitOptions {
     /// The index of the last epoch (training runs `initial_epoch..epochs`).
     pub epochs: usize,
@@ -26,13 +27,13 @@ pub struct FitOptions {
     /// 0 = silent, 1 = progress bar, 2 = one line per epoch.
     pub verbose: u8,
     /// Called during training, in order (after the progress bar, before `History`).
-    pub callbacks: Vec<Box<dyn crate::callbacks::Callback>>,
+    pub callbacks: Vec<crate::callbacks::CallbackRef>,
     /// Per-sample loss weights (Keras' `sample_weight`).
     pub sample_weight: Option<ndarray::ArrayD<f32>>,
     /// Loss weight per class index (Keras' `class_weight`); classes not listed weigh 1.
     pub class_weight: Option<std::collections::BTreeMap<usize, f64>>,
     /// A training step of your own (Keras' overridden `train_step`).
-    pub train_step: Option<super::TrainStep>,
+    pub train_step: Option<std::sync::Arc<std::sync::Mutex<super::TrainStep>>>,
 }
 
 impl std::fmt::Debug for FitOptions {
@@ -111,7 +112,7 @@ impl FitOptions {
     /// Callbacks called during training (Keras' `callbacks=[...]`); wrap one in
     /// [`Shared`](crate::callbacks::Shared) to read it after `fit`.
     pub fn callbacks(mut self, callbacks: Vec<Box<dyn crate::callbacks::Callback>>) -> Self {
-        self.callbacks = callbacks;
+        self.callbacks = callbacks.into_iter().map(crate::callbacks::Shared::new).collect();
         self
     }
     /// Weights each training sample's loss (Keras' `sample_weight`: one value per sample; the
@@ -164,12 +165,12 @@ impl FitOptions {
         + Send
         + 'static,
     ) -> Self {
-        self.train_step = Some(Box::new(step));
+        self.train_step = Some(std::sync::Arc::new(std::sync::Mutex::new(Box::new(step))));
         self
     }
     /// Adds one callback.
     pub fn callback(mut self, callback: impl crate::callbacks::Callback + 'static) -> Self {
-        self.callbacks.push(Box::new(callback));
+        self.callbacks.push(crate::callbacks::Shared::new(Box::new(callback)));
         self
     }
 }
@@ -178,17 +179,29 @@ impl FitOptions {
 macro_rules! inference_options {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, Debug)]
+        #[derive(Clone)]
         pub struct $name {
             /// Samples per batch.
             pub batch_size: usize,
             /// 0 = silent, 1 = progress bar, 2 = one line.
             pub verbose: u8,
+            /// Callbacks whose `on_test_*` (`evaluate`) or `on_predict_*` (`predict`) hooks run.
+            pub callbacks: Vec<crate::callbacks::CallbackRef>,
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("batch_size", &self.batch_size)
+                    .field("verbose", &self.verbose)
+                    .field("callbacks", &self.callbacks.len())
+                    .finish()
+            }
         }
 
         impl Default for $name {
             fn default() -> Self {
-                $name { batch_size: 32, verbose: 1 }
+                $name { batch_size: 32, verbose: 1, callbacks: Vec::new() }
             }
         }
 
@@ -205,6 +218,11 @@ macro_rules! inference_options {
             /// Verbosity (default 1).
             pub fn verbose(mut self, verbose: u8) -> Self {
                 self.verbose = verbose;
+                self
+            }
+            /// Adds a callback (Keras' `callbacks=[...]`).
+            pub fn callback(mut self, callback: impl crate::callbacks::Callback + 'static) -> Self {
+                self.callbacks.push(crate::callbacks::Shared::new(Box::new(callback)));
                 self
             }
         }
