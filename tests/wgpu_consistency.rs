@@ -140,3 +140,42 @@ fn wgpu_matches_cpu_on_a_functional_model() {
         close(g, &c, &format!("functional: weight {i} after 3 steps"));
     }
 }
+
+#[test]
+fn streaming_metrics_sample_weights_and_a_schedule_agree_across_backends() {
+    use keras_rs::metrics::{MeanIoU, MetricSpec, TopKCategoricalAccuracy};
+    let (x, y) = data(&[40, 6]);
+    let w = Array1::from_shape_fn(40, |i| 0.5 + (i % 4) as f32 * 0.25);
+    let build = |device| {
+        Sequential::new()
+            .device(device)
+            .add(Input::new(&[6]))
+            .add(Dense::new(8).activation("relu"))
+            .add(Dense::new(3).activation("softmax"))
+    };
+    let init = build(cpu()).get_weights().unwrap();
+    let run = |device| {
+        let mut m = build(device);
+        m.set_weights(&init).unwrap();
+        let metrics: Vec<MetricSpec> = vec![
+            "accuracy".into(),
+            TopKCategoricalAccuracy::sparse().k(2).into(),
+            MeanIoU::new(3).sparse_y_pred(false).into(),
+        ];
+        let lr = keras_rs::optimizers::schedules::ExponentialDecay::new(0.05, 3.0, 0.5);
+        m.compile(Adam::new().learning_rate(lr), "sparse_categorical_crossentropy", &metrics).unwrap();
+        let opts = FitOptions::new().epochs(2).batch_size(8).shuffle(false).validation_split(0.25).verbose(0);
+        let history = m.fit(&x, &y, opts.sample_weight(&w)).unwrap();
+        (m, history)
+    };
+    let ((cpu_model, on_cpu), (gpu_model, on_gpu)) = (run(cpu()), run(gpu()));
+    assert_eq!(on_gpu.history.keys().collect::<Vec<_>>(), on_cpu.history.keys().collect::<Vec<_>>());
+    for (k, values) in &on_cpu.history {
+        for (e, (a, b)) in on_gpu.history[k].iter().zip(values).enumerate() {
+            assert!((a - b).abs() <= 1e-4 * b.abs() + 1e-5, "{k} epoch {e}: wgpu {a}, cpu {b}");
+        }
+    }
+    for (i, (g, c)) in gpu_model.get_weights().unwrap().iter().zip(cpu_model.get_weights().unwrap()).enumerate() {
+        close(g, &c, &format!("weight {i} after 2 epochs"));
+    }
+}
