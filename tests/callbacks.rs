@@ -188,6 +188,33 @@ fn fit_with_a_schedule_matches_keras() {
     assert_eq!(again.iterations(), 15);
     let cfg: Value = serde_json::from_str(&again.to_json()).unwrap();
     assert_eq!(cfg["compile_config"]["optimizer"]["config"]["learning_rate"]["class_name"], "ExponentialDecay");
+    // Python Keras, where installed, loads the file with its schedule and optimizer state.
+    let keras = std::process::Command::new("python3")
+        .args(["-c", "import keras, jax"])
+        .env("KERAS_BACKEND", "jax")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if keras {
+        std::fs::write(dir.join("x.json"), serde_json::to_string(&[&case["x"]]).unwrap()).unwrap();
+        let script = format!("{}/tests/fixtures/saving/predict_in_keras.py", env!("CARGO_MANIFEST_DIR"));
+        let out = std::process::Command::new("python3")
+            .env("KERAS_BACKEND", "jax")
+            .args([
+                script.as_str(),
+                &dir.join("m.keras").display().to_string(),
+                &dir.join("x.json").display().to_string(),
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let result: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+        assert_eq!((result["compiled"].as_bool(), result["iterations"].as_u64()), (Some(true), Some(15)));
+        let ours = model.predict(&x, PredictOptions::new().verbose(0)).unwrap();
+        assert_close(&ours, &common::array(&result["outputs"][0]), 1e-5, 1e-6, "Python's predictions");
+    } else {
+        eprintln!("SKIPPED the Python half: python3 with keras and jax is not installed");
+    }
     std::fs::remove_dir_all(dir).unwrap();
 }
 
