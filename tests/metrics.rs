@@ -136,6 +136,11 @@ fn sample_weight_and_class_weight_weigh_the_loss_as_in_keras() {
         for (i, (w, k)) in model.get_weights().unwrap().iter().zip(arrays(&case["weights"])).enumerate() {
             common::assert_close(w, &k, 1e-4, 1e-5, &format!("{name} weight {i}"));
         }
+        let weighted = EvaluateOptions::new().batch_size(7).verbose(0).sample_weight(&array(&fx["sample_weight"]));
+        let scores = model.evaluate(&x, &array(&case["y"]), weighted).unwrap();
+        for (k, v) in case["evaluate_weighted"].as_object().unwrap() {
+            assert_close_f64(scores[k], v.as_f64().unwrap(), 1e-4, &format!("{name}: weighted evaluate {k}"));
+        }
     }
     let mut model = Sequential::new().add(Input::new(&[4])).add(Dense::new(1));
     model.compile("sgd", "mse", NO_METRICS).unwrap();

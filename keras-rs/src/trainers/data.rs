@@ -107,6 +107,11 @@ impl Data {
 
     /// Adds per-sample loss weights (one per sample).
     pub fn with_weights(mut self, w: Option<ArrayD<f32>>) -> Result<Self> {
+        // A column `(n, 1)` is taken as the vector `(n,)`, as Keras squeezes it.
+        let w = w.map(|w| match w.shape() {
+            [n, 1] => ArrayD::from_shape_vec(ndarray::IxDyn(&[*n]), w.iter().copied().collect()).unwrap_or(w),
+            _ => w,
+        });
         if let Some(w) = &w
             && (w.len() != self.len() || w.ndim() != 1)
         {

@@ -361,7 +361,7 @@ pub(crate) fn evaluate<M: Trainable>(
     let xs = resolve_inputs(m, x)?;
     check_inputs(m, &xs)?;
     let (ys, heads) = heads(m, y)?;
-    let data = Data::new(xs, ys)?;
+    let data = Data::new(xs, ys)?.with_weights(options.sample_weight)?;
     let batch_size = options.batch_size.max(1);
     let mut bar = Progbar::new(data.len().div_ceil(batch_size), options.verbose);
     let mut callbacks: Vec<Box<dyn Callback>> =

@@ -119,13 +119,7 @@ impl FitOptions {
     /// `validation_split` part keeps its weights for `val_loss`). Metrics stay unweighted, as
     /// Keras' `metrics` (not `weighted_metrics`) are.
     pub fn sample_weight(mut self, weights: &impl super::data::ArrayInput) -> Self {
-        let w = weights.to_f32_array();
-        let n = w.len();
-        self.sample_weight = Some(if w.ndim() == 2 && w.shape()[1] == 1 {
-            w.into_shape_with_order(n).unwrap_or_default().into_dyn()
-        } else {
-            w
-        });
+        self.sample_weight = Some(weights.to_f32_array());
         self
     }
     /// Weights each sample's loss by its class (Keras' `class_weight={0: 1.0, 1: 5.0}`): the
@@ -187,6 +181,8 @@ macro_rules! inference_options {
             pub verbose: u8,
             /// Callbacks whose `on_test_*` (`evaluate`) or `on_predict_*` (`predict`) hooks run.
             pub callbacks: Vec<crate::callbacks::CallbackRef>,
+            /// Per-sample loss weights (`evaluate` only; Keras' `sample_weight`).
+            pub sample_weight: Option<ndarray::ArrayD<f32>>,
         }
 
         impl std::fmt::Debug for $name {
@@ -201,7 +197,7 @@ macro_rules! inference_options {
 
         impl Default for $name {
             fn default() -> Self {
-                $name { batch_size: 32, verbose: 1, callbacks: Vec::new() }
+                $name { batch_size: 32, verbose: 1, callbacks: Vec::new(), sample_weight: None }
             }
         }
 
@@ -237,3 +233,23 @@ inference_options!(
     /// Keras' `predict` arguments: `batch_size=32`, `verbose=1`.
     PredictOptions
 );
+
+impl EvaluateOptions {
+    /// Weights each sample's loss (Keras' `evaluate(..., sample_weight=...)`); metrics stay
+    /// unweighted.
+    ///
+    /// ```
+    /// use keras_rs::prelude::*;
+    /// let mut model = Sequential::new().add(Input::new(&[1])).add(Dense::new(1).use_bias(false));
+    /// model.set_weights(&[ndarray::arr2(&[[1.0f32]]).into_dyn()]).unwrap();
+    /// model.compile("sgd", "mse", NO_METRICS).unwrap();
+    /// let (x, y) = (ndarray::arr2(&[[1.0f32], [2.0]]), ndarray::arr2(&[[0.0f32], [0.0]]));
+    /// let w = ndarray::arr1(&[1.0f32, 0.0]);
+    /// let scores = model.evaluate(&x, &y, EvaluateOptions::new().verbose(0).sample_weight(&w)).unwrap();
+    /// assert_eq!(scores["loss"], 0.5); // (1 * 1 + 0 * 4) / 2 samples
+    /// ```
+    pub fn sample_weight(mut self, weights: &impl super::data::ArrayInput) -> Self {
+        self.sample_weight = Some(weights.to_f32_array());
+        self
+    }
+}
