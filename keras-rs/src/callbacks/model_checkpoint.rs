@@ -222,8 +222,8 @@ fn format_value(v: f64, spec: &str) -> Option<String> {
     if spec.is_empty() {
         return Some(if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v}") });
     }
-    let kind = spec.chars().last()?;
-    let body = &spec[..spec.len() - 1];
+    let (at, kind) = spec.char_indices().last()?;
+    let body = &spec[..at];
     let (width, precision) = match body.split_once('.') {
         Some((w, p)) => (w, p.parse::<usize>().ok()?),
         None => (body, 6),
@@ -263,5 +263,6 @@ mod tests {
         assert_eq!(f("{epoch}-{accuracy}-{val_loss:.2e}").unwrap(), "7-0.5-1.23e-02");
         assert_eq!(f("{{literal}}-{epoch:3d}").unwrap(), "{literal}-  7");
         assert!(f("{val_acc:.2f}").unwrap_err().to_string().contains("'val_acc' is not one of"));
+        assert!(f("{epoch:é}").unwrap_err().to_string().contains("Unsupported format spec"));
     }
 }

@@ -181,7 +181,8 @@ impl Metric for TopKCategoricalAccuracy {
     }
     fn per_row(&self, y_true: Tensor<2>, y_pred: Tensor<2>) -> Tensor<1> {
         let [rows, classes] = y_pred.dims();
-        let target = if self.sparse { y_true.int() } else { y_true.argmax(1) };
+        // Labels outside 0..classes are clamped (the loss reports them; gathering must not fail).
+        let target = if self.sparse { y_true.int().clamp(0, classes as i64 - 1) } else { y_true.argmax(1) };
         let score = y_pred.clone().gather(1, target.reshape([rows, 1])).repeat_dim(1, classes);
         let better = y_pred.greater(score).float().sum_dim(1).reshape([rows]);
         better.lower_elem(self.k as f32).float()

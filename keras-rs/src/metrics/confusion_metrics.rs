@@ -63,7 +63,8 @@ macro_rules! threshold_metric {
                 Some(counts(y_true, y_pred, self.threshold))
             }
             fn result(&self, stats: &[f32]) -> f64 {
-                let ($tp, $fp, $fneg) = (stats[0] as f64, stats[1] as f64, stats[2] as f64);
+                let [tp, fp, fneg] = stats else { return 0.0 }; // no batch seen
+                let ($tp, $fp, $fneg) = (*tp as f64, *fp as f64, *fneg as f64);
                 let _ = ($fp, $fneg);
                 $result
             }
@@ -181,6 +182,9 @@ impl Metric for AUC {
     }
     fn result(&self, stats: &[f32]) -> f64 {
         let t = self.num_thresholds;
+        if stats.len() != 2 * t + 2 {
+            return 0.0; // no batch seen
+        }
         let (tp, fp) = (&stats[..t], &stats[t..2 * t]);
         let (pos, neg) = (stats[2 * t] as f64, stats[2 * t + 1] as f64);
         let (x, y): (Vec<f64>, Vec<f64>) = (0..t)
@@ -193,5 +197,18 @@ impl Metric for AUC {
     }
     fn clone_box(&self) -> Box<dyn Metric> {
         Box::new(self.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_before_any_batch_are_zero_not_a_panic() {
+        assert_eq!(Precision::new().result(&[]), 0.0);
+        assert_eq!(Recall::new().result(&[1.0]), 0.0);
+        assert_eq!(AUC::new().result(&[]), 0.0);
+        assert_eq!(crate::metrics::MeanIoU::new(3).result(&[1.0; 4]), 0.0);
     }
 }

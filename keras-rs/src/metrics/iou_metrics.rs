@@ -79,6 +79,9 @@ impl Metric for MeanIoU {
     }
     fn result(&self, stats: &[f32]) -> f64 {
         let k = self.num_classes;
+        if stats.len() != k * k {
+            return 0.0; // no batch seen
+        }
         let cm = |r: usize, c: usize| stats[r * k + c] as f64;
         let (mut sum, mut valid) = (0.0, 0.0);
         for c in 0..k {
