@@ -133,7 +133,7 @@ impl H5File {
                 .collect(),
             _ => ds.read_f32().map_err(bad)?,
         };
-        if values.len() != shape.iter().product::<usize>() {
+        if shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d)) != Some(values.len()) {
             return Err(Error::Format(format!(
                 "{}: dataset {path} has {} values for shape {shape:?}",
                 self.label,
