@@ -441,3 +441,13 @@ fn model_key(model: &Sequential, key: &str) -> String {
     let json: serde_json::Value = serde_json::from_str(&model.to_json()).unwrap();
     json["config"]["layers"][1]["config"][key].to_string()
 }
+
+#[test]
+fn a_sequential_keeps_its_input_dtype() {
+    let model = Sequential::new().add(Input::new(&[5]).dtype("int32").name("tokens")).add(Embedding::new(10, 2));
+    let json: serde_json::Value = serde_json::from_str(&model.to_json()).unwrap();
+    let input = &json["config"]["layers"][0]["config"];
+    assert_eq!((input["dtype"].as_str(), input["name"].as_str()), (Some("int32"), Some("tokens")));
+    let again = keras_rs::models::model_from_json(&model.to_json()).unwrap().into_sequential().unwrap();
+    assert_eq!(again.input_dtype(), "int32");
+}

@@ -33,6 +33,7 @@ pub struct Sequential {
     pub(crate) base: crate::layers::LayerBase,
     input: Option<Shape>,
     input_name: Option<String>,
+    input_dtype: Option<String>,
     pending: Vec<Box<dyn Layer>>,
     pub(crate) network: Network,
     deferred_error: Option<String>,
@@ -56,6 +57,7 @@ impl Sequential {
             base: crate::layers::LayerBase { name: Some("sequential".into()), ..Default::default() },
             input: None,
             input_name: None,
+            input_dtype: None,
             pending: Vec::new(),
             network: Network::new(keras_rs_backends::default_device()),
             deferred_error: None,
@@ -117,6 +119,7 @@ impl Sequential {
             }
             self.input = Some(shape);
             self.input_name = layer.name().map(str::to_string);
+            self.input_dtype = layer.get_config().get("dtype").and_then(serde_json::Value::as_str).map(str::to_string);
             return Ok(());
         }
         self.assign_name(layer.as_mut())?;
@@ -278,5 +281,10 @@ impl Sequential {
     /// The name given to the `Input`, if any.
     pub fn input_name(&self) -> Option<&str> {
         self.input_name.as_deref()
+    }
+
+    /// The data type the `Input` declared (`"float32"` unless set, e.g. `"int32"` for token ids).
+    pub fn input_dtype(&self) -> &str {
+        self.input_dtype.as_deref().unwrap_or("float32")
     }
 }

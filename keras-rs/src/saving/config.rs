@@ -75,7 +75,8 @@ pub(crate) fn sequential_config(model: &Sequential) -> Value {
     if let Some(shape) = model.input_shape() {
         let name = model.input_name().unwrap_or("input_layer");
         layers.push(json!({"module": "keras.layers", "class_name": "InputLayer", "registered_name": null,
-            "config": {"batch_shape": shape.0, "dtype": "float32", "sparse": false, "ragged": false, "name": name}}));
+            "config": {"batch_shape": shape.0, "dtype": model.input_dtype(), "sparse": false, "ragged": false,
+                       "name": name}}));
     }
     for entry in &model.network.layers {
         layers.push(serialize_layer(entry.layer.as_ref(), &entry.input_shapes));
