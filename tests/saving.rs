@@ -395,6 +395,15 @@ fn bad_files_give_errors_that_say_what_is_wrong() {
     let err = load(&extra, "extra.keras");
     assert!(err.contains("dense_extra") || err.contains("dense_1"), "{err}");
 
+    // No InputLayer and no build shape: the layers are never built, so the weights have nowhere to go.
+    let unbuilt = with_config(&good, |c| {
+        c["config"]["layers"].as_array_mut().unwrap().remove(0);
+        c["config"]["build_input_shape"] = serde_json::Value::Null;
+        c["build_config"] = serde_json::Value::Null;
+    });
+    let err = load(&unbuilt, "unbuilt.keras");
+    assert!(err.contains("the model has no input shape"), "{err}");
+
     let broken_json = with_config(&good, |c| *c = serde_json::json!({"class_name": "Sequential"}));
     let err = load(&broken_json, "noconfig.keras");
     assert!(err.contains("needs a `config`"), "{err}");
@@ -450,4 +459,18 @@ fn a_sequential_keeps_its_input_dtype() {
     assert_eq!((input["dtype"].as_str(), input["name"].as_str()), (Some("int32"), Some("tokens")));
     let again = keras_rs::models::model_from_json(&model.to_json()).unwrap().into_sequential().unwrap();
     assert_eq!(again.input_dtype(), "int32");
+}
+
+#[test]
+fn a_compiled_sequential_not_built_yet_keeps_its_loss_in_json() {
+    let mut model = Sequential::new().add(Dense::new(2)).add(Dense::new(1));
+    model.compile("adam", "mse", &["mae"]).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&model.to_json()).unwrap();
+    assert_eq!(json["compile_config"]["loss"], "mean_squared_error"); // Keras keeps the alias as given
+    assert_eq!(json["compile_config"]["metrics"], serde_json::json!(["mae"]));
+    let mut again = keras_rs::models::model_from_json(&model.to_json()).unwrap();
+    let x = ndarray::Array2::<f32>::ones((4, 3));
+    let y = ndarray::Array2::<f32>::zeros((4, 1));
+    let history = again.fit(&x, &y, FitOptions::new().verbose(0)).unwrap();
+    assert!(history.history.contains_key("mae"));
 }

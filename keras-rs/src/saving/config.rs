@@ -15,7 +15,7 @@ use crate::models::{Model, Sequential, call_layer};
 use crate::shape::Shape;
 
 /// Keras' `module` and `registered_name` for a class.
-fn module_of(class: &str) -> (&'static str, Value) {
+pub(crate) fn module_of(class: &str) -> (&'static str, Value) {
     match class {
         "Sequential" => ("keras", Value::Null),
         "Functional" => ("keras.src.models.functional", json!("Functional")),
@@ -106,19 +106,24 @@ pub(crate) fn sequential_from_config(config: &Value) -> Result<Sequential> {
     for entry in layers {
         model.add_boxed(deserialize_layer(entry)?)?;
     }
-    if !model.built()
-        && let Some(shape) =
-            config.get("build_input_shape").and_then(|s| serde_json::from_value::<Shape>(s.clone()).ok())
-    {
-        let dims: Option<Vec<usize>> = shape.0.iter().skip(1).copied().collect();
-        if let Some(dims) = dims {
-            model.build(&dims)?;
-        }
-    }
+    build_from_shape(&mut model, config.get("build_input_shape"))?;
     if config.get("trainable") == Some(&json!(false)) {
         model.set_all_trainable(false);
     }
     Ok(model)
+}
+
+/// Builds a `Sequential` that is not built yet on a Keras input shape (`[null, 28, 28, 1]`, from
+/// `build_input_shape` or `build_config.input_shape`); a missing or partly unknown shape does nothing.
+pub(crate) fn build_from_shape(model: &mut Sequential, shape: Option<&Value>) -> Result<()> {
+    if model.built() {
+        return Ok(());
+    }
+    let Some(shape) = shape.and_then(|s| serde_json::from_value::<Shape>(s.clone()).ok()) else { return Ok(()) };
+    match shape.0.iter().skip(1).copied().collect::<Option<Vec<usize>>>() {
+        Some(dims) => model.build(&dims),
+        None => Ok(()),
+    }
 }
 
 /// A symbolic tensor reference `{"class_name": "__keras_tensor__", ...}` as Keras writes it.

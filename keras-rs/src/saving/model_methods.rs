@@ -6,32 +6,29 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use super::compile_config::{compile_config, from_compile_config};
-use super::config::{functional_config, functional_from_config, sequential_config, sequential_from_config, truncated};
+use super::config::{
+    build_from_shape, functional_config, functional_from_config, module_of, sequential_config, sequential_from_config,
+    truncated,
+};
 use super::h5io::{self, H5File};
 use super::keras_file::{check_extension, pack, read_file, unpack, write_atomic};
 use super::weights::{load_optimizer, load_variables, weights_tree};
 use crate::error::{Error, Result};
+use crate::layers::Layer;
 use crate::models::{Model, Sequential};
-use crate::trainers::fit::Trainable;
+use crate::trainers::fit::{Trainable, output_names};
 
-/// What saving needs from a model type.
-pub(crate) trait Saveable: Trainable + Sized {
-    /// Keras' `module`, `class_name` and `registered_name` of the model.
-    const ENTRY: (&'static str, &'static str, Option<&'static str>);
+/// What saving needs from a model type (Keras' class name comes from its `Layer` impl).
+pub(crate) trait Saveable: Trainable + Layer + Sized {
     /// The model's `config` object.
     fn model_config(&self) -> Value;
     /// `build_config.input_shape`.
     fn build_shape(&self) -> Value;
     /// The model from its `config` object.
     fn from_model_config(config: &Value) -> Result<Self>;
-    /// The names of the outputs.
-    fn output_names_for_compile(&self) -> Vec<String> {
-        self.output_specs().map(|s| s.into_iter().map(|(n, _)| n).collect()).unwrap_or_default()
-    }
 }
 
 impl Saveable for Sequential {
-    const ENTRY: (&'static str, &'static str, Option<&'static str>) = ("keras", "Sequential", None);
     fn model_config(&self) -> Value {
         sequential_config(self)
     }
@@ -44,8 +41,6 @@ impl Saveable for Sequential {
 }
 
 impl Saveable for Model {
-    const ENTRY: (&'static str, &'static str, Option<&'static str>) =
-        ("keras.src.models.functional", "Functional", Some("Functional"));
     fn model_config(&self) -> Value {
         functional_config(self)
     }
@@ -59,11 +54,12 @@ impl Saveable for Model {
 
 /// The model's whole serialized form (`config.json`, `to_json`).
 fn model_entry<M: Saveable>(m: &M) -> Value {
-    let (module, class, registered) = M::ENTRY;
+    let class = m.class_name();
+    let (module, registered) = module_of(class);
     let mut entry = json!({"module": module, "class_name": class, "config": m.model_config(),
                            "registered_name": registered, "build_config": {"input_shape": m.build_shape()}});
     if let Some(c) = m.compiled_state() {
-        entry["compile_config"] = compile_config(c, &m.output_names_for_compile());
+        entry["compile_config"] = compile_config(c, &output_names(m));
     }
     entry
 }
@@ -102,7 +98,7 @@ fn compile_from<M: Saveable>(m: &mut M, entry: &Value) {
     let Some(cfg) = entry.get("compile_config").filter(|c| c.as_object().is_some_and(|o| !o.is_empty())) else {
         return;
     };
-    let result = from_compile_config(cfg, &m.output_names_for_compile())
+    let result = from_compile_config(cfg, &output_names(m))
         .and_then(|(opt, options)| crate::trainers::fit::compile(m, opt.into(), options));
     if let Err(e) = result {
         eprintln!(
@@ -318,13 +314,7 @@ fn from_entry(entry: &Value) -> Result<LoadedModel> {
         "Sequential" => {
             let mut m = Sequential::from_model_config(config)?;
             // Keras also records the input shape in the top-level `build_config`.
-            let shape = entry.pointer("/build_config/input_shape").and_then(|s| s.as_array());
-            if let Some(dims) = shape.filter(|_| !m.built()) {
-                let dims: Option<Vec<usize>> = dims.iter().skip(1).map(|d| d.as_u64().map(|d| d as usize)).collect();
-                if let Some(dims) = dims {
-                    m.build(&dims)?;
-                }
-            }
+            build_from_shape(&mut m, entry.pointer("/build_config/input_shape"))?;
             LoadedModel::Sequential(m)
         }
         "Functional" | "Model" => LoadedModel::Functional(Model::from_model_config(config)?),
@@ -363,11 +353,8 @@ pub fn model_from_json(json: &str) -> Result<LoadedModel> {
 /// ```
 pub fn load_model(path: impl AsRef<Path>) -> Result<LoadedModel> {
     let path = path.as_ref();
-    let label = path.display().to_string();
-    if !label.ends_with(".keras") {
-        check_extension(path, false)?;
-    }
-    load_keras_bytes(read_file(path)?, &label)
+    check_extension(path, false)?;
+    load_keras_bytes(read_file(path)?, &path.display().to_string())
 }
 
 /// [`load_model`] on the bytes of a `.keras` file (e.g. embedded with `include_bytes!` or
@@ -383,11 +370,10 @@ pub fn load_model_from_bytes(bytes: Vec<u8>) -> Result<LoadedModel> {
 fn load_keras_bytes(bytes: Vec<u8>, label: &str) -> Result<LoadedModel> {
     let (entry, weights) = unpack(bytes, label)?;
     let mut model = from_entry(&entry)?;
-    both!(&mut model, m => {
-        if !m.network().layers.is_empty() && m.input_specs().is_err() {
-            return Err(Error::Format(format!("{label}: the model has no input shape (no InputLayer or build_config)")));
-        }
-        load_weights_bytes(m, weights, &format!("{label} (model.weights.h5)"))?
-    });
+    // Layers never built have no variables to take the weights: Keras refuses such a file too.
+    if !model.layers().is_empty() && both!(&model, m => m.input_specs().is_err()) {
+        return Err(Error::Format(format!("{label}: the model has no input shape (no InputLayer or build_config)")));
+    }
+    both!(&mut model, m => load_weights_bytes(m, weights, &format!("{label} (model.weights.h5)")))?;
     Ok(model)
 }

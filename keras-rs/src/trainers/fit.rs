@@ -51,15 +51,19 @@ fn compiled<M: Trainable>(m: &M) -> Result<&Compiled> {
         .ok_or_else(|| Error::State("You must call `compile()` before using the model (fit/evaluate/train).".into()))
 }
 
+/// The names `compile` gives the model's outputs (per-output losses, metrics, compile configs).
+pub(crate) fn output_names<M: Trainable>(m: &M) -> Vec<String> {
+    match m.output_specs() {
+        Ok(specs) => specs.into_iter().map(|(n, _)| n).collect(),
+        Err(_) => vec!["output".to_string()], // a Sequential model not built yet: one output
+    }
+}
+
 /// Keras' `compile`.
 pub(crate) fn compile<M: Trainable>(m: &mut M, optimizer: OptimizerSpec, options: CompileOptions) -> Result<()> {
     m.check_deferred()?;
-    let names: Vec<String> = match m.output_specs() {
-        Ok(specs) => specs.into_iter().map(|(n, _)| n).collect(),
-        Err(_) => vec!["output".to_string()], // a Sequential model not built yet: one output
-    };
     let optimizer = optimizer.resolve()?;
-    let (losses, loss_weights, metrics) = options.resolve(&names)?;
+    let (losses, loss_weights, metrics) = options.resolve(&output_names(m))?;
     *m.parts().2 = Some(Compiled { optimizer, state: OptimizerState::default(), losses, loss_weights, metrics });
     Ok(())
 }
