@@ -240,21 +240,19 @@ pub(crate) fn fit<M: Trainable + Saveable + super::StepModel>(
             if options.shuffle { rng.permutation(train.len()) } else { (0..train.len()).collect() }
         };
         let mut acc = Accumulators::new(&heads);
-        let mut custom = CustomLogs::default();
+        let mut custom = options.train_step.clone().map(CustomStep::new);
         for (step, idx) in batches(&order, options.batch_size).enumerate() {
             for c in &mut callbacks {
                 c.on_train_batch_begin(step, &mut model)?;
             }
-            match options.train_step.as_ref() {
-                Some(f) => {
+            match custom.as_mut() {
+                Some(custom) => {
                     let batch = upload(&train, &heads, idx, &model.model.network().device)?;
-                    let mut f = f.lock().unwrap_or_else(|e| e.into_inner());
-                    custom.set((*f)(model.model, batch.x, batch.y)?);
+                    custom.run(model.model, batch)?
                 }
                 None => train_batch(model.model, &heads, &mut acc, |device| upload(&train, &heads, idx, device))?,
             }
-            let custom_step = options.train_step.is_some();
-            let mut source = || if custom_step { custom.read() } else { acc.results() };
+            let mut source = || step_logs(&mut custom, &mut acc);
             let mut logs = BatchLogs::new(&mut source);
             for c in &mut callbacks {
                 c.on_train_batch_end(step, &mut logs, &mut model)?;
@@ -263,11 +261,7 @@ pub(crate) fn fit<M: Trainable + Saveable + super::StepModel>(
                 break;
             }
         }
-        let mut logs: Logs = if options.train_step.is_some() {
-            custom.read().into_iter().collect()
-        } else {
-            acc.results().into_iter().collect()
-        };
+        let mut logs: Logs = step_logs(&mut custom, &mut acc).into_iter().collect();
         if let Some(v) = &val {
             let network = model.model.network();
             for (k, value) in evaluate_data(network, &heads, v, options.batch_size, None, &mut callbacks)? {
@@ -318,16 +312,30 @@ fn sample_weights(
     }
 }
 
-/// The values a custom training step returned last, read once when shown.
-#[derive(Default)]
-struct CustomLogs {
+/// A custom training step (`FitOptions::train_step`) and the values it returned last, read
+/// from the device once, when shown.
+struct CustomStep {
+    step: std::sync::Arc<std::sync::Mutex<super::TrainStep>>,
     pending: Vec<(String, burn::tensor::Tensor<1>)>,
     read: Vec<(String, f64)>,
 }
 
-impl CustomLogs {
-    fn set(&mut self, values: Vec<(String, burn::tensor::Tensor<1>)>) {
-        self.pending = values;
+/// The running logs of an epoch: the compiled losses and metrics, or a custom step's last values.
+fn step_logs(custom: &mut Option<CustomStep>, acc: &mut Accumulators) -> Vec<(String, f64)> {
+    match custom {
+        Some(c) => c.read(),
+        None => acc.results(),
+    }
+}
+
+impl CustomStep {
+    fn new(step: std::sync::Arc<std::sync::Mutex<super::TrainStep>>) -> Self {
+        CustomStep { step, pending: Vec::new(), read: Vec::new() }
+    }
+    fn run(&mut self, model: &mut dyn super::StepModel, batch: Batch) -> Result<()> {
+        let mut step = self.step.lock().unwrap_or_else(|e| e.into_inner());
+        self.pending = (*step)(model, batch.x, batch.y)?;
+        Ok(())
     }
     fn read(&mut self) -> Vec<(String, f64)> {
         if !self.pending.is_empty() {

@@ -170,8 +170,9 @@ impl FitOptions {
 }
 
 /// Defines the options of an inference call (`evaluate`, `predict`): `batch_size=32`, `verbose=1`.
+/// Extra fields (`$field: $ty`, default `Default`) name what only that call takes.
 macro_rules! inference_options {
-    ($(#[$doc:meta])* $name:ident) => {
+    ($(#[$doc:meta])* $name:ident $(, $(#[$fdoc:meta])* $field:ident: $ty:ty)*) => {
         $(#[$doc])*
         #[derive(Clone)]
         pub struct $name {
@@ -181,8 +182,7 @@ macro_rules! inference_options {
             pub verbose: u8,
             /// Callbacks whose `on_test_*` (`evaluate`) or `on_predict_*` (`predict`) hooks run.
             pub callbacks: Vec<crate::callbacks::CallbackRef>,
-            /// Per-sample loss weights (`evaluate` only; Keras' `sample_weight`).
-            pub sample_weight: Option<ndarray::ArrayD<f32>>,
+            $($(#[$fdoc])* pub $field: $ty,)*
         }
 
         impl std::fmt::Debug for $name {
@@ -197,7 +197,7 @@ macro_rules! inference_options {
 
         impl Default for $name {
             fn default() -> Self {
-                $name { batch_size: 32, verbose: 1, callbacks: Vec::new(), sample_weight: None }
+                $name { batch_size: 32, verbose: 1, callbacks: Vec::new(), $($field: Default::default(),)* }
             }
         }
 
@@ -226,8 +226,10 @@ macro_rules! inference_options {
 }
 
 inference_options!(
-    /// Keras' `evaluate` arguments: `batch_size=32`, `verbose=1`.
-    EvaluateOptions
+    /// Keras' `evaluate` arguments: `batch_size=32`, `verbose=1`, `sample_weight=None`.
+    EvaluateOptions,
+    /// Per-sample loss weights (Keras' `sample_weight`).
+    sample_weight: Option<ndarray::ArrayD<f32>>
 );
 inference_options!(
     /// Keras' `predict` arguments: `batch_size=32`, `verbose=1`.
