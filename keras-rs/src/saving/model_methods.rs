@@ -83,7 +83,7 @@ fn load_weights_bytes<M: Saveable>(m: &mut M, bytes: Vec<u8>, label: &str) -> Re
     if !file.has_group("layers") && !network.variables.is_empty() {
         return Err(Error::Format(format!("{label} has no `layers` group: it is not a Keras 3 weights file")));
     }
-    load_variables(network, &file, "")?;
+    load_variables(network, &file)?;
     if let Some(c) = compiled.as_mut()
         && file.has_group("optimizer")
     {

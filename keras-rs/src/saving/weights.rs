@@ -9,7 +9,10 @@ use std::collections::HashMap;
 
 use burn::tensor::{Tensor, TensorData};
 
+use ndarray::{ArrayD, IxDyn};
+
 use super::h5io::{H5Data, H5File, H5Group};
+use crate::backend::DynTensor;
 use crate::error::{Error, Result};
 use crate::layers::to_snake_case;
 use crate::models::Network;
@@ -54,10 +57,6 @@ pub(crate) fn variable_paths(network: &Network) -> Vec<String> {
     paths
 }
 
-fn host(t: &Tensor<1>) -> Result<Vec<f32>> {
-    t.clone().into_data().convert::<f32>().try_into_vec::<f32>().map_err(|e| Error::Backend(format!("{e:?}")))
-}
-
 /// The weights file of a model: its variables, and the optimizer's when `compiled`.
 pub(crate) fn weights_tree(network: &Network, model_name: &str, compiled: Option<&Compiled>) -> Result<H5Group> {
     let mut root = H5Group::default();
@@ -65,8 +64,9 @@ pub(crate) fn weights_tree(network: &Network, model_name: &str, compiled: Option
     for (entry, key) in network.layers.iter().zip(layer_keys(network)) {
         root.group_mut(&format!("layers/{key}/vars")).name_attr = entry.layer.name().map(str::to_string);
     }
-    for (v, path) in network.variables.iter().zip(variable_paths(network)) {
-        root.put(&path, H5Data::F32(v.shape.clone(), host(&v.value)?));
+    for (w, path) in network.get_weights()?.into_iter().zip(variable_paths(network)) {
+        let shape = w.shape().to_vec();
+        root.put(&path, H5Data::F32(shape, w.into_raw_vec_and_offset().0));
     }
     if let Some(c) = compiled {
         root.group_mut("optimizer/vars").name_attr = Some(to_snake_case(c.optimizer.class_name()));
@@ -79,7 +79,8 @@ pub(crate) fn weights_tree(network: &Network, model_name: &str, compiled: Option
         let shapes: Vec<&Vec<usize>> = network.variables.iter().filter(|v| v.trainable).map(|v| &v.shape).collect();
         for (index, (var, slot)) in slot_order(c, shapes.len()).into_iter().enumerate() {
             let Some(t) = c.state.slots.get(var).and_then(|s| s.get(slot)) else { break };
-            root.put(&format!("optimizer/vars/{}", index + first), H5Data::F32(shapes[var].clone(), host(t)?));
+            let values = DynTensor::new(t.clone()).into_vec()?;
+            root.put(&format!("optimizer/vars/{}", index + first), H5Data::F32(shapes[var].clone(), values));
         }
     }
     Ok(root)
@@ -101,9 +102,9 @@ fn slot_order(c: &Compiled, n_vars: usize) -> Vec<(usize, usize)> {
     }
 }
 
-/// Sets every variable of `network` from `file` (paths below `prefix`), checking that each
-/// layer's group holds exactly the variables the layer has, with the same shapes.
-pub(crate) fn load_variables(network: &mut Network, file: &H5File, prefix: &str) -> Result<()> {
+/// Sets every variable of `network` from `file`, checking that each layer's group holds exactly
+/// the variables the layer has, with the same shapes.
+pub(crate) fn load_variables(network: &mut Network, file: &H5File) -> Result<()> {
     let paths = variable_paths(network);
     let keys = layer_keys(network);
     let mut values = Vec::with_capacity(paths.len());
@@ -116,22 +117,22 @@ pub(crate) fn load_variables(network: &mut Network, file: &H5File, prefix: &str)
         dirs.dedup();
         for dir in &dirs {
             let expected = mine.iter().filter(|p| p.rsplit_once('/').map(|d| d.0) == Some(dir.as_str())).count();
-            let found = file.datasets(&format!("{prefix}{dir}")).len();
+            let found = file.datasets(dir).len();
             if found != expected {
                 return Err(Error::Format(format!(
-                    "Layer '{name}' expected {expected} variables in `{prefix}{dir}`, but received {found} variables \
+                    "Layer '{name}' expected {expected} variables in `{dir}`, but received {found} variables \
                      during loading. The file does not match this model (different layers or layer order)."
                 )));
             }
         }
         for (i, path) in mine.iter().enumerate() {
             let var = &network.variables[entry.vars.start + i];
-            let (shape, data) = file.read_f32(&format!("{prefix}{path}"))?.ok_or_else(|| {
-                Error::Format(format!("Layer '{name}': the weights file has no variable `{prefix}{path}`"))
-            })?;
+            let (shape, data) = file
+                .read_f32(path)?
+                .ok_or_else(|| Error::Format(format!("Layer '{name}': the weights file has no variable `{path}`")))?;
             if shape != var.shape {
                 return Err(Error::Format(format!(
-                    "Layer '{name}': variable {} ({}) has shape {} in the model, but `{prefix}{path}` in the file has \
+                    "Layer '{name}': variable {} ({}) has shape {} in the model, but `{path}` in the file has \
                      shape {}",
                     i,
                     var.path,
@@ -139,14 +140,10 @@ pub(crate) fn load_variables(network: &mut Network, file: &H5File, prefix: &str)
                     format_dims(&shape)
                 )));
             }
-            values.push(data);
+            values.push(ArrayD::from_shape_vec(IxDyn(&shape), data).map_err(|e| Error::Backend(e.to_string()))?);
         }
     }
-    for (var, data) in network.variables.iter_mut().zip(values) {
-        let n = data.len();
-        var.value = Tensor::from_data(TensorData::new(data, [n]), &network.device);
-    }
-    Ok(())
+    network.set_weights(&values)
 }
 
 /// Restores the optimizer's `iterations`, learning rate and slots from `file`. A file without
