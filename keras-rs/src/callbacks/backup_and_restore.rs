@@ -59,8 +59,7 @@ impl Callback for BackupAndRestore {
     }
 
     fn on_epoch_end(&mut self, epoch: usize, _logs: &mut Logs, model: &mut dyn ModelHandle) -> Result<()> {
-        std::fs::create_dir_all(&self.backup_dir)
-            .map_err(|e| Error::io(format!("could not create {}", self.backup_dir.display()), e))?;
+        crate::saving::create_dir(&self.backup_dir)?;
         model.save_weights(&self.weights_path())?;
         let meta = serde_json::json!({"epoch": epoch + 1, "batch": 0}).to_string();
         crate::saving::write_atomic(&self.metadata_path(), meta.as_bytes())

@@ -64,9 +64,7 @@ impl CSVLogger {
 
 impl Callback for CSVLogger {
     fn on_train_begin(&mut self, _model: &mut dyn ModelHandle) -> Result<()> {
-        if let Some(dir) = self.filename.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("could not create {}", dir.display()), e))?;
-        }
+        crate::saving::create_parent(&self.filename)?;
         let mut options = std::fs::OpenOptions::new();
         if self.append {
             self.write_header = std::fs::metadata(&self.filename).map_or(true, |m| m.len() == 0);

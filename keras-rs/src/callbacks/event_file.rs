@@ -72,7 +72,7 @@ fn now() -> f64 {
 impl EventFileWriter {
     /// Creates `dir` and a new event file in it (TensorBoard reads every file of a run folder).
     pub(crate) fn create(dir: &Path) -> Result<Self> {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("could not create {}", dir.display()), e))?;
+        crate::saving::create_dir(dir)?;
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
             .ok()
             .map(|h| h.trim().to_string())

@@ -140,9 +140,7 @@ impl ModelCheckpoint {
 
     fn write(&self, path: &str, model: &mut dyn ModelHandle) -> Result<()> {
         let path = Path::new(path);
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("could not create {}", dir.display()), e))?;
-        }
+        crate::saving::create_parent(path)?;
         if path.is_dir() {
             return Err(Error::value(format!(
                 "Please specify a non-directory filepath for ModelCheckpoint. Filepath used is an existing directory: {}",

@@ -29,6 +29,19 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     })
 }
 
+/// Creates folder `dir` (and its parents) unless it exists, with an error that names it.
+pub(crate) fn create_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("could not create {}", dir.display()), e))
+}
+
+/// Creates the folder `path` will be written in (no-op for a bare file name).
+pub(crate) fn create_parent(path: &Path) -> Result<()> {
+    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => create_dir(dir),
+        None => Ok(()),
+    }
+}
+
 /// `YYYY-MM-DD@HH:MM:SS` (UTC), Keras' `date_saved`.
 fn date_saved() -> String {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
