@@ -11,21 +11,32 @@ use crate::error::{Error, Result};
 /// The Keras version whose format keras-rs writes (Keras' loader does not read it).
 pub(crate) const KERAS_VERSION: &str = "3.15.1";
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a
-/// failure half-way leaves any existing file as it was.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+/// Writes `path` atomically: `write` fills a temporary file in the same folder (with the same
+/// extension, for writers that pick the format from it), which is then renamed over `path`; on
+/// any failure the temporary file is removed and an existing `path` stays as it was.
+pub(crate) fn write_atomic_with(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    result.map_err(|e| {
+    let ext = path.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
+    let tmp = dir.join(format!(".{file_name}.tmp-{}{ext}", std::process::id()));
+    let result = write(&tmp).and_then(|()| {
+        std::fs::rename(&tmp, path).map_err(|e| Error::io(format!("could not save {}", path.display()), e))
+    });
+    if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
-        Error::io(format!("could not save {}", path.display()), e)
+    }
+    result
+}
+
+/// Writes `bytes` to `path` atomically (see [`write_atomic_with`]), synced before the rename.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, |tmp| {
+        let write = || {
+            let mut f = std::fs::File::create(tmp)?;
+            f.write_all(bytes)?;
+            f.sync_all()
+        };
+        write().map_err(|e| Error::io(format!("could not save {}", path.display()), e))
     })
 }
 

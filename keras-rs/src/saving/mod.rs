@@ -9,6 +9,6 @@ mod keras_file;
 mod model_methods;
 pub(crate) mod weights;
 
-pub(crate) use keras_file::{create_dir, create_parent, write_atomic};
+pub(crate) use keras_file::{create_dir, create_parent, write_atomic, write_atomic_with};
 pub use model_methods::{LoadedModel, load_model, load_model_from_bytes, model_from_json};
 pub(crate) use model_methods::{Saveable, load_weights_file, save_model, save_weights_file};

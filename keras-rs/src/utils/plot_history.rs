@@ -101,17 +101,7 @@ pub(crate) fn plot_history(history: &History, path: &Path) -> Result<()> {
         draw(SVGBackend::with_string(&mut svg, size).into_drawing_area(), history)?;
         crate::saving::write_atomic(path, svg.as_bytes())
     } else if name.ends_with(".png") {
-        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let file = path.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default();
-        let tmp = dir.join(format!(".{file}.tmp-{}.png", std::process::id()));
-        let drawn = draw(BitMapBackend::new(&tmp, size).into_drawing_area(), history);
-        let moved = drawn.and_then(|_| {
-            std::fs::rename(&tmp, path).map_err(|e| Error::io(format!("could not write {}", path.display()), e))
-        });
-        if moved.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        moved
+        crate::saving::write_atomic_with(path, |tmp| draw(BitMapBackend::new(tmp, size).into_drawing_area(), history))
     } else {
         Err(Error::value(format!("`History::plot` writes .png or .svg files. Received: {name}")))
     }

@@ -95,45 +95,45 @@ pub fn plot_model(model: &impl Plottable, path: impl AsRef<Path>) -> Result<()> 
     let path = path.as_ref();
     let dot = model_to_dot(model);
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    let tmp = path.with_extension(format!("{ext}.tmp"));
     let io = |context: String| move |source| Error::Io { context, source };
-    match ext.as_str() {
-        "dot" | "gv" => std::fs::write(&tmp, dot).map_err(io(format!("writing {}", tmp.display())))?,
-        "svg" | "png" | "pdf" => {
-            let mut child = std::process::Command::new("dot")
-                .arg(format!("-T{ext}"))
-                .arg("-o")
-                .arg(&tmp)
-                .stdin(std::process::Stdio::piped())
-                .spawn()
-                .map_err(|e| {
-                    Error::Value(format!(
-                        "plot_model needs Graphviz' `dot` program to write {} ({e}); install graphviz, or give a \
-                         path ending in .dot to get the graph as text.",
-                        path.display()
-                    ))
-                })?;
-            use std::io::Write;
-            child
-                .stdin
-                .take()
-                .map(|mut s| s.write_all(dot.as_bytes()))
-                .transpose()
-                .map_err(io("piping to dot".into()))?;
-            let status = child.wait().map_err(io("running dot".into()))?;
-            if !status.success() {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(Error::Value(format!("Graphviz' `dot` failed ({status}) writing {}", path.display())));
+    crate::saving::write_atomic_with(path, |tmp| {
+        match ext.as_str() {
+            "dot" | "gv" => std::fs::write(tmp, &dot).map_err(io(format!("writing {}", tmp.display())))?,
+            "svg" | "png" | "pdf" => {
+                let mut child = std::process::Command::new("dot")
+                    .arg(format!("-T{ext}"))
+                    .arg("-o")
+                    .arg(tmp)
+                    .stdin(std::process::Stdio::piped())
+                    .spawn()
+                    .map_err(|e| {
+                        Error::Value(format!(
+                            "plot_model needs Graphviz' `dot` program to write {} ({e}); install graphviz, or give \
+                             a path ending in .dot to get the graph as text.",
+                            path.display()
+                        ))
+                    })?;
+                use std::io::Write;
+                child
+                    .stdin
+                    .take()
+                    .map(|mut s| s.write_all(dot.as_bytes()))
+                    .transpose()
+                    .map_err(io("piping to dot".into()))?;
+                let status = child.wait().map_err(io("running dot".into()))?;
+                if !status.success() {
+                    return Err(Error::Value(format!("Graphviz' `dot` failed ({status}) writing {}", path.display())));
+                }
+            }
+            other => {
+                return Err(Error::Value(format!(
+                    "plot_model writes .dot, .svg, .png or .pdf files; received a path with extension '{other}': {}",
+                    path.display()
+                )));
             }
         }
-        other => {
-            return Err(Error::Value(format!(
-                "plot_model writes .dot, .svg, .png or .pdf files; received a path with extension '{other}': {}",
-                path.display()
-            )));
-        }
-    }
-    std::fs::rename(&tmp, path).map_err(io(format!("moving the plot to {}", path.display())))
+        Ok(())
+    })
 }
 
 #[cfg(test)]
