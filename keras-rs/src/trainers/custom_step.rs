@@ -76,11 +76,7 @@ pub(crate) fn apply_gradients<M: Trainable>(m: &mut M, tape: Tape, gradients: Gr
             gradients.0.len()
         )));
     }
-    let mut values: Vec<Tensor<1>> = tape.trainable.iter().map(|&i| network.variables[i].value.clone()).collect();
-    c.state.apply(c.optimizer.as_ref(), &mut values, gradients.0);
-    for (value, &i) in values.into_iter().zip(&tape.trainable) {
-        network.variables[i].value = value;
-    }
+    super::engine::apply_gradients(network, c.optimizer.as_ref(), &mut c.state, &tape.trainable, gradients.0);
     network.apply_updates(tape.updates);
     Ok(())
 }

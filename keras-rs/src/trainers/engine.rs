@@ -279,6 +279,22 @@ pub(crate) fn gradient_leaves(network: &Network) -> (Vec<usize>, Vec<Tensor<1>>)
     (trainable, params)
 }
 
+/// One optimizer update of the variables `trainable` (indices into the network's variables)
+/// with their `gradients` (Keras' `optimizer.apply_gradients`).
+pub(crate) fn apply_gradients(
+    network: &mut Network,
+    optimizer: &dyn Optimizer,
+    state: &mut OptimizerState,
+    trainable: &[usize],
+    gradients: Vec<Option<Tensor<1>>>,
+) {
+    let mut values: Vec<Tensor<1>> = trainable.iter().map(|&i| network.variables[i].value.clone()).collect();
+    state.apply(optimizer, &mut values, gradients);
+    for (value, &i) in values.into_iter().zip(trainable) {
+        network.variables[i].value = value;
+    }
+}
+
 /// One training step (Keras' `train_step`): forward with autodiff leaves for the trainable
 /// variables, the weighted sum of the output losses, backward, optimizer update; the batch's
 /// losses and metrics go to `acc`.
@@ -301,11 +317,7 @@ pub fn train_step(
     if !trainable.is_empty() && total.is_tracked() {
         let mut grads = total.backward();
         let gradients: Vec<Option<Tensor<1>>> = trainable.iter().map(|&i| params[i].grad_remove(&mut grads)).collect();
-        let mut values: Vec<Tensor<1>> = trainable.iter().map(|&i| network.variables[i].value.clone()).collect();
-        state.apply(optimizer, &mut values, gradients);
-        for (value, &i) in values.into_iter().zip(&trainable) {
-            network.variables[i].value = value;
-        }
+        apply_gradients(network, optimizer, state, &trainable, gradients);
     }
     network.apply_updates(updates);
     let scored =
