@@ -1,5 +1,10 @@
 //! Tensors between layers: the rank-erased [`DynTensor`].
 
 pub mod dyn_tensor;
+#[cfg(feature = "flex")]
+pub(crate) mod gemm;
+pub(crate) mod ops;
+pub(crate) mod runtime;
+pub(crate) mod simd;
 
 pub use dyn_tensor::DynTensor;

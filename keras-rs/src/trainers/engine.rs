@@ -297,7 +297,7 @@ pub(crate) fn apply_gradients(
 
 /// One training step (Keras' `train_step`): forward with autodiff leaves for the trainable
 /// variables, the weighted sum of the output losses, backward, optimizer update; the batch's
-/// losses and metrics go to `acc`.
+/// losses and metrics go to `acc`. Runs on the compute pool.
 pub fn train_step(
     network: &mut Network,
     rng: &mut SeedGenerator,
@@ -307,31 +307,37 @@ pub fn train_step(
     batch: Batch,
     acc: &mut Accumulators,
 ) -> Result<()> {
-    let samples = batch.x[0].dims()[0];
-    let device = network.device.clone();
-    let (trainable, params) = gradient_leaves(network);
-    let mut ctx = CallContext::new(true, rng, &device);
-    let preds = network.forward_all(batch.x, &params, &mut ctx)?;
-    let updates = std::mem::take(&mut ctx.updates);
-    let (total, scored) = losses(heads, preds, &batch.y, batch.w.as_ref())?;
-    if !trainable.is_empty() && total.is_tracked() {
-        let mut grads = total.backward();
-        let gradients: Vec<Option<Tensor<1>>> = trainable.iter().map(|&i| params[i].grad_remove(&mut grads)).collect();
-        apply_gradients(network, optimizer, state, &trainable, gradients);
-    }
-    network.apply_updates(updates);
-    let scored =
-        scored.into_iter().map(|s| s.map(|s| Scored { loss: s.loss.map(|l| l.inner()), y: s.y, pred: s.pred.inner() }));
-    acc.update(heads, total.inner(), samples, scored.collect());
-    Ok(())
+    crate::backend::runtime::install(|| {
+        let samples = batch.x[0].dims()[0];
+        let device = network.device.clone();
+        let (trainable, params) = gradient_leaves(network);
+        let mut ctx = CallContext::new(true, rng, &device);
+        let preds = network.forward_all(batch.x, &params, &mut ctx)?;
+        let updates = std::mem::take(&mut ctx.updates);
+        let (total, scored) = losses(heads, preds, &batch.y, batch.w.as_ref())?;
+        if !trainable.is_empty() && total.is_tracked() {
+            let mut grads = total.backward();
+            let gradients: Vec<Option<Tensor<1>>> =
+                trainable.iter().map(|&i| params[i].grad_remove(&mut grads)).collect();
+            apply_gradients(network, optimizer, state, &trainable, gradients);
+        }
+        network.apply_updates(updates);
+        let scored = scored
+            .into_iter()
+            .map(|s| s.map(|s| Scored { loss: s.loss.map(|l| l.inner()), y: s.y, pred: s.pred.inner() }));
+        acc.update(heads, total.inner(), samples, scored.collect());
+        Ok(())
+    })
 }
 
-/// The model's outputs for one batch of inputs, in inference mode.
+/// The model's outputs for one batch of inputs, in inference mode, on the compute pool.
 pub fn infer(network: &Network, x: Vec<DynTensor>) -> Result<Vec<DynTensor>> {
-    let mut rng = SeedGenerator::new(0);
-    let device = network.device.clone();
-    let mut ctx = CallContext::new(false, &mut rng, &device);
-    network.forward_all(x, &network.values(), &mut ctx)
+    crate::backend::runtime::install(|| {
+        let mut rng = SeedGenerator::new(0);
+        let device = network.device.clone();
+        let mut ctx = CallContext::new(false, &mut rng, &device);
+        network.forward_all(x, &network.values(), &mut ctx)
+    })
 }
 
 /// Losses and metrics over `data` in inference mode (Keras' `evaluate`), batch-size-weighted.

@@ -6,7 +6,8 @@ use burn::tensor::ops::ConvOptions;
 use serde_json::Value;
 
 use super::base_conv::{ConvArgs, Size2, conv_builders, padding_pair};
-use crate::backend::DynTensor;
+use crate::activations::Activation;
+use crate::backend::{DynTensor, ops};
 use crate::error::Result;
 use crate::layers::builders::layer_boilerplate;
 use crate::layers::{CallContext, Layer, VariableSpec};
@@ -62,6 +63,17 @@ impl Layer for Conv2D {
         let [_, h, w, _] = x.dims();
         let (k, s, d) = (&a.kernel_size, &a.strides, &a.dilation_rate);
         let pads = [padding_pair(h, k[0], s[0], d[0], padding), padding_pair(w, k[1], s[1], d[1], padding)];
+        if ops::has_kernels(&x) {
+            // keras-rs' channels-last op takes the Keras kernel as it is.
+            let padding = pads.map(|(before, after)| [before, after]);
+            let window = ops::Window2d { size: [k[0], k[1]], strides: [s[0], s[1]], dilation: [d[0], d[1]], padding };
+            let kernel = weights[0].clone().reshape([k[0], k[1], channels, a.filters]);
+            let bias = if a.use_bias { weights[1].clone() } else { Tensor::zeros([a.filters], &x.device().inner()) };
+            // Bias and ReLU run inside the op, on each tile while it is in cache.
+            let relu = activation == Activation::Relu;
+            let y = ops::conv2d(x, kernel, bias, window, relu);
+            return Ok(DynTensor::new(if relu { y } else { activation.apply(y) }));
+        }
         // Keras (kh, kw, in, out) -> burn (out, in, kh, kw); NHWC -> NCHW and back.
         let kernel = weights[0].clone().reshape([k[0], k[1], channels, a.filters]).permute([3, 2, 0, 1]);
         let bias = a.use_bias.then(|| weights[1].clone());

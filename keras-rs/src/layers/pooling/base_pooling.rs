@@ -6,7 +6,7 @@ use burn::tensor::module::{avg_pool1d, avg_pool2d, max_pool1d, max_pool2d};
 use burn::tensor::ops::{AvgPoolOptions, MaxPoolOptions};
 use serde_json::{Value, json};
 
-use crate::backend::DynTensor;
+use crate::backend::{DynTensor, ops};
 use crate::error::{Error, Result};
 use crate::layers::convolutional::{Padding, Size1, Size2, check_sizes, output_length, padding_pair};
 use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, cfg_or, cfg_req};
@@ -174,10 +174,16 @@ impl<const N: usize, const AVG: bool> Layer for Pooling<N, AVG> {
             };
             return Ok(DynTensor::new(y.permute([0, 2, 1])));
         }
-        let x = inputs.into_rank::<4>(self.layer_name())?.permute([0, 3, 1, 2]);
-        let [_, _, h, w] = x.dims();
+        let x = inputs.into_rank::<4>(self.layer_name())?;
+        let [_, h, w, _] = x.dims();
         let pads = [padding_pair(h, k[0], s[0], 1, padding), padding_pair(w, k[1], s[1], 1, padding)];
         let (k2, s2) = ([k[0], k[1]], [s[0], s[1]]);
+        if !AVG && ops::has_kernels(&x) {
+            let padding = pads.map(|(before, after)| [before, after]);
+            let window = ops::Window2d { size: k2, strides: s2, dilation: [1, 1], padding };
+            return Ok(DynTensor::new(ops::max_pool2d(x, window)));
+        }
+        let x = x.permute([0, 3, 1, 2]);
         let y = if AVG {
             avg_pool2d(
                 x,

@@ -3,7 +3,8 @@
 use burn::tensor::Tensor;
 use serde_json::Value;
 
-use super::base_rnn::{RnnArgs, rnn_builders, rnn_layer_methods};
+use super::base_rnn::{RnnArgs, mask_inputs, rnn_builders, rnn_layer_methods};
+use crate::activations::Activation;
 use crate::backend::DynTensor;
 use crate::error::Result;
 use crate::layers::builders::layer_boilerplate;
@@ -64,6 +65,15 @@ impl LSTM {
     ) -> Result<(DynTensor, Vec<Tensor<2>>)> {
         let (_, act, rec_act) = self.args.built()?;
         let u = self.args.units;
+        let keras_cell =
+            act == Activation::Tanh && rec_act == Activation::Sigmoid && self.args.recurrent_dropout == 0.0;
+        if let DynTensor::R3(x) = &inputs
+            && keras_cell
+            && x.dims()[1] > 0
+            && crate::backend::ops::has_kernels(x)
+        {
+            return self.call_sequence_op(x.clone(), weights, ctx);
+        }
         // [kernel; recurrent_kernel]: one matmul per step for all four gates.
         self.args.run_fused(inputs, weights, ctx, "lstm", 2, 4 * u, |z, s| {
             let i = rec_act.apply(z.clone().narrow(1, 0, u));
@@ -73,6 +83,35 @@ impl LSTM {
             let c = f * s[1].clone() + i * g;
             vec![o * act.apply(c.clone()), c]
         })
+    }
+
+    /// The same pass through keras-rs' whole-sequence LSTM op (burn-flex, at least one step):
+    /// the input projection `x W + b` as one matmul over all steps, then the recurrence in one op.
+    fn call_sequence_op(
+        &self,
+        x: Tensor<3>,
+        weights: &[Tensor<1>],
+        ctx: &mut CallContext<'_>,
+    ) -> Result<(DynTensor, Vec<Tensor<2>>)> {
+        let (features, _, _) = self.args.built()?;
+        let [n, steps, _] = x.dims();
+        let (u, a) = (self.args.units, &self.args);
+        let (input_mask, _) = a.dropout_masks(ctx, n, features);
+        let initial = a.initial_states(ctx, n, 2, "lstm")?;
+        let x = mask_inputs(x, input_mask);
+        let x = if a.go_backwards { x.flip([1]) } else { x };
+        let mut projected = x.reshape([n * steps, features]).matmul(weights[0].clone().reshape([features, 4 * u]));
+        if a.use_bias {
+            projected = projected + weights[2].clone().reshape([1, 4 * u]);
+        }
+        let recurrent_kernel = weights[1].clone().reshape([u, 4 * u]);
+        let [h0, c0] = [initial[0].clone(), initial[1].clone()];
+        let (hidden, cell) = crate::backend::ops::lstm(projected.reshape([n, steps, 4 * u]), recurrent_kernel, h0, c0);
+        let last = hidden.clone().narrow(1, steps - 1, 1).reshape([n, u]);
+        let states = vec![last.clone(), cell];
+        a.keep_states(ctx, states.clone());
+        let output = if a.return_sequences { DynTensor::new(hidden) } else { DynTensor::new(last) };
+        Ok((output, states))
     }
 }
 

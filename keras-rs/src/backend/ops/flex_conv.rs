@@ -1,0 +1,251 @@
+//! burn-flex kernels for channels-last convolution and max pooling (see `conv.rs`).
+
+use burn::backend::Flex;
+use burn::backend::flex::FlexTensor;
+use rayon::prelude::*;
+
+use super::conv::{ConvTape, PoolTape, Window2d, WindowKernels};
+use super::flex::{tensor, values};
+use crate::backend::gemm::{self, Mat};
+use crate::backend::simd::vectorized;
+
+fn dims4(x: &FlexTensor) -> [usize; 4] {
+    x.layout().shape().dims::<4>()
+}
+
+/// Patch rows per tile: about 1 MiB of patches, so a tile's im2col stays in cache for its matmul.
+const TILE_FLOATS: usize = 1 << 18;
+
+/// The geometry of one convolution call.
+#[derive(Clone, Copy)]
+struct Conv {
+    /// Input `(batch, height, width, in)`.
+    input: [usize; 4],
+    /// Kernel rows, columns and filters.
+    kernel: [usize; 3],
+    /// Output rows and columns.
+    output: [usize; 2],
+    window: Window2d,
+}
+
+impl Conv {
+    fn new(input: [usize; 4], kernel: [usize; 4], window: Window2d) -> Self {
+        let output = window.output_size(input[1], input[2]);
+        Conv { input, kernel: [kernel[0], kernel[1], kernel[3]], output, window }
+    }
+    fn taps(&self) -> usize {
+        self.kernel[0] * self.kernel[1] * self.input[3]
+    }
+    fn rows_per_image(&self) -> usize {
+        self.output[0] * self.output[1]
+    }
+    fn image_len(&self) -> usize {
+        self.input[1] * self.input[2] * self.input[3]
+    }
+    fn images_per_tile(&self) -> usize {
+        (TILE_FLOATS / (self.rows_per_image() * self.taps()).max(1)).max(1)
+    }
+
+    /// The patches of `images` images starting at image `first`: one row per output position,
+    /// the taps in Keras' kernel order (kh, kw, in); zeros where the window leaves the input.
+    fn im2col(&self, x: &[f32], first: usize, images: usize, cols: &mut Vec<f32>) {
+        let ([_, height, width, channels], [_, ow]) = (self.input, self.output);
+        let (taps, rows) = (self.taps(), self.rows_per_image());
+        // Every element is written below except where the window leaves the input: only a
+        // padded convolution needs the buffer zeroed first.
+        cols.resize(images * rows * taps, 0.0);
+        cols.truncate(images * rows * taps);
+        if self.window.padding != [[0, 0], [0, 0]] {
+            cols.fill(0.0);
+        }
+        let window = self.window;
+        vectorized(
+            #[inline(always)]
+            || {
+                for (i, image) in cols.chunks_mut(rows * taps).enumerate() {
+                    let plane = &x[(first + i) * self.image_len()..][..self.image_len()];
+                    for (p, row) in image.chunks_mut(taps).enumerate() {
+                        window.for_each_tap([p / ow, p % ow], [height, width], |tap, at| {
+                            let (src, dst) = (at * channels, tap * channels);
+                            if channels == 1 {
+                                row[dst] = plane[src]; // one float: no memcpy call
+                            } else {
+                                row[dst..dst + channels].copy_from_slice(&plane[src..src + channels]);
+                            }
+                        });
+                    }
+                }
+            },
+        )
+    }
+
+    /// Adds each patch row's gradient back at the input positions it was copied from.
+    fn col2im(&self, dcols: &[f32], dx: &mut [f32]) {
+        let ([_, height, width, channels], [_, ow]) = (self.input, self.output);
+        let (taps, rows) = (self.taps(), self.rows_per_image());
+        let window = self.window;
+        vectorized(
+            #[inline(always)]
+            || {
+                for (image, plane) in dcols.chunks(rows * taps).zip(dx.chunks_mut(self.image_len())) {
+                    for (p, row) in image.chunks(taps).enumerate() {
+                        window.for_each_tap([p / ow, p % ow], [height, width], |tap, at| {
+                            let dst = &mut plane[at * channels..][..channels];
+                            dst.iter_mut().zip(&row[tap * channels..][..channels]).for_each(|(d, s)| *d += s);
+                        });
+                    }
+                }
+            },
+        )
+    }
+}
+
+thread_local! {
+    /// Each compute thread's patch buffer, reused from tile to tile.
+    static SCRATCH: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl WindowKernels for Flex {
+    fn conv2d_forward(x: FlexTensor, kernel: FlexTensor, bias: FlexTensor, window: Window2d, relu: bool) -> FlexTensor {
+        let conv = Conv::new(dims4(&x), dims4(&kernel), window);
+        let (batch, filters, rows, taps) = (conv.input[0], conv.kernel[2], conv.rows_per_image(), conv.taps());
+        let (x, kernel, bias) = (values(&x), values(&kernel), values(&bias));
+        let tile = conv.images_per_tile();
+        let mut y = vec![0.0f32; batch * rows * filters];
+        y.par_chunks_mut(tile * rows * filters).enumerate().for_each(|(t, out)| {
+            let images = out.len() / (rows * filters);
+            SCRATCH.with_borrow_mut(|cols| {
+                conv.im2col(&x, t * tile, images, cols);
+                gemm::matmul(out, Mat::new(cols, images * rows, taps), Mat::new(&kernel, taps, filters), false);
+            });
+            // Epilogue: bias and ReLU while the tile is in cache.
+            vectorized(
+                #[inline(always)]
+                || {
+                    for row in out.chunks_mut(filters) {
+                        row.iter_mut()
+                            .zip(bias.iter())
+                            .for_each(|(v, b)| *v = if relu { (*v + b).max(0.0) } else { *v + b });
+                    }
+                },
+            )
+        });
+        tensor(y, &[batch, conv.output[0], conv.output[1], filters])
+    }
+
+    fn conv2d_backward(tape: ConvTape<Flex>, grad: FlexTensor, input: bool) -> [Option<FlexTensor>; 3] {
+        let conv = Conv::new(dims4(&tape.input), dims4(&tape.kernel), tape.window);
+        let (batch, filters, rows, taps) = (conv.input[0], conv.kernel[2], conv.rows_per_image(), conv.taps());
+        let (x, kernel, grad) = (values(&tape.input), values(&tape.kernel), values(&grad));
+        let output = tape.relu.then(|| values(&tape.output));
+        let tile = conv.images_per_tile();
+        // One tile: its share of the kernel and bias gradients, and its images' input gradient.
+        let run = |t: usize, dx: Option<&mut [f32]>| -> (Vec<f32>, Vec<f32>) {
+            let (first, images) = (t * tile, tile.min(batch - t * tile));
+            let span = first * rows * filters..(first + images) * rows * filters;
+            let mut dy = grad[span.clone()].to_vec();
+            if let Some(y) = &output {
+                // Through the fused ReLU: no gradient where the output was clipped to 0.
+                vectorized(
+                    #[inline(always)]
+                    || dy.iter_mut().zip(&y[span]).for_each(|(g, &y)| *g = if y > 0.0 { *g } else { 0.0 }),
+                );
+            }
+            let mut dbias = vec![0.0f32; filters];
+            vectorized(
+                #[inline(always)]
+                || dy.chunks(filters).for_each(|row| dbias.iter_mut().zip(row).for_each(|(d, g)| *d += g)),
+            );
+            let dy_mat = Mat::new(&dy, images * rows, filters);
+            let mut dkernel = vec![0.0f32; taps * filters];
+            SCRATCH.with_borrow_mut(|cols| {
+                conv.im2col(&x, first, images, cols);
+                gemm::matmul(&mut dkernel, Mat::new(cols, images * rows, taps).t(), dy_mat, false);
+                if let Some(dx) = dx {
+                    gemm::matmul(cols, dy_mat, Mat::new(&kernel, taps, filters).t(), false);
+                    conv.col2im(cols, dx);
+                }
+            });
+            (dkernel, dbias)
+        };
+        let mut dx = vec![0.0f32; if input { batch * conv.image_len() } else { 0 }];
+        let partials: Vec<(Vec<f32>, Vec<f32>)> = if input {
+            dx.par_chunks_mut(tile * conv.image_len()).enumerate().map(|(t, dx)| run(t, Some(dx))).collect()
+        } else {
+            (0..batch.div_ceil(tile)).into_par_iter().map(|t| run(t, None)).collect()
+        };
+        // Tiles summed in order: the same gradients whatever the thread count.
+        let (mut dkernel, mut dbias) = (vec![0.0f32; taps * filters], vec![0.0f32; filters]);
+        for (dk, db) in partials {
+            dkernel.iter_mut().zip(dk).for_each(|(a, b)| *a += b);
+            dbias.iter_mut().zip(db).for_each(|(a, b)| *a += b);
+        }
+        let [kh, kw, filters] = conv.kernel;
+        [
+            input.then(|| tensor(dx, &conv.input)),
+            Some(tensor(dkernel, &[kh, kw, conv.input[3], filters])),
+            Some(tensor(dbias, &[filters])),
+        ]
+    }
+
+    fn max_pool2d_forward(x: FlexTensor, window: Window2d, keep_tape: bool) -> (FlexTensor, Option<PoolTape<Flex>>) {
+        let input_shape = dims4(&x);
+        let [batch, height, width, channels] = input_shape;
+        let [oh, ow] = window.output_size(height, width);
+        let xs = values(&x);
+        let mut y = vec![f32::NEG_INFINITY; batch * oh * ow * channels];
+        y.par_chunks_mut(oh * ow * channels).enumerate().for_each(|(n, out)| {
+            let plane = &xs[n * height * width * channels..][..height * width * channels];
+            vectorized(
+                #[inline(always)]
+                || {
+                    for (p, out) in out.chunks_mut(channels).enumerate() {
+                        window.for_each_tap([p / ow, p % ow], [height, width], |_, at| {
+                            let src = &plane[at * channels..][..channels];
+                            out.iter_mut().zip(src).for_each(|(o, &s)| *o = o.max(s));
+                        });
+                    }
+                },
+            )
+        });
+        let y = tensor(y, &[batch, oh, ow, channels]);
+        let tape = keep_tape.then(|| PoolTape { input: x.clone(), output: y.clone(), window });
+        (y, tape)
+    }
+
+    fn max_pool2d_backward(tape: PoolTape<Flex>, grad: FlexTensor) -> FlexTensor {
+        let input_shape = dims4(&tape.input);
+        let [batch, height, width, channels] = input_shape;
+        let [_, oh, ow, _] = dims4(&tape.output);
+        let window = tape.window;
+        let (xs, ys, grad) = (values(&tape.input), values(&tape.output), values(&grad));
+        let per_image = oh * ow * channels;
+        let mut dx = vec![0.0f32; batch * height * width * channels];
+        dx.par_chunks_mut(height * width * channels).enumerate().for_each(|(n, plane_dx)| {
+            let plane = &xs[n * height * width * channels..][..height * width * channels];
+            let (ys, gs) = (&ys[n * per_image..][..per_image], &grad[n * per_image..][..per_image]);
+            // For each output, the gradient goes to the window's first maximum (as burn's pooling
+            // does): `pending` is 1 for the channels whose maximum is not found yet.
+            let mut pending = vec![0.0f32; channels];
+            vectorized(
+                #[inline(always)]
+                || {
+                    for p in 0..oh * ow {
+                        let (target, g) = (&ys[p * channels..][..channels], &gs[p * channels..][..channels]);
+                        pending.iter_mut().for_each(|v| *v = 1.0);
+                        window.for_each_tap([p / ow, p % ow], [height, width], |_, at| {
+                            let at = at * channels;
+                            let (x, dx) = (&plane[at..at + channels], &mut plane_dx[at..at + channels]);
+                            for k in 0..channels {
+                                let hit = if x[k] == target[k] { pending[k] } else { 0.0 };
+                                dx[k] += hit * g[k];
+                                pending[k] -= hit;
+                            }
+                        });
+                    }
+                },
+            );
+        });
+        tensor(dx, &input_shape)
+    }
+}
