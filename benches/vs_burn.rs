@@ -20,6 +20,9 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 use keras_rs::prelude::*;
 use ndarray::{Array1, ArrayD, IxDyn};
 
+#[path = "common/models.rs"]
+mod models;
+
 /// The keras.io MNIST convnet, NCHW, as a burn user writes it.
 #[derive(Module, Debug)]
 struct BurnConvnet {
@@ -160,16 +163,7 @@ fn convnet_ms(steps: usize, rate: f64, device: &Device) -> keras_rs::Result<(f64
     let ad = device.clone().autodiff();
     let batch = 128;
     let (x, y) = data(&[batch, 28, 28, 1]);
-    let mut model = Sequential::new()
-        .seed(1)
-        .add(Input::new(&[28, 28, 1]))
-        .add(Conv2D::new(32, 3).activation("relu"))
-        .add(MaxPooling2D::new(2))
-        .add(Conv2D::new(64, 3).activation("relu"))
-        .add(MaxPooling2D::new(2))
-        .add(Flatten::new())
-        .add(Dropout::new(rate as f32))
-        .add(Dense::new(10).activation("softmax"));
+    let mut model = models::convnet(Sequential::new().seed(1), rate as f32);
     model.compile(Adam::new(), "sparse_categorical_crossentropy", NO_METRICS)?;
     let keras_train = time_ms(steps, || {
         model.train_on_batch(&x, &y).unwrap();
@@ -220,12 +214,7 @@ fn suite(steps: usize) -> keras_rs::Result<Vec<Row>> {
     let loss_fn = CrossEntropyLossConfig::new().init(&ad);
     let (x, y) = data(&[batch, 784]);
     let labels: Vec<i64> = y.iter().map(|v| *v as i64).collect();
-    let mut model = Sequential::new()
-        .seed(1)
-        .add(Input::new(&[784]))
-        .add(Dense::new(512).activation("relu"))
-        .add(Dense::new(512).activation("relu"))
-        .add(Dense::new(10).activation("softmax"));
+    let mut model = models::mlp(Sequential::new().seed(1));
     model.compile(Adam::new(), "sparse_categorical_crossentropy", NO_METRICS)?;
     let keras_train = time_ms(steps * 5, || {
         model.train_on_batch(&x, &y).unwrap();
@@ -267,12 +256,7 @@ fn suite(steps: usize) -> keras_rs::Result<Vec<Row>> {
     // ---- 2-layer LSTM(128) over 28x28, batch 64 ----
     let batch = 64;
     let (x, y) = data(&[batch, 28, 28]);
-    let mut model = Sequential::new()
-        .seed(1)
-        .add(Input::new(&[28, 28]))
-        .add(LSTM::new(128).return_sequences(true))
-        .add(LSTM::new(128))
-        .add(Dense::new(10).activation("softmax"));
+    let mut model = models::lstm(Sequential::new().seed(1));
     model.compile(Adam::new(), "sparse_categorical_crossentropy", NO_METRICS)?;
     let keras_train = time_ms(steps, || {
         model.train_on_batch(&x, &y).unwrap();
