@@ -50,6 +50,7 @@ class Framework:
     command: Callable[[], list]
     versions: Callable[[], str]
     modules: tuple = ()
+    peer: bool = True
 
 
 def python_script(script, *flags):
@@ -118,6 +119,13 @@ FRAMEWORKS = [
     Framework("keras-tensorflow", python_script("bench_keras.py", "--backend", "tensorflow"), python_versions("keras", "tensorflow|tensorflow-cpu"), ("keras", "tensorflow")),
 ]
 SUBJECT = FRAMEWORKS[0].name
+# An earlier keras-rs build to compare with (before/after a change): a column that is not a
+# peer, offered only when $KERAS_RS_BASELINE_BIN names its `peers` executable.
+if os.environ.get("KERAS_RS_BASELINE_BIN"):
+    FRAMEWORKS.append(
+        Framework("keras-rs-baseline", rust_bench("peers", "KERAS_RS_BASELINE_BIN"), lambda: "earlier build", peer=False)
+    )
+NOT_PEERS = {f.name for f in FRAMEWORKS if not f.peer} | {SUBJECT}
 
 SAMPLE_EVERY_S = 0.25
 
@@ -291,7 +299,7 @@ def table(header, rows, left=2):
 def report(meta, records, frameworks, models):
     """The markdown report."""
     cells = summarize(records, frameworks, models)
-    peers = [f for f in frameworks if f != SUBJECT]
+    peers = [f for f in frameworks if f not in NOT_PEERS]
 
     def rate(cell):
         value, starred, _, _ = cell
@@ -360,8 +368,9 @@ def annotate(records, name, round_, threshold):
     each epoch's rate; returns them."""
     for record in records:
         record["round"] = round_
-        if record.get("framework") != name:
+        if record.get("framework") != name and name != "keras-rs-baseline":
             log(f"  {name} reported itself as {record.get('framework')!r}")
+        record["framework"] = name  # the column it ran as (a baseline build says "keras-rs")
         if "other_share" in record:
             share = record["other_share"]
             record["quiet"] = share is not None and share < threshold

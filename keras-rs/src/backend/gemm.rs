@@ -42,24 +42,6 @@ impl<'a> Mat<'a> {
 /// `dst = a @ b` (or `dst += a @ b` with `accumulate`), `dst` row-major `a.rows × b.cols`, on
 /// the calling thread (callers parallelise over tiles).
 pub(crate) fn matmul(dst: &mut [f32], a: Mat<'_>, b: Mat<'_>, accumulate: bool) {
-    product(dst, a, b, accumulate, gemm::Parallelism::None)
-}
-
-/// [`matmul`] on the compute pool's threads, for one product that is the step's whole work
-/// (a recurrent matmul).
-pub(crate) fn matmul_parallel(dst: &mut [f32], a: Mat<'_>, b: Mat<'_>, accumulate: bool) {
-    let threads = rayon::current_num_threads();
-    let big = a.rows * a.cols * b.cols >= 1 << 18;
-    product(
-        dst,
-        a,
-        b,
-        accumulate,
-        if big && threads > 1 { gemm::Parallelism::Rayon(threads) } else { gemm::Parallelism::None },
-    )
-}
-
-fn product(dst: &mut [f32], a: Mat<'_>, b: Mat<'_>, accumulate: bool, parallelism: gemm::Parallelism) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert!(b.rows == k && dst.len() == m * n && a.in_bounds() && b.in_bounds(), "matmul: shapes do not fit");
     if m == 0 || n == 0 {
@@ -93,7 +75,7 @@ fn product(dst: &mut [f32], a: Mat<'_>, b: Mat<'_>, accumulate: bool, parallelis
             false,
             false,
             false,
-            parallelism,
+            gemm::Parallelism::None,
         )
     }
 }

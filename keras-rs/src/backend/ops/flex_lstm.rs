@@ -1,5 +1,10 @@
-//! burn-flex kernels for the whole-sequence LSTM (see `lstm.rs`): per step one recurrent
-//! matmul on the compute pool and one fused cell pass, split over groups of samples.
+//! burn-flex kernels for the whole-sequence LSTM (see `lstm.rs`).
+//!
+//! Samples are independent through the recurrence, so the batch is cut into groups (see
+//! [`group_size`]) and each group runs its whole sequence on one thread: per step one `h U`
+//! matmul and one fused cell pass, with no synchronisation between steps. The groups depend on
+//! the batch size only and their shares of `dU` are summed in group order, so the result does
+//! not depend on the thread count.
 
 use burn::backend::Flex;
 use burn::backend::flex::FlexTensor;
@@ -7,12 +12,13 @@ use rayon::prelude::*;
 
 use super::flex::{tensor, values};
 use super::lstm::{LstmKernels, LstmTape};
-use crate::backend::gemm::{Mat, matmul_parallel};
+use crate::backend::gemm::{Mat, matmul};
 use crate::backend::simd::{self, vectorized};
 
-/// Samples per parallel task of a cell pass: about four tasks per thread, at least 8 samples.
-fn samples_per_task(batch: usize) -> usize {
-    batch.div_ceil(4 * rayon::current_num_threads()).max(8)
+/// Samples per group (one task of the compute pool): about an eighth of the batch, at least 32
+/// (smaller matmuls waste their packing of `U`), at most 256.
+fn group_size(batch: usize) -> usize {
+    (batch / 8).clamp(32, 256)
 }
 
 impl LstmKernels for Flex {
@@ -26,47 +32,50 @@ impl LstmKernels for Flex {
         let [batch, steps, width] = x_proj.layout().shape().dims::<3>();
         let u = width / 4;
         let rec_width = width + 3 * u;
-        let (x, kernel) = (values(&x_proj), values(&recurrent_kernel));
-        // The state, per sample: h then c.
-        let (h0, c0) = (values(&h0), values(&c0));
-        let mut state: Vec<f32> = (0..batch).flat_map(|b| [&h0[b * u..][..u], &c0[b * u..][..u]].concat()).collect();
+        let (x, kernel, h0, c0) = (values(&x_proj), values(&recurrent_kernel), values(&h0), values(&c0));
         let mut out = vec![0.0f32; batch * (steps + 1) * u];
         let mut record = vec![0.0f32; if keep_tape { batch * steps * rec_width } else { 0 }];
-        let mut recurrent = vec![0.0f32; batch * width];
-        let group = samples_per_task(batch);
-        for t in 0..steps {
-            let h = Mat { data: &state, rows: batch, cols: u, row_stride: 2 * u, col_stride: 1 };
-            matmul_parallel(&mut recurrent, h, Mat::new(&kernel, u, width), false);
-            let (x, recurrent) = (&x, &recurrent);
-            // One group of samples: z = x W + b + h U, the gates, the new c and h.
-            let cell = |g: usize, state: &mut [f32], out: &mut [f32], record: &mut [f32]| {
+        let group_len = group_size(batch);
+        // One group of samples through the whole sequence.
+        let run = |group: usize, out: &mut [f32], record: &mut [f32]| {
+            let (first, n) = (group * group_len, out.len() / ((steps + 1) * u));
+            // The state, per sample: h then c.
+            let mut state: Vec<f32> =
+                (first..first + n).flat_map(|b| [&h0[b * u..][..u], &c0[b * u..][..u]].concat()).collect();
+            let mut recurrent = vec![0.0f32; n * width];
+            let (mut z, mut tanh_c) = (vec![0.0f32; width], vec![0.0f32; u]);
+            for t in 0..steps {
+                let h = Mat { data: &state, rows: n, cols: u, row_stride: 2 * u, col_stride: 1 };
+                matmul(&mut recurrent, h, Mat::new(&kernel, u, width), false);
                 vectorized(
                     #[inline(always)]
                     || {
-                        let (mut z, mut tanh_c) = (vec![0.0f32; width], vec![0.0f32; u]);
                         for (i, s) in state.chunks_mut(2 * u).enumerate() {
-                            let b = g * group + i;
-                            let (xz, hz) = (&x[(b * steps + t) * width..][..width], &recurrent[b * width..][..width]);
-                            z.iter_mut().zip(xz.iter().zip(hz)).for_each(|(z, (a, c))| *z = a + c);
-                            let (if_gates, go) = z.split_at_mut(2 * u);
+                            // z = x W + b + h U, then the gates i, f (sigmoid), g (tanh), o (sigmoid).
+                            let (xz, hz) =
+                                (&x[((first + i) * steps + t) * width..][..width], &recurrent[i * width..][..width]);
+                            z.iter_mut().zip(xz.iter().zip(hz)).for_each(|(z, (a, b))| *z = a + b);
+                            let (if_gates, rest) = z.split_at_mut(2 * u);
                             if_gates.iter_mut().for_each(|v| *v = simd::sigmoid(*v));
-                            let (gc, o) = go.split_at_mut(u);
-                            gc.iter_mut().for_each(|v| *v = simd::tanh(*v));
-                            o.iter_mut().for_each(|v| *v = simd::sigmoid(*v));
-                            let row =
-                                (!record.is_empty()).then(|| &mut record[(i * steps + t) * rec_width..][..rec_width]);
-                            if let Some(row) = row {
+                            let (g_gate, o_gate) = rest.split_at_mut(u);
+                            g_gate.iter_mut().for_each(|v| *v = simd::tanh(*v));
+                            o_gate.iter_mut().for_each(|v| *v = simd::sigmoid(*v));
+                            if !record.is_empty() {
+                                let row = &mut record[(i * steps + t) * rec_width..][..rec_width];
                                 row[..width].copy_from_slice(&z);
                                 row[width..width + u].copy_from_slice(&s[u..]); // c entering the step
                                 row[width + 2 * u..].copy_from_slice(&s[..u]); // h entering the step
                             }
+                            // Every slice exactly `u` long: no bounds checks, so the loop vectorises.
                             let (hs, cs) = s.split_at_mut(u);
+                            let (hs, cs, tc) = (&mut hs[..u], &mut cs[..u], &mut tanh_c[..u]);
                             let o_row = &mut out[(i * (steps + 1) + t) * u..][..u];
+                            let (zi, zf, zg, zo) = (&z[..u], &z[u..2 * u], &z[2 * u..3 * u], &z[3 * u..4 * u]);
                             for j in 0..u {
-                                let c = z[u + j] * cs[j] + z[j] * z[2 * u + j];
-                                tanh_c[j] = simd::tanh(c);
+                                let c = zf[j] * cs[j] + zi[j] * zg[j];
+                                tc[j] = simd::tanh(c);
                                 cs[j] = c;
-                                hs[j] = z[3 * u + j] * tanh_c[j];
+                                hs[j] = zo[j] * tc[j];
                                 o_row[j] = hs[j];
                             }
                             if !record.is_empty() {
@@ -74,20 +83,19 @@ impl LstmKernels for Flex {
                             }
                         }
                     },
-                )
-            };
-            let chunks = state.par_chunks_mut(group * 2 * u).zip(out.par_chunks_mut(group * (steps + 1) * u));
-            if keep_tape {
-                chunks
-                    .zip(record.par_chunks_mut(group * steps * rec_width))
-                    .enumerate()
-                    .for_each(|(g, ((s, o), r))| cell(g, s, o, r));
-            } else {
-                chunks.enumerate().for_each(|(g, (s, o))| cell(g, s, o, &mut []));
+                );
             }
-        }
-        for b in 0..batch {
-            out[(b * (steps + 1) + steps) * u..][..u].copy_from_slice(&state[b * 2 * u + u..][..u]);
+            for (i, s) in state.chunks(2 * u).enumerate() {
+                out[(i * (steps + 1) + steps) * u..][..u].copy_from_slice(&s[u..]); // c_T
+            }
+        };
+        let outs = out.par_chunks_mut(group_len * (steps + 1) * u);
+        if keep_tape {
+            outs.zip(record.par_chunks_mut(group_len * steps * rec_width))
+                .enumerate()
+                .for_each(|(g, (out, record))| run(g, out, record));
+        } else {
+            outs.enumerate().for_each(|(g, out)| run(g, out, &mut []));
         }
         let tape = keep_tape.then(|| LstmTape {
             record: tensor(record, &[batch, steps, rec_width]),
@@ -102,54 +110,69 @@ impl LstmKernels for Flex {
         let width = 4 * u;
         let (record, kernel, g) = (values(&tape.record), values(&tape.recurrent_kernel), values(&grad));
         let mut dx = vec![0.0f32; batch * steps * width];
-        let mut dh_next = vec![0.0f32; batch * u];
-        // The gradient reaching c_T is the output's last row.
-        let mut dc: Vec<f32> = (0..batch).flat_map(|b| g[(b * (steps + 1) + steps) * u..][..u].to_vec()).collect();
-        let mut dz = vec![0.0f32; batch * width];
-        let group = samples_per_task(batch);
-        for t in (0..steps).rev() {
-            let (record, g, dh_prev) = (&record, &g, &dh_next);
-            dc.par_chunks_mut(group * u)
-                .zip(dz.par_chunks_mut(group * width))
-                .zip(dx.par_chunks_mut(group * steps * width))
-                .enumerate()
-                .for_each(|(k, ((dc, dz), dx))| {
-                    vectorized(
-                        #[inline(always)]
-                        || {
-                            for (i, (dcb, dzb)) in dc.chunks_mut(u).zip(dz.chunks_mut(width)).enumerate() {
-                                let b = k * group + i;
-                                let row = &record[(b * steps + t) * rec_width..][..rec_width];
-                                let (i_g, f_g, g_g, o_g) =
-                                    (&row[..u], &row[u..2 * u], &row[2 * u..3 * u], &row[3 * u..width]);
-                                let (cp, tc) = (&row[width..width + u], &row[width + u..width + 2 * u]);
-                                let (grad_h, dhn) = (&g[(b * (steps + 1) + t) * u..][..u], &dh_prev[b * u..][..u]);
-                                for j in 0..u {
-                                    let dh = grad_h[j] + dhn[j];
-                                    let dcell = dcb[j] + dh * o_g[j] * (1.0 - tc[j] * tc[j]);
-                                    dzb[j] = dcell * g_g[j] * i_g[j] * (1.0 - i_g[j]);
-                                    dzb[u + j] = dcell * cp[j] * f_g[j] * (1.0 - f_g[j]);
-                                    dzb[2 * u + j] = dcell * i_g[j] * (1.0 - g_g[j] * g_g[j]);
-                                    dzb[3 * u + j] = dh * tc[j] * o_g[j] * (1.0 - o_g[j]);
-                                    dcb[j] = dcell * f_g[j];
-                                }
-                                dx[(i * steps + t) * width..][..width].copy_from_slice(dzb);
+        let group_len = group_size(batch);
+        // One group of samples back through the sequence: its dx, and its dU, dh0 and dc0.
+        let run = |group: usize, dx: &mut [f32]| -> [Vec<f32>; 3] {
+            let (first, n) = (group * group_len, dx.len() / (steps * width));
+            let record = &record[first * steps * rec_width..][..n * steps * rec_width];
+            let mut dh_next = vec![0.0f32; n * u];
+            // The gradient reaching c_T is the output's last row.
+            let mut dc: Vec<f32> =
+                (first..first + n).flat_map(|b| g[(b * (steps + 1) + steps) * u..][..u].to_vec()).collect();
+            let mut dz = vec![0.0f32; n * width];
+            for t in (0..steps).rev() {
+                vectorized(
+                    #[inline(always)]
+                    || {
+                        for (i, (dcb, dzb)) in dc.chunks_mut(u).zip(dz.chunks_mut(width)).enumerate() {
+                            let row = &record[(i * steps + t) * rec_width..][..rec_width];
+                            let (i_g, f_g, g_g, o_g) =
+                                (&row[..u], &row[u..2 * u], &row[2 * u..3 * u], &row[3 * u..4 * u]);
+                            let (cp, tc) = (&row[width..width + u], &row[width + u..width + 2 * u]);
+                            let (grad_h, dhn) =
+                                (&g[((first + i) * (steps + 1) + t) * u..][..u], &dh_next[i * u..][..u]);
+                            // Every slice exactly `u` long: no bounds checks, so the loop vectorises.
+                            let (dzi, rest) = dzb.split_at_mut(u);
+                            let (dzf, rest) = rest.split_at_mut(u);
+                            let (dzg, dzo) = rest.split_at_mut(u);
+                            let (dzi, dzf, dzg, dzo, dcb) =
+                                (&mut dzi[..u], &mut dzf[..u], &mut dzg[..u], &mut dzo[..u], &mut dcb[..u]);
+                            for j in 0..u {
+                                let dh = grad_h[j] + dhn[j];
+                                let dcell = dcb[j] + dh * o_g[j] * (1.0 - tc[j] * tc[j]);
+                                dzi[j] = dcell * g_g[j] * i_g[j] * (1.0 - i_g[j]);
+                                dzf[j] = dcell * cp[j] * f_g[j] * (1.0 - f_g[j]);
+                                dzg[j] = dcell * i_g[j] * (1.0 - g_g[j] * g_g[j]);
+                                dzo[j] = dh * tc[j] * o_g[j] * (1.0 - o_g[j]);
+                                dcb[j] = dcell * f_g[j];
                             }
-                        },
-                    )
-                });
-            matmul_parallel(&mut dh_next, Mat::new(&dz, batch, width), Mat::new(&kernel, u, width).t(), false);
-        }
-        // dU = Σ_t h_{t-1}ᵀ dz_t: one matmul over every (sample, step) row of the record.
-        let hidden_prev =
-            Mat { data: &record[width + 2 * u..], rows: batch * steps, cols: u, row_stride: rec_width, col_stride: 1 };
+                            dx[(i * steps + t) * width..][..width].copy_from_slice(dzb);
+                        }
+                    },
+                );
+                matmul(&mut dh_next, Mat::new(&dz, n, width), Mat::new(&kernel, u, width).t(), false);
+            }
+            // This group's dU = Σ_t h_{t-1}ᵀ dz_t: one matmul over its (sample, step) rows.
+            let hidden_prev =
+                Mat { data: &record[width + 2 * u..], rows: n * steps, cols: u, row_stride: rec_width, col_stride: 1 };
+            let mut du = vec![0.0f32; u * width];
+            matmul(&mut du, hidden_prev.t(), Mat::new(dx, n * steps, width), false);
+            [du, dh_next, dc]
+        };
+        let groups: Vec<[Vec<f32>; 3]> =
+            dx.par_chunks_mut(group_len * steps * width).enumerate().map(|(k, dx)| run(k, dx)).collect();
         let mut du = vec![0.0f32; u * width];
-        matmul_parallel(&mut du, hidden_prev.t(), Mat::new(&dx, batch * steps, width), false);
+        let (mut dh0, mut dc0) = (Vec::with_capacity(batch * u), Vec::with_capacity(batch * u));
+        for [part, dh, dc] in groups {
+            du.iter_mut().zip(part).for_each(|(a, b)| *a += b); // in group order: deterministic
+            dh0.extend(dh);
+            dc0.extend(dc);
+        }
         (
             tensor(dx, &[batch, steps, width]),
             tensor(du, &[u, width]),
-            tensor(dh_next, &[batch, u]),
-            tensor(dc, &[batch, u]),
+            tensor(dh0, &[batch, u]),
+            tensor(dc0, &[batch, u]),
         )
     }
 }

@@ -1,11 +1,12 @@
 //! keras-rs' own tensor ops, where burn's CPU kernels are the bottleneck.
 //!
 //! Each op is a method of the [`KerasOps`] backend extension (burn 0.22's
-//! `#[backend_extension]`): a default body composed of burn primitives, a vectorised body for
-//! burn-flex (the default CPU backend), and a handwritten backward for `Autodiff`. Layers call
-//! the functions at the bottom of this file ([`sigmoid`], [`tanh`]), which route a tensor on
-//! burn-flex through the extension and every other backend (wgpu, ndarray) through burn's own
-//! op, so those backends compute exactly what they did before.
+//! `#[backend_extension]`): a vectorised body for burn-flex (the default CPU backend; `flex*.rs`)
+//! and a handwritten backward for `Autodiff` (here, `lstm.rs`, `conv.rs`). Layers call the
+//! functions at the bottom of this file ([`sigmoid`], [`tanh`], [`adam`], [`lstm`], [`conv2d`],
+//! [`max_pool2d`]) for tensors with [`has_kernels`]; on every other backend (wgpu, ndarray) they
+//! keep their composition of burn ops, which computes exactly what it did before. Design notes:
+//! `backend/README.md`.
 
 use burn::backend::autodiff::checkpoint::{base::Checkpointer, strategy::CheckpointStrategy};
 use burn::backend::autodiff::grads::Gradients;
@@ -13,6 +14,17 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Backend, Dispatch, backend_extension};
 use burn::tensor::Tensor;
+
+pub(crate) mod conv;
+#[cfg(feature = "flex")]
+mod flex;
+#[cfg(feature = "flex")]
+mod flex_conv;
+#[cfg(feature = "flex")]
+mod flex_lstm;
+mod lstm;
+
+pub(crate) use conv::Window2d;
 
 /// keras-rs' fused ops, per backend.
 #[backend_extension(Flex: cfg(feature = "flex"), Autodiff)]
@@ -95,17 +107,6 @@ fn adam_composed<B: Backend>(
     (B::float_sub(variable, step), m, v)
 }
 
-pub(crate) mod conv;
-#[cfg(feature = "flex")]
-mod flex;
-#[cfg(feature = "flex")]
-mod flex_conv;
-#[cfg(feature = "flex")]
-mod flex_lstm;
-mod lstm;
-
-pub(crate) use conv::Window2d;
-
 /// An elementwise op whose backward needs only its output: `d = backward(y, grad)`.
 #[derive(Debug)]
 struct FromOutput<B: Backend>(fn(FloatTensor<B>, FloatTensor<B>) -> FloatTensor<B>);
@@ -168,12 +169,9 @@ impl<B: KerasOps + lstm::LstmKernels + conv::WindowKernels, C: CheckpointStrateg
 }
 
 /// Whether `x` is a float32 tensor on burn-flex (with or without autodiff): the backend with
-/// keras-rs kernels. Layers with a whole-op path (LSTM) ask before they take it.
+/// keras-rs kernels. Layers with a whole-op path (LSTM, Conv2D, MaxPooling2D) ask before they
+/// take it; elementwise ops and Adam ask themselves.
 pub(crate) fn has_kernels<const D: usize>(x: &Tensor<D>) -> bool {
-    on_flex(x)
-}
-
-fn on_flex<const D: usize>(x: &Tensor<D>) -> bool {
     #[cfg(feature = "flex")]
     {
         x.dtype() == burn::tensor::DType::F32 && x.device().inner() == burn::tensor::Device::flex()
@@ -187,7 +185,7 @@ fn on_flex<const D: usize>(x: &Tensor<D>) -> bool {
 
 /// Keras' `sigmoid`, vectorised on burn-flex.
 pub(crate) fn sigmoid<const D: usize>(x: Tensor<D>) -> Tensor<D> {
-    if !on_flex(&x) {
+    if !has_kernels(&x) {
         return burn::tensor::activation::sigmoid(x);
     }
     Tensor::from_dispatch(<Dispatch as KerasOps>::keras_sigmoid(x.into_dispatch()))
@@ -195,7 +193,7 @@ pub(crate) fn sigmoid<const D: usize>(x: Tensor<D>) -> Tensor<D> {
 
 /// Keras' `tanh`, vectorised on burn-flex.
 pub(crate) fn tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
-    if !on_flex(&x) {
+    if !has_kernels(&x) {
         return burn::tensor::activation::tanh(x);
     }
     Tensor::from_dispatch(<Dispatch as KerasOps>::keras_tanh(x.into_dispatch()))
@@ -214,7 +212,7 @@ pub(crate) fn adam(
     one_minus_beta_2: f32,
     epsilon: f32,
 ) -> (Tensor<1>, Tensor<1>, Tensor<1>) {
-    if !on_flex(&variable) {
+    if !has_kernels(&variable) {
         let m = m.clone() + (grad.clone() - m).mul_scalar(one_minus_beta_1);
         let v = v.clone() + (grad.square() - v).mul_scalar(one_minus_beta_2);
         return (variable - m.clone().mul_scalar(alpha) / v.clone().sqrt().add_scalar(epsilon), m, v);
@@ -328,9 +326,16 @@ mod tests {
 
     #[test]
     fn lstm_sequence_matches_the_step_by_step_composition_forward_and_backward() {
+        // One group of samples, and three (32 + 32 + 6) whose shares of the gradients add up.
+        for batch in [3, 70] {
+            check_lstm(batch);
+        }
+    }
+
+    fn check_lstm(batch: usize) {
         let device = keras_rs_backends::default_device();
         let ad = device.clone().autodiff();
-        let (batch, steps, units) = (3, 5, 6);
+        let (steps, units) = (5, 6);
         let leaf = |dims: [usize; 3], seed: usize| {
             let n: usize = dims.iter().product();
             let v: Vec<f32> = (0..n).map(|i| (((i + seed) * 7919 % 97) as f32 / 48.5 - 1.0) * 0.8).collect();
