@@ -374,4 +374,26 @@ mod tests {
         let [x, y, z] = a.dims();
         close(a.reshape([x, y * z]), b.reshape([x, y * z]), tol);
     }
+
+    #[test]
+    fn adam_matches_the_tensor_formula_and_leaves_shared_inputs_alone() {
+        let device = keras_rs_backends::default_device();
+        let n = 3 * crate::backend::simd::PARALLEL_CHUNK + 7; // several parallel chunks and a tail
+        let make = |seed: usize, scale: f32| {
+            let v: Vec<f32> = (0..n).map(|i| ((i * 7919 + seed) % 1009) as f32 / 1009.0 * scale).collect();
+            Tensor::<1>::from_floats(v.as_slice(), &device)
+        };
+        let (var, grad, m, v) = (make(1, 2.0), make(2, 0.1).sub_scalar(0.05), make(3, 0.01), make(4, 1e-4));
+        let (alpha, r1, r2, eps) = (1e-3, 0.1, 0.001, 1e-7);
+        let m2 = m.clone() + (grad.clone() - m.clone()).mul_scalar(r1);
+        let v2 = v.clone() + (grad.clone().square() - v.clone()).mul_scalar(r2);
+        let var2 = var.clone() - m2.clone().mul_scalar(alpha) / v2.clone().sqrt().add_scalar(eps);
+        let kept = var.clone();
+        let (got_var, got_m, got_v) = super::adam(var, grad, m, v, alpha, r1, r2, eps);
+        let as_2d = |t: Tensor<1>| t.reshape([1, n]);
+        close(as_2d(got_var), as_2d(var2), 1e-7);
+        close(as_2d(got_m), as_2d(m2), 1e-9);
+        close(as_2d(got_v), as_2d(v2), 1e-9);
+        close(as_2d(kept), as_2d(make(1, 2.0)), 0.0);
+    }
 }
