@@ -111,7 +111,8 @@ impl OptimizerState {
             StepInfo { learning_rate: optimizer.learning_rate_at(self.iterations) as f32, step: self.iterations + 1 };
         for ((var, grad), slots) in variables.iter_mut().zip(gradients).zip(self.slots.iter_mut()) {
             let Some(grad) = grad else { continue };
-            let mut value = var.clone();
+            // Taken out rather than cloned: a variable nothing else holds is updated in place.
+            let mut value = std::mem::replace(var, Tensor::empty([0], &grad.device()));
             if let Some(wd) = optimizer.decoupled_weight_decay().filter(|wd| *wd != 0.0) {
                 // Keras: variable -= variable * weight_decay * learning_rate, before the update.
                 let factor = (wd as f32) * info.learning_rate;

@@ -288,7 +288,9 @@ pub(crate) fn apply_gradients(
     trainable: &[usize],
     gradients: Vec<Option<Tensor<1>>>,
 ) {
-    let mut values: Vec<Tensor<1>> = trainable.iter().map(|&i| network.variables[i].value.clone()).collect();
+    // Taken out of the network rather than cloned, so the optimizer may update them in place.
+    let placeholder = |v: &mut Tensor<1>| std::mem::replace(v, Tensor::empty([0], &v.device()));
+    let mut values: Vec<Tensor<1>> = trainable.iter().map(|&i| placeholder(&mut network.variables[i].value)).collect();
     state.apply(optimizer, &mut values, gradients);
     for (value, &i) in values.into_iter().zip(trainable) {
         network.variables[i].value = value;
@@ -319,6 +321,7 @@ pub fn train_step(
             let mut grads = total.backward();
             let gradients: Vec<Option<Tensor<1>>> =
                 trainable.iter().map(|&i| params[i].grad_remove(&mut grads)).collect();
+            drop(params); // the autodiff leaves share the variables' buffers
             apply_gradients(network, optimizer, state, &trainable, gradients);
         }
         network.apply_updates(updates);
