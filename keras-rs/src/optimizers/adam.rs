@@ -84,9 +84,7 @@ impl Adam {
         let beta_1_power = (self.beta_1 as f32).powf(t);
         let beta_2_power = (self.beta_2 as f32).powf(t);
         let alpha = step.learning_rate * (1.0 - beta_2_power).sqrt() / (1.0 - beta_1_power);
-        // The slots are taken out (not cloned) so the fused update can write them in place.
-        let m = std::mem::replace(&mut slots[0], Tensor::empty([0], &g.device()));
-        let v = std::mem::replace(&mut slots[1], Tensor::empty([0], &g.device()));
+        let (m, v) = (super::take(&mut slots[0]), super::take(&mut slots[1]));
         let (rate_m, rate_v) = ((1.0 - self.beta_1) as f32, (1.0 - self.beta_2) as f32);
         let (variable, m, v) = crate::backend::ops::adam(variable, g, m, v, alpha, rate_m, rate_v, self.epsilon as f32);
         slots[0] = m;

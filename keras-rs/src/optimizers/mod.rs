@@ -11,6 +11,7 @@ mod sgd;
 pub use adam::Adam;
 pub use adamw::AdamW;
 pub use lookup::{OptimizerSpec, from_config, get};
+pub(crate) use optimizer::take;
 pub use optimizer::{Optimizer, OptimizerState, StepInfo};
 pub use rmsprop::RMSprop;
 pub use sgd::SGD;

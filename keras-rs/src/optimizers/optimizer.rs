@@ -111,8 +111,7 @@ impl OptimizerState {
             StepInfo { learning_rate: optimizer.learning_rate_at(self.iterations) as f32, step: self.iterations + 1 };
         for ((var, grad), slots) in variables.iter_mut().zip(gradients).zip(self.slots.iter_mut()) {
             let Some(grad) = grad else { continue };
-            // Taken out rather than cloned: a variable nothing else holds is updated in place.
-            let mut value = std::mem::replace(var, Tensor::empty([0], &grad.device()));
+            let mut value = take(var);
             if let Some(wd) = optimizer.decoupled_weight_decay().filter(|wd| *wd != 0.0) {
                 // Keras: variable -= variable * weight_decay * learning_rate, before the update.
                 let factor = (wd as f32) * info.learning_rate;
@@ -122,4 +121,11 @@ impl OptimizerState {
         }
         self.iterations += 1;
     }
+}
+
+/// Takes a tensor out of its place (leaving an empty one) instead of cloning it: a variable or
+/// slot nothing else holds can then be updated in place by the fused optimizer ops.
+pub(crate) fn take(tensor: &mut Tensor<1>) -> Tensor<1> {
+    let device = tensor.device();
+    std::mem::replace(tensor, Tensor::empty([0], &device))
 }

@@ -288,9 +288,8 @@ pub(crate) fn apply_gradients(
     trainable: &[usize],
     gradients: Vec<Option<Tensor<1>>>,
 ) {
-    // Taken out of the network rather than cloned, so the optimizer may update them in place.
-    let placeholder = |v: &mut Tensor<1>| std::mem::replace(v, Tensor::empty([0], &v.device()));
-    let mut values: Vec<Tensor<1>> = trainable.iter().map(|&i| placeholder(&mut network.variables[i].value)).collect();
+    let take = |i: &usize| crate::optimizers::take(&mut network.variables[*i].value);
+    let mut values: Vec<Tensor<1>> = trainable.iter().map(take).collect();
     state.apply(optimizer, &mut values, gradients);
     for (value, &i) in values.into_iter().zip(trainable) {
         network.variables[i].value = value;
