@@ -1,11 +1,11 @@
 //! Where keras-rs runs its steps: the allocator settings and the compute thread pool.
 //!
-//! Two measured costs of running burn's CPU kernels from an ordinary program, both fixed here
+//! Three measured costs of running burn's CPU kernels from an ordinary program, all fixed here
 //! so that a user who only did `cargo add keras-rs` gets them (nothing to set):
 //!
 //! - **glibc gives large buffers back to the kernel after every step** (its mmap threshold and
 //!   heap trimming), so each training step page-faults its whole working set in again: the
-//!   MNIST convnet took ~22K page faults per step. [`install`] raises both thresholds once
+//!   MNIST convnet took ~22K page faults per step. The pool's first use raises both thresholds once
 //!   (`mallopt`), as `MALLOC_MMAP_THRESHOLD_`/`MALLOC_TRIM_THRESHOLD_` would, and keeps every
 //!   thread on the main heap (`MALLOC_ARENA_MAX=1`: a worker thread's own arena is at most
 //!   64 MiB and maps larger blocks fresh each time); a value the user set in the environment
@@ -33,7 +33,7 @@ fn pool() -> Option<&'static rayon::ThreadPool> {
     .as_ref()
 }
 
-/// Runs `op` (a training step, an inference batch, a whole `fit`) on the compute pool and
+/// Runs `op` (a training step, an inference batch) on the compute pool and
 /// returns its result; runs it in place when already on a rayon worker.
 pub(crate) fn install<R: Send>(op: impl FnOnce() -> R + Send) -> R {
     match pool() {
