@@ -33,12 +33,28 @@ fn pool() -> Option<&'static rayon::ThreadPool> {
     .as_ref()
 }
 
-/// Runs `op` (a training step, an inference batch) on the compute pool and
-/// returns its result; runs it in place when already on a rayon worker.
-pub(crate) fn install<R: Send>(op: impl FnOnce() -> R + Send) -> R {
+/// Runs `op` (a training step, an inference batch on `device`) on the compute pool and
+/// returns its result; runs it in place when already on a rayon worker, and for devices other
+/// than burn-flex (the CPU backend whose kernels use rayon). A GPU backend keeps the caller's
+/// thread: cubecl gives each thread its own stream, and a step hopping between pool threads
+/// raced its own earlier work (the wgpu streaming-metric test lost whole batches).
+pub(crate) fn install<R: Send>(device: &burn::tensor::Device, op: impl FnOnce() -> R + Send) -> R {
     match pool() {
-        Some(pool) if rayon::current_thread_index().is_none() => pool.install(op),
+        Some(pool) if uses_pool(device) && rayon::current_thread_index().is_none() => pool.install(op),
         _ => op(),
+    }
+}
+
+/// Whether work on `device` runs rayon kernels: burn-flex, the CPU backend.
+fn uses_pool(device: &burn::tensor::Device) -> bool {
+    #[cfg(feature = "flex")]
+    {
+        device.clone().inner() == burn::tensor::Device::flex()
+    }
+    #[cfg(not(feature = "flex"))]
+    {
+        let _ = device;
+        false
     }
 }
 
@@ -91,19 +107,24 @@ fn tune_allocator() {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "flex"))]
 mod tests {
+    fn cpu() -> burn::tensor::Device {
+        burn::tensor::Device::flex()
+    }
+
     #[test]
     fn pool_threads_flush_denormals_to_zero() {
         let tiny = std::hint::black_box(1e-30f32);
-        assert_eq!(super::install(|| std::hint::black_box(tiny) * std::hint::black_box(1e-10f32)), 0.0);
+        assert_eq!(super::install(&cpu(), || std::hint::black_box(tiny) * std::hint::black_box(1e-10f32)), 0.0);
         assert!(tiny * std::hint::black_box(1e-10f32) > 0.0, "the caller's thread is left as it was");
     }
 
     #[test]
     fn install_runs_on_a_pool_worker_and_nests() {
-        let (outer, inner) =
-            super::install(|| (rayon::current_thread_index(), super::install(rayon::current_thread_index)));
+        let (outer, inner) = super::install(&cpu(), || {
+            (rayon::current_thread_index(), super::install(&cpu(), rayon::current_thread_index))
+        });
         assert!(outer.is_some());
         assert_eq!(outer, inner);
     }

@@ -308,7 +308,7 @@ pub fn train_step(
     batch: Batch,
     acc: &mut Accumulators,
 ) -> Result<()> {
-    crate::backend::runtime::install(|| {
+    crate::backend::runtime::install(&network.device.clone(), || {
         let samples = batch.x[0].dims()[0];
         let device = network.device.clone();
         let (trainable, params) = gradient_leaves(network);
@@ -334,7 +334,7 @@ pub fn train_step(
 
 /// The model's outputs for one batch of inputs, in inference mode, on the compute pool.
 pub fn infer(network: &Network, x: Vec<DynTensor>) -> Result<Vec<DynTensor>> {
-    crate::backend::runtime::install(|| {
+    crate::backend::runtime::install(&network.device, || {
         let mut rng = SeedGenerator::new(0);
         let device = network.device.clone();
         let mut ctx = CallContext::new(false, &mut rng, &device);
