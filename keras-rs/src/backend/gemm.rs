@@ -4,6 +4,8 @@
 //! The fused CPU ops call it on tiles of their own buffers (a convolution's patches per group
 //! of images), where going through burn tensors would mean a tensor per tile.
 
+use std::mem::MaybeUninit;
+
 /// A read-only matrix view: element `(i, j)` is `data[i * row_stride + j * col_stride]`.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Mat<'a> {
@@ -42,25 +44,49 @@ impl<'a> Mat<'a> {
 /// `dst = a @ b` (or `dst += a @ b` with `accumulate`), `dst` row-major `a.rows × b.cols`, on
 /// the calling thread (callers parallelise over tiles).
 pub(crate) fn matmul(dst: &mut [f32], a: Mat<'_>, b: Mat<'_>, accumulate: bool) {
+    assert!(dst.len() == a.rows * b.cols, "matmul: shapes do not fit");
+    // SAFETY: `dst` is initialised, so reading it (accumulate) is fine.
+    unsafe { product(dst.as_mut_ptr(), a, b, accumulate) }
+}
+
+/// `dst = a @ b` into memory that need not be initialised (an output buffer nothing has
+/// zeroed: the product writes every element), returned as the initialised values.
+pub(crate) fn matmul_into<'d>(dst: &'d mut [MaybeUninit<f32>], a: Mat<'_>, b: Mat<'_>) -> &'d mut [f32] {
+    assert!(dst.len() == a.rows * b.cols, "matmul: shapes do not fit");
+    // SAFETY: without `accumulate`, `dst` is only written, every element of it (k == 0 fills
+    // zeros), so afterwards it is initialised and `MaybeUninit<f32>` has `f32`'s layout.
+    unsafe {
+        product(dst.as_mut_ptr().cast(), a, b, false);
+        &mut *(dst as *mut [MaybeUninit<f32>] as *mut [f32])
+    }
+}
+
+/// `dst (+)= a @ b` through the `gemm` crate.
+///
+/// # Safety
+/// `dst` points to `a.rows × b.cols` writable floats that do not overlap `a` or `b`, and are
+/// initialised when `accumulate` is set.
+unsafe fn product(dst: *mut f32, a: Mat<'_>, b: Mat<'_>, accumulate: bool) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
-    assert!(b.rows == k && dst.len() == m * n && a.in_bounds() && b.in_bounds(), "matmul: shapes do not fit");
+    assert!(b.rows == k && a.in_bounds() && b.in_bounds(), "matmul: shapes do not fit");
     if m == 0 || n == 0 {
         return;
     }
     if k == 0 {
         if !accumulate {
-            dst.fill(0.0);
+            // SAFETY: `dst` holds m × n writable floats (the caller's contract).
+            unsafe { std::ptr::write_bytes(dst, 0, m * n) };
         }
         return;
     }
-    // SAFETY: every index the strides reach is inside the slices (checked above), `dst` is
-    // borrowed mutably and does not overlap the inputs.
+    // SAFETY: every index the strides reach is inside the slices (checked above); `dst` holds
+    // m × n floats, does not overlap the inputs and is read only when `accumulate` is set.
     unsafe {
         gemm::gemm(
             m,
             n,
             k,
-            dst.as_mut_ptr(),
+            dst,
             1,
             n as isize,
             accumulate,

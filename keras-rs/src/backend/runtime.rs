@@ -46,7 +46,7 @@ pub(crate) fn install<R: Send>(device: &burn::tensor::Device, op: impl FnOnce() 
 }
 
 /// Whether work on `device` runs rayon kernels: burn-flex, the CPU backend.
-fn uses_pool(device: &burn::tensor::Device) -> bool {
+pub(crate) fn uses_pool(device: &burn::tensor::Device) -> bool {
     #[cfg(feature = "flex")]
     {
         device.clone().inner() == burn::tensor::Device::flex()

@@ -41,7 +41,7 @@ impl Window2d {
 
     /// The input position of tap `k` of output position `o` along `axis`, if inside the input.
     #[inline(always)]
-    fn source(&self, axis: usize, o: usize, k: usize, n: usize) -> Option<usize> {
+    pub fn source(&self, axis: usize, o: usize, k: usize, n: usize) -> Option<usize> {
         (o * self.strides[axis] + k * self.dilation[axis]).checked_sub(self.padding[axis][0]).filter(|&i| i < n)
     }
 
@@ -57,6 +57,46 @@ impl Window2d {
                 f(i * self.size[1] + j, y * width + x);
             }
         }
+    }
+
+    /// [`Window2d::for_each_tap`] by runs: calls `f(first_tap, first_position, taps)` for each
+    /// run of taps that are neighbours in both the kernel row and the input row (with column
+    /// dilation 1, a kernel row's taps inside the input form one run). Channels last, a run's
+    /// `taps × channels` values are contiguous in the input and in a patch row: one copy.
+    #[inline(always)]
+    pub fn for_each_run(
+        &self,
+        [row, col]: [usize; 2],
+        [height, width]: [usize; 2],
+        mut f: impl FnMut(usize, usize, usize),
+    ) {
+        let kw = self.size[1];
+        for i in 0..self.size[0] {
+            let Some(y) = self.source(0, row, i, height) else { continue };
+            if self.dilation[1] != 1 {
+                for j in 0..kw {
+                    if let Some(x) = self.source(1, col, j, width) {
+                        f(i * kw + j, y * width + x, 1);
+                    }
+                }
+                continue;
+            }
+            let (first, x, taps) = self.column_run(col, width);
+            if taps > 0 {
+                f(i * kw + first, y * width + x, taps);
+            }
+        }
+    }
+
+    /// With column dilation 1: the kernel columns of output column `col` that lie inside a
+    /// `width`-wide input, as `(first kernel column, its input column, count)`.
+    #[inline(always)]
+    pub fn column_run(&self, col: usize, width: usize) -> (usize, usize, usize) {
+        // Kernel column j reads input column `start + j - pad`, inside for j in first..end.
+        let (start, pad) = (col * self.strides[1], self.padding[1][0]);
+        let first = pad.saturating_sub(start);
+        let end = self.size[1].min((width + pad).saturating_sub(start));
+        if first < end { (first, start + first - pad, end - first) } else { (0, 0, 0) }
     }
 }
 
@@ -206,6 +246,34 @@ mod tests {
             Window2d { size: [3, 3], strides: [2, 2], dilation: [1, 1], padding: [[0, 1], [1, 1]] },
             Window2d { size: [2, 4], strides: [1, 3], dilation: [2, 1], padding: [[1, 0], [2, 1]] },
         ]
+    }
+
+    #[test]
+    fn runs_cover_the_same_taps_as_tap_by_tap() {
+        let more = [
+            Window2d { size: [3, 5], strides: [1, 1], dilation: [1, 1], padding: [[2, 2], [4, 4]] },
+            Window2d { size: [1, 3], strides: [1, 2], dilation: [1, 2], padding: [[0, 0], [1, 1]] },
+        ];
+        for window in windows().into_iter().chain(more) {
+            for (height, width) in [(7, 9), (3, 2), (1, 1)] {
+                let fits = |n: usize, axis: usize| {
+                    n + window.padding[axis][0] + window.padding[axis][1]
+                        > window.dilation[axis] * (window.size[axis] - 1)
+                };
+                if !(fits(height, 0) && fits(width, 1)) {
+                    continue; // no output position
+                }
+                let [oh, ow] = window.output_size(height, width);
+                for p in 0..oh * ow {
+                    let (mut taps, mut runs) = (vec![], vec![]);
+                    window.for_each_tap([p / ow, p % ow], [height, width], |t, at| taps.push((t, at)));
+                    window.for_each_run([p / ow, p % ow], [height, width], |t, at, n| {
+                        runs.extend((0..n).map(|k| (t + k, at + k)))
+                    });
+                    assert_eq!(taps, runs, "{window:?} at {p} of {height}x{width}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -13,7 +13,8 @@ fn dims4(x: &FlexTensor) -> [usize; 4] {
     x.layout().shape().dims::<4>()
 }
 
-/// Patch rows per tile: about 1 MiB of patches, so a tile's im2col stays in cache for its matmul.
+/// Floats per tile: about 1 MiB of patches and outputs, so a tile's im2col, matmul and epilogue
+/// stay in cache.
 const TILE_FLOATS: usize = 1 << 18;
 
 /// The geometry of one convolution call.
@@ -42,19 +43,23 @@ impl Conv {
     fn image_len(&self) -> usize {
         self.input[1] * self.input[2] * self.input[3]
     }
+    /// Images per tile: their patches and outputs together about [`TILE_FLOATS`].
     fn images_per_tile(&self) -> usize {
-        (TILE_FLOATS / (self.rows_per_image() * self.taps()).max(1)).max(1)
+        (TILE_FLOATS / (self.rows_per_image() * (self.taps() + self.kernel[2])).max(1)).max(1)
     }
 
     /// The patches of `images` images starting at image `first`: one row per output position,
-    /// the taps in Keras' kernel order (kh, kw, in); zeros where the window leaves the input.
+    /// the taps in Keras' kernel order (kh, kw, in), zeros where the window leaves the input,
+    /// then a 1 that multiplies the bias row of [`Conv::kernel_and_bias`] (the product adds the
+    /// bias, and the kernel gradient's last row is the bias gradient).
     fn im2col(&self, x: &[f32], first: usize, images: usize, cols: &mut Vec<f32>) {
         let ([_, height, width, channels], [_, ow]) = (self.input, self.output);
         let (taps, rows) = (self.taps(), self.rows_per_image());
+        let len = images * rows * (taps + 1);
         // Every element is written below except where the window leaves the input: only a
         // padded convolution needs the buffer zeroed first.
-        cols.resize(images * rows * taps, 0.0);
-        cols.truncate(images * rows * taps);
+        cols.resize(len, 0.0);
+        cols.truncate(len);
         if self.window.padding != [[0, 0], [0, 0]] {
             cols.fill(0.0);
         }
@@ -62,24 +67,43 @@ impl Conv {
         vectorized(
             #[inline(always)]
             || {
-                for (i, image) in cols.chunks_mut(rows * taps).enumerate() {
+                for (i, image) in cols.chunks_mut(rows * (taps + 1)).enumerate() {
                     let plane = &x[(first + i) * self.image_len()..][..self.image_len()];
-                    for (p, row) in image.chunks_mut(taps).enumerate() {
-                        window.for_each_tap([p / ow, p % ow], [height, width], |tap, at| {
-                            let (src, dst) = (at * channels, tap * channels);
-                            if channels == 1 {
-                                row[dst] = plane[src]; // one float: no memcpy call
-                            } else {
-                                row[dst..dst + channels].copy_from_slice(&plane[src..src + channels]);
+                    // One output row at a time, kernel row by kernel row: each patch row gets
+                    // the run of input values under that kernel row in one copy.
+                    for (r, patches) in image.chunks_mut(ow * (taps + 1)).enumerate() {
+                        patches.chunks_mut(taps + 1).for_each(|row| row[taps] = 1.0);
+                        if window.dilation[1] != 1 {
+                            for (c, row) in patches.chunks_mut(taps + 1).enumerate() {
+                                window.for_each_run([r, c], [height, width], |tap, at, taps| {
+                                    let len = taps * channels;
+                                    copy(&mut row[tap * channels..][..len], &plane[at * channels..][..len]);
+                                });
                             }
-                        });
+                            continue;
+                        }
+                        let kw = window.size[1];
+                        for ki in 0..window.size[0] {
+                            let Some(y) = window.source(0, r, ki, height) else { continue };
+                            let line = &plane[y * width * channels..][..width * channels];
+                            for (c, row) in patches.chunks_mut(taps + 1).enumerate() {
+                                let (kj, at, n) = window.column_run(c, width);
+                                let len = n * channels;
+                                copy(&mut row[(ki * kw + kj) * channels..][..len], &line[at * channels..][..len]);
+                            }
+                        }
                     }
                 }
             },
         )
     }
 
-    /// Adds each patch row's gradient back at the input positions it was copied from.
+    /// The kernel `(taps, filters)` with the bias as one more row.
+    fn kernel_and_bias(kernel: &[f32], bias: &[f32]) -> Vec<f32> {
+        kernel.iter().chain(bias).copied().collect()
+    }
+
+    /// Adds each patch row's gradient (`taps` wide, no bias column) back at the input positions it was copied from.
     fn col2im(&self, dcols: &[f32], dx: &mut [f32]) {
         let ([_, height, width, channels], [_, ow]) = (self.input, self.output);
         let (taps, rows) = (self.taps(), self.rows_per_image());
@@ -89,14 +113,26 @@ impl Conv {
             || {
                 for (image, plane) in dcols.chunks(rows * taps).zip(dx.chunks_mut(self.image_len())) {
                     for (p, row) in image.chunks(taps).enumerate() {
-                        window.for_each_tap([p / ow, p % ow], [height, width], |tap, at| {
-                            let dst = &mut plane[at * channels..][..channels];
-                            dst.iter_mut().zip(&row[tap * channels..][..channels]).for_each(|(d, s)| *d += s);
+                        window.for_each_run([p / ow, p % ow], [height, width], |tap, at, taps| {
+                            let len = taps * channels;
+                            let dst = &mut plane[at * channels..][..len];
+                            dst.iter_mut().zip(&row[tap * channels..][..len]).for_each(|(d, s)| *d += s);
                         });
                     }
                 }
             },
         )
+    }
+}
+
+/// `dst.copy_from_slice(src)`, without a `memcpy` call for the few floats of a narrow input's
+/// kernel row (three, for a 3×3 kernel over one channel).
+#[inline(always)]
+fn copy(dst: &mut [f32], src: &[f32]) {
+    if dst.len() <= 8 {
+        dst.iter_mut().zip(src).for_each(|(d, s)| *d = *s);
+    } else {
+        dst.copy_from_slice(src);
     }
 }
 
@@ -109,27 +145,26 @@ impl WindowKernels for Flex {
     fn conv2d_forward(x: FlexTensor, kernel: FlexTensor, bias: FlexTensor, window: Window2d, relu: bool) -> FlexTensor {
         let conv = Conv::new(dims4(&x), dims4(&kernel), window);
         let (batch, filters, rows, taps) = (conv.input[0], conv.kernel[2], conv.rows_per_image(), conv.taps());
-        let (x, kernel, bias) = (values(&x), values(&kernel), values(&bias));
+        let (x, weights) = (values(&x), Conv::kernel_and_bias(&values(&kernel), &values(&bias)));
         let tile = conv.images_per_tile();
-        let mut y = vec![0.0f32; batch * rows * filters];
+        // Not zeroed first: each tile's product writes all of its part.
+        let mut y = Box::<[f32]>::new_uninit_slice(batch * rows * filters);
         y.par_chunks_mut(tile * rows * filters).enumerate().for_each(|(t, out)| {
             let images = out.len() / (rows * filters);
-            SCRATCH.with_borrow_mut(|cols| {
+            let out = SCRATCH.with_borrow_mut(|cols| {
                 conv.im2col(&x, t * tile, images, cols);
-                gemm::matmul(out, Mat::new(cols, images * rows, taps), Mat::new(&kernel, taps, filters), false);
+                gemm::matmul_into(out, Mat::new(cols, images * rows, taps + 1), Mat::new(&weights, taps + 1, filters))
             });
-            // Epilogue: bias and ReLU while the tile is in cache.
-            vectorized(
-                #[inline(always)]
-                || {
-                    for row in out.chunks_mut(filters) {
-                        row.iter_mut()
-                            .zip(bias.iter())
-                            .for_each(|(v, b)| *v = if relu { (*v + b).max(0.0) } else { *v + b });
-                    }
-                },
-            )
+            if relu {
+                // While the tile is in cache.
+                vectorized(
+                    #[inline(always)]
+                    || out.iter_mut().for_each(|v| *v = v.max(0.0)),
+                )
+            }
         });
+        // SAFETY: the chunks cover `y` and `matmul_into` wrote every element of each.
+        let y = unsafe { y.assume_init() }.into_vec();
         tensor(y, &[batch, conv.output[0], conv.output[1], filters])
     }
 
@@ -139,8 +174,9 @@ impl WindowKernels for Flex {
         let (x, kernel, grad) = (values(&tape.input), values(&tape.kernel), values(&grad));
         let output = tape.relu.then(|| values(&tape.output));
         let tile = conv.images_per_tile();
-        // One tile: its share of the kernel and bias gradients, and its images' input gradient.
-        let run = |t: usize, dx: Option<&mut [f32]>| -> (Vec<f32>, Vec<f32>) {
+        // One tile: its share of the kernel and bias gradients (the bias's as the last row), and
+        // its images' input gradient.
+        let run = |t: usize, dx: Option<&mut [f32]>| -> Vec<f32> {
             let (first, images) = (t * tile, tile.min(batch - t * tile));
             let span = first * rows * filters..(first + images) * rows * filters;
             let mut dy = grad[span.clone()].to_vec();
@@ -151,35 +187,31 @@ impl WindowKernels for Flex {
                     || dy.iter_mut().zip(&y[span]).for_each(|(g, &y)| *g = if y > 0.0 { *g } else { 0.0 }),
                 );
             }
-            let mut dbias = vec![0.0f32; filters];
-            vectorized(
-                #[inline(always)]
-                || dy.chunks(filters).for_each(|row| dbias.iter_mut().zip(row).for_each(|(d, g)| *d += g)),
-            );
             let dy_mat = Mat::new(&dy, images * rows, filters);
-            let mut dkernel = vec![0.0f32; taps * filters];
+            let mut dweights = vec![0.0f32; (taps + 1) * filters];
             SCRATCH.with_borrow_mut(|cols| {
                 conv.im2col(&x, first, images, cols);
-                gemm::matmul(&mut dkernel, Mat::new(cols, images * rows, taps).t(), dy_mat, false);
+                gemm::matmul(&mut dweights, Mat::new(cols, images * rows, taps + 1).t(), dy_mat, false);
                 if let Some(dx) = dx {
-                    gemm::matmul(cols, dy_mat, Mat::new(&kernel, taps, filters).t(), false);
-                    conv.col2im(cols, dx);
+                    let dcols = &mut cols[..images * rows * taps];
+                    gemm::matmul(dcols, dy_mat, Mat::new(&kernel, taps, filters).t(), false);
+                    conv.col2im(dcols, dx);
                 }
             });
-            (dkernel, dbias)
+            dweights
         };
         let mut dx = vec![0.0f32; if input { batch * conv.image_len() } else { 0 }];
-        let partials: Vec<(Vec<f32>, Vec<f32>)> = if input {
+        let partials: Vec<Vec<f32>> = if input {
             dx.par_chunks_mut(tile * conv.image_len()).enumerate().map(|(t, dx)| run(t, Some(dx))).collect()
         } else {
             (0..batch.div_ceil(tile)).into_par_iter().map(|t| run(t, None)).collect()
         };
         // Tiles summed in order: the same gradients whatever the thread count.
-        let (mut dkernel, mut dbias) = (vec![0.0f32; taps * filters], vec![0.0f32; filters]);
-        for (dk, db) in partials {
-            dkernel.iter_mut().zip(dk).for_each(|(a, b)| *a += b);
-            dbias.iter_mut().zip(db).for_each(|(a, b)| *a += b);
+        let mut dkernel = vec![0.0f32; (taps + 1) * filters];
+        for part in partials {
+            dkernel.iter_mut().zip(part).for_each(|(a, b)| *a += b);
         }
+        let dbias = dkernel.split_off(taps * filters);
         let [kh, kw, filters] = conv.kernel;
         [
             input.then(|| tensor(dx, &conv.input)),
