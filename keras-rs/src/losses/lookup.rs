@@ -99,7 +99,7 @@ pub fn from_config(value: &serde_json::Value) -> Result<Box<dyn Loss>> {
     let class = value.get("class_name").and_then(serde_json::Value::as_str).unwrap_or_default();
     let config = value.get("config").cloned().unwrap_or_default();
     let from_logits = config.get("from_logits").and_then(serde_json::Value::as_bool).unwrap_or(false);
-    Ok(match class {
+    let loss: Box<dyn Loss> = match class {
         "BinaryCrossentropy" => Box::new(BinaryCrossentropy::new().from_logits(from_logits)),
         "CategoricalCrossentropy" => Box::new(CategoricalCrossentropy::new().from_logits(from_logits)),
         "SparseCategoricalCrossentropy" => Box::new(SparseCategoricalCrossentropy::new().from_logits(from_logits)),
@@ -108,5 +108,8 @@ pub fn from_config(value: &serde_json::Value) -> Result<Box<dyn Loss>> {
             Box::new(Huber::new().delta(delta as f32))
         }
         other => get(other)?,
-    })
+    };
+    // Honoured or refused: `label_smoothing`, `reduction`, ... keras-rs does not implement.
+    crate::saving::honoured::check(class, &config, &loss.get_config()["config"])?;
+    Ok(loss)
 }

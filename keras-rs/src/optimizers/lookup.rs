@@ -114,5 +114,7 @@ pub fn from_config(value: &serde_json::Value) -> Result<Box<dyn Optimizer>> {
     if let Some(lr) = cfg.get("learning_rate").filter(|v| !v.is_null()) {
         *opt.learning_rate_mut() = schedules::LearningRate::from_config(lr)?;
     }
+    // Honoured or refused: `clipnorm`, `amsgrad`, `use_ema`, ... keras-rs does not implement.
+    crate::saving::honoured::check(class, &cfg, &opt.get_config()["config"])?;
     Ok(opt)
 }

@@ -1,8 +1,9 @@
 //! `config.json`: Keras 3's serialized form of `Sequential` and Functional models, both ways.
 //!
-//! Writing follows what Keras 3.15 writes; reading is lenient as Keras is: unknown keys,
-//! `registered_name`, `shared_object_id` and `build_config` are ignored, `dtype` may be a string
-//! or a `DTypePolicy`, `input_layers`/`output_layers` may be flat, nested or a map.
+//! Writing follows what Keras 3.15 writes. Reading refuses any layer argument the rebuilt layer
+//! would not honour ([`super::honoured`]); `registered_name`, `shared_object_id` and
+//! `build_config` only describe, `dtype` may be a string or a `DTypePolicy`,
+//! `input_layers`/`output_layers` may be flat, nested or a map.
 
 use std::collections::HashMap;
 

@@ -3,8 +3,9 @@
 //! for `save_weights`. Files move both ways with Python Keras 3.
 
 mod compile_config;
-mod config;
+pub(crate) mod config;
 mod h5io;
+pub(crate) mod honoured;
 mod keras_file;
 mod model_methods;
 pub(crate) mod weights;

@@ -91,7 +91,7 @@ impl Layer for Input {
     layer_boilerplate!("InputLayer");
 
     fn config(&self) -> Value {
-        json!({"batch_shape": self.batch_shape().0, "sparse": false, "dtype": self.dtype})
+        json!({"batch_shape": self.batch_shape().0, "sparse": false, "ragged": false, "optional": false, "dtype": self.dtype})
     }
 
     fn compute_output_shape(&self, _input_shape: &Shape) -> Result<Shape> {

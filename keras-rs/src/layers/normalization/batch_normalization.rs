@@ -103,7 +103,7 @@ impl Layer for BatchNormalization {
                "moving_mean_initializer": Initializer::Zeros.to_config(),
                "moving_variance_initializer": Initializer::Ones.to_config(),
                "beta_regularizer": null, "gamma_regularizer": null, "beta_constraint": null, "gamma_constraint": null,
-               "synchronized": false})
+               "synchronized": false, "renorm": false, "renorm_clipping": null, "renorm_momentum": 0.99})
     }
 
     fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {

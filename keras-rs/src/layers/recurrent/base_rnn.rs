@@ -27,6 +27,9 @@ pub struct RnnArgs {
     pub(crate) return_state: bool,
     pub(crate) dropout: f32,
     pub(crate) recurrent_dropout: f32,
+    /// Keras' `zero_output_for_mask` (what masked steps output); kept for the config: keras-rs
+    /// has no masks yet, so it changes nothing (Bidirectional sets it, as Keras does).
+    pub(crate) zero_output_for_mask: bool,
     /// (input features, activation, recurrent activation) once built.
     pub(crate) built: Option<(usize, Activation, Activation)>,
 }
@@ -48,6 +51,7 @@ impl RnnArgs {
             return_state: false,
             dropout: 0.0,
             recurrent_dropout: 0.0,
+            zero_output_for_mask: false,
             built: None,
         }
     }
@@ -60,7 +64,8 @@ impl RnnArgs {
         let mut cfg = json!({
             "units": self.units, "activation": self.activation, "use_bias": self.use_bias,
             "return_sequences": self.return_sequences, "return_state": self.return_state,
-            "go_backwards": self.go_backwards, "stateful": self.stateful, "unroll": false, "zero_output_for_mask": false,
+            "go_backwards": self.go_backwards, "stateful": self.stateful, "unroll": false,
+            "zero_output_for_mask": self.zero_output_for_mask,
             "kernel_initializer": self.kernel_initializer.to_config(),
             "recurrent_initializer": self.recurrent_initializer.to_config(),
             "bias_initializer": self.bias_initializer.to_config(),
@@ -96,6 +101,7 @@ impl RnnArgs {
         a.return_state = cfg_or(config, "return_state", false)?;
         a.dropout = cfg_or(config, "dropout", 0.0)?;
         a.recurrent_dropout = cfg_or(config, "recurrent_dropout", 0.0)?;
+        a.zero_output_for_mask = cfg_or(config, "zero_output_for_mask", false)?;
         Ok(a)
     }
 
