@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{array, assert_close, fixture};
+use common::{array, assert_close, fixture, python_keras};
 use keras_rs::prelude::*;
 
 fn saving_fixture(name: &str) -> String {
@@ -152,20 +152,6 @@ fn collect_classes(v: &serde_json::Value, out: &mut std::collections::BTreeSet<S
         serde_json::Value::Array(a) => a.iter().for_each(|x| collect_classes(x, out)),
         _ => {}
     }
-}
-
-/// `python3` with Keras 3 on JAX, if this machine has it.
-fn python_keras() -> Option<std::process::Command> {
-    let ok = std::process::Command::new("python3")
-        .args(["-c", "import keras, jax"])
-        .env("KERAS_BACKEND", "jax")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    ok.then(|| {
-        let mut cmd = std::process::Command::new("python3");
-        cmd.env("KERAS_BACKEND", "jax").env("JAX_PLATFORMS", "cpu");
-        cmd
-    })
 }
 
 #[test]

@@ -40,7 +40,7 @@ pub mod models;
 pub mod optimizers;
 pub mod prelude;
 pub mod random;
-mod saving;
+pub mod saving;
 mod shape;
 pub mod trainers;
 pub mod utils;

@@ -140,3 +140,17 @@ pub fn check_layer_cases(name: &str) -> usize {
     }
     cases.len()
 }
+
+/// `python3` with Keras 3 on JAX, if this machine has it.
+pub fn python_keras() -> Option<std::process::Command> {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import keras, jax"])
+        .env("KERAS_BACKEND", "jax")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    ok.then(|| {
+        let mut cmd = std::process::Command::new("python3");
+        cmd.env("KERAS_BACKEND", "jax").env("JAX_PLATFORMS", "cpu");
+        cmd
+    })
+}

@@ -1,4 +1,20 @@
 //! Keras layers, one per file, grouped by Keras' families.
+//!
+//! # A layer of your own
+//!
+//! Implement [`Layer`] (the file to copy: `examples/custom_layers/linear.rs`, the Keras guide's
+//! `Linear`):
+//!
+//! 1. a struct with a [`LayerBase`] (name, trainable) and its Keras arguments;
+//! 2. `config` returns those arguments under Keras' names; a `from_config` reads them back;
+//! 3. `compute_output_shape` and `build` (the weights as [`VariableSpec`]s, created once the
+//!    input shape is known, in the order Keras' `add_weight` calls would make them);
+//! 4. `call`: the forward pass in burn tensors, the weights flat in `build` order;
+//! 5. [`crate::saving::register_keras_serializable`] once, so files that contain it load — in
+//!    keras-rs and, with the same class registered there, in Python Keras.
+//!
+//! A config key the rebuilt layer does not give back from `get_config` is refused at load
+//! ([`from_config`]); built-in layers are listed once in `registry.rs`.
 
 pub(crate) mod builders;
 pub mod convolutional;
@@ -8,7 +24,7 @@ pub mod merging;
 pub mod normalization;
 pub mod pooling;
 pub mod recurrent;
-mod registry;
+pub(crate) mod registry;
 pub mod regularization;
 pub mod reshaping;
 

@@ -15,12 +15,16 @@ use crate::models::graph::KerasTensor;
 use crate::models::{Model, Sequential, call_layer};
 use crate::shape::Shape;
 
-/// Keras' `module` and `registered_name` for a class.
+/// Keras' `module` and `registered_name` for a class: a user's registered layer class has its
+/// `package>Class` name (which Python Keras looks up among its registered classes).
 pub(crate) fn module_of(class: &str) -> (&'static str, Value) {
     match class {
         "Sequential" => ("keras", Value::Null),
         "Functional" => ("keras.src.models.functional", json!("Functional")),
-        _ => ("keras.layers", Value::Null),
+        _ => match crate::layers::registry::registered_name(class) {
+            Some(name) => ("keras.layers", json!(name)),
+            None => ("keras.layers", Value::Null),
+        },
     }
 }
 
@@ -60,7 +64,10 @@ pub(crate) fn deserialize_layer(entry: &Value) -> Result<Box<dyn Layer>> {
     Ok(match class {
         "Sequential" => Box::new(sequential_from_config(&config).map_err(context)?),
         "Functional" | "Model" => Box::new(functional_from_config(&config).map_err(context)?),
-        _ => crate::layers::from_config(class, &config).map_err(context)?,
+        _ => {
+            let registered = entry.get("registered_name").and_then(Value::as_str);
+            crate::layers::registry::read(class, registered, &config).map_err(context)?
+        }
     })
 }
 
