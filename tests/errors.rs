@@ -180,3 +180,44 @@ fn stateful_and_return_state_misuse_is_explained() {
         m.predict(&ndarray::array![[0.0f32, 7.0, 1.0]], PredictOptions::new().verbose(0)).unwrap_err().to_string();
     assert!(err.contains("index 7") && err.contains("[0, 5)"), "{err}");
 }
+
+#[test]
+fn zero_sizes_are_refused_when_built_and_when_loaded() {
+    let cases: [(Sequential, &str); 4] = [
+        (
+            Sequential::new().add(Input::new(&[4])).add(Dense::new(0)),
+            "invalid value for `units`, expected a positive integer. Received: units=0",
+        ),
+        (
+            Sequential::new().add(Input::new(&[5, 4])).add(LSTM::new(0)),
+            "argument `units`, expected a positive integer, got 0",
+        ),
+        (
+            Sequential::new().add(Input::new(&[5])).add(Embedding::new(0, 3)),
+            "`input_dim` must be a positive integer. Received: input_dim=0",
+        ),
+        (
+            Sequential::new().add(Input::new(&[5])).add(Embedding::new(7, 0)),
+            "`output_dim` must be a positive integer. Received: output_dim=0",
+        ),
+    ];
+    for (model, expected) in cases {
+        let err = model.output_shape().unwrap_err().to_string();
+        assert!(err.contains(expected), "{err}");
+    }
+    // The same `units: 0` in a model file: refused at load, not a panic in predict.
+    let mut json: serde_json::Value =
+        serde_json::from_str(&Sequential::new().add(Input::new(&[4])).add(Dense::new(3)).to_json()).unwrap();
+    json["config"]["layers"][1]["config"]["units"] = serde_json::json!(0);
+    let err = keras_rs::models::model_from_json(&json.to_string()).map(|_| ()).unwrap_err().to_string();
+    assert!(err.contains("Received: units=0"), "{err}");
+}
+
+#[test]
+fn shapes_too_large_to_count_are_refused_not_wrapped() {
+    let huge = 1usize << 40;
+    let err = Sequential::new().add(Input::new(&[huge, huge])).add(Flatten::new()).output_shape().unwrap_err();
+    assert!(err.to_string().contains("has more elements than this machine can address"), "{err}");
+    let err = Sequential::new().add(Input::new(&[huge, huge])).add(Reshape::new(&[-1])).output_shape().unwrap_err();
+    assert!(err.to_string().contains("has more elements than this machine can address"), "{err}");
+}

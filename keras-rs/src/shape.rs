@@ -88,6 +88,17 @@ pub fn format_dims(dims: &[usize]) -> String {
     Shape::known(dims).to_string()
 }
 
+/// The number of elements of `dims` (per sample), or an error naming `layer` when it does not
+/// fit in `usize` (a declared shape like `(2**40, 2**40)` must not wrap around silently).
+pub(crate) fn checked_size(layer: &str, dims: &[usize]) -> crate::Result<usize> {
+    dims.iter().try_fold(1usize, |n, &d| n.checked_mul(d)).ok_or_else(|| {
+        crate::Error::value(format!(
+            "Layer \"{layer}\": a shape of {} has more elements than this machine can address",
+            format_dims(dims)
+        ))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,18 +14,54 @@ pub(crate) const KERAS_VERSION: &str = "3.15.1";
 /// Writes `path` atomically: `write` fills a temporary file in the same folder (with the same
 /// extension, for writers that pick the format from it), which is then renamed over `path`; on
 /// any failure the temporary file is removed and an existing `path` stays as it was.
+///
+/// As writing the file in place would: a symlink is followed (its target is replaced and the
+/// link stays), an existing file keeps its permissions, and saves running at the same time
+/// (threads or processes) each use their own temporary file — the last rename wins.
 pub(crate) fn write_atomic_with(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    let path = &resolve_symlinks(path)?;
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let ext = path.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
-    let tmp = dir.join(format!(".{file_name}.tmp-{}{ext}", std::process::id()));
-    let result = write(&tmp).and_then(|()| {
-        std::fs::rename(&tmp, path).map_err(|e| Error::io(format!("could not save {}", path.display()), e))
-    });
+    static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let save = SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!(".{file_name}.tmp-{}-{save}{ext}", std::process::id()));
+    let result = write(&tmp)
+        .and_then(|()| match std::fs::metadata(path) {
+            Ok(existing) if existing.is_file() => std::fs::set_permissions(&tmp, existing.permissions())
+                .map_err(|e| Error::io(format!("could not save {}", path.display()), e)),
+            _ => Ok(()),
+        })
+        .and_then(|()| {
+            std::fs::rename(&tmp, path).map_err(|e| Error::io(format!("could not save {}", path.display()), e))
+        });
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// `path` with symlinks in its last component followed (a chain of them, relative targets read
+/// from the link's folder; a link to a file not there yet gives that file).
+fn resolve_symlinks(path: &Path) -> Result<std::path::PathBuf> {
+    let mut path = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = std::fs::read_link(&path)
+                    .map_err(|e| Error::io(format!("could not save {}", path.display()), e))?;
+                path = match path.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                };
+            }
+            _ => return Ok(path),
+        }
+    }
+    Err(Error::io(
+        format!("could not save {}", path.display()),
+        std::io::Error::other("too many levels of symbolic links"),
+    ))
 }
 
 /// Writes `bytes` to `path` atomically (see [`write_atomic_with`]), synced before the rename.
@@ -176,6 +212,43 @@ mod tests {
             .unwrap()
             .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains(".tmp-"));
         assert_eq!(leftovers.count(), 0);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn saving_through_a_symlink_writes_the_target_and_keeps_its_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("keras_rs_symlink_{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("models")).unwrap();
+        let (target, link) = (dir.join("models/m.keras"), dir.join("latest.keras"));
+        write_atomic(&target, b"old").unwrap();
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::os::unix::fs::symlink("models/m.keras", &link).unwrap();
+        write_atomic(&link, b"new").unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link stays a link");
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+        assert_eq!(std::fs::metadata(&target).unwrap().permissions().mode() & 0o777, 0o600);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn saves_at_the_same_time_do_not_collide() {
+        let dir = std::env::temp_dir().join(format!("keras_rs_concurrent_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("m.keras");
+        std::thread::scope(|s| {
+            for t in 0..8u8 {
+                let path = &path;
+                s.spawn(move || {
+                    for _ in 0..20 {
+                        write_atomic(path, &[t; 4096]).unwrap();
+                    }
+                });
+            }
+        });
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(bytes.len() == 4096 && bytes.iter().all(|b| *b == bytes[0]), "one whole save won");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

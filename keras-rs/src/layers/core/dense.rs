@@ -103,6 +103,12 @@ impl Layer for Dense {
     }
 
     fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
+        if self.units == 0 {
+            return Err(Error::value(format!(
+                "Layer \"{}\": received an invalid value for `units`, expected a positive integer. Received: units=0",
+                self.layer_name()
+            )));
+        }
         if input_shape.rank() < 2 || input_shape.last().is_none() {
             return Err(Error::shape(format!(
                 "Input 0 of layer \"{}\" is incompatible with the layer: expected min_ndim=2 with a known last axis, found shape={input_shape}",

@@ -75,6 +75,14 @@ impl Layer for Embedding {
     }
 
     fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
+        for (arg, value) in [("input_dim", self.input_dim), ("output_dim", self.output_dim)] {
+            if value == 0 {
+                return Err(Error::value(format!(
+                    "Layer \"{}\": `{arg}` must be a positive integer. Received: {arg}=0",
+                    self.layer_name()
+                )));
+            }
+        }
         let mut out = input_shape.clone();
         out.0.push(Some(self.output_dim));
         Ok(out)

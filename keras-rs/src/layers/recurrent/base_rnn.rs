@@ -108,6 +108,11 @@ impl RnnArgs {
     /// `(batch, timesteps, features)` -> `(batch, timesteps, units)` or `(batch, units)`.
     pub(crate) fn output_shape(&self, input: &Shape, default_name: &str) -> Result<Shape> {
         let name = self.name(default_name);
+        if self.units == 0 {
+            return Err(Error::value(format!(
+                "Layer \"{name}\": received an invalid value for argument `units`, expected a positive integer, got 0."
+            )));
+        }
         for (arg, rate) in [("dropout", self.dropout), ("recurrent_dropout", self.recurrent_dropout)] {
             if !(0.0..1.0).contains(&rate) {
                 return Err(Error::value(format!(

@@ -46,7 +46,8 @@ impl Reshape {
                 self.target_shape
             ))
         };
-        let total: usize = input_shape.feature_dims().ok_or_else(err)?.iter().product();
+        let name = self.base.name.as_deref().unwrap_or("reshape");
+        let total = crate::shape::checked_size(name, &input_shape.feature_dims().ok_or_else(err)?)?;
         let unknown = self.target_shape.iter().filter(|d| **d == -1).count();
         if unknown > 1 || self.target_shape.iter().any(|d| *d == 0 || *d < -1) {
             return Err(Error::value(format!(
@@ -54,7 +55,8 @@ impl Reshape {
                 self.target_shape
             )));
         }
-        let known: usize = self.target_shape.iter().filter(|d| **d > 0).map(|d| *d as usize).product();
+        let target: Vec<usize> = self.target_shape.iter().filter(|d| **d > 0).map(|d| *d as usize).collect();
+        let known = crate::shape::checked_size(name, &target)?;
         if known == 0 || !total.is_multiple_of(known) || (unknown == 0 && known != total) {
             return Err(err());
         }
