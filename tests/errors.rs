@@ -221,3 +221,41 @@ fn shapes_too_large_to_count_are_refused_not_wrapped() {
     let err = Sequential::new().add(Input::new(&[huge, huge])).add(Reshape::new(&[-1])).output_shape().unwrap_err();
     assert!(err.to_string().contains("has more elements than this machine can address"), "{err}");
 }
+
+#[test]
+fn arrays_in_any_memory_order_train_like_standard_ones() {
+    use ndarray::{Array2, ShapeBuilder, s};
+    let x = Array2::from_shape_fn((40, 4), |(i, j)| ((i * 5 + j * 3) % 7) as f32 / 7.0);
+    let y = ndarray::Array1::from_shape_fn(40, |i| (i % 3) as f32);
+    let fortran = {
+        let mut f = Array2::<f32>::zeros((40, 4).f());
+        f.assign(&x);
+        f
+    };
+    let reversed_labels = y.slice(s![..;-1]).to_owned();
+    let strided_labels = {
+        let doubled = ndarray::Array1::from_shape_fn(80, |i| y[i / 2]);
+        doubled.slice(s![..;2]).to_owned()
+    };
+    let run = |x: &dyn Fn(&mut Sequential) -> History| {
+        let mut m = compiled();
+        x(&mut m)
+    };
+    let opts = || quiet().epochs(2).batch_size(8).shuffle(false);
+    let standard = run(&|m| m.fit(&x, &y, opts()).unwrap());
+    let from_fortran = run(&|m| m.fit(&fortran, &y, opts()).unwrap());
+    let same =
+        |a: &History, b: &History| a.history["loss"].iter().zip(&b.history["loss"]).all(|(p, q)| (p - q).abs() <= 1e-6);
+    assert!(same(&standard, &from_fortran), "Fortran-order inputs");
+    let transposed = x.t().to_owned(); // a (4, 40) array in Fortran order, viewed back
+    let back = transposed.t();
+    let from_view = run(&|m| m.fit(&back, &y, opts()).unwrap());
+    assert!(same(&standard, &from_view), "a transposed view");
+    let mut m = compiled();
+    m.fit(&x.slice(s![..;-1, ..]), &reversed_labels, opts()).unwrap();
+    m.fit(&x, &strided_labels, opts()).unwrap();
+    // A strided label array is still range-checked.
+    let bad = ndarray::Array1::from_shape_fn(80, |i| if i == 6 { 9.0 } else { 0.0 });
+    let err = compiled().fit(&x, &bad.slice(s![..;2]), opts()).unwrap_err().to_string();
+    assert!(err.contains('9'), "{err}");
+}

@@ -42,7 +42,10 @@ where
     D: Dimension,
 {
     fn to_f32_array(&self) -> ArrayD<f32> {
-        self.mapv(ToF32::to_f32).into_dyn()
+        // In logical (row-major) order whatever the memory order: Fortran-order arrays (polars'
+        // `to_ndarray`), transposed, reversed and strided views all come out standard.
+        let values: Vec<f32> = self.iter().map(|v| v.to_f32()).collect();
+        ArrayD::from_shape_vec(ndarray::IxDyn(self.shape()), values).expect("one value per element of the shape")
     }
 }
 
