@@ -111,3 +111,22 @@ fn the_layer_moves_both_ways_with_python_keras() {
     let ours = model.predict(&x, PredictOptions::new().verbose(0)).unwrap();
     assert_close(&ours, &theirs, 1e-5, 1e-6, "a keras-rs file with Linear, predicted by Python Keras");
 }
+
+#[test]
+fn a_layer_of_your_own_in_a_functional_model() {
+    register();
+    let (x, _) = data();
+    let input = Input::new(&[4]);
+    let hidden = keras_rs::models::call_layer(&Linear::new(6), &input).unwrap();
+    let output = Dense::new(2).call(&hidden[0]).unwrap();
+    let model = Model::new(&input, &output).unwrap();
+    assert!(model.summary_string().contains("(Linear)"), "{}", model.summary_string());
+    let path = temp_path("functional_linear.keras");
+    model.save(&path).unwrap();
+    let loaded = keras_rs::models::load_model(&path).unwrap();
+    let (before, after) = (
+        model.predict(&x, PredictOptions::new().verbose(0)).unwrap(),
+        loaded.predict(&x, PredictOptions::new()).unwrap(),
+    );
+    assert_close(&after[0], &before[0], 0.0, 0.0, "a reloaded Functional model with Linear");
+}
