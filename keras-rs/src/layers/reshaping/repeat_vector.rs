@@ -4,7 +4,7 @@ use burn::tensor::Tensor;
 use serde_json::{Value, json};
 
 use crate::backend::DynTensor;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::layers::builders::{common_builders, layer_boilerplate};
 use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, cfg_req};
 use crate::shape::Shape;
@@ -43,7 +43,11 @@ impl Layer for RepeatVector {
     }
 
     fn compute_output_shape(&self, input: &Shape) -> Result<Shape> {
-        input.check_ndim(self.base.name.as_deref().unwrap_or("repeat_vector"), 2)?;
+        let name = self.base.name.as_deref().unwrap_or("repeat_vector");
+        input.check_ndim(name, 2)?;
+        if self.n == 0 {
+            return Err(Error::value(format!("Layer \"{name}\": `n` must be a positive integer. Received: n=0")));
+        }
         Ok(Shape(vec![input.0[0], Some(self.n), input.0[1]]))
     }
 

@@ -54,9 +54,17 @@ impl Layer for UpSampling2D {
     }
 
     fn compute_output_shape(&self, input: &Shape) -> Result<Shape> {
-        input.check_ndim(self.base.name.as_deref().unwrap_or("up_sampling2d"), 4)?;
+        let name = self.base.name.as_deref().unwrap_or("up_sampling2d");
+        input.check_ndim(name, 4)?;
+        crate::layers::convolutional::check_sizes(name, "size", &self.size, 2)?;
         let [sh, sw] = self.size;
-        Ok(Shape(vec![input.0[0], input.0[1].map(|h| h * sh), input.0[2].map(|w| w * sw), input.0[3]]))
+        let scaled = |n: Option<usize>, by: usize| match n {
+            Some(n) => n.checked_mul(by).map(Some).ok_or_else(|| {
+                Error::value(format!("Layer \"{name}\": an axis of {n} upsampled by {by} is too large"))
+            }),
+            None => Ok(None),
+        };
+        Ok(Shape(vec![input.0[0], scaled(input.0[1], sh)?, scaled(input.0[2], sw)?, input.0[3]]))
     }
 
     fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
