@@ -259,3 +259,30 @@ fn arrays_in_any_memory_order_train_like_standard_ones() {
     let err = compiled().fit(&x, &bad.slice(s![..;2]), opts()).unwrap_err().to_string();
     assert!(err.contains('9'), "{err}");
 }
+
+#[test]
+fn a_model_file_past_the_load_budget_is_refused() {
+    use keras_rs::saving::LoadOptions;
+    // A few bytes of JSON can declare gigabytes: one variable over 2^31 values is refused before
+    // it is allocated.
+    let mut huge: serde_json::Value =
+        serde_json::from_str(&Sequential::new().add(Input::new(&[4])).add(Dense::new(3)).add(Dense::new(2)).to_json())
+            .unwrap();
+    huge["config"]["layers"][1]["config"]["units"] = serde_json::json!(60_000);
+    huge["config"]["layers"][0]["config"]["batch_shape"] = serde_json::json!([null, 40_000]);
+    huge["config"]["build_input_shape"] = serde_json::json!([null, 40_000]);
+    let err = keras_rs::models::model_from_json(&huge.to_string()).map(|_| ()).unwrap_err().to_string();
+    assert!(err.contains("is too large (more than 2147483648 elements)"), "{err}");
+    // Three layers of a million values each under a budget of 2.5 million: the third is refused.
+    let three = Sequential::new()
+        .add(Input::new(&[1000]))
+        .add(Dense::new(1000).use_bias(false))
+        .add(Dense::new(1000).use_bias(false))
+        .add(Dense::new(1000).use_bias(false).name("third"))
+        .to_json();
+    let err = LoadOptions::new().max_variable_values(2_500_000).model_from_json(&three).map(|_| ()).unwrap_err();
+    assert!(err.to_string().contains("Layer \"third\": its variables need 1000000 values, more than the load budget of 2500000 values allows (500000 left)"), "{err}");
+    assert!(LoadOptions::new().max_variable_values(3_000_000).model_from_json(&three).is_ok());
+    // Building a model in code has no budget.
+    assert!(Sequential::new().add(Input::new(&[1000])).add(Dense::new(3000)).output_shape().is_ok());
+}

@@ -111,6 +111,8 @@ impl Network {
                 )));
             }
         }
+        let requested = specs.iter().map(|s| s.shape.iter().product::<usize>()).sum();
+        take_from_budget(&layer_name, requested)?;
         for (index, spec) in specs.into_iter().enumerate() {
             let mut values = spec.initializer.sample(&spec.shape, rng);
             layer.initial_values(index, &mut values);
@@ -279,4 +281,42 @@ impl Network {
         let non_trainable = count(&|v| !v.trainable);
         (trainable + non_trainable, trainable, non_trainable)
     }
+}
+
+thread_local! {
+    /// Values the variables of a model being loaded may still take (`None`: no load running).
+    static BUDGET: std::cell::Cell<Option<(usize, usize)>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `load` with at most `limit` variable values allowed on this thread (a load call: see
+/// `saving::LoadOptions`); nested calls keep the outer budget.
+pub(crate) fn with_variable_budget<R>(limit: usize, load: impl FnOnce() -> Result<R>) -> Result<R> {
+    if BUDGET.get().is_some() {
+        return load();
+    }
+    /// Clears the budget when the load ends, even by a panic.
+    struct Clear;
+    impl Drop for Clear {
+        fn drop(&mut self) {
+            BUDGET.set(None);
+        }
+    }
+    let _clear = Clear;
+    BUDGET.set(Some((limit, limit)));
+    load()
+}
+
+/// Counts `values` new variable values against the load budget, refusing them past it (before
+/// they are allocated).
+fn take_from_budget(layer: &str, values: usize) -> Result<()> {
+    let Some((limit, left)) = BUDGET.get() else { return Ok(()) };
+    let Some(left) = left.checked_sub(values) else {
+        return Err(Error::value(format!(
+            "Layer \"{layer}\": its variables need {values} values, more than the load budget of {limit} values \
+             allows ({left} left); if the file is trusted, raise it with \
+             `keras_rs::saving::LoadOptions::new().max_variable_values(..)`"
+        )));
+    };
+    BUDGET.set(Some((limit, left)));
+    Ok(())
 }

@@ -340,7 +340,63 @@ fn from_entry(entry: &Value) -> Result<LoadedModel> {
 /// ```
 pub fn model_from_json(json: &str) -> Result<LoadedModel> {
     let entry: Value = serde_json::from_str(json)?;
-    from_entry(&entry)
+    LoadOptions::new().run(|| from_entry(&entry))
+}
+
+/// Options of [`load_model_with`]: limits on what a model file may make keras-rs allocate.
+///
+/// ```
+/// use keras_rs::saving::LoadOptions;
+/// let json = keras_rs::prelude::Sequential::new()
+///     .add(keras_rs::prelude::Input::new(&[1000]))
+///     .add(keras_rs::prelude::Dense::new(1000))
+///     .to_json();
+/// // 1,001,000 values: over a budget of one million.
+/// let err = LoadOptions::new().max_variable_values(1_000_000).model_from_json(&json).unwrap_err();
+/// assert!(err.to_string().contains("more than the load budget of 1000000"), "{err}");
+/// ```
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct LoadOptions {
+    /// The most float32 values all of the model's variables may hold together (default 2^31,
+    /// 8 GiB): each layer is checked before its variables are allocated, and the first one that
+    /// takes the running total past the budget is refused (a single variable is also capped at
+    /// 2^31 values).
+    pub max_variable_values: usize,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions { max_variable_values: 1 << 31 }
+    }
+}
+
+impl LoadOptions {
+    /// The defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets [`LoadOptions::max_variable_values`].
+    pub fn max_variable_values(mut self, values: usize) -> Self {
+        self.max_variable_values = values;
+        self
+    }
+    /// [`load_model`] under these options.
+    pub fn load_model(self, path: impl AsRef<Path>) -> Result<LoadedModel> {
+        let path = path.as_ref();
+        check_extension(path, false)?;
+        let bytes = read_file(path)?;
+        self.run(|| load_keras_bytes(bytes, &path.display().to_string()))
+    }
+    /// [`model_from_json`] under these options.
+    pub fn model_from_json(self, json: &str) -> Result<LoadedModel> {
+        let entry: Value = serde_json::from_str(json)?;
+        self.run(|| from_entry(&entry))
+    }
+    /// Runs `load` with the budget in force on this thread (see `models::network`).
+    fn run<R>(self, load: impl FnOnce() -> Result<R>) -> Result<R> {
+        crate::models::network::with_variable_budget(self.max_variable_values, load)
+    }
 }
 
 /// Loads a `.keras` file saved by keras-rs or Python Keras 3: the architecture, the weights,
@@ -352,9 +408,7 @@ pub fn model_from_json(json: &str) -> Result<LoadedModel> {
 /// model.summary();
 /// ```
 pub fn load_model(path: impl AsRef<Path>) -> Result<LoadedModel> {
-    let path = path.as_ref();
-    check_extension(path, false)?;
-    load_keras_bytes(read_file(path)?, &path.display().to_string())
+    LoadOptions::new().load_model(path)
 }
 
 /// [`load_model`] on the bytes of a `.keras` file (e.g. embedded with `include_bytes!` or
@@ -364,7 +418,7 @@ pub fn load_model(path: impl AsRef<Path>) -> Result<LoadedModel> {
 /// assert!(keras_rs::models::load_model_from_bytes(b"not a zip".to_vec()).is_err());
 /// ```
 pub fn load_model_from_bytes(bytes: Vec<u8>) -> Result<LoadedModel> {
-    load_keras_bytes(bytes, "the .keras data")
+    LoadOptions::new().run(|| load_keras_bytes(bytes, "the .keras data"))
 }
 
 fn load_keras_bytes(bytes: Vec<u8>, label: &str) -> Result<LoadedModel> {
