@@ -40,6 +40,7 @@ pub mod models;
 pub mod optimizers;
 pub mod prelude;
 pub mod random;
+pub mod regularizers;
 pub mod saving;
 mod shape;
 pub mod trainers;

@@ -197,6 +197,11 @@ pub trait Layer: std::fmt::Debug + Send + Sync {
     fn weight_paths(&self, count: usize) -> Vec<String> {
         (0..count).map(|i| format!("vars/{i}")).collect()
     }
+    /// Weight regularizers: `(variable index in build order, regularizer)`; their penalties are
+    /// added to the loss (Keras' `kernel_regularizer`, `bias_regularizer`).
+    fn regularizers(&self) -> Vec<(usize, crate::regularizers::Regularizer)> {
+        Vec::new()
+    }
     /// For `Input` only: the shape (with batch axis) it declares.
     fn declared_input_shape(&self) -> Option<Shape> {
         None

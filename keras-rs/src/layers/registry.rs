@@ -78,9 +78,9 @@ registry! {
 /// assert!(from_config("Dense2", &cfg).is_err());
 ///
 /// let mut cfg = Dense::new(3).name("dense").get_config();
-/// cfg["kernel_regularizer"] = serde_json::json!({"class_name": "L2", "config": {"l2": 0.01}});
+/// cfg["kernel_constraint"] = serde_json::json!({"class_name": "MaxNorm", "config": {"max_value": 2.0}});
 /// let err = from_config("Dense", &cfg).unwrap_err().to_string();
-/// assert!(err.contains("Dense 'dense': kernel_regularizer="), "{err}");
+/// assert!(err.contains("Dense 'dense': kernel_constraint="), "{err}");
 /// ```
 pub fn from_config(class_name: &str, config: &Value) -> Result<Box<dyn Layer>> {
     read(class_name, None, config)

@@ -83,6 +83,21 @@ impl Network {
         Network { layers: Vec::new(), variables: Vec::new(), device, graph: None, states: Default::default() }
     }
 
+    /// The sum of the layers' weight-regularization penalties on `params` (the variables as the
+    /// forward pass sees them), `None` when no layer has a regularizer.
+    pub(crate) fn regularization(&self, params: &[Tensor<1>]) -> Option<Tensor<1>> {
+        self.layers
+            .iter()
+            .flat_map(|entry| {
+                entry
+                    .layer
+                    .regularizers()
+                    .into_iter()
+                    .map(move |(i, r)| r.penalty(params[entry.vars.start + i].clone()))
+            })
+            .reduce(|a, b| a + b)
+    }
+
     /// Builds `layer` on `input_shape`, creating its variables with `rng`, and appends it.
     pub fn push(&mut self, layer: Box<dyn Layer>, input_shape: Shape, rng: &mut SeedGenerator) -> Result<()> {
         self.push_multi(layer, vec![input_shape], rng)

@@ -6,6 +6,7 @@ use crate::activations::Activation;
 use crate::error::{Error, Result};
 use crate::initializers::Initializer;
 use crate::layers::{LayerBase, VariableSpec, cfg_or, cfg_req};
+use crate::regularizers::{Regularizer, optional_config};
 use crate::shape::Shape;
 
 /// A size per spatial axis, given as one number or one per axis: `3`, `(3, 3)`, `[3, 3]`.
@@ -99,6 +100,8 @@ pub struct ConvArgs {
     pub(crate) activation: String,
     pub(crate) kernel_initializer: Initializer,
     pub(crate) bias_initializer: Initializer,
+    pub(crate) kernel_regularizer: Option<Regularizer>,
+    pub(crate) bias_regularizer: Option<Regularizer>,
     /// (input channels, activation, padding) once built.
     pub(crate) built: Option<(usize, Activation, Padding)>,
 }
@@ -117,6 +120,8 @@ impl ConvArgs {
             activation: "linear".into(),
             kernel_initializer: Initializer::GlorotUniform,
             bias_initializer: Initializer::Zeros,
+            kernel_regularizer: None,
+            bias_regularizer: None,
             built: None,
         }
     }
@@ -132,9 +137,16 @@ impl ConvArgs {
             "groups": 1, "activation": self.activation, "use_bias": self.use_bias,
             "kernel_initializer": self.kernel_initializer.to_config(),
             "bias_initializer": self.bias_initializer.to_config(),
-            "kernel_regularizer": null, "bias_regularizer": null, "activity_regularizer": null,
+            "kernel_regularizer": optional_config(&self.kernel_regularizer),
+            "bias_regularizer": optional_config(&self.bias_regularizer), "activity_regularizer": null,
             "kernel_constraint": null, "bias_constraint": null,
         })
+    }
+
+    /// The kernel's (variable 0) and the bias's (variable 1) regularizers.
+    pub(crate) fn regularizers(&self) -> Vec<(usize, Regularizer)> {
+        let bias = self.bias_regularizer.filter(|_| self.use_bias).map(|r| (1, r));
+        self.kernel_regularizer.map(|r| (0, r)).into_iter().chain(bias).collect()
     }
 
     pub(crate) fn from_config(config: &Value, rank: usize, class: &str) -> Result<Self> {
@@ -161,6 +173,8 @@ impl ConvArgs {
         if let Some(b) = config.get("bias_initializer").filter(|v| !v.is_null()) {
             c.bias_initializer = Initializer::from_config(b)?;
         }
+        c.kernel_regularizer = Regularizer::optional(config.get("kernel_regularizer"))?;
+        c.bias_regularizer = Regularizer::optional(config.get("bias_regularizer"))?;
         Ok(c)
     }
 
@@ -267,6 +281,16 @@ macro_rules! conv_builders {
             /// The bias initializer (default zeros).
             pub fn bias_initializer(mut self, init: $crate::initializers::Initializer) -> Self {
                 self.args.bias_initializer = init;
+                self
+            }
+            /// A penalty on the kernel added to the loss (Keras' `kernel_regularizer`).
+            pub fn kernel_regularizer(mut self, regularizer: $crate::regularizers::Regularizer) -> Self {
+                self.args.kernel_regularizer = Some(regularizer);
+                self
+            }
+            /// A penalty on the bias added to the loss (Keras' `bias_regularizer`).
+            pub fn bias_regularizer(mut self, regularizer: $crate::regularizers::Regularizer) -> Self {
+                self.args.bias_regularizer = Some(regularizer);
                 self
             }
         }

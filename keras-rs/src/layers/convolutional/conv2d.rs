@@ -49,6 +49,10 @@ impl Layer for Conv2D {
     fn config(&self) -> Value {
         self.args.config()
     }
+
+    fn regularizers(&self) -> Vec<(usize, crate::regularizers::Regularizer)> {
+        self.args.regularizers()
+    }
     fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
         self.args.output_shape(input_shape, "conv2d")
     }

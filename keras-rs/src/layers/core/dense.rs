@@ -10,6 +10,7 @@ use crate::initializers::Initializer;
 use crate::layers::builders::{common_builders, layer_boilerplate};
 use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
 use crate::layers::{cfg_or, cfg_req};
+use crate::regularizers::{Regularizer, optional_config};
 use crate::shape::{Shape, format_dims};
 
 /// Keras' densely-connected layer. Kernel `(in, units)`, bias `(units,)`.
@@ -29,6 +30,8 @@ pub struct Dense {
     use_bias: bool,
     kernel_initializer: Initializer,
     bias_initializer: Initializer,
+    kernel_regularizer: Option<Regularizer>,
+    bias_regularizer: Option<Regularizer>,
     built: Option<(usize, Activation)>,
 }
 
@@ -44,6 +47,8 @@ impl Dense {
             use_bias: true,
             kernel_initializer: Initializer::GlorotUniform,
             bias_initializer: Initializer::Zeros,
+            kernel_regularizer: None,
+            bias_regularizer: None,
             built: None,
         }
     }
@@ -67,6 +72,16 @@ impl Dense {
         self.bias_initializer = init;
         self
     }
+    /// A penalty on the kernel added to the loss (Keras' `kernel_regularizer`).
+    pub fn kernel_regularizer(mut self, regularizer: Regularizer) -> Self {
+        self.kernel_regularizer = Some(regularizer);
+        self
+    }
+    /// A penalty on the bias added to the loss (Keras' `bias_regularizer`).
+    pub fn bias_regularizer(mut self, regularizer: Regularizer) -> Self {
+        self.bias_regularizer = Some(regularizer);
+        self
+    }
     /// Reads Keras' `Dense` config.
     pub fn from_config(config: &Value) -> Result<Self> {
         let mut d = Dense::new(cfg_req(config, "units", "Dense")?);
@@ -79,6 +94,8 @@ impl Dense {
         if let Some(b) = config.get("bias_initializer").filter(|v| !v.is_null()) {
             d.bias_initializer = Initializer::from_config(b)?;
         }
+        d.kernel_regularizer = Regularizer::optional(config.get("kernel_regularizer"))?;
+        d.bias_regularizer = Regularizer::optional(config.get("bias_regularizer"))?;
         Ok(d)
     }
 
@@ -97,9 +114,15 @@ impl Layer for Dense {
             "use_bias": self.use_bias,
             "kernel_initializer": self.kernel_initializer.to_config(),
             "bias_initializer": self.bias_initializer.to_config(),
-            "kernel_regularizer": null, "bias_regularizer": null, "activity_regularizer": null,
+            "kernel_regularizer": optional_config(&self.kernel_regularizer),
+            "bias_regularizer": optional_config(&self.bias_regularizer), "activity_regularizer": null,
             "kernel_constraint": null, "bias_constraint": null,
         })
+    }
+
+    fn regularizers(&self) -> Vec<(usize, Regularizer)> {
+        let bias = self.bias_regularizer.filter(|_| self.use_bias).map(|r| (1, r));
+        self.kernel_regularizer.map(|r| (0, r)).into_iter().chain(bias).collect()
     }
 
     fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
