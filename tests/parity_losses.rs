@@ -19,14 +19,8 @@ fn every_loss_matches_keras_on_probabilities_logits_and_clipping() {
     for case in fx["cases"].as_array().unwrap() {
         let name = case["loss"].as_str().unwrap();
         let logits = case["from_logits"].as_bool().unwrap_or(false);
-        let loss: Box<dyn Loss> = match name {
-            "binary_crossentropy" => Box::new(losses::BinaryCrossentropy::new().from_logits(logits)),
-            "categorical_crossentropy" => Box::new(losses::CategoricalCrossentropy::new().from_logits(logits)),
-            "sparse_categorical_crossentropy" => {
-                Box::new(losses::SparseCategoricalCrossentropy::new().from_logits(logits))
-            }
-            other => losses::get(other).unwrap(),
-        };
+        // The loss as Keras serialized it: its arguments (from_logits, label_smoothing) are read.
+        let loss: Box<dyn Loss> = losses::from_config(&case["serialized"]).unwrap();
         let (t, p) = (array(&case["y_true"]), array(&case["y_pred"]));
         let cols = *p.shape().last().unwrap();
         let t = if loss.is_sparse() { rows(&t, 1) } else { rows(&t, cols) };

@@ -20,6 +20,7 @@ use super::loss::{Loss, clip_probs, mean_last};
 #[derive(Clone, Copy, Debug, Default)]
 pub struct BinaryCrossentropy {
     from_logits: bool,
+    label_smoothing: f32,
 }
 
 impl BinaryCrossentropy {
@@ -32,6 +33,11 @@ impl BinaryCrossentropy {
         self.from_logits = from_logits;
         self
     }
+    /// Keras' `label_smoothing`: targets become `y (1 - s) + s / 2` (default 0).
+    pub fn label_smoothing(mut self, label_smoothing: f32) -> Self {
+        self.label_smoothing = label_smoothing;
+        self
+    }
 }
 
 impl Loss for BinaryCrossentropy {
@@ -42,9 +48,11 @@ impl Loss for BinaryCrossentropy {
         "BinaryCrossentropy"
     }
     fn config(&self) -> Value {
-        json!({"from_logits": self.from_logits, "label_smoothing": 0.0, "axis": -1})
+        json!({"from_logits": self.from_logits, "label_smoothing": self.label_smoothing, "axis": -1})
     }
     fn per_row(&self, y_true: Tensor<2>, y_pred: Tensor<2>) -> Tensor<1> {
+        let s = self.label_smoothing;
+        let y_true = if s == 0.0 { y_true } else { y_true.mul_scalar(1.0 - s).add_scalar(0.5 * s) };
         let ones_minus_t = y_true.clone().neg().add_scalar(1.0);
         let bce = if self.from_logits {
             y_true * log_sigmoid(y_pred.clone()) + ones_minus_t * log_sigmoid(y_pred.neg())

@@ -19,6 +19,7 @@ use super::loss::{Loss, clip_probs, sum_last};
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CategoricalCrossentropy {
     from_logits: bool,
+    label_smoothing: f32,
 }
 
 impl CategoricalCrossentropy {
@@ -29,6 +30,11 @@ impl CategoricalCrossentropy {
     /// Whether predictions are logits rather than probabilities.
     pub fn from_logits(mut self, from_logits: bool) -> Self {
         self.from_logits = from_logits;
+        self
+    }
+    /// Keras' `label_smoothing`: targets become `y (1 - s) + s / classes` (default 0).
+    pub fn label_smoothing(mut self, label_smoothing: f32) -> Self {
+        self.label_smoothing = label_smoothing;
         self
     }
 }
@@ -51,9 +57,16 @@ impl Loss for CategoricalCrossentropy {
         "CategoricalCrossentropy"
     }
     fn config(&self) -> Value {
-        json!({"from_logits": self.from_logits, "label_smoothing": 0.0, "axis": -1})
+        json!({"from_logits": self.from_logits, "label_smoothing": self.label_smoothing, "axis": -1})
     }
     fn per_row(&self, y_true: Tensor<2>, y_pred: Tensor<2>) -> Tensor<1> {
+        let s = self.label_smoothing;
+        let y_true = if s == 0.0 {
+            y_true
+        } else {
+            let classes = y_true.dims()[1] as f32;
+            y_true.mul_scalar(1.0 - s).add_scalar(s / classes)
+        };
         sum_last(y_true * log_probs(y_pred, self.from_logits)).neg()
     }
     fn clone_box(&self) -> Box<dyn Loss> {

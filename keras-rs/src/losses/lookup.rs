@@ -100,8 +100,12 @@ pub fn from_config(value: &serde_json::Value) -> Result<Box<dyn Loss>> {
     let config = value.get("config").cloned().unwrap_or_default();
     let from_logits = config.get("from_logits").and_then(serde_json::Value::as_bool).unwrap_or(false);
     let loss: Box<dyn Loss> = match class {
-        "BinaryCrossentropy" => Box::new(BinaryCrossentropy::new().from_logits(from_logits)),
-        "CategoricalCrossentropy" => Box::new(CategoricalCrossentropy::new().from_logits(from_logits)),
+        "BinaryCrossentropy" => {
+            Box::new(BinaryCrossentropy::new().from_logits(from_logits).label_smoothing(label_smoothing(&config)?))
+        }
+        "CategoricalCrossentropy" => {
+            Box::new(CategoricalCrossentropy::new().from_logits(from_logits).label_smoothing(label_smoothing(&config)?))
+        }
         "SparseCategoricalCrossentropy" => Box::new(SparseCategoricalCrossentropy::new().from_logits(from_logits)),
         "Huber" => {
             let delta = config.get("delta").and_then(serde_json::Value::as_f64).unwrap_or(1.0);
@@ -112,4 +116,16 @@ pub fn from_config(value: &serde_json::Value) -> Result<Box<dyn Loss>> {
     // Honoured or refused: `label_smoothing`, `reduction`, ... keras-rs does not implement.
     crate::saving::honoured::check(class, &config, &loss.get_config()["config"])?;
     Ok(loss)
+}
+
+/// A loss config's `label_smoothing` (0 when absent), Keras' range [0, 1].
+fn label_smoothing(config: &serde_json::Value) -> Result<f32> {
+    match config.get("label_smoothing") {
+        None | Some(serde_json::Value::Null) => Ok(0.0),
+        Some(v) => v.as_f64().filter(|s| (0.0..=1.0).contains(s)).map(|s| s as f32).ok_or_else(|| {
+            crate::error::Error::value(format!(
+                "`label_smoothing` must be a number in [0, 1]. Received: label_smoothing={v}"
+            ))
+        }),
+    }
 }
