@@ -44,15 +44,16 @@ fn optimizer(name: &str) -> Box<dyn Optimizer> {
     }
 }
 
+/// A fixture's list of numbers as a flat tensor on the default device.
+fn vec1(v: &serde_json::Value) -> Tensor<1> {
+    let a: Vec<f32> = array(v).iter().copied().collect();
+    let n = a.len();
+    Tensor::from_data(TensorData::new(a, [n]), &keras_rs::backends::default_device())
+}
+
 #[test]
 fn every_optimizer_step_matches_keras_with_a_large_epsilon() {
     let fx = fixture("optimizers.json");
-    let device = keras_rs::backends::default_device();
-    let vec1 = |v: &serde_json::Value| -> Tensor<1> {
-        let a: Vec<f32> = array(v).iter().copied().collect();
-        let n = a.len();
-        Tensor::from_data(TensorData::new(a, [n]), &device)
-    };
     for case in fx["cases"].as_array().unwrap() {
         let name = case["optimizer"].as_str().unwrap();
         let opt = optimizer(name);
@@ -68,4 +69,33 @@ fn every_optimizer_step_matches_keras_with_a_large_epsilon() {
         }
         assert_eq!(state.iterations, 3);
     }
+}
+
+#[test]
+fn gradient_clipping_matches_keras_on_two_variables() {
+    let fx = fixture("clipping.json");
+    for case in fx["cases"].as_array().unwrap() {
+        // The optimizer as Keras serialized it: clipnorm / global_clipnorm / clipvalue are read.
+        let opt = keras_rs::optimizers::from_config(&case["optimizer"]).unwrap();
+        let name = format!("{} {:?}", opt.class_name(), opt.clipping());
+        let mut state = OptimizerState::default();
+        let mut vars: Vec<Tensor<1>> = case["w0"].as_array().unwrap().iter().map(vec1).collect();
+        for (k, (grads, want)) in
+            case["grads"].as_array().unwrap().iter().zip(case["steps"].as_array().unwrap()).enumerate()
+        {
+            let grads = grads.as_array().unwrap().iter().map(|g| Some(vec1(g))).collect();
+            state.apply(opt.as_ref(), &mut vars, grads);
+            for (i, (var, want)) in vars.iter().zip(want.as_array().unwrap()).enumerate() {
+                let got: Vec<f32> = var.clone().into_data().try_to_vec().unwrap();
+                let want: Vec<f32> = array(want).iter().copied().collect();
+                assert_close_slice(&got, &want, 1e-4, 1e-6, &format!("{name}: variable {i}, step {}", k + 1));
+            }
+        }
+        assert_eq!(opt.get_config()["config"]["clipnorm"], case["optimizer"]["config"]["clipnorm"], "{name}");
+    }
+    // Two at once is Keras' ValueError, at compile.
+    use keras_rs::prelude::{Dense, Input, Sequential};
+    let mut m = Sequential::new().add(Input::new(&[2])).add(Dense::new(1));
+    let err = m.compile(SGD::new().clipnorm(1.0).clipvalue(0.5), "mse", &[] as &[&str]).unwrap_err();
+    assert!(err.to_string().contains("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set"), "{err}");
 }

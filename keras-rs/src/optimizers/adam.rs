@@ -3,7 +3,7 @@
 use burn::tensor::Tensor;
 use serde_json::{Value, json};
 
-use super::optimizer::{Optimizer, StepInfo};
+use super::optimizer::{GradientClipping, Optimizer, StepInfo, clipping_builders};
 use super::schedules::LearningRate;
 
 /// Keras' `Adam` (defaults `learning_rate=0.001`, `beta_1=0.9`, `beta_2=0.999`, `epsilon=1e-7`).
@@ -24,6 +24,8 @@ pub struct Adam {
     beta_2: f64,
     epsilon: f64,
     weight_decay: Option<f64>,
+    /// Gradient clipping (AdamW's too).
+    pub(super) clipping: GradientClipping,
 }
 
 impl Default for Adam {
@@ -34,6 +36,7 @@ impl Default for Adam {
             beta_2: 0.999,
             epsilon: 1e-7,
             weight_decay: None,
+            clipping: GradientClipping::default(),
         }
     }
 }
@@ -93,7 +96,15 @@ impl Adam {
     }
 }
 
+clipping_builders!(Adam, clipping);
+
 impl Optimizer for Adam {
+    fn clipping(&self) -> &GradientClipping {
+        &self.clipping
+    }
+    fn clipping_mut(&mut self) -> &mut GradientClipping {
+        &mut self.clipping
+    }
     fn class_name(&self) -> &'static str {
         "Adam"
     }

@@ -4,7 +4,7 @@ use burn::tensor::Tensor;
 use serde_json::Value;
 
 use super::adam::Adam;
-use super::optimizer::{Optimizer, StepInfo};
+use super::optimizer::{GradientClipping, Optimizer, StepInfo, clipping_builders};
 
 /// Keras' `AdamW` (Adam's defaults plus `weight_decay=0.004`, applied to every trainable
 /// variable, biases included, before the Adam update).
@@ -57,7 +57,15 @@ impl AdamW {
     }
 }
 
+clipping_builders!(AdamW, adam.clipping);
+
 impl Optimizer for AdamW {
+    fn clipping(&self) -> &GradientClipping {
+        self.adam.clipping()
+    }
+    fn clipping_mut(&mut self) -> &mut GradientClipping {
+        self.adam.clipping_mut()
+    }
     fn class_name(&self) -> &'static str {
         "AdamW"
     }

@@ -1,5 +1,6 @@
 //! Optimizers by Keras name, and what `compile` accepts as an optimizer.
 
+use super::optimizer::GradientClipping;
 use super::*;
 use crate::error::{Error, Result};
 
@@ -38,7 +39,11 @@ impl OptimizerSpec {
     pub fn resolve(self) -> Result<Box<dyn Optimizer>> {
         match self {
             OptimizerSpec::Name(n) => get(&n),
-            OptimizerSpec::Optimizer(o) => Ok(o),
+            OptimizerSpec::Optimizer(o) => {
+                // Keras refuses conflicting clipping arguments when the optimizer is made.
+                o.clipping().check()?;
+                Ok(o)
+            }
         }
     }
 }
@@ -114,6 +119,13 @@ pub fn from_config(value: &serde_json::Value) -> Result<Box<dyn Optimizer>> {
     if let Some(lr) = cfg.get("learning_rate").filter(|v| !v.is_null()) {
         *opt.learning_rate_mut() = schedules::LearningRate::from_config(lr)?;
     }
+    let clip = |key: &str| num(key).map(|v| v as f32);
+    *opt.clipping_mut() = GradientClipping {
+        clipnorm: clip("clipnorm"),
+        global_clipnorm: clip("global_clipnorm"),
+        clipvalue: clip("clipvalue"),
+    };
+    opt.clipping().check()?;
     // Honoured or refused: `clipnorm`, `amsgrad`, `use_ema`, ... keras-rs does not implement.
     crate::saving::honoured::check(class, &cfg, &opt.get_config()["config"])?;
     Ok(opt)

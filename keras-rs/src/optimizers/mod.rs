@@ -12,6 +12,6 @@ pub use adam::Adam;
 pub use adamw::AdamW;
 pub use lookup::{OptimizerSpec, from_config, get};
 pub(crate) use optimizer::take;
-pub use optimizer::{Optimizer, OptimizerState, StepInfo};
+pub use optimizer::{GradientClipping, Optimizer, OptimizerState, StepInfo};
 pub use rmsprop::RMSprop;
 pub use sgd::SGD;

@@ -47,6 +47,10 @@ pub trait Optimizer: std::fmt::Debug + Send + Sync {
     fn decoupled_weight_decay(&self) -> Option<f64> {
         None
     }
+    /// Gradient clipping (Keras' `clipnorm`, `global_clipnorm`, `clipvalue`).
+    fn clipping(&self) -> &GradientClipping;
+    /// Gradient clipping, mutably (set when a config is read).
+    fn clipping_mut(&mut self) -> &mut GradientClipping;
     /// Keras' config entries besides `name` and `learning_rate`.
     fn config(&self) -> Value;
     /// The names of the per-variable slots, in Keras' order (`["momentum", "velocity"]`).
@@ -67,7 +71,8 @@ pub trait Optimizer: std::fmt::Debug + Send + Sync {
             "name": crate::layers::to_snake_case(self.class_name()),
             "learning_rate": self.learning_rate().to_config(),
             "weight_decay": self.decoupled_weight_decay(),
-            "clipnorm": null, "global_clipnorm": null, "clipvalue": null,
+            "clipnorm": self.clipping().clipnorm, "global_clipnorm": self.clipping().global_clipnorm,
+            "clipvalue": self.clipping().clipvalue,
             "use_ema": false, "ema_momentum": 0.99, "ema_overwrite_frequency": null,
             "loss_scale_factor": null, "gradient_accumulation_steps": null,
         });
@@ -83,6 +88,83 @@ impl Clone for Box<dyn Optimizer> {
         self.clone_box()
     }
 }
+
+/// Keras' gradient clipping, applied to the gradients before weight decay and the update; at
+/// most one of the three may be set (as Keras requires; checked by `compile` and at load).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct GradientClipping {
+    /// Each gradient scaled to an L2 norm of at most this (`g · c / max(‖g‖, c)`).
+    pub clipnorm: Option<f32>,
+    /// All gradients scaled together to a joint L2 norm of at most this.
+    pub global_clipnorm: Option<f32>,
+    /// Each gradient element clipped to `[-clipvalue, clipvalue]`.
+    pub clipvalue: Option<f32>,
+}
+
+impl GradientClipping {
+    /// Keras' `ValueError` when more than one is set, or a value is not positive.
+    pub fn check(&self) -> crate::error::Result<()> {
+        let set = [self.clipnorm, self.global_clipnorm, self.clipvalue];
+        if set.iter().flatten().count() > 1 {
+            return Err(crate::error::Error::value(format!(
+                "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: clipnorm={:?}, \
+                 clipvalue={:?}, global_clipnorm={:?}",
+                self.clipnorm, self.clipvalue, self.global_clipnorm
+            )));
+        }
+        if let Some(bad) = set.iter().flatten().find(|v| !(v.is_finite() && **v > 0.0)) {
+            return Err(crate::error::Error::value(format!(
+                "Gradient clipping values must be positive numbers. Received: {bad}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The gradients clipped as Keras' `_clip_gradients` does.
+    fn apply(&self, gradients: Vec<Option<Tensor<1>>>) -> Vec<Option<Tensor<1>>> {
+        if let Some(c) = self.clipnorm {
+            let clip = |g: Tensor<1>| {
+                let norm = g.clone().square().sum().sqrt();
+                g.mul_scalar(c) / norm.clamp_min(c)
+            };
+            gradients.into_iter().map(|g| g.map(clip)).collect()
+        } else if let Some(c) = self.global_clipnorm {
+            let squares = gradients.iter().flatten().map(|g| g.clone().square().sum()).reduce(|a, b| a + b);
+            let Some(squares) = squares else { return gradients };
+            // min(c / ‖g‖, 1), as Keras' clip_by_global_norm: `c · min(1 / ‖g‖, 1 / c)`.
+            let scale = squares.sqrt().recip().mul_scalar(c).clamp_max(1.0);
+            gradients.into_iter().map(|g| g.map(|g| g * scale.clone())).collect()
+        } else if let Some(v) = self.clipvalue {
+            gradients.into_iter().map(|g| g.map(|g| g.clamp(-v, v))).collect()
+        } else {
+            gradients
+        }
+    }
+}
+
+/// Builder methods for an optimizer's [`GradientClipping`] (`clipping` field path given).
+macro_rules! clipping_builders {
+    ($ty:ty, $($field:ident).+) => {
+        impl $ty {
+            /// Clips each gradient to this L2 norm (Keras' `clipnorm`).
+            pub fn clipnorm(mut self, clipnorm: f32) -> Self {
+                self.$($field).+.clipnorm = Some(clipnorm);
+                self
+            }
+            /// Clips all gradients together to this joint L2 norm (Keras' `global_clipnorm`).
+            pub fn global_clipnorm(mut self, global_clipnorm: f32) -> Self {
+                self.$($field).+.global_clipnorm = Some(global_clipnorm);
+                self
+            }
+            /// Clips each gradient element to `[-clipvalue, clipvalue]` (Keras' `clipvalue`).
+            pub fn clipvalue(mut self, clipvalue: f32) -> Self {
+                self.$($field).+.clipvalue = Some(clipvalue);
+                self
+            }
+        }
+    };
+}
+pub(crate) use clipping_builders;
 
 /// The optimizer's variables: the step counter and the slots of each trainable variable.
 #[derive(Clone, Debug, Default)]
@@ -109,6 +191,7 @@ impl OptimizerState {
         }
         let info =
             StepInfo { learning_rate: optimizer.learning_rate_at(self.iterations) as f32, step: self.iterations + 1 };
+        let gradients = optimizer.clipping().apply(gradients);
         for ((var, grad), slots) in variables.iter_mut().zip(gradients).zip(self.slots.iter_mut()) {
             let Some(grad) = grad else { continue };
             let mut value = take(var);

@@ -3,7 +3,7 @@
 use burn::tensor::Tensor;
 use serde_json::{Value, json};
 
-use super::optimizer::{Optimizer, StepInfo};
+use super::optimizer::{GradientClipping, Optimizer, StepInfo, clipping_builders};
 use super::schedules::LearningRate;
 
 /// Keras' `RMSprop` (defaults `learning_rate=0.001`, `rho=0.9`, `momentum=0.0`,
@@ -26,6 +26,7 @@ pub struct RMSprop {
     epsilon: f64,
     centered: bool,
     weight_decay: Option<f64>,
+    clipping: GradientClipping,
 }
 
 impl Default for RMSprop {
@@ -37,6 +38,7 @@ impl Default for RMSprop {
             epsilon: 1e-7,
             centered: false,
             weight_decay: None,
+            clipping: GradientClipping::default(),
         }
     }
 }
@@ -78,7 +80,15 @@ impl RMSprop {
     }
 }
 
+clipping_builders!(RMSprop, clipping);
+
 impl Optimizer for RMSprop {
+    fn clipping(&self) -> &GradientClipping {
+        &self.clipping
+    }
+    fn clipping_mut(&mut self) -> &mut GradientClipping {
+        &mut self.clipping
+    }
     fn class_name(&self) -> &'static str {
         "RMSprop"
     }

@@ -3,7 +3,7 @@
 use burn::tensor::Tensor;
 use serde_json::{Value, json};
 
-use super::optimizer::{Optimizer, StepInfo};
+use super::optimizer::{GradientClipping, Optimizer, StepInfo, clipping_builders};
 use super::schedules::LearningRate;
 
 /// Keras' `SGD` (defaults `learning_rate=0.01`, `momentum=0.0`, `nesterov=false`).
@@ -22,11 +22,18 @@ pub struct SGD {
     momentum: f64,
     nesterov: bool,
     weight_decay: Option<f64>,
+    clipping: GradientClipping,
 }
 
 impl Default for SGD {
     fn default() -> Self {
-        SGD { learning_rate: LearningRate::Constant(0.01), momentum: 0.0, nesterov: false, weight_decay: None }
+        SGD {
+            learning_rate: LearningRate::Constant(0.01),
+            momentum: 0.0,
+            nesterov: false,
+            weight_decay: None,
+            clipping: GradientClipping::default(),
+        }
     }
 }
 
@@ -57,7 +64,15 @@ impl SGD {
     }
 }
 
+clipping_builders!(SGD, clipping);
+
 impl Optimizer for SGD {
+    fn clipping(&self) -> &GradientClipping {
+        &self.clipping
+    }
+    fn clipping_mut(&mut self) -> &mut GradientClipping {
+        &mut self.clipping
+    }
     fn class_name(&self) -> &'static str {
         "SGD"
     }
