@@ -27,6 +27,9 @@
 
 #![warn(missing_docs)]
 
+#[macro_use]
+mod console;
+
 pub mod activations;
 pub mod backend;
 pub mod callbacks;

@@ -139,13 +139,13 @@ impl Callback for EarlyStopping {
 
     fn on_train_end(&mut self, _logs: &Logs, model: &mut dyn ModelHandle) -> Result<()> {
         if self.stopped_epoch > 0 && self.verbose > 0 {
-            println!("Epoch {}: early stopping", self.stopped_epoch + 1);
+            outln!("Epoch {}: early stopping", self.stopped_epoch + 1);
         }
         if self.restore_best_weights
             && let Some(weights) = &self.best_weights
         {
             if self.verbose > 0 {
-                println!("Restoring model weights from the end of the best epoch: {}.", self.best_epoch + 1);
+                outln!("Restoring model weights from the end of the best epoch: {}.", self.best_epoch + 1);
             }
             model.set_weights(weights)?;
         }

@@ -42,7 +42,7 @@ impl Callback for LearningRateScheduler {
         }
         model.set_learning_rate(new)?;
         if self.verbose > 0 {
-            println!("\nEpoch {}: LearningRateScheduler setting learning rate to {new}.", epoch + 1);
+            outln!("\nEpoch {}: LearningRateScheduler setting learning rate to {new}.", epoch + 1);
         }
         Ok(())
     }

@@ -109,23 +109,23 @@ impl ModelCheckpoint {
         let path = self.file_path(epoch + 1, batch.map(|b| b + 1), logs)?;
         let bad = |k: &str| logs.get(k).is_some_and(|v| !v.is_finite());
         if bad("loss") || bad(&self.m.monitor) {
-            eprintln!("Epoch {}: not saving to {path}: the loss is NaN or infinite.", epoch + 1);
+            errln!("Epoch {}: not saving to {path}: the loss is NaN or infinite.", epoch + 1);
             return Ok(());
         }
         if self.save_best_only {
             let Some(current) = logs.get(&self.m.monitor).copied() else {
-                eprintln!("WARNING: Can save best model only with {} available.", self.m.monitor);
+                errln!("WARNING: Can save best model only with {} available.", self.m.monitor);
                 return self.write(&path, model);
             };
             let best = self.best.map_or("None".to_string(), |b| format!("{b:.5}"));
             if !self.m.is_improvement("ModelCheckpoint", current, self.best)? {
                 if self.verbose > 0 {
-                    println!("\nEpoch {}: {} did not improve from {best}", epoch + 1, self.m.monitor);
+                    outln!("\nEpoch {}: {} did not improve from {best}", epoch + 1, self.m.monitor);
                 }
                 return Ok(());
             }
             if self.verbose > 0 {
-                println!(
+                outln!(
                     "\nEpoch {}: {} improved from {best} to {current:.5}, saving model to {path}",
                     epoch + 1,
                     self.m.monitor
@@ -133,7 +133,7 @@ impl ModelCheckpoint {
             }
             self.best = Some(current);
         } else if self.verbose > 0 {
-            println!("\nEpoch {}: saving model to {path}", epoch + 1);
+            outln!("\nEpoch {}: saving model to {path}", epoch + 1);
         }
         self.write(&path, model)
     }

@@ -59,7 +59,7 @@ impl Monitor {
         let v = logs.get(&self.monitor).copied();
         if v.is_none() {
             let keys: Vec<&str> = logs.keys().map(String::as_str).collect();
-            eprintln!(
+            errln!(
                 "WARNING: {what} conditioned on metric `{}` which is not available. Available metrics are: {}",
                 self.monitor,
                 keys.join(",")

@@ -27,7 +27,7 @@ impl Callback for ProgbarLogger {
     }
     fn on_epoch_begin(&mut self, epoch: usize, _model: &mut dyn ModelHandle) -> Result<()> {
         if self.params.verbose > 0 && self.params.epochs > 1 {
-            println!("Epoch {}/{}", epoch + 1, self.params.epochs);
+            outln!("Epoch {}/{}", epoch + 1, self.params.epochs);
         }
         self.bar = Some(Progbar::new(self.params.steps, self.params.verbose));
         Ok(())

@@ -115,7 +115,7 @@ impl Callback for ReduceLROnPlateau {
                     let new = (old * self.factor).max(self.min_lr);
                     model.set_learning_rate(new)?;
                     if self.verbose > 0 {
-                        println!("\nEpoch {}: ReduceLROnPlateau reducing learning rate to {new}.", epoch + 1);
+                        outln!("\nEpoch {}: ReduceLROnPlateau reducing learning rate to {new}.", epoch + 1);
                     }
                     self.cooldown_counter = self.cooldown;
                     self.wait = 0;

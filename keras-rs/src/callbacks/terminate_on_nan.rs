@@ -38,7 +38,7 @@ impl Callback for TerminateOnNaN {
                     "NaN or Inf loss encountered at batch {batch}. Loss value: {loss}. Terminating training immediately."
                 )));
             }
-            println!("Batch {batch}: Invalid loss, terminating training");
+            outln!("Batch {batch}: Invalid loss, terminating training");
             model.stop_training();
         }
         Ok(())

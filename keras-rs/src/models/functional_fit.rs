@@ -104,6 +104,6 @@ impl Model {
     /// Prints Keras 3's summary table; graphs that are not a simple chain get the
     /// `Connected to` column (`layer[call][output]`).
     pub fn summary(&self) {
-        print!("{}", self.summary_string());
+        out!("{}", self.summary_string());
     }
 }

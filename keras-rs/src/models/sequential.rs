@@ -260,7 +260,7 @@ impl Sequential {
 
     /// Prints Keras 3's summary table: `Layer (type)`, `Output Shape`, `Param #`, totals.
     pub fn summary(&self) {
-        print!("{}", self.summary_string());
+        out!("{}", self.summary_string());
     }
 
     /// All weights as arrays in Keras order and layout (Dense kernel `(in, out)`, then bias).

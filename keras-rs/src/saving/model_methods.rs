@@ -101,9 +101,7 @@ fn compile_from<M: Saveable>(m: &mut M, entry: &Value) {
     let result = from_compile_config(cfg, &output_names(m))
         .and_then(|(opt, options)| crate::trainers::fit::compile(m, opt.into(), options));
     if let Err(e) = result {
-        eprintln!(
-            "WARNING: the loaded model could not be compiled from its saved compile_config ({e}); call compile()."
-        );
+        errln!("WARNING: the loaded model could not be compiled from its saved compile_config ({e}); call compile().");
     }
 }
 
@@ -272,7 +270,7 @@ impl LoadedModel {
     }
     /// Prints the summary table.
     pub fn summary(&self) {
-        print!("{}", self.summary_string());
+        out!("{}", self.summary_string());
     }
     /// All weights in Keras order and layout.
     pub fn get_weights(&self) -> Result<Vec<ndarray::ArrayD<f32>>> {

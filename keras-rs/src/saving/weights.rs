@@ -152,14 +152,14 @@ pub(crate) fn load_variables(network: &mut Network, file: &H5File) -> Result<()>
 pub(crate) fn load_optimizer(network: &Network, compiled: &mut Compiled, file: &H5File) -> Result<()> {
     let stored = file.datasets("optimizer/vars").len();
     if stored == 0 {
-        eprintln!("WARNING: Skipping variable loading for optimizer: the file has no optimizer state.");
+        errln!("WARNING: Skipping variable loading for optimizer: the file has no optimizer state.");
         return Ok(());
     }
     let shapes: Vec<Vec<usize>> = network.variables.iter().filter(|v| v.trainable).map(|v| v.shape.clone()).collect();
     let order = slot_order(compiled, shapes.len());
     let first = lr_var_count(compiled) + 1;
     if stored != first && stored != first + order.len() {
-        eprintln!(
+        errln!(
             "WARNING: Skipping variable loading for optimizer '{}', because it has {} variables whereas the saved \
              optimizer has {stored} variables.",
             to_snake_case(compiled.optimizer.class_name()),

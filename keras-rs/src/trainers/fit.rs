@@ -215,7 +215,7 @@ pub(crate) fn fit<M: Trainable + Saveable + super::StepModel>(
     let steps = train.len().div_ceil(options.batch_size);
     if options.verbose > 0 {
         // Not in Keras: one line up front saying which backend and device train.
-        println!("Training on {}", crate::backends::describe_device(&m.network().device));
+        outln!("Training on {}", crate::backends::describe_device(&m.network().device));
     }
     let mut callbacks: Vec<Box<dyn Callback>> = Vec::new();
     if options.verbose > 0 {

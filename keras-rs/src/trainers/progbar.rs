@@ -194,8 +194,8 @@ impl Progbar {
             bar.finish_and_clear();
         }
         match self.verbose {
-            1 => println!("{}", format_line(self.target, self.target, elapsed, per_step, values, true, self.color)),
-            2 => println!("{}", format_line_verbose2(self.target, self.target, elapsed, per_step, values)),
+            1 => outln!("{}", format_line(self.target, self.target, elapsed, per_step, values, true, self.color)),
+            2 => outln!("{}", format_line_verbose2(self.target, self.target, elapsed, per_step, values)),
             _ => {}
         }
     }
