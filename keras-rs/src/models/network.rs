@@ -83,19 +83,20 @@ impl Network {
         Network { layers: Vec::new(), variables: Vec::new(), device, graph: None, states: Default::default() }
     }
 
-    /// The sum of the layers' weight-regularization penalties on `params` (the variables as the
-    /// forward pass sees them), `None` when no layer has a regularizer.
-    pub(crate) fn regularization(&self, params: &[Tensor<1>]) -> Option<Tensor<1>> {
-        self.layers
+    /// `loss` plus the layers' weight-regularization penalties (Keras' `compute_loss` adds
+    /// `model.losses`), each on the value `variable(i)` gives for model variable `i` (the
+    /// forward pass's parameters in training, the stored values in `evaluate`).
+    pub(crate) fn add_regularization(&self, loss: Tensor<1>, variable: impl Fn(usize) -> Tensor<1>) -> Tensor<1> {
+        let penalty = self
+            .layers
             .iter()
-            .flat_map(|entry| {
-                entry
-                    .layer
-                    .regularizers()
-                    .into_iter()
-                    .map(move |(i, r)| r.penalty(params[entry.vars.start + i].clone()))
-            })
-            .reduce(|a, b| a + b)
+            .flat_map(|entry| entry.layer.regularizers().into_iter().map(move |(i, r)| (entry.vars.start + i, r)))
+            .map(|(i, r)| r.penalty(variable(i)))
+            .reduce(|a, b| a + b);
+        match penalty {
+            Some(penalty) => loss + penalty,
+            None => loss,
+        }
     }
 
     /// Builds `layer` on `input_shape`, creating its variables with `rng`, and appends it.

@@ -5,6 +5,7 @@
 
 use serde_json::Value;
 
+use super::config::truncated as short;
 use crate::error::{Error, Result};
 
 /// Checks that `rebuilt` (the config of the object rebuilt from `given`) gives back every value
@@ -82,10 +83,6 @@ fn covers(from: &serde_json::Map<String, Value>, to: &serde_json::Map<String, Va
 /// Keys that say where a class comes from or how it was serialized, not what it computes.
 fn descriptive(key: &str) -> bool {
     matches!(key, "module" | "registered_name" | "shared_object_id" | "build_config")
-}
-
-fn short(v: &Value) -> String {
-    super::config::truncated(v)
 }
 
 #[cfg(test)]

@@ -26,15 +26,14 @@ pub(crate) fn write_atomic_with(path: &Path, write: impl FnOnce(&Path) -> Result
     static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let save = SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let tmp = dir.join(format!(".{file_name}.tmp-{}-{save}{ext}", std::process::id()));
-    let result = write(&tmp)
-        .and_then(|()| match std::fs::metadata(path) {
-            Ok(existing) if existing.is_file() => std::fs::set_permissions(&tmp, existing.permissions())
-                .map_err(|e| Error::io(format!("could not save {}", path.display()), e)),
-            _ => Ok(()),
-        })
-        .and_then(|()| {
-            std::fs::rename(&tmp, path).map_err(|e| Error::io(format!("could not save {}", path.display()), e))
-        });
+    let finish = || -> std::io::Result<()> {
+        if let Some(existing) = std::fs::metadata(path).ok().filter(|m| m.is_file()) {
+            std::fs::set_permissions(&tmp, existing.permissions())?;
+        }
+        std::fs::rename(&tmp, path)
+    };
+    let result =
+        write(&tmp).and_then(|()| finish().map_err(|e| Error::io(format!("could not save {}", path.display()), e)));
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }

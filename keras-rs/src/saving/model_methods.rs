@@ -341,7 +341,8 @@ pub fn model_from_json(json: &str) -> Result<LoadedModel> {
     LoadOptions::new().run(|| from_entry(&entry))
 }
 
-/// Options of [`load_model_with`]: limits on what a model file may make keras-rs allocate.
+/// Options of a load ([`LoadOptions::load_model`], [`LoadOptions::model_from_json`]): limits on
+/// what a model file may make keras-rs allocate. The plain loading functions use the defaults.
 ///
 /// ```
 /// use keras_rs::saving::LoadOptions;

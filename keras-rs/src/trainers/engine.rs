@@ -316,11 +316,7 @@ pub fn train_step(
         let preds = network.forward_all(batch.x, &params, &mut ctx)?;
         let updates = std::mem::take(&mut ctx.updates);
         let (total, scored) = losses(heads, preds, &batch.y, batch.w.as_ref())?;
-        // Keras' `compute_loss` adds the layers' losses (weight penalties) to the total.
-        let total = match network.regularization(&params) {
-            Some(penalty) => total + penalty,
-            None => total,
-        };
+        let total = network.add_regularization(total, |i| params[i].clone());
         if !trainable.is_empty() && total.is_tracked() {
             let mut grads = total.backward();
             let gradients: Vec<Option<Tensor<1>>> =
@@ -364,10 +360,7 @@ pub fn evaluate_data(
         let batch = upload(data, heads, idx, &network.device)?;
         let preds = infer(network, batch.x)?;
         let (total, scored) = losses(heads, preds, &batch.y, batch.w.as_ref())?;
-        let total = match network.regularization(&network.values()) {
-            Some(penalty) => total + penalty,
-            None => total,
-        };
+        let total = network.add_regularization(total, |i| network.variables[i].value.clone());
         acc.update(heads, total, idx.len(), scored);
         if let Some(bar) = progbar.as_deref_mut() {
             bar.step(step + 1, || acc.results());

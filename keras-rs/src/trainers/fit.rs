@@ -410,10 +410,10 @@ pub(crate) fn test_on_batch<M: Trainable>(m: &M, x: HostData, y: HostData) -> Re
 const PREDICT_CHUNK_FLOATS: usize = 1 << 19;
 
 /// The most samples one forward pass of `predict` takes: on the CPU, a batch whose largest layer
-/// output would exceed [`PREDICT_CHUNK_FLOATS`] (2 MiB) runs as passes of at least 128 samples,
-/// a multiple of 64 (whole groups for the LSTM kernel: 128 rather than 146 was ~7% faster)
-/// (the same numbers — inference treats samples independently — and the same callbacks), so
-/// each layer's output is still in cache when the next layer reads it. Measured at batch 1024
+/// output would exceed [`PREDICT_CHUNK_FLOATS`] (2 MiB) runs as several passes (the same
+/// numbers — inference treats samples independently — and the same callbacks), so each layer's
+/// output is still in cache when the next layer reads it. Passes are at least 128 samples and a
+/// multiple of 64 (whole sample groups for the LSTM kernel: 128 rather than 146 was ~7% faster). Measured at batch 1024
 /// (`benches/peers`): the convnet (21,632 floats per sample after its first convolution) ~17%
 /// faster in passes of 128, the LSTM (3,584) ~10%; the MLP (512) is left whole: passes of 256
 /// rows made its matmuls slower. A GPU takes the whole batch.
@@ -425,7 +425,7 @@ fn predict_chunk(network: &crate::models::network::Network, batch_size: usize) -
         .layers
         .iter()
         .flat_map(|layer| &layer.output_shapes)
-        .map(|shape| shape.0.iter().skip(1).map(|d| d.unwrap_or(1)).product::<usize>())
+        .map(|shape| shape.0.iter().skip(1).fold(1usize, |n, d| n.saturating_mul(d.unwrap_or(1))))
         .max()
         .unwrap_or(1);
     ((PREDICT_CHUNK_FLOATS / largest.max(1)).max(128) / 64 * 64).min(batch_size)

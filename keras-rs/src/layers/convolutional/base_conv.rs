@@ -6,7 +6,7 @@ use crate::activations::Activation;
 use crate::error::{Error, Result};
 use crate::initializers::Initializer;
 use crate::layers::{LayerBase, VariableSpec, cfg_or, cfg_req};
-use crate::regularizers::{Regularizer, optional_config};
+use crate::regularizers::{Regularizer, kernel_and_bias, optional_config};
 use crate::shape::Shape;
 
 /// A size per spatial axis, given as one number or one per axis: `3`, `(3, 3)`, `[3, 3]`.
@@ -145,8 +145,7 @@ impl ConvArgs {
 
     /// The kernel's (variable 0) and the bias's (variable 1) regularizers.
     pub(crate) fn regularizers(&self) -> Vec<(usize, Regularizer)> {
-        let bias = self.bias_regularizer.filter(|_| self.use_bias).map(|r| (1, r));
-        self.kernel_regularizer.map(|r| (0, r)).into_iter().chain(bias).collect()
+        kernel_and_bias(self.kernel_regularizer, self.bias_regularizer, self.use_bias)
     }
 
     pub(crate) fn from_config(config: &Value, rank: usize, class: &str) -> Result<Self> {

@@ -10,7 +10,7 @@ use crate::initializers::Initializer;
 use crate::layers::builders::{common_builders, layer_boilerplate};
 use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
 use crate::layers::{cfg_or, cfg_req};
-use crate::regularizers::{Regularizer, optional_config};
+use crate::regularizers::{Regularizer, kernel_and_bias, optional_config};
 use crate::shape::{Shape, format_dims};
 
 /// Keras' densely-connected layer. Kernel `(in, units)`, bias `(units,)`.
@@ -121,8 +121,7 @@ impl Layer for Dense {
     }
 
     fn regularizers(&self) -> Vec<(usize, Regularizer)> {
-        let bias = self.bias_regularizer.filter(|_| self.use_bias).map(|r| (1, r));
-        self.kernel_regularizer.map(|r| (0, r)).into_iter().chain(bias).collect()
+        kernel_and_bias(self.kernel_regularizer, self.bias_regularizer, self.use_bias)
     }
 
     fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {

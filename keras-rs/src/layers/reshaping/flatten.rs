@@ -46,10 +46,8 @@ impl Layer for Flatten {
         if input_shape.rank() == 0 {
             return Err(Error::shape("Flatten needs an input with a batch axis, received shape ()"));
         }
-        let rest = match input_shape.feature_dims() {
-            Some(dims) => Some(crate::shape::checked_size(self.base.name.as_deref().unwrap_or("flatten"), &dims)?),
-            None => None,
-        };
+        let name = self.base.name.as_deref().unwrap_or("flatten");
+        let rest = input_shape.feature_dims().map(|dims| crate::shape::checked_size(name, &dims)).transpose()?;
         Ok(Shape(vec![input_shape.0[0], if input_shape.rank() == 1 { Some(1) } else { rest }]))
     }
 
