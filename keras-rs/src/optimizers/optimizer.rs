@@ -90,7 +90,8 @@ impl Clone for Box<dyn Optimizer> {
 }
 
 /// Keras' gradient clipping, applied to the gradients before weight decay and the update; at
-/// most one of the three may be set (as Keras requires; checked by `compile` and at load).
+/// most one of the three may be set (as Keras requires; checked by `compile` and at load). As in
+/// Keras, a value that is not positive (`clipnorm=0`) clips nothing.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct GradientClipping {
     /// Each gradient scaled to an L2 norm of at most this (`g · c / max(‖g‖, c)`).
@@ -102,39 +103,34 @@ pub struct GradientClipping {
 }
 
 impl GradientClipping {
-    /// Keras' `ValueError` when more than one is set, or a value is not positive.
+    /// Keras' `ValueError` when more than one is set (even to a value that clips nothing).
     pub fn check(&self) -> crate::error::Result<()> {
-        let set = [self.clipnorm, self.global_clipnorm, self.clipvalue];
-        if set.iter().flatten().count() > 1 {
+        if [self.clipnorm, self.global_clipnorm, self.clipvalue].iter().flatten().count() > 1 {
             return Err(crate::error::Error::value(format!(
                 "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: clipnorm={:?}, \
                  clipvalue={:?}, global_clipnorm={:?}",
                 self.clipnorm, self.clipvalue, self.global_clipnorm
             )));
         }
-        if let Some(bad) = set.iter().flatten().find(|v| !(v.is_finite() && **v > 0.0)) {
-            return Err(crate::error::Error::value(format!(
-                "Gradient clipping values must be positive numbers. Received: {bad}"
-            )));
-        }
         Ok(())
     }
 
-    /// The gradients clipped as Keras' `_clip_gradients` does.
+    /// The gradients clipped as Keras' `_clip_gradients` does (only by a positive value).
     fn apply(&self, gradients: Vec<Option<Tensor<1>>>) -> Vec<Option<Tensor<1>>> {
-        if let Some(c) = self.clipnorm {
+        let positive = |v: Option<f32>| v.filter(|v| *v > 0.0);
+        if let Some(c) = positive(self.clipnorm) {
             let clip = |g: Tensor<1>| {
                 let norm = g.clone().square().sum().sqrt();
                 g.mul_scalar(c) / norm.clamp_min(c)
             };
             gradients.into_iter().map(|g| g.map(clip)).collect()
-        } else if let Some(c) = self.global_clipnorm {
+        } else if let Some(c) = positive(self.global_clipnorm) {
             let squares = gradients.iter().flatten().map(|g| g.clone().square().sum()).reduce(|a, b| a + b);
             let Some(squares) = squares else { return gradients };
             // min(c / ‖g‖, 1), as Keras' clip_by_global_norm: `c · min(1 / ‖g‖, 1 / c)`.
             let scale = squares.sqrt().recip().mul_scalar(c).clamp_max(1.0);
             gradients.into_iter().map(|g| g.map(|g| g * scale.clone())).collect()
-        } else if let Some(v) = self.clipvalue {
+        } else if let Some(v) = positive(self.clipvalue) {
             gradients.into_iter().map(|g| g.map(|g| g.clamp(-v, v))).collect()
         } else {
             gradients
