@@ -14,6 +14,9 @@ use crate::error::{Error, Result};
 /// let l2 = Regularizer::L2(0.01);
 /// assert_eq!(Regularizer::from_config(&l2.to_config()).unwrap(), l2);
 /// assert_eq!(Regularizer::from_config(&serde_json::json!("l1")).unwrap(), Regularizer::L1(0.01));
+/// // Keras' ValueError for a negative factor:
+/// let err = Regularizer::from_config(&serde_json::json!({"class_name": "L2", "config": {"l2": -1.0}}));
+/// assert!(err.unwrap_err().to_string().contains("Invalid value for argument l2: expected a non-negative float"));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[non_exhaustive]
@@ -55,15 +58,16 @@ impl Regularizer {
 
     /// Reads Keras' serialized form or a name (`"l1"`, `"l2"`, `"l1_l2"`, with Keras' defaults).
     pub fn from_config(value: &Value) -> Result<Self> {
-        let factor =
-            |key: &str, default: f32| -> Result<f32> {
-                match value.pointer(&format!("/config/{key}")) {
-                    None | Some(Value::Null) => Ok(default),
-                    Some(v) => v.as_f64().map(|f| f as f32).filter(|f| f.is_finite() && *f >= 0.0).ok_or_else(|| {
-                        Error::value(format!("Invalid value for argument `{key}` of a regularizer: {v}"))
-                    }),
-                }
-            };
+        let factor = |key: &str, default: f32| -> Result<f32> {
+            match value.pointer(&format!("/config/{key}")) {
+                None | Some(Value::Null) => Ok(default),
+                Some(v) => v.as_f64().map(|f| f as f32).filter(|f| f.is_finite() && *f >= 0.0).ok_or_else(|| {
+                    Error::value(format!(
+                        "Invalid value for argument {key}: expected a non-negative float. Received: {key}={v}"
+                    ))
+                }),
+            }
+        };
         let class = value.as_str().or_else(|| value.get("class_name").and_then(Value::as_str)).unwrap_or_default();
         match class {
             "L1" | "l1" | "L1Regularizer" => Ok(Regularizer::L1(factor("l1", 0.01)?)),

@@ -118,14 +118,12 @@ pub fn from_config(value: &serde_json::Value) -> Result<Box<dyn Loss>> {
     Ok(loss)
 }
 
-/// A loss config's `label_smoothing` (0 when absent), Keras' range [0, 1].
+/// A loss config's `label_smoothing` (0 when absent); any number, as Keras does not limit it.
 fn label_smoothing(config: &serde_json::Value) -> Result<f32> {
     match config.get("label_smoothing") {
         None | Some(serde_json::Value::Null) => Ok(0.0),
-        Some(v) => v.as_f64().filter(|s| (0.0..=1.0).contains(s)).map(|s| s as f32).ok_or_else(|| {
-            crate::error::Error::value(format!(
-                "`label_smoothing` must be a number in [0, 1]. Received: label_smoothing={v}"
-            ))
+        Some(v) => v.as_f64().map(|s| s as f32).ok_or_else(|| {
+            crate::error::Error::value(format!("`label_smoothing` must be a number. Received: label_smoothing={v}"))
         }),
     }
 }

@@ -46,7 +46,9 @@ impl Layer for RepeatVector {
         let name = self.base.name.as_deref().unwrap_or("repeat_vector");
         input.check_ndim(name, 2)?;
         if self.n == 0 {
-            return Err(Error::value(format!("Layer \"{name}\": `n` must be a positive integer. Received: n=0")));
+            return Err(Error::value(format!(
+                "Layer \"{name}\": argument `n` should be a positive integer. Received: n=0"
+            )));
         }
         Ok(Shape(vec![input.0[0], Some(self.n), input.0[1]]))
     }
