@@ -1,6 +1,6 @@
 //! Host data: conversion of user arrays, validation split, shuffling, batching.
 
-use ndarray::{ArrayBase, ArrayD, Axis, Dimension};
+use ndarray::{ArrayBase, ArrayD, ArrayViewD, Axis, CowArray, Dimension, IxDyn};
 
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
@@ -9,6 +9,22 @@ use crate::error::{Error, Result};
 pub trait ToF32: Copy {
     /// The value as `f32`.
     fn to_f32(self) -> f32;
+
+    /// The values themselves when they already are `f32` (borrowed, not converted).
+    fn as_f32_slice(values: &[Self]) -> Option<&[f32]> {
+        let _ = values;
+        None
+    }
+}
+
+impl ToF32 for f32 {
+    fn to_f32(self) -> f32 {
+        self
+    }
+
+    fn as_f32_slice(values: &[f32]) -> Option<&[f32]> {
+        Some(values)
+    }
 }
 
 macro_rules! to_f32_as {
@@ -20,7 +36,7 @@ macro_rules! to_f32_as {
         }
     )*};
 }
-to_f32_as!(f32, f64, u8, u16, u32, u64, usize, i8, i16, i32, i64);
+to_f32_as!(f64, u8, u16, u32, u64, usize, i8, i16, i32, i64);
 
 impl ToF32 for bool {
     fn to_f32(self) -> f32 {
@@ -31,8 +47,9 @@ impl ToF32 for bool {
 /// Anything `fit`, `evaluate` and `predict` accept as data: an `ndarray` array of any
 /// dimension whose elements convert to `f32` (pixels as `u8`, labels as `u8`/`i64`/`f32`, ...).
 pub trait ArrayInput {
-    /// The data as a standard-layout `f32` array.
-    fn to_f32_array(&self) -> ArrayD<f32>;
+    /// The data as a standard-layout `f32` array: the array itself, borrowed, when it already
+    /// is one (no copy); otherwise a converted copy.
+    fn as_f32(&self) -> CowArray<'_, f32, IxDyn>;
 }
 
 impl<A, S, D> ArrayInput for ArrayBase<S, D>
@@ -41,17 +58,22 @@ where
     S: ndarray::Data<Elem = A>,
     D: Dimension,
 {
-    fn to_f32_array(&self) -> ArrayD<f32> {
+    fn as_f32(&self) -> CowArray<'_, f32, IxDyn> {
+        if let Some(values) = self.as_slice().and_then(A::as_f32_slice)
+            && let Ok(view) = ArrayViewD::from_shape(IxDyn(self.shape()), values)
+        {
+            return view.into();
+        }
         // In logical (row-major) order whatever the memory order: Fortran-order arrays (polars'
         // `to_ndarray`), transposed, reversed and strided views all come out standard.
         let values: Vec<f32> = self.iter().map(|v| v.to_f32()).collect();
-        ArrayD::from_shape_vec(ndarray::IxDyn(self.shape()), values).expect("one value per element of the shape")
+        ArrayD::from_shape_vec(IxDyn(self.shape()), values).expect("one value per element of the shape").into()
     }
 }
 
 /// Keras' `train_validation_split`: the first `floor(n * (1 - split))` samples train, the rest
 /// validate; taken before any shuffling.
-pub fn split_validation(data: Data, split: f64) -> Result<(Data, Option<Data>)> {
+pub fn split_validation<'a>(data: Data<'a>, split: f64) -> Result<(Data<'a>, Option<Data<'a>>)> {
     if !(0.0..1.0).contains(&split) {
         return Err(Error::value(format!(
             "`validation_split` must be in the range [0, 1). Received: validation_split={split}"
@@ -69,41 +91,37 @@ pub fn split_validation(data: Data, split: f64) -> Result<(Data, Option<Data>)> 
              `validation_split` argument."
         )));
     }
-    let split_all = |arrays: Vec<ArrayD<f32>>| -> (Vec<ArrayD<f32>>, Vec<ArrayD<f32>>) {
-        arrays
-            .iter()
-            .map(|a| {
-                let (t, v) = a.view().split_at(Axis(0), at);
-                (t.to_owned(), v.to_owned())
-            })
-            .unzip()
+    // Views of the caller's arrays: no copy.
+    let split_all = |arrays: Vec<ArrayViewD<'a, f32>>| -> (Vec<ArrayViewD<'a, f32>>, Vec<ArrayViewD<'a, f32>>) {
+        arrays.into_iter().map(|a| a.split_at(Axis(0), at)).unzip()
     };
     let (xt, xv) = split_all(data.x);
     let (yt, yv) = split_all(data.y);
     let (wt, wv) = match data.w {
         Some(w) => {
-            let (t, v) = split_all(vec![w]);
-            (t.into_iter().next(), v.into_iter().next())
+            let (t, v) = w.view().split_at(Axis(0), at);
+            (Some(t.to_owned()), Some(v.to_owned()))
         }
         None => (None, None),
     };
     Ok((Data { x: xt, y: yt, w: wt }, Some(Data { x: xv, y: yv, w: wv })))
 }
 
-/// Inputs and targets of the same length.
+/// Inputs and targets of the same length, borrowed from the caller's arrays (or from their
+/// `f32` conversions).
 #[derive(Clone, Debug)]
-pub struct Data {
+pub struct Data<'a> {
     /// One array per model input, samples first.
-    pub x: Vec<ArrayD<f32>>,
+    pub x: Vec<ArrayViewD<'a, f32>>,
     /// One array per target (outputs with a loss), samples first.
-    pub y: Vec<ArrayD<f32>>,
+    pub y: Vec<ArrayViewD<'a, f32>>,
     /// Per-sample loss weights (`sample_weight`, or `class_weight` turned into them).
     pub w: Option<ArrayD<f32>>,
 }
 
-impl Data {
+impl<'a> Data<'a> {
     /// Pairs inputs with targets, checking that every array has the same number of samples.
-    pub fn new(x: Vec<ArrayD<f32>>, y: Vec<ArrayD<f32>>) -> Result<Self> {
+    pub fn new(x: Vec<ArrayViewD<'a, f32>>, y: Vec<ArrayViewD<'a, f32>>) -> Result<Self> {
         check_cardinality(&x, &y)?;
         Ok(Data { x, y, w: None })
     }
@@ -140,8 +158,8 @@ impl Data {
 }
 
 /// Keras' check that inputs and targets have the same number of samples.
-pub fn check_cardinality(x: &[ArrayD<f32>], y: &[ArrayD<f32>]) -> Result<()> {
-    let sizes = |arrays: &[ArrayD<f32>]| -> Vec<usize> {
+pub fn check_cardinality(x: &[ArrayViewD<'_, f32>], y: &[ArrayViewD<'_, f32>]) -> Result<()> {
+    let sizes = |arrays: &[ArrayViewD<'_, f32>]| -> Vec<usize> {
         arrays.iter().map(|a| a.shape().first().copied().unwrap_or(0)).collect()
     };
     let (nx, ny) = (sizes(x), sizes(y));
@@ -166,25 +184,9 @@ pub fn batches(order: &[usize], batch_size: usize) -> impl Iterator<Item = &[usi
     order.chunks(batch_size.max(1))
 }
 
-/// Moves a whole array to the device without another host copy (its buffer becomes the
-/// tensor's data); the batch of `train_on_batch` and single-batch `predict`.
-pub fn upload_all(a: ArrayD<f32>, device: &burn::tensor::Device) -> Result<DynTensor> {
-    let dims = a.shape().to_vec();
-    if !a.is_standard_layout() {
-        let all: Vec<usize> = (0..dims.first().copied().unwrap_or(0)).collect();
-        return gather(&a.as_standard_layout().to_owned(), &all, device);
-    }
-    let (values, offset) = a.into_raw_vec_and_offset();
-    if offset.unwrap_or(0) != 0 {
-        let n = dims.iter().product::<usize>();
-        let start = offset.unwrap_or(0);
-        return DynTensor::from_data(values[start..start + n].to_vec(), &dims, device);
-    }
-    DynTensor::from_data(values, &dims, device)
-}
-
-/// Gathers samples `idx` of `a` (standard layout) into a device tensor with the batch first.
-pub fn gather(a: &ArrayD<f32>, idx: &[usize], device: &burn::tensor::Device) -> Result<DynTensor> {
+/// Gathers samples `idx` of `a` (standard layout) into a device tensor with the batch first:
+/// the one host copy of a batch.
+pub fn gather(a: &ArrayViewD<'_, f32>, idx: &[usize], device: &burn::tensor::Device) -> Result<DynTensor> {
     let shape = a.shape();
     let row: usize = shape[1..].iter().product();
     let src = a.as_slice().ok_or_else(|| Error::Backend("array is not in standard layout".into()))?;
@@ -212,10 +214,10 @@ mod tests {
     fn split_takes_the_last_fraction() {
         let x = Array2::from_shape_fn((10, 2), |(i, j)| (i * 2 + j) as f32).into_dyn();
         let y = Array1::from_shape_fn(10, |i| i as f32).into_dyn();
-        let (train, val) = split_validation(Data::new(vec![x.clone()], vec![y.clone()]).unwrap(), 0.2).unwrap();
+        let (train, val) = split_validation(Data::new(vec![x.view()], vec![y.view()]).unwrap(), 0.2).unwrap();
         assert_eq!(train.len(), 8);
         assert_eq!(val.unwrap().y[0].as_slice().unwrap(), &[8.0, 9.0]);
-        let data = Data::new(vec![x], vec![y]).unwrap();
+        let data = Data::new(vec![x.view()], vec![y.view()]).unwrap();
         assert!(split_validation(data.clone(), 1.0).unwrap_err().to_string().contains("validation_split=1"));
         assert!(split_validation(data, -0.1).is_err());
     }
@@ -227,18 +229,17 @@ mod tests {
         assert_eq!(sizes, vec![4, 4, 2]);
         let device = keras_rs_backends::default_device();
         let a = Array2::from_shape_fn((3, 2), |(i, j)| (i * 10 + j) as f32).into_dyn();
-        let t = gather(&a, &[2, 0], &device).unwrap();
+        let t = gather(&a.view(), &[2, 0], &device).unwrap();
         assert_eq!(t.to_vec().unwrap(), vec![20.0, 21.0, 0.0, 1.0]);
-        let u8s = ndarray::array![[1u8, 255]];
-        assert_eq!(u8s.to_f32_array().as_slice().unwrap(), &[1.0, 255.0]);
     }
 
     #[test]
     fn cardinality_mismatch_is_reported() {
-        let err = check_cardinality(&[Array2::<f32>::zeros((3, 2)).into_dyn()], &[Array1::<f32>::zeros(4).into_dyn()]);
+        let (a, b) = (Array2::<f32>::zeros((3, 2)).into_dyn(), Array1::<f32>::zeros(4).into_dyn());
+        let err = check_cardinality(&[a.view()], &[b.view()]);
         assert!(err.unwrap_err().to_string().contains("'x' sizes: 3, 'y' sizes: 4"));
-        let (a, b) = (Array2::<f32>::zeros((3, 2)).into_dyn(), Array1::<f32>::zeros(2).into_dyn());
-        let err = check_cardinality(&[a.clone(), b], &[a]).unwrap_err().to_string();
+        let b = Array1::<f32>::zeros(2).into_dyn();
+        let err = check_cardinality(&[a.view(), b.view()], &[a.view()]).unwrap_err().to_string();
         assert!(err.contains("'x' sizes: 3, 2, 'y' sizes: 3"), "{err}");
     }
 }

@@ -1,9 +1,9 @@
 //! One training step, one evaluation pass, and the running means Keras reports.
 
 use burn::tensor::Tensor;
-use ndarray::ArrayD;
+use ndarray::ArrayViewD;
 
-use super::data::{Data, batches, gather, upload_all};
+use super::data::{Data, batches, gather};
 use super::progbar::Progbar;
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
@@ -172,23 +172,14 @@ pub struct Batch {
 }
 
 /// Uploads samples `idx` of `data`.
-pub fn upload(data: &Data, heads: &[Head], idx: &[usize], device: &burn::tensor::Device) -> Result<Batch> {
-    let take = |arrays: &[ArrayD<f32>]| arrays.iter().map(|a| gather(a, idx, device)).collect::<Result<Vec<_>>>();
+pub fn upload(data: &Data<'_>, heads: &[Head], idx: &[usize], device: &burn::tensor::Device) -> Result<Batch> {
+    let take =
+        |arrays: &[ArrayViewD<'_, f32>]| arrays.iter().map(|a| gather(a, idx, device)).collect::<Result<Vec<_>>>();
     let w = match &data.w {
-        Some(w) => Some(gather(w, idx, device)?.into_rank::<1>("sample_weight")?),
+        Some(w) => Some(gather(&w.view(), idx, device)?.into_rank::<1>("sample_weight")?),
         None => None,
     };
     Ok(Batch { w, ..batch(take(&data.x)?, take(&data.y)?, heads)? })
-}
-
-/// Moves all of `data` to the device as one batch, without gathering (no second host copy).
-pub fn upload_whole(data: Data, heads: &[Head], device: &burn::tensor::Device) -> Result<Batch> {
-    let take = |arrays: Vec<ArrayD<f32>>| arrays.into_iter().map(|a| upload_all(a, device)).collect::<Result<Vec<_>>>();
-    let w = match data.w {
-        Some(w) => Some(upload_all(w, device)?.into_rank::<1>("sample_weight")?),
-        None => None,
-    };
-    Ok(Batch { w, ..batch(take(data.x)?, take(data.y)?, heads)? })
 }
 
 /// A batch from uploaded inputs and targets, each target as `[rows, cols]` for its head.
@@ -347,7 +338,7 @@ pub fn infer(network: &Network, x: Vec<DynTensor>) -> Result<Vec<DynTensor>> {
 pub fn evaluate_data(
     network: &Network,
     heads: &[Head],
-    data: &Data,
+    data: &Data<'_>,
     batch_size: usize,
     mut progbar: Option<&mut Progbar>,
     callbacks: &mut [Box<dyn crate::callbacks::Callback>],

@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use ndarray::{ArrayD, IxDyn};
+use ndarray::{ArrayD, ArrayViewD, IxDyn};
 
 use super::compile::CompileOptions;
-use super::data::{Data, batches, gather, split_validation, upload_all};
-use super::engine::{Accumulators, Batch, Compiled, Head, evaluate_data, infer, train_step, upload, upload_whole};
+use super::data::{Data, batches, gather, split_validation};
+use super::engine::{Accumulators, Batch, Compiled, Head, evaluate_data, infer, train_step, upload};
 use super::inputs::HostData;
 use super::options::{EvaluateOptions, FitOptions, PredictOptions};
 use super::progbar::Progbar;
@@ -69,14 +69,19 @@ pub(crate) fn compile<M: Trainable>(m: &mut M, optimizer: OptimizerSpec, options
 }
 
 /// Host inputs as device tensors in the model's input order (checked like `predict`'s).
-pub(crate) fn to_tensors<M: Trainable>(m: &M, x: HostData) -> Result<Vec<crate::backend::DynTensor>> {
-    let xs = resolve_inputs(m, x)?;
+pub(crate) fn to_tensors<M: Trainable>(m: &M, x: HostData<'_>) -> Result<Vec<crate::backend::DynTensor>> {
+    let xs = resolve_inputs(m, &x)?;
     check_inputs(m, &xs)?;
-    xs.into_iter().map(|a| upload_all(a, &m.network().device)).collect()
+    xs.iter().map(|a| gather(a, &all_samples(a), &m.network().device)).collect()
 }
 
-/// Converts the inputs (in the model's input order) without building anything.
-fn resolve_inputs<M: Trainable>(m: &M, x: HostData) -> Result<Vec<ArrayD<f32>>> {
+/// The indices of all samples of `a`: a whole array as one batch.
+fn all_samples(a: &ArrayViewD<'_, f32>) -> Vec<usize> {
+    (0..a.shape().first().copied().unwrap_or(0)).collect()
+}
+
+/// The inputs in the model's input order, without building anything.
+fn resolve_inputs<'h, M: Trainable>(m: &M, x: &'h HostData<'_>) -> Result<Vec<ArrayViewD<'h, f32>>> {
     m.check_deferred()?;
     match m.input_specs() {
         Ok(specs) => x.resolve(&specs.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(), "input"),
@@ -84,8 +89,9 @@ fn resolve_inputs<M: Trainable>(m: &M, x: HostData) -> Result<Vec<ArrayD<f32>>> 
     }
 }
 
-/// Converts the inputs, builds the model from them if needed and checks every input's shape.
-fn inputs<M: Trainable>(m: &mut M, x: HostData) -> Result<Vec<ArrayD<f32>>> {
+/// The inputs in the model's order; builds the model from them if needed and checks every
+/// input's shape.
+fn inputs<'h, M: Trainable>(m: &mut M, x: &'h HostData<'_>) -> Result<Vec<ArrayViewD<'h, f32>>> {
     let xs = resolve_inputs(m, x)?;
     let dims: Vec<&[usize]> = xs.iter().map(|a| a.shape()).collect();
     m.build_from_data(&dims)?;
@@ -93,7 +99,7 @@ fn inputs<M: Trainable>(m: &mut M, x: HostData) -> Result<Vec<ArrayD<f32>>> {
     Ok(xs)
 }
 
-fn check_inputs<M: Trainable>(m: &M, xs: &[ArrayD<f32>]) -> Result<()> {
+fn check_inputs<M: Trainable>(m: &M, xs: &[ArrayViewD<'_, f32>]) -> Result<()> {
     for (i, ((_, shape), x)) in m.input_specs()?.iter().zip(xs).enumerate() {
         // The data's first axis counts samples: a fixed batch size (stateful RNNs) is checked per batch.
         let expected = shape.with_batch(None);
@@ -112,17 +118,17 @@ fn check_inputs<M: Trainable>(m: &M, xs: &[ArrayD<f32>]) -> Result<()> {
 
 /// Resolves the targets (one per output, only those of outputs with a loss, or by name) and
 /// builds the heads: losses, target columns and metrics resolved for these shapes.
-fn heads<M: Trainable>(m: &M, y: HostData) -> Result<(Vec<ArrayD<f32>>, Vec<Head>)> {
+fn heads<'h, M: Trainable>(m: &M, y: &'h HostData<'_>) -> Result<(Vec<ArrayViewD<'h, f32>>, Vec<Head>)> {
     let c = compiled(m)?;
     let outputs = m.output_specs()?;
     let names: Vec<String> = outputs.iter().map(|(n, _)| n.clone()).collect();
     let trained: Vec<usize> = (0..outputs.len()).filter(|&i| c.losses[i].is_some()).collect();
-    let ys: Vec<Option<ArrayD<f32>>> = match y {
-        HostData::List(list) if list.len() == outputs.len() => list.into_iter().map(Some).collect(),
+    let ys: Vec<Option<ArrayViewD<'h, f32>>> = match y {
+        HostData::List(list) if list.len() == outputs.len() => list.iter().map(|a| Some(a.view())).collect(),
         HostData::List(list) if list.len() == trained.len() => {
             let mut ys = vec![None; outputs.len()];
             for (i, a) in trained.iter().zip(list) {
-                ys[*i] = Some(a);
+                ys[*i] = Some(a.view());
             }
             ys
         }
@@ -135,13 +141,13 @@ fn heads<M: Trainable>(m: &M, y: HostData) -> Result<(Vec<ArrayD<f32>>, Vec<Head
                 list.len()
             )));
         }
-        HostData::Named(mut pairs) => {
+        HostData::Named(pairs) => {
             if let Some((unknown, _)) = pairs.iter().find(|(n, _)| !names.contains(n)) {
                 return Err(Error::value(format!(
                     "Unknown output name: '{unknown}'. The model's outputs are: {names:?}."
                 )));
             }
-            names.iter().map(|n| pairs.iter().position(|(k, _)| k == n).map(|at| pairs.swap_remove(at).1)).collect()
+            names.iter().map(|n| pairs.iter().find(|(k, _)| k == n).map(|(_, a)| a.view())).collect()
         }
     };
     let several = outputs.len() > 1;
@@ -184,16 +190,16 @@ fn heads<M: Trainable>(m: &M, y: HostData) -> Result<(Vec<ArrayD<f32>>, Vec<Head
 /// `History`).
 pub(crate) fn fit<M: Trainable + Saveable + super::StepModel>(
     m: &mut M,
-    x: HostData,
-    y: HostData,
+    x: HostData<'_>,
+    y: HostData<'_>,
     mut options: FitOptions,
 ) -> Result<History> {
     compiled(m)?;
     if options.batch_size == 0 {
         return Err(Error::value("`batch_size` must be a positive integer. Received: batch_size=0"));
     }
-    let xs = inputs(m, x)?;
-    let (ys, heads) = heads(m, y)?;
+    let xs = inputs(m, &x)?;
+    let (ys, heads) = heads(m, &y)?;
     let data = Data::new(xs, ys)?;
     let weights = sample_weights(&data, options.sample_weight.take(), options.class_weight.take())?;
     let data = data.with_weights(weights)?;
@@ -207,7 +213,8 @@ pub(crate) fn fit<M: Trainable + Saveable + super::StepModel>(
         )));
     }
     let (train, mut val) = split_validation(data, options.validation_split)?;
-    if let Some((vx, vy)) = options.validation_data.take() {
+    let validation_data = options.validation_data.take();
+    if let Some((vx, vy)) = &validation_data {
         let vx = inputs(m, vx)?;
         let (vy, _) = self::heads(m, vy)?;
         val = Some(Data::new(vx, vy)?);
@@ -286,7 +293,7 @@ pub(crate) fn fit<M: Trainable + Saveable + super::StepModel>(
 /// Keras' `sample_weight`/`class_weight`: at most one of them; class weights looked up by the
 /// (single) target's class index or one-hot argmax.
 fn sample_weights(
-    data: &Data,
+    data: &Data<'_>,
     sample_weight: Option<ArrayD<f32>>,
     class_weight: Option<BTreeMap<usize, f64>>,
 ) -> Result<Option<ArrayD<f32>>> {
@@ -365,14 +372,14 @@ fn train_batch<M: Trainable>(
 /// Keras' `evaluate(..., return_dict=True)`.
 pub(crate) fn evaluate<M: Trainable>(
     m: &M,
-    x: HostData,
-    y: HostData,
+    x: HostData<'_>,
+    y: HostData<'_>,
     options: EvaluateOptions,
 ) -> Result<BTreeMap<String, f64>> {
     compiled(m)?;
-    let xs = resolve_inputs(m, x)?;
+    let xs = resolve_inputs(m, &x)?;
     check_inputs(m, &xs)?;
-    let (ys, heads) = heads(m, y)?;
+    let (ys, heads) = heads(m, &y)?;
     let data = Data::new(xs, ys)?.with_weights(options.sample_weight)?;
     let batch_size = options.batch_size.max(1);
     let mut bar = Progbar::new(data.len().div_ceil(batch_size), options.verbose);
@@ -384,24 +391,29 @@ pub(crate) fn evaluate<M: Trainable>(
 }
 
 /// Keras' `train_on_batch`: one gradient update; the batch's loss and metrics.
-pub(crate) fn train_on_batch<M: Trainable>(m: &mut M, x: HostData, y: HostData) -> Result<BTreeMap<String, f64>> {
+pub(crate) fn train_on_batch<M: Trainable>(
+    m: &mut M,
+    x: HostData<'_>,
+    y: HostData<'_>,
+) -> Result<BTreeMap<String, f64>> {
     compiled(m)?;
-    let xs = inputs(m, x)?;
-    let (ys, heads) = heads(m, y)?;
+    let xs = inputs(m, &x)?;
+    let (ys, heads) = heads(m, &y)?;
     let data = Data::new(xs, ys)?;
+    let all: Vec<usize> = (0..data.len()).collect();
     let mut acc = Accumulators::new(&heads);
-    train_batch(m, &heads, &mut acc, |device| upload_whole(data, &heads, device))?;
+    train_batch(m, &heads, &mut acc, |device| upload(&data, &heads, &all, device))?;
     Ok(acc.results().into_iter().collect())
 }
 
 /// Keras' `predict_on_batch`: `predict` with the whole input as one batch.
-pub(crate) fn predict_on_batch<M: Trainable>(m: &M, x: HostData) -> Result<Vec<ArrayD<f32>>> {
+pub(crate) fn predict_on_batch<M: Trainable>(m: &M, x: HostData<'_>) -> Result<Vec<ArrayD<f32>>> {
     let n = x.samples();
     predict(m, x, PredictOptions::new().batch_size(n.max(1)).verbose(0))
 }
 
 /// Keras' `test_on_batch`: `evaluate` with the whole input as one batch.
-pub(crate) fn test_on_batch<M: Trainable>(m: &M, x: HostData, y: HostData) -> Result<BTreeMap<String, f64>> {
+pub(crate) fn test_on_batch<M: Trainable>(m: &M, x: HostData<'_>, y: HostData<'_>) -> Result<BTreeMap<String, f64>> {
     let n = x.samples();
     evaluate(m, x, y, EvaluateOptions::new().batch_size(n.max(1)).verbose(0))
 }
@@ -432,8 +444,8 @@ fn predict_chunk(network: &crate::models::network::Network, batch_size: usize) -
 }
 
 /// Keras' `predict`: one array per output, batch by batch, in inference mode.
-pub(crate) fn predict<M: Trainable>(m: &M, x: HostData, options: PredictOptions) -> Result<Vec<ArrayD<f32>>> {
-    let xs = resolve_inputs(m, x)?;
+pub(crate) fn predict<M: Trainable>(m: &M, x: HostData<'_>, options: PredictOptions) -> Result<Vec<ArrayD<f32>>> {
+    let xs = resolve_inputs(m, &x)?;
     check_inputs(m, &xs)?;
     super::data::check_cardinality(&xs, &[])?;
     let n = xs[0].shape()[0];
@@ -454,23 +466,14 @@ pub(crate) fn predict<M: Trainable>(m: &M, x: HostData, options: PredictOptions)
     let mut callbacks = options.callbacks;
     callbacks.iter_mut().try_for_each(|c| c.on_predict_begin())?;
     let chunk = predict_chunk(network, batch_size);
-    if n <= chunk {
-        // One batch: the converted arrays become the input tensors (no gathering copy).
-        callbacks.iter_mut().try_for_each(|c| c.on_predict_batch_begin(0))?;
-        let batch = xs.into_iter().map(|a| upload_all(a, &network.device)).collect::<Result<Vec<_>>>()?;
-        keep(infer(network, batch)?)?;
-        bar.step(1, Vec::new);
-        callbacks.iter_mut().try_for_each(|c| c.on_predict_batch_end(0))?;
-    } else {
-        for (step, idx) in batches(&order, batch_size).enumerate() {
-            callbacks.iter_mut().try_for_each(|c| c.on_predict_batch_begin(step))?;
-            for idx in idx.chunks(chunk) {
-                let batch = xs.iter().map(|a| gather(a, idx, &network.device)).collect::<Result<Vec<_>>>()?;
-                keep(infer(network, batch)?)?;
-            }
-            bar.step(step + 1, Vec::new);
-            callbacks.iter_mut().try_for_each(|c| c.on_predict_batch_end(step))?;
+    for (step, idx) in batches(&order, batch_size).enumerate() {
+        callbacks.iter_mut().try_for_each(|c| c.on_predict_batch_begin(step))?;
+        for idx in idx.chunks(chunk) {
+            let batch = xs.iter().map(|a| gather(a, idx, &network.device)).collect::<Result<Vec<_>>>()?;
+            keep(infer(network, batch)?)?;
         }
+        bar.step(step + 1, Vec::new);
+        callbacks.iter_mut().try_for_each(|c| c.on_predict_batch_end(step))?;
     }
     callbacks.iter_mut().try_for_each(|c| c.on_predict_end())?;
     bar.finish(&[]);
