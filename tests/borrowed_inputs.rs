@@ -12,8 +12,13 @@ fn peak_bytes() -> Option<usize> {
 }
 
 fn main() {
-    // 16,384 samples x 2,048 features: 128 MiB of f32, touched so it is resident.
-    let (n, features) = (16_384, 2_048);
+    // 16,384 samples x 2,048 features: 128 MiB of f32, touched so it is resident
+    // (`BORROWED_INPUTS=200000x784` for MNIST-sized figures).
+    let shape = std::env::var("BORROWED_INPUTS").unwrap_or_else(|_| "16384x2048".into());
+    let (n, features) = shape
+        .split_once('x')
+        .and_then(|(n, f)| Some((n.parse::<usize>().ok()?, f.parse::<usize>().ok()?)))
+        .expect("BORROWED_INPUTS=<samples>x<features>");
     let x = ndarray::Array2::from_shape_fn((n, features), |(i, j)| ((i * 7 + j) % 13) as f32 / 13.0);
     let y = ndarray::Array1::from_shape_fn(n, |i| (i % 2) as f32);
     let input_bytes = x.len() * 4;
@@ -32,7 +37,14 @@ fn main() {
     let p = model.predict(&x, PredictOptions::new().batch_size(1024).verbose(0)).unwrap();
     assert_eq!(p.shape(), &[n, 1]);
     let grown = peak_bytes().unwrap().saturating_sub(before);
-    println!("borrowed_inputs: input {} MiB, peak grew by {} MiB", input_bytes >> 20, grown >> 20);
-    // A whole copy of the input (what fit/evaluate/predict made before) would be 128 MiB.
+    println!(
+        "borrowed_inputs: {n}x{features} f32 input of {} MiB; peak memory (VmHWM) {} MiB before fit/evaluate/predict, \
+         {} MiB after (grew by {} MiB)",
+        input_bytes >> 20,
+        before >> 20,
+        (before + grown) >> 20,
+        grown >> 20
+    );
+    // A whole copy of the input (what fit/evaluate/predict made before) would be the input's size.
     assert!(grown < input_bytes / 4, "peak memory grew by {grown} bytes for a {input_bytes}-byte input");
 }

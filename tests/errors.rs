@@ -286,3 +286,50 @@ fn a_model_file_past_the_load_budget_is_refused() {
     // Building a model in code has no budget.
     assert!(Sequential::new().add(Input::new(&[1000])).add(Dense::new(3000)).output_shape().is_ok());
 }
+
+#[test]
+fn a_zip_bomb_is_refused_not_decompressed_into_memory() {
+    use std::io::{Read, Write};
+    // A real model's config beside a `model.weights.h5` that inflates to 40 MiB (from ~40 KB).
+    let dir = std::env::temp_dir().join(format!("keras_rs_errors_bomb_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("good.keras");
+    Sequential::new().add(Input::new(&[4])).add(Dense::new(2)).save(&good).unwrap();
+    let mut config = String::new();
+    zip::ZipArchive::new(std::fs::File::open(&good).unwrap())
+        .unwrap()
+        .by_name("config.json")
+        .unwrap()
+        .read_to_string(&mut config)
+        .unwrap();
+    let bomb = dir.join("bomb.keras");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&bomb).unwrap());
+    let deflated = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("config.json", deflated).unwrap();
+    zip.write_all(config.as_bytes()).unwrap();
+    zip.start_file("model.weights.h5", deflated.large_file(false)).unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..40 {
+        zip.write_all(&zeros).unwrap();
+    }
+    zip.finish().unwrap();
+    assert!(std::fs::metadata(&bomb).unwrap().len() < 1 << 20);
+    // Under a budget of 1,000 values the weights may take 16 MiB + 16,000 bytes uncompressed.
+    let options = keras_rs::saving::LoadOptions::new().max_variable_values(1000);
+    let err = options.load_model(&bomb).map(|_| ()).unwrap_err().to_string();
+    assert!(err.contains("cannot read model.weights.h5: it is larger than 16793216 bytes uncompressed"), "{err}");
+    assert!(err.contains("max_variable_values"), "{err}");
+    // The default budget reads it, and then finds it is not HDF5.
+    let err = keras_rs::models::load_model(&bomb).map(|_| ()).unwrap_err().to_string();
+    assert!(err.contains("not an HDF5 file"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_predict_output_too_large_for_memory_is_an_error() {
+    // 2^20 samples, each repeated 2^20 times: 2^40 floats (4 TiB) of output.
+    let model = Sequential::new().add(Input::new(&[1])).add(RepeatVector::new(1 << 20));
+    let x = Array2::<f32>::zeros((1 << 20, 1));
+    let err = model.predict(&x, PredictOptions::new().batch_size(1).verbose(0)).unwrap_err().to_string();
+    assert!(err.contains("predict's output of shape (1048576, 1048576, 1) does not fit in memory"), "{err}");
+}

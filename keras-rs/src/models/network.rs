@@ -322,6 +322,11 @@ pub(crate) fn with_variable_budget<R>(limit: usize, load: impl FnOnce() -> Resul
     load()
 }
 
+/// The load budget in force on this thread (`None` outside a load call).
+pub(crate) fn variable_budget() -> Option<usize> {
+    BUDGET.get().map(|(limit, _)| limit)
+}
+
 /// Counts `values` new variable values against the load budget, refusing them past it (before
 /// they are allocated).
 fn take_from_budget(layer: &str, values: usize) -> Result<()> {

@@ -112,13 +112,27 @@ impl H5File {
         self.file.group(path).and_then(|g| g.datasets()).unwrap_or_default()
     }
 
-    /// The shape and values of the dataset at `path` as float32, converting float16, bfloat16
-    /// (Keras' opaque 2-byte type), float64 and integers; `None` when there is no such dataset.
-    pub(crate) fn read_f32(&self, path: &str) -> Result<Option<(Vec<usize>, Vec<f32>)>> {
+    /// The declared shape of the dataset at `path`, without reading its values; `None` when
+    /// there is no such dataset.
+    pub(crate) fn shape(&self, path: &str) -> Result<Option<Vec<usize>>> {
+        let Ok(ds) = self.file.dataset(path) else { return Ok(None) };
+        let bad = |e: hdf5_pure::Error| Error::Format(format!("{}: cannot read dataset {path}: {e}", self.label));
+        Ok(Some(ds.shape().map_err(bad)?.into_iter().map(|d| d as usize).collect()))
+    }
+
+    /// The values of the dataset at `path` as float32 when its declared shape is `expected`
+    /// (checked before anything is read, so a file cannot make keras-rs allocate what its
+    /// model does not hold), converting float16, bfloat16 (Keras' opaque 2-byte type), float64
+    /// and integers. `Ok(None)` when there is no such dataset; `Err(shape)` inside when the
+    /// declared shape differs.
+    pub(crate) fn read_f32(&self, path: &str, expected: &[usize]) -> Result<Option<Shaped>> {
         let Ok(ds) = self.file.dataset(path) else { return Ok(None) };
         let bad = |e: hdf5_pure::Error| Error::Format(format!("{}: cannot read dataset {path}: {e}", self.label));
         let shape: Vec<usize> = ds.shape().map_err(bad)?.into_iter().map(|d| d as usize).collect();
-        let values = match ds.datatype().map_err(bad)? {
+        if shape != expected {
+            return Ok(Some(Err(shape)));
+        }
+        let values: Vec<f32> = match ds.datatype().map_err(bad)? {
             Datatype::FloatingPoint { size: 2, .. } => ds
                 .read_raw()
                 .map_err(bad)?
@@ -140,9 +154,12 @@ impl H5File {
                 values.len()
             )));
         }
-        Ok(Some((shape, values)))
+        Ok(Some(Ok(values)))
     }
 }
+
+/// A dataset's values, or its declared shape when it is not the expected one.
+pub(crate) type Shaped = std::result::Result<Vec<f32>, Vec<usize>>;
 
 /// IEEE half to float.
 fn f16_to_f32(h: u16) -> f32 {
@@ -180,9 +197,12 @@ mod tests {
         root.put("optimizer/vars/0", H5Data::I32(42));
         let bytes = write(&root).unwrap();
         let f = H5File::from_bytes(bytes, "test.h5").unwrap();
-        assert_eq!(f.read_f32("layers/dense/vars/0").unwrap().unwrap(), (vec![2, 3], vec![0., 1., 2., 3., 4., 5.]));
-        assert_eq!(f.read_f32("optimizer/vars/0").unwrap().unwrap(), (vec![], vec![42.0]));
-        assert!(f.read_f32("layers/dense/vars/2").unwrap().is_none());
+        assert_eq!(f.read_f32("layers/dense/vars/0", &[2, 3]).unwrap().unwrap(), Ok(vec![0., 1., 2., 3., 4., 5.]));
+        assert_eq!(f.read_f32("optimizer/vars/0", &[]).unwrap().unwrap(), Ok(vec![42.0]));
+        assert!(f.read_f32("layers/dense/vars/2", &[3]).unwrap().is_none());
+        // A shape other than the expected one is reported before anything is read.
+        assert_eq!(f.read_f32("layers/dense/vars/0", &[3, 2]).unwrap().unwrap(), Err(vec![2, 3]));
+        assert_eq!(f.shape("layers/dense/vars/1").unwrap(), Some(vec![3]));
         assert_eq!(f.datasets("layers/dense/vars").len(), 2);
         assert!(f.has_group("layers/dense"));
         assert!(H5File::from_bytes(b"not hdf5 at all".to_vec(), "x").is_err());

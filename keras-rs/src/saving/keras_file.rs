@@ -128,22 +128,54 @@ pub(crate) fn unpack(bytes: Vec<u8>, label: &str) -> Result<(Value, Vec<u8>)> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| {
         Error::Format(format!("{label} is not a valid .keras file (a .keras file is a zip archive): {e}"))
     })?;
-    let mut member = |name: &str| -> Result<Vec<u8>> {
+    // What the weights may take uncompressed: 16 bytes per value the load budget allows (float32
+    // variables with up to two optimizer slots each, or float64 ones) plus room for HDF5's headers.
+    let weights_limit = crate::models::network::variable_budget()
+        .map_or(usize::MAX, |values| values.saturating_mul(16).saturating_add(MEMBER_OVERHEAD));
+    let mut member = |name: &str, limit: usize| -> Result<Vec<u8>> {
         let mut f = zip.by_name(name).map_err(|e| Error::Format(format!("{label} has no {name}: {e}")))?;
-        let mut out = Vec::new();
-        f.read_to_end(&mut out).map_err(|e| Error::Format(format!("{label}: cannot read {name}: {e}")))?;
-        Ok(out)
+        read_limited(&mut f, limit).map_err(|e| Error::Format(format!("{label}: cannot read {name}: {e}")))
     };
-    let config = member("config.json")?;
+    let config = member("config.json", CONFIG_LIMIT)?;
     let config: Value = serde_json::from_slice(&config)
         .map_err(|e| Error::Format(format!("{label}: config.json is not valid JSON: {e}")))?;
-    let weights = member("model.weights.h5").map_err(|e| match e {
+    let weights = member("model.weights.h5", weights_limit).map_err(|e| match e {
         Error::Format(m) if m.contains("has no") => Error::Format(format!(
             "{m} (keras-rs reads the HDF5 weights format; `weights_format=\"npz\"` files are not supported)"
         )),
         other => other,
     })?;
     Ok((config, weights))
+}
+
+/// The most bytes `config.json` may take uncompressed (Keras' configs of large models are a few MB).
+const CONFIG_LIMIT: usize = 64 << 20;
+
+/// Room for HDF5's headers in the uncompressed weights, beside 16 bytes per value.
+const MEMBER_OVERHEAD: usize = 16 << 20;
+
+/// Reads `source` to its end, at most `limit` bytes, growing the buffer fallibly: a zip member
+/// that decompresses past the limit (a zip bomb) or past what memory allows is an error, not an
+/// abort.
+fn read_limited(source: &mut impl Read, limit: usize) -> std::result::Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    let mut chunk = vec![0u8; 1 << 16];
+    loop {
+        let n = match source.read(&mut chunk) {
+            Ok(0) => return Ok(out),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.to_string()),
+        };
+        if out.len() + n > limit {
+            return Err(format!(
+                "it is larger than {limit} bytes uncompressed, more than this load allows (raise the budget with \
+                 `keras_rs::saving::LoadOptions::new().max_variable_values(..)` if the file is trusted)"
+            ));
+        }
+        out.try_reserve(n).map_err(|_| format!("out of memory after {} bytes", out.len()))?;
+        out.extend_from_slice(&chunk[..n]);
+    }
 }
 
 /// Reads a whole file with an error that names it.

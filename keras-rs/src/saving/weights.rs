@@ -127,20 +127,20 @@ pub(crate) fn load_variables(network: &mut Network, file: &H5File) -> Result<()>
         }
         for (i, path) in mine.iter().enumerate() {
             let var = &network.variables[entry.vars.start + i];
-            let (shape, data) = file
-                .read_f32(path)?
-                .ok_or_else(|| Error::Format(format!("Layer '{name}': the weights file has no variable `{path}`")))?;
-            if shape != var.shape {
-                return Err(Error::Format(format!(
-                    "Layer '{name}': variable {} ({}) has shape {} in the model, but `{path}` in the file has \
-                     shape {}",
-                    i,
-                    var.path,
-                    format_dims(&var.shape),
-                    format_dims(&shape)
-                )));
-            }
-            values.push(ArrayD::from_shape_vec(IxDyn(&shape), data).map_err(|e| Error::Backend(e.to_string()))?);
+            let data = file
+                .read_f32(path, &var.shape)?
+                .ok_or_else(|| Error::Format(format!("Layer '{name}': the weights file has no variable `{path}`")))?
+                .map_err(|shape| {
+                    Error::Format(format!(
+                        "Layer '{name}': variable {} ({}) has shape {} in the model, but `{path}` in the file has \
+                         shape {}",
+                        i,
+                        var.path,
+                        format_dims(&var.shape),
+                        format_dims(&shape)
+                    ))
+                })?;
+            values.push(ArrayD::from_shape_vec(IxDyn(&var.shape), data).map_err(|e| Error::Backend(e.to_string()))?);
         }
     }
     network.set_weights(&values)
@@ -168,9 +168,13 @@ pub(crate) fn load_optimizer(network: &Network, compiled: &mut Compiled, file: &
         return Ok(());
     }
     let scalar = |i: usize| -> Result<f32> {
-        match file.read_f32(&format!("optimizer/vars/{i}"))? {
-            Some((_, v)) if v.len() == 1 => Ok(v[0]),
-            _ => Err(Error::Format(format!("optimizer/vars/{i} must be a scalar"))),
+        let path = format!("optimizer/vars/{i}");
+        let not_scalar = || Error::Format(format!("{path} must be a scalar"));
+        // A scalar is stored with shape () or (1,).
+        let shape = file.shape(&path)?.filter(|s| s.iter().product::<usize>() == 1).ok_or_else(not_scalar)?;
+        match file.read_f32(&path, &shape)? {
+            Some(Ok(v)) => Ok(v[0]),
+            _ => Err(not_scalar()),
         }
     };
     let iterations = scalar(0)?;
@@ -179,15 +183,17 @@ pub(crate) fn load_optimizer(network: &Network, compiled: &mut Compiled, file: &
     if stored > first {
         for (index, (var, slot)) in order.into_iter().enumerate() {
             let path = format!("optimizer/vars/{}", index + first);
-            let (shape, data) = file.read_f32(&path)?.ok_or_else(|| Error::Format(format!("missing {path}")))?;
-            if shape != shapes[var] {
-                return Err(Error::Format(format!(
-                    "Optimizer variable `{path}` has shape {} in the file, but the model variable it belongs to has \
-                     shape {}",
-                    format_dims(&shape),
-                    format_dims(&shapes[var])
-                )));
-            }
+            let data = file
+                .read_f32(&path, &shapes[var])?
+                .ok_or_else(|| Error::Format(format!("missing {path}")))?
+                .map_err(|shape| {
+                    Error::Format(format!(
+                        "Optimizer variable `{path}` has shape {} in the file, but the model variable it belongs \
+                             to has shape {}",
+                        format_dims(&shape),
+                        format_dims(&shapes[var])
+                    ))
+                })?;
             let n = data.len();
             slots[var][slot] = Some(Tensor::from_data(TensorData::new(data, [n]), &network.device));
         }

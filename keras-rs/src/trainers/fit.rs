@@ -456,8 +456,21 @@ pub(crate) fn predict<M: Trainable>(m: &M, x: HostData<'_>, options: PredictOpti
     let mut values: Vec<Vec<f32>> = Vec::new();
     let mut sample_dims: Vec<Vec<usize>> = Vec::new();
     let mut keep = |outs: Vec<crate::backend::DynTensor>| -> Result<()> {
-        values.resize(outs.len(), Vec::new());
-        sample_dims = outs.iter().map(|o| o.dims()[1..].to_vec()).collect();
+        if values.is_empty() {
+            // All of the outputs' memory at once, fallibly: too large is an error, not an abort.
+            sample_dims = outs.iter().map(|o| o.dims()[1..].to_vec()).collect();
+            for dims in &sample_dims {
+                let total = dims.iter().try_fold(n, |t, &d| t.checked_mul(d));
+                let mut v = Vec::new();
+                total.and_then(|t| v.try_reserve_exact(t).ok()).ok_or_else(|| {
+                    Error::value(format!(
+                        "predict's output of shape {} does not fit in memory; predict fewer samples at a time",
+                        format_dims(&[&[n][..], dims].concat())
+                    ))
+                })?;
+                values.push(v);
+            }
+        }
         for (v, o) in values.iter_mut().zip(outs) {
             v.extend(o.into_vec()?);
         }
