@@ -1,6 +1,6 @@
 //! Host data: conversion of user arrays, validation split, shuffling, batching.
 
-use ndarray::{ArrayBase, ArrayD, ArrayViewD, Axis, CowArray, Dimension, IxDyn};
+use ndarray::{ArrayBase, ArrayD, Axis, Dimension};
 
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
@@ -45,11 +45,16 @@ impl ToF32 for bool {
 }
 
 /// Anything `fit`, `evaluate` and `predict` accept as data: an `ndarray` array of any
-/// dimension whose elements convert to `f32` (pixels as `u8`, labels as `u8`/`i64`/`f32`, ...).
+/// dimension, memory order and element type that converts to `f32` (pixels as `u8`, labels as
+/// `u8`/`i64`/`f32`, ...). It is read where it is, batch by batch: never copied or converted
+/// whole.
 pub trait ArrayInput {
-    /// The data as a standard-layout `f32` array: the array itself, borrowed, when it already
-    /// is one (no copy); otherwise a converted copy.
-    fn as_f32(&self) -> CowArray<'_, f32, IxDyn>;
+    /// The array's shape, samples first.
+    fn dims(&self) -> &[usize];
+
+    /// Appends samples `rows` (indices along the first axis), each in logical (row-major)
+    /// order, as `f32`.
+    fn extend_rows(&self, rows: &[usize], out: &mut Vec<f32>);
 }
 
 impl<A, S, D> ArrayInput for ArrayBase<S, D>
@@ -58,16 +63,114 @@ where
     S: ndarray::Data<Elem = A>,
     D: Dimension,
 {
-    fn as_f32(&self) -> CowArray<'_, f32, IxDyn> {
-        if let Some(values) = self.as_slice().and_then(A::as_f32_slice)
-            && let Ok(view) = ArrayViewD::from_shape(IxDyn(self.shape()), values)
-        {
-            return view.into();
+    fn dims(&self) -> &[usize] {
+        self.shape()
+    }
+
+    fn extend_rows(&self, rows: &[usize], out: &mut Vec<f32>) {
+        if self.ndim() == 0 {
+            return;
         }
-        // In logical (row-major) order whatever the memory order: Fortran-order arrays (polars'
-        // `to_ndarray`), transposed, reversed and strided views all come out standard.
-        let values: Vec<f32> = self.iter().map(|v| v.to_f32()).collect();
-        ArrayD::from_shape_vec(IxDyn(self.shape()), values).expect("one value per element of the shape").into()
+        let row: usize = self.shape()[1..].iter().product();
+        match self.as_slice() {
+            // Standard layout: each sample is a run of memory, copied (f32) or converted.
+            Some(values) => match A::as_f32_slice(values) {
+                Some(values) if rows.windows(2).all(|w| w[1] == w[0] + 1) && !rows.is_empty() => {
+                    out.extend_from_slice(&values[rows[0] * row..(rows[rows.len() - 1] + 1) * row])
+                }
+                Some(values) => rows.iter().for_each(|&r| out.extend_from_slice(&values[r * row..(r + 1) * row])),
+                None => {
+                    rows.iter().for_each(|&r| out.extend(values[r * row..(r + 1) * row].iter().map(|v| v.to_f32())))
+                }
+            },
+            // Fortran order (polars' `to_ndarray`), transposed, reversed and strided views.
+            None => {
+                let view = self.view().into_dyn();
+                rows.iter().for_each(|&r| out.extend(view.index_axis(Axis(0), r).iter().map(|v| v.to_f32())))
+            }
+        }
+    }
+}
+
+impl<T: ArrayInput + ?Sized> ArrayInput for &T {
+    fn dims(&self) -> &[usize] {
+        (**self).dims()
+    }
+
+    fn extend_rows(&self, rows: &[usize], out: &mut Vec<f32>) {
+        (**self).extend_rows(rows, out)
+    }
+}
+
+/// A range of samples of a user array (all of it, or one side of `validation_split`), read
+/// batch by batch.
+#[derive(Clone, Copy)]
+pub struct Rows<'a> {
+    array: &'a dyn ArrayInput,
+    start: usize,
+    len: usize,
+}
+
+impl std::fmt::Debug for Rows<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Rows({:?}, {}..{})", self.array.dims(), self.start, self.start + self.len)
+    }
+}
+
+impl<'a> Rows<'a> {
+    /// All samples of `array`.
+    pub fn new(array: &'a dyn ArrayInput) -> Self {
+        Rows { array, start: 0, len: array.dims().first().copied().unwrap_or(0) }
+    }
+
+    /// The number of samples.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there is no sample.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The shape: these samples, then the array's other axes.
+    pub fn shape(&self) -> Vec<usize> {
+        let dims = self.array.dims();
+        let mut shape = vec![self.len];
+        shape.extend_from_slice(dims.get(1..).unwrap_or(&[]));
+        shape
+    }
+
+    /// The first `at` samples and the rest.
+    pub fn split_at(self, at: usize) -> (Self, Self) {
+        let at = at.min(self.len);
+        (Rows { len: at, ..self }, Rows { start: self.start + at, len: self.len - at, ..self })
+    }
+
+    /// Samples `idx` (of these rows) as `f32`, in order.
+    pub fn values(&self, idx: &[usize]) -> Vec<f32> {
+        let rows: Vec<usize> = idx.iter().map(|i| self.start + i).collect();
+        let row: usize = self.shape()[1..].iter().product();
+        let mut out = Vec::with_capacity(rows.len() * row);
+        self.array.extend_rows(&rows, &mut out);
+        out
+    }
+
+    /// All samples as `f32` (labels for their checks; not for inputs).
+    pub fn to_vec(&self) -> Vec<f32> {
+        self.values(&(0..self.len).collect::<Vec<_>>())
+    }
+
+    /// All samples as an owned `f32` array.
+    pub fn to_array(&self) -> ArrayD<f32> {
+        ArrayD::from_shape_vec(self.shape(), self.to_vec()).expect("one value per element of the shape")
+    }
+
+    /// Samples `idx` as a device tensor with the batch first: the one host copy of a batch.
+    pub fn gather(&self, idx: &[usize], device: &burn::tensor::Device) -> Result<DynTensor> {
+        let mut dims = self.shape();
+        dims[0] = idx.len();
+        DynTensor::from_data(self.values(idx), &dims, device)
     }
 }
 
@@ -91,9 +194,9 @@ pub fn split_validation<'a>(data: Data<'a>, split: f64) -> Result<(Data<'a>, Opt
              `validation_split` argument."
         )));
     }
-    // Views of the caller's arrays: no copy.
-    let split_all = |arrays: Vec<ArrayViewD<'a, f32>>| -> (Vec<ArrayViewD<'a, f32>>, Vec<ArrayViewD<'a, f32>>) {
-        arrays.into_iter().map(|a| a.split_at(Axis(0), at)).unzip()
+    // Ranges of the caller's arrays: no copy.
+    let split_all = |arrays: Vec<Rows<'a>>| -> (Vec<Rows<'a>>, Vec<Rows<'a>>) {
+        arrays.into_iter().map(|a| a.split_at(at)).unzip()
     };
     let (xt, xv) = split_all(data.x);
     let (yt, yv) = split_all(data.y);
@@ -107,21 +210,20 @@ pub fn split_validation<'a>(data: Data<'a>, split: f64) -> Result<(Data<'a>, Opt
     Ok((Data { x: xt, y: yt, w: wt }, Some(Data { x: xv, y: yv, w: wv })))
 }
 
-/// Inputs and targets of the same length, borrowed from the caller's arrays (or from their
-/// `f32` conversions).
+/// Inputs and targets of the same length, read from the caller's arrays.
 #[derive(Clone, Debug)]
 pub struct Data<'a> {
     /// One array per model input, samples first.
-    pub x: Vec<ArrayViewD<'a, f32>>,
+    pub x: Vec<Rows<'a>>,
     /// One array per target (outputs with a loss), samples first.
-    pub y: Vec<ArrayViewD<'a, f32>>,
+    pub y: Vec<Rows<'a>>,
     /// Per-sample loss weights (`sample_weight`, or `class_weight` turned into them).
     pub w: Option<ArrayD<f32>>,
 }
 
 impl<'a> Data<'a> {
     /// Pairs inputs with targets, checking that every array has the same number of samples.
-    pub fn new(x: Vec<ArrayViewD<'a, f32>>, y: Vec<ArrayViewD<'a, f32>>) -> Result<Self> {
+    pub fn new(x: Vec<Rows<'a>>, y: Vec<Rows<'a>>) -> Result<Self> {
         check_cardinality(&x, &y)?;
         Ok(Data { x, y, w: None })
     }
@@ -148,7 +250,7 @@ impl<'a> Data<'a> {
 
     /// The number of samples.
     pub fn len(&self) -> usize {
-        self.x.first().map_or(0, |a| a.len_of(Axis(0)))
+        self.x.first().map_or(0, Rows::len)
     }
 
     /// Whether there is no sample.
@@ -158,10 +260,8 @@ impl<'a> Data<'a> {
 }
 
 /// Keras' check that inputs and targets have the same number of samples.
-pub fn check_cardinality(x: &[ArrayViewD<'_, f32>], y: &[ArrayViewD<'_, f32>]) -> Result<()> {
-    let sizes = |arrays: &[ArrayViewD<'_, f32>]| -> Vec<usize> {
-        arrays.iter().map(|a| a.shape().first().copied().unwrap_or(0)).collect()
-    };
+pub fn check_cardinality(x: &[Rows<'_>], y: &[Rows<'_>]) -> Result<()> {
+    let sizes = |arrays: &[Rows<'_>]| -> Vec<usize> { arrays.iter().map(Rows::len).collect() };
     let (nx, ny) = (sizes(x), sizes(y));
     let first = nx.first().copied().unwrap_or(0);
     if nx.iter().chain(&ny).any(|&n| n != first) {
@@ -184,40 +284,22 @@ pub fn batches(order: &[usize], batch_size: usize) -> impl Iterator<Item = &[usi
     order.chunks(batch_size.max(1))
 }
 
-/// Gathers samples `idx` of `a` (standard layout) into a device tensor with the batch first:
-/// the one host copy of a batch.
-pub fn gather(a: &ArrayViewD<'_, f32>, idx: &[usize], device: &burn::tensor::Device) -> Result<DynTensor> {
-    let shape = a.shape();
-    let row: usize = shape[1..].iter().product();
-    let src = a.as_slice().ok_or_else(|| Error::Backend("array is not in standard layout".into()))?;
-    let contiguous = idx.windows(2).all(|w| w[1] == w[0] + 1);
-    let values = if contiguous && !idx.is_empty() {
-        src[idx[0] * row..(idx[idx.len() - 1] + 1) * row].to_vec()
-    } else {
-        let mut v = Vec::with_capacity(idx.len() * row);
-        for &i in idx {
-            v.extend_from_slice(&src[i * row..(i + 1) * row]);
-        }
-        v
-    };
-    let mut dims = vec![idx.len()];
-    dims.extend_from_slice(&shape[1..]);
-    DynTensor::from_data(values, &dims, device)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::{Array1, Array2};
+    use ndarray::{Array1, Array2, ShapeBuilder, s};
 
     #[test]
     fn split_takes_the_last_fraction() {
-        let x = Array2::from_shape_fn((10, 2), |(i, j)| (i * 2 + j) as f32).into_dyn();
-        let y = Array1::from_shape_fn(10, |i| i as f32).into_dyn();
-        let (train, val) = split_validation(Data::new(vec![x.view()], vec![y.view()]).unwrap(), 0.2).unwrap();
+        let x = Array2::from_shape_fn((10, 2), |(i, j)| (i * 2 + j) as f32);
+        let y = Array1::from_shape_fn(10, |i| i as f32);
+        let data = Data::new(vec![Rows::new(&x)], vec![Rows::new(&y)]).unwrap();
+        let (train, val) = split_validation(data.clone(), 0.2).unwrap();
         assert_eq!(train.len(), 8);
-        assert_eq!(val.unwrap().y[0].as_slice().unwrap(), &[8.0, 9.0]);
-        let data = Data::new(vec![x.view()], vec![y.view()]).unwrap();
+        let val = val.unwrap();
+        assert_eq!(val.y[0].to_vec(), vec![8.0, 9.0]);
+        assert_eq!(val.x[0].shape(), vec![2, 2]);
+        assert_eq!(val.x[0].values(&[1]), vec![18.0, 19.0]);
         assert!(split_validation(data.clone(), 1.0).unwrap_err().to_string().contains("validation_split=1"));
         assert!(split_validation(data, -0.1).is_err());
     }
@@ -228,18 +310,33 @@ mod tests {
         let sizes: Vec<usize> = batches(&order, 4).map(|b| b.len()).collect();
         assert_eq!(sizes, vec![4, 4, 2]);
         let device = keras_rs_backends::default_device();
-        let a = Array2::from_shape_fn((3, 2), |(i, j)| (i * 10 + j) as f32).into_dyn();
-        let t = gather(&a.view(), &[2, 0], &device).unwrap();
+        let a = Array2::from_shape_fn((3, 2), |(i, j)| (i * 10 + j) as f32);
+        let t = Rows::new(&a).gather(&[2, 0], &device).unwrap();
+        assert_eq!(t.dims(), vec![2, 2]);
         assert_eq!(t.to_vec().unwrap(), vec![20.0, 21.0, 0.0, 1.0]);
     }
 
     #[test]
+    fn any_element_type_and_memory_order_reads_the_same_rows() {
+        let f = Array2::from_shape_fn((3, 2), |(i, j)| (i * 10 + j) as f32);
+        let want = vec![20.0, 21.0, 0.0, 1.0];
+        let bytes = f.mapv(|v| v as u8);
+        let fortran = ndarray::Array2::from_shape_vec((3, 2).f(), vec![0.0f32, 10.0, 20.0, 1.0, 11.0, 21.0]).unwrap();
+        let reversed = f.slice(s![..;-1, ..]).to_owned();
+        for a in [&f as &dyn ArrayInput, &bytes, &fortran, &reversed.slice(s![..;-1, ..])] {
+            assert_eq!(Rows::new(a).values(&[2, 0]), want);
+        }
+        let doubles = f.mapv(f64::from).into_dyn();
+        assert_eq!(Rows::new(&doubles).split_at(2).1.to_vec(), vec![20.0, 21.0]);
+    }
+
+    #[test]
     fn cardinality_mismatch_is_reported() {
-        let (a, b) = (Array2::<f32>::zeros((3, 2)).into_dyn(), Array1::<f32>::zeros(4).into_dyn());
-        let err = check_cardinality(&[a.view()], &[b.view()]);
+        let (a, b) = (Array2::<f32>::zeros((3, 2)), Array1::<f32>::zeros(4));
+        let err = check_cardinality(&[Rows::new(&a)], &[Rows::new(&b)]);
         assert!(err.unwrap_err().to_string().contains("'x' sizes: 3, 'y' sizes: 4"));
-        let b = Array1::<f32>::zeros(2).into_dyn();
-        let err = check_cardinality(&[a.view(), b.view()], &[a.view()]).unwrap_err().to_string();
+        let b = Array1::<f32>::zeros(2);
+        let err = check_cardinality(&[Rows::new(&a), Rows::new(&b)], &[Rows::new(&a)]).unwrap_err().to_string();
         assert!(err.contains("'x' sizes: 3, 2, 'y' sizes: 3"), "{err}");
     }
 }

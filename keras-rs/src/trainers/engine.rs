@@ -1,9 +1,8 @@
 //! One training step, one evaluation pass, and the running means Keras reports.
 
 use burn::tensor::Tensor;
-use ndarray::ArrayViewD;
 
-use super::data::{Data, batches, gather};
+use super::data::{Data, Rows, batches};
 use super::progbar::Progbar;
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
@@ -173,10 +172,9 @@ pub struct Batch {
 
 /// Uploads samples `idx` of `data`.
 pub fn upload(data: &Data<'_>, heads: &[Head], idx: &[usize], device: &burn::tensor::Device) -> Result<Batch> {
-    let take =
-        |arrays: &[ArrayViewD<'_, f32>]| arrays.iter().map(|a| gather(a, idx, device)).collect::<Result<Vec<_>>>();
+    let take = |arrays: &[Rows<'_>]| arrays.iter().map(|a| a.gather(idx, device)).collect::<Result<Vec<_>>>();
     let w = match &data.w {
-        Some(w) => Some(gather(&w.view(), idx, device)?.into_rank::<1>("sample_weight")?),
+        Some(w) => Some(Rows::new(w).gather(idx, device)?.into_rank::<1>("sample_weight")?),
         None => None,
     };
     Ok(Batch { w, ..batch(take(&data.x)?, take(&data.y)?, heads)? })

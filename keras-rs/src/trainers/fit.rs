@@ -3,12 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use ndarray::{ArrayD, ArrayViewD, IxDyn};
+use ndarray::{ArrayD, IxDyn};
 
 use super::compile::CompileOptions;
-use super::data::{Data, batches, gather, split_validation};
+use super::data::{Data, Rows, batches, split_validation};
 use super::engine::{Accumulators, Batch, Compiled, Head, evaluate_data, infer, train_step, upload};
-use super::inputs::HostData;
+use super::inputs::{HostData, ModelInputs};
 use super::options::{EvaluateOptions, FitOptions, PredictOptions};
 use super::progbar::Progbar;
 use crate::callbacks::handle::FitHandle;
@@ -72,16 +72,11 @@ pub(crate) fn compile<M: Trainable>(m: &mut M, optimizer: OptimizerSpec, options
 pub(crate) fn to_tensors<M: Trainable>(m: &M, x: HostData<'_>) -> Result<Vec<crate::backend::DynTensor>> {
     let xs = resolve_inputs(m, &x)?;
     check_inputs(m, &xs)?;
-    xs.iter().map(|a| gather(a, &all_samples(a), &m.network().device)).collect()
-}
-
-/// The indices of all samples of `a`: a whole array as one batch.
-fn all_samples(a: &ArrayViewD<'_, f32>) -> Vec<usize> {
-    (0..a.shape().first().copied().unwrap_or(0)).collect()
+    xs.iter().map(|a| a.gather(&(0..a.len()).collect::<Vec<_>>(), &m.network().device)).collect()
 }
 
 /// The inputs in the model's input order, without building anything.
-fn resolve_inputs<'h, M: Trainable>(m: &M, x: &'h HostData<'_>) -> Result<Vec<ArrayViewD<'h, f32>>> {
+fn resolve_inputs<'h, M: Trainable>(m: &M, x: &'h HostData<'_>) -> Result<Vec<Rows<'h>>> {
     m.check_deferred()?;
     match m.input_specs() {
         Ok(specs) => x.resolve(&specs.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(), "input"),
@@ -91,24 +86,24 @@ fn resolve_inputs<'h, M: Trainable>(m: &M, x: &'h HostData<'_>) -> Result<Vec<Ar
 
 /// The inputs in the model's order; builds the model from them if needed and checks every
 /// input's shape.
-fn inputs<'h, M: Trainable>(m: &mut M, x: &'h HostData<'_>) -> Result<Vec<ArrayViewD<'h, f32>>> {
+fn inputs<'h, M: Trainable>(m: &mut M, x: &'h HostData<'_>) -> Result<Vec<Rows<'h>>> {
     let xs = resolve_inputs(m, x)?;
-    let dims: Vec<&[usize]> = xs.iter().map(|a| a.shape()).collect();
-    m.build_from_data(&dims)?;
+    let shapes: Vec<Vec<usize>> = xs.iter().map(Rows::shape).collect();
+    m.build_from_data(&shapes.iter().map(Vec::as_slice).collect::<Vec<_>>())?;
     check_inputs(m, &xs)?;
     Ok(xs)
 }
 
-fn check_inputs<M: Trainable>(m: &M, xs: &[ArrayViewD<'_, f32>]) -> Result<()> {
+fn check_inputs<M: Trainable>(m: &M, xs: &[Rows<'_>]) -> Result<()> {
     for (i, ((_, shape), x)) in m.input_specs()?.iter().zip(xs).enumerate() {
         // The data's first axis counts samples: a fixed batch size (stateful RNNs) is checked per batch.
         let expected = shape.with_batch(None);
-        if !expected.matches(x.shape()) {
+        if !expected.matches(&x.shape()) {
             return Err(Error::shape(format!(
                 "Input {i} of layer \"{}\" is incompatible with the layer: expected shape={expected}, found shape={} \
                  (model \"{}\")",
                 m.input_owner(),
-                format_dims(x.shape()),
+                format_dims(&x.shape()),
                 m.model_name()
             )));
         }
@@ -118,17 +113,17 @@ fn check_inputs<M: Trainable>(m: &M, xs: &[ArrayViewD<'_, f32>]) -> Result<()> {
 
 /// Resolves the targets (one per output, only those of outputs with a loss, or by name) and
 /// builds the heads: losses, target columns and metrics resolved for these shapes.
-fn heads<'h, M: Trainable>(m: &M, y: &'h HostData<'_>) -> Result<(Vec<ArrayViewD<'h, f32>>, Vec<Head>)> {
+fn heads<'h, M: Trainable>(m: &M, y: &'h HostData<'_>) -> Result<(Vec<Rows<'h>>, Vec<Head>)> {
     let c = compiled(m)?;
     let outputs = m.output_specs()?;
     let names: Vec<String> = outputs.iter().map(|(n, _)| n.clone()).collect();
     let trained: Vec<usize> = (0..outputs.len()).filter(|&i| c.losses[i].is_some()).collect();
-    let ys: Vec<Option<ArrayViewD<'h, f32>>> = match y {
-        HostData::List(list) if list.len() == outputs.len() => list.iter().map(|a| Some(a.view())).collect(),
+    let ys: Vec<Option<Rows<'h>>> = match y {
+        HostData::List(list) if list.len() == outputs.len() => list.iter().map(|a| Some(Rows::new(&**a))).collect(),
         HostData::List(list) if list.len() == trained.len() => {
             let mut ys = vec![None; outputs.len()];
             for (i, a) in trained.iter().zip(list) {
-                ys[*i] = Some(a.view());
+                ys[*i] = Some(Rows::new(&**a));
             }
             ys
         }
@@ -147,7 +142,7 @@ fn heads<'h, M: Trainable>(m: &M, y: &'h HostData<'_>) -> Result<(Vec<ArrayViewD
                     "Unknown output name: '{unknown}'. The model's outputs are: {names:?}."
                 )));
             }
-            names.iter().map(|n| pairs.iter().find(|(k, _)| k == n).map(|(_, a)| a.view())).collect()
+            names.iter().map(|n| pairs.iter().find(|(k, _)| k == n).map(|(_, a)| Rows::new(&**a))).collect()
         }
     };
     let several = outputs.len() > 1;
@@ -157,12 +152,15 @@ fn heads<'h, M: Trainable>(m: &M, y: &'h HostData<'_>) -> Result<(Vec<ArrayViewD
         let loss = c.losses[i].clone().map(|l| (l, c.loss_weights[i]));
         let (target, cols, resolved) = match (&loss, y) {
             (Some((l, _)), Some(y)) => {
-                let cols = l.check_targets(y.shape(), y.as_slice().unwrap_or(&[]), out)?;
-                let y_last = *y.shape().last().unwrap_or(&1);
+                // Only class labels are checked value by value (a copy of one number per sample).
+                let labels = if l.is_sparse() { y.to_vec() } else { Vec::new() };
+                let y_shape = y.shape();
+                let cols = l.check_targets(&y_shape, &labels, out)?;
+                let y_last = *y_shape.last().unwrap_or(&1);
                 let p_last = out.last().unwrap_or(1);
                 let mut resolved = Vec::new();
                 for spec in &c.metrics[i] {
-                    let (n, metric) = metrics::resolve(spec, y.ndim(), y_last, out.rank(), p_last)?;
+                    let (n, metric) = metrics::resolve(spec, y_shape.len(), y_last, out.rank(), p_last)?;
                     if metric.is_sparse() && cols != 1 {
                         return Err(Error::value(format!(
                             "Metric `{n}` ({}) needs integer class targets, but the targets have {cols} columns.",
@@ -214,7 +212,8 @@ pub(crate) fn fit<M: Trainable + Saveable + super::StepModel>(
     }
     let (train, mut val) = split_validation(data, options.validation_split)?;
     let validation_data = options.validation_data.take();
-    if let Some((vx, vy)) = &validation_data {
+    let validation_host = validation_data.as_ref().map(|(vx, vy)| (vx.into_host(), vy.into_host()));
+    if let Some((vx, vy)) = &validation_host {
         let vx = inputs(m, vx)?;
         let (vy, _) = self::heads(m, vy)?;
         val = Some(Data::new(vx, vy)?);
@@ -304,8 +303,10 @@ fn sample_weights(
             let [y] = data.y.as_slice() else {
                 return Err(Error::value("`class_weight` is only supported for Models with a single output."));
             };
-            let n = y.shape().first().copied().unwrap_or(0);
-            let rows = y.to_shape((n, y.len() / n.max(1))).map_err(|e| Error::Backend(e.to_string()))?;
+            let n = y.len();
+            let values = y.to_vec();
+            let rows = ndarray::ArrayView2::from_shape((n, values.len() / n.max(1)), &values)
+                .map_err(|e| Error::Backend(e.to_string()))?;
             let class = |row: ndarray::ArrayView1<f32>| -> usize {
                 if row.len() == 1 {
                     row[0].round().max(0.0) as usize
@@ -448,7 +449,7 @@ pub(crate) fn predict<M: Trainable>(m: &M, x: HostData<'_>, options: PredictOpti
     let xs = resolve_inputs(m, &x)?;
     check_inputs(m, &xs)?;
     super::data::check_cardinality(&xs, &[])?;
-    let n = xs[0].shape()[0];
+    let n = xs[0].len();
     let batch_size = options.batch_size.max(1);
     let order: Vec<usize> = (0..n).collect();
     let mut bar = Progbar::new(n.div_ceil(batch_size), options.verbose);
@@ -482,7 +483,7 @@ pub(crate) fn predict<M: Trainable>(m: &M, x: HostData<'_>, options: PredictOpti
     for (step, idx) in batches(&order, batch_size).enumerate() {
         callbacks.iter_mut().try_for_each(|c| c.on_predict_batch_begin(step))?;
         for idx in idx.chunks(chunk) {
-            let batch = xs.iter().map(|a| gather(a, idx, &network.device)).collect::<Result<Vec<_>>>()?;
+            let batch = xs.iter().map(|a| a.gather(idx, &network.device)).collect::<Result<Vec<_>>>()?;
             keep(infer(network, batch)?)?;
         }
         bar.step(step + 1, Vec::new);

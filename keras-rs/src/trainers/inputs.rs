@@ -1,9 +1,7 @@
 //! What `fit`, `evaluate` and `predict` accept for several inputs or outputs: a list in the
 //! model's order or a map by name.
 
-use ndarray::{ArrayViewD, CowArray, IxDyn};
-
-use super::data::ArrayInput;
+use super::data::{ArrayInput, Rows};
 use crate::error::{Error, Result};
 
 /// Several arrays for a model with several inputs (or outputs): a list in the model's order,
@@ -21,24 +19,56 @@ use crate::error::{Error, Result};
 /// assert!(matches!((&both).into_host(), HostData::Named(v) if v[1].0 == "b"));
 /// ```
 ///
-/// Arrays that already are standard-layout `f32` are borrowed, never copied whole: each batch
-/// is copied from them as it is needed. Others (integers, `f64`, Fortran order, strided views)
-/// are converted once.
+/// The arrays are borrowed, never copied or converted whole: each batch is read from them (and
+/// converted to `f32`) as it is needed.
 pub trait ModelInputs {
-    /// The arrays as `f32`, as a list or by name, borrowed for as long as `self` lives.
+    /// The arrays, as a list or by name, borrowed for as long as `self` lives.
     fn into_host<'s>(self) -> HostData<'s>
     where
         Self: 's;
 }
 
-/// User arrays as `f32` (borrowed or converted): a list in the model's order, or (name,
-/// array) pairs.
-#[derive(Clone, Debug)]
+/// One user array, borrowed (or, for data kept beyond the caller's borrow, owned).
+pub type HostArray<'a> = Box<dyn ArrayInput + 'a>;
+
+/// User arrays: a list in the model's order, or (name, array) pairs.
 pub enum HostData<'a> {
     /// In the model's input (output) order.
-    List(Vec<CowArray<'a, f32, IxDyn>>),
+    List(Vec<HostArray<'a>>),
     /// By input (output) name.
-    Named(Vec<(String, CowArray<'a, f32, IxDyn>)>),
+    Named(Vec<(String, HostArray<'a>)>),
+}
+
+/// Owned `f32` copies of user arrays, as a list or by name (`FitOptions::validation_data`).
+#[derive(Clone, Debug)]
+pub enum OwnedData {
+    /// In the model's input (output) order.
+    List(Vec<ndarray::ArrayD<f32>>),
+    /// By input (output) name.
+    Named(Vec<(String, ndarray::ArrayD<f32>)>),
+}
+
+impl ModelInputs for &OwnedData {
+    fn into_host<'s>(self) -> HostData<'s>
+    where
+        Self: 's,
+    {
+        match self {
+            OwnedData::List(v) => HostData::List(v.iter().map(|a| Box::new(a) as HostArray<'s>).collect()),
+            OwnedData::Named(v) => {
+                HostData::Named(v.iter().map(|(n, a)| (n.clone(), Box::new(a) as HostArray<'s>)).collect())
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for HostData<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HostData::List(v) => f.debug_list().entries(v.iter().map(|a| a.dims())).finish(),
+            HostData::Named(v) => f.debug_map().entries(v.iter().map(|(n, a)| (n, a.dims()))).finish(),
+        }
+    }
 }
 
 impl HostData<'_> {
@@ -48,21 +78,22 @@ impl HostData<'_> {
             HostData::List(v) => v.first(),
             HostData::Named(v) => v.first().map(|(_, a)| a),
         };
-        first.and_then(|a| a.shape().first().copied()).unwrap_or(0)
+        first.and_then(|a| a.dims().first().copied()).unwrap_or(0)
     }
 
-    /// The arrays, owned (for data kept beyond the caller's borrow, as `validation_data`).
-    pub fn into_owned(self) -> HostData<'static> {
-        let own = |a: CowArray<'_, f32, IxDyn>| CowArray::from(a.into_owned());
+    /// The arrays as owned `f32` copies (for data kept beyond the caller's borrow, as
+    /// `validation_data`).
+    pub fn to_owned_data(&self) -> OwnedData {
+        let own = |a: &HostArray<'_>| Rows::new(&**a).to_array();
         match self {
-            HostData::List(v) => HostData::List(v.into_iter().map(own).collect()),
-            HostData::Named(v) => HostData::Named(v.into_iter().map(|(n, a)| (n, own(a))).collect()),
+            HostData::List(v) => OwnedData::List(v.iter().map(own).collect()),
+            HostData::Named(v) => OwnedData::Named(v.iter().map(|(n, a)| (n.clone(), own(a))).collect()),
         }
     }
 
     /// The arrays in the order of `names` (the model's inputs or outputs; `what` is `"input"`
     /// or `"output"` for messages).
-    pub fn resolve(&self, names: &[String], what: &str) -> Result<Vec<ArrayViewD<'_, f32>>> {
+    pub fn resolve(&self, names: &[String], what: &str) -> Result<Vec<Rows<'_>>> {
         match self {
             HostData::List(arrays) => {
                 if arrays.len() != names.len() {
@@ -73,7 +104,7 @@ impl HostData<'_> {
                         arrays.len()
                     )));
                 }
-                Ok(arrays.iter().map(|a| a.view()).collect())
+                Ok(arrays.iter().map(|a| Rows::new(&**a)).collect())
             }
             HostData::Named(pairs) => {
                 if let Some((unknown, _)) = pairs.iter().find(|(n, _)| !names.contains(n)) {
@@ -91,7 +122,7 @@ impl HostData<'_> {
                                 pairs.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>()
                             ))
                         })?;
-                        Ok(pairs[at].1.view())
+                        Ok(Rows::new(&*pairs[at].1))
                     })
                     .collect()
             }
@@ -104,7 +135,7 @@ impl<T: ArrayInput + ?Sized> ModelInputs for &T {
     where
         Self: 's,
     {
-        HostData::List(vec![self.as_f32()])
+        HostData::List(vec![Box::new(self)])
     }
 }
 
@@ -113,7 +144,7 @@ impl<T: ArrayInput + ?Sized> ModelInputs for &[&T] {
     where
         Self: 's,
     {
-        HostData::List(self.iter().map(|a| (*a).as_f32()).collect())
+        HostData::List(self.iter().map(|a| Box::new(*a) as HostArray<'s>).collect())
     }
 }
 
@@ -131,15 +162,15 @@ impl<T: ArrayInput + ?Sized> ModelInputs for Vec<&T> {
     where
         Self: 's,
     {
-        HostData::List(self.into_iter().map(|a| a.as_f32()).collect())
+        HostData::List(self.into_iter().map(|a| Box::new(a) as HostArray<'s>).collect())
     }
 }
 
-/// Named arrays, borrowed or converted.
+/// Named arrays, borrowed.
 fn named<'k, 'a: 'k, K: AsRef<str> + 'k, T: ArrayInput + ?Sized + 'a>(
     pairs: impl Iterator<Item = (&'k K, &'k &'a T)>,
 ) -> HostData<'a> {
-    HostData::Named(pairs.map(|(k, a)| (k.as_ref().to_string(), (*a).as_f32())).collect())
+    HostData::Named(pairs.map(|(k, a)| (k.as_ref().to_string(), Box::new(*a) as HostArray<'a>)).collect())
 }
 
 impl<K: AsRef<str>, T: ArrayInput + ?Sized> ModelInputs for &[(K, &T)] {
@@ -190,7 +221,7 @@ mod tests {
         let pairs = [("b", &b), ("a", &a)];
         let host = (&pairs).into_host();
         let got = host.resolve(&names, "input").unwrap();
-        assert_eq!(got[1].as_slice().unwrap(), &[1.0, 1.0]);
+        assert_eq!(got[1].to_vec(), vec![1.0, 1.0]);
         let err = (&[("a", &a), ("c", &b)]).into_host().resolve(&names, "input").unwrap_err().to_string();
         assert!(err.contains("Unknown input name: 'c'"), "{err}");
         let err = (&[("a", &a)]).into_host().resolve(&names, "input").unwrap_err().to_string();
@@ -200,16 +231,11 @@ mod tests {
     }
 
     #[test]
-    fn standard_f32_arrays_are_borrowed_and_others_converted() {
-        let f = ndarray::Array2::<f32>::from_shape_fn((3, 2), |(i, j)| (i * 2 + j) as f32);
-        let HostData::List(v) = (&f).into_host() else { panic!("a list") };
-        assert!(v[0].is_view());
-        let t = f.t();
-        let HostData::List(v) = (&t).into_host() else { panic!("a list") };
-        assert!(!v[0].is_view());
-        assert_eq!(v[0].as_slice().unwrap(), &[0.0, 2.0, 4.0, 1.0, 3.0, 5.0]);
-        let bytes = ndarray::array![[1u8, 255]];
-        let HostData::List(v) = (&bytes).into_host() else { panic!("a list") };
-        assert_eq!(v[0].as_slice().unwrap(), &[1.0, 255.0]);
+    fn owned_copies_keep_shapes_and_values() {
+        let bytes = ndarray::array![[1u8, 255], [3, 4]];
+        let owned = (&bytes).into_host().to_owned_data();
+        let HostData::List(v) = (&owned).into_host() else { panic!("a list") };
+        assert_eq!(v[0].dims(), &[2, 2]);
+        assert_eq!(Rows::new(&*v[0]).to_vec(), vec![1.0, 255.0, 3.0, 4.0]);
     }
 }

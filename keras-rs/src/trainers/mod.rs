@@ -16,5 +16,5 @@ pub(crate) use custom_step::{apply_gradients, forward_tape};
 pub use data::{ArrayInput, ToF32};
 pub use engine::Compiled;
 pub use fit::NO_METRICS;
-pub use inputs::{HostData, ModelInputs};
+pub use inputs::{HostArray, HostData, ModelInputs, OwnedData};
 pub use options::{EvaluateOptions, FitOptions, PredictOptions};

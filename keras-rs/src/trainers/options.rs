@@ -1,6 +1,6 @@
 //! Options of `fit`, `evaluate` and `predict`, with Keras' argument names and defaults.
 
-use super::inputs::{HostData, ModelInputs};
+use super::inputs::{ModelInputs, OwnedData};
 
 /// Keras' `fit` arguments: `epochs=1`, `batch_size=32`, `validation_split=0.0`,
 /// `shuffle=true`, `initial_epoch=0`, `verbose=1`, `callbacks=[]`.
@@ -19,7 +19,7 @@ pub struct FitOptions {
     /// The fraction of the data (its end, before shuffling) held out for validation.
     pub validation_split: f64,
     /// Explicit validation inputs and targets (takes precedence over `validation_split`).
-    pub validation_data: Option<(HostData<'static>, HostData<'static>)>,
+    pub validation_data: Option<(OwnedData, OwnedData)>,
     /// Whether to shuffle the training samples before each epoch (seeded by the model).
     pub shuffle: bool,
     /// The epoch to start from (for resuming).
@@ -91,7 +91,7 @@ impl FitOptions {
     /// Validates on `(x, y)` at the end of each epoch (arrays as `fit` takes them: one array,
     /// a list, or a map by name; kept as an `f32` copy).
     pub fn validation_data(mut self, x: impl ModelInputs, y: impl ModelInputs) -> Self {
-        self.validation_data = Some((x.into_host().into_owned(), y.into_host().into_owned()));
+        self.validation_data = Some((x.into_host().to_owned_data(), y.into_host().to_owned_data()));
         self
     }
     /// Whether to shuffle before each epoch (default true).
@@ -119,7 +119,7 @@ impl FitOptions {
     /// `validation_split` part keeps its weights for `val_loss`). Metrics stay unweighted, as
     /// Keras' `metrics` (not `weighted_metrics`) are.
     pub fn sample_weight(mut self, weights: &impl super::data::ArrayInput) -> Self {
-        self.sample_weight = Some(weights.as_f32().into_owned());
+        self.sample_weight = Some(super::data::Rows::new(weights).to_array());
         self
     }
     /// Weights each sample's loss by its class (Keras' `class_weight={0: 1.0, 1: 5.0}`): the
@@ -251,7 +251,7 @@ impl EvaluateOptions {
     /// assert_eq!(scores["loss"], 0.5); // (1 * 1 + 0 * 4) / 2 samples
     /// ```
     pub fn sample_weight(mut self, weights: &impl super::data::ArrayInput) -> Self {
-        self.sample_weight = Some(weights.as_f32().into_owned());
+        self.sample_weight = Some(super::data::Rows::new(weights).to_array());
         self
     }
 }
