@@ -77,7 +77,8 @@ fn gradient_clipping_matches_keras_on_two_variables() {
     for case in fx["cases"].as_array().unwrap() {
         // The optimizer as Keras serialized it: clipnorm / global_clipnorm / clipvalue are read.
         let opt = keras_rs::optimizers::from_config(&case["optimizer"]).unwrap();
-        let name = format!("{} {:?}", opt.class_name(), opt.clipping());
+        let name =
+            format!("{} {:?} amsgrad={}", opt.class_name(), opt.clipping(), opt.get_config()["config"]["amsgrad"]);
         let mut state = OptimizerState::default();
         let mut vars: Vec<Tensor<1>> = case["w0"].as_array().unwrap().iter().map(vec1).collect();
         for (k, (grads, want)) in

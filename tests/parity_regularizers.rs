@@ -1,7 +1,9 @@
-//! Weight regularizers against real Keras 3 (`tests/fixtures/regularizers.json`, from
-//! `generate.py regularizers_fixture`): models read from Keras' JSON with L1, L2 and L1L2 on
-//! Dense and Conv1D kernels and biases; the penalty is part of the loss `fit` trains on and
-//! reports, and of `evaluate`'s loss, as in Keras.
+//! Weight regularizers and constraints against real Keras 3 (`tests/fixtures/regularizers.json`
+//! and `constraints.json`, from `generate.py regularizers_fixture constraints_fixture`): models
+//! read from Keras' JSON with L1, L2 and L1L2 penalties, or MaxNorm, NonNeg, UnitNorm and
+//! MinMaxNorm constraints, on Dense and Conv1D kernels and biases. A penalty is part of the loss
+//! `fit` trains on and reports, and of `evaluate`'s loss; a constraint projects its variable
+//! after each update — as in Keras.
 
 mod common;
 
@@ -10,7 +12,16 @@ use keras_rs::prelude::*;
 
 #[test]
 fn penalties_train_and_report_as_in_keras() {
-    let fx = fixture("regularizers.json");
+    train_as_in_keras("regularizers.json");
+}
+
+#[test]
+fn constraints_project_the_weights_as_in_keras() {
+    train_as_in_keras("constraints.json");
+}
+
+fn train_as_in_keras(fixture_name: &str) {
+    let fx = fixture(fixture_name);
     let y = array(&fx["y"]);
     for case in fx["cases"].as_array().unwrap() {
         let name = case["name"].as_str().unwrap();

@@ -238,9 +238,10 @@ fn nest(v: &serde_json::Value) -> serde_json::Value {
 #[test]
 fn training_resumes_from_a_python_file_as_in_keras() {
     // One more epoch from the saved file: only equal to Keras' if the optimizer state (Keras'
-    // slot order: RMSprop's blocks, SGD momentum) and the compile config were restored.
+    // slot order: RMSprop's blocks, SGD momentum, Adam's amsgrad `velocity_hat`s last) and the
+    // compile config were restored.
     let expected = fixture("saving/predictions.json");
-    for name in ["stacked_lstm", "two_in_two_out"] {
+    for name in ["stacked_lstm", "two_in_two_out", "amsgrad_mlp"] {
         let case = &expected[name]["resume"];
         let mut model = keras_rs::models::load_model(saving_fixture(&format!("{name}.keras"))).unwrap();
         let xs: Vec<_> = case["x"].as_array().unwrap().iter().map(array).collect();

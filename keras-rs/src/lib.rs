@@ -33,6 +33,7 @@ mod console;
 pub mod activations;
 pub mod backend;
 pub mod callbacks;
+pub mod constraints;
 pub mod datasets;
 mod error;
 pub mod initializers;

@@ -202,6 +202,11 @@ pub trait Layer: std::fmt::Debug + Send + Sync {
     fn regularizers(&self) -> Vec<(usize, crate::regularizers::Regularizer)> {
         Vec::new()
     }
+    /// Weight constraints: `(variable index in build order, constraint)`, applied after each
+    /// optimizer update (Keras' `kernel_constraint`, `bias_constraint`).
+    fn constraints(&self) -> Vec<(usize, crate::constraints::Constraint)> {
+        Vec::new()
+    }
     /// For `Input` only: the shape (with batch axis) it declares.
     fn declared_input_shape(&self) -> Option<Shape> {
         None

@@ -83,6 +83,15 @@ impl Network {
         Network { layers: Vec::new(), variables: Vec::new(), device, graph: None, states: Default::default() }
     }
 
+    /// The layers' weight constraints by model variable index.
+    pub(crate) fn constraints(&self) -> Vec<(usize, crate::constraints::Constraint)> {
+        let of_layer = |entry: &LayerEntry| {
+            let start = entry.vars.start;
+            entry.layer.constraints().into_iter().map(move |(i, c)| (start + i, c))
+        };
+        self.layers.iter().flat_map(of_layer).collect()
+    }
+
     /// `loss` plus the layers' weight-regularization penalties (Keras' `compute_loss` adds
     /// `model.losses`), each on the value `variable(i)` gives for model variable `i` (the
     /// forward pass's parameters in training, the stored values in `evaluate`).

@@ -9,7 +9,9 @@ use super::schedules::LearningRate;
 /// Keras' `Adam` (defaults `learning_rate=0.001`, `beta_1=0.9`, `beta_2=0.999`, `epsilon=1e-7`).
 ///
 /// `m += (g - m)(1 - beta_1)`, `v += (g^2 - v)(1 - beta_2)`,
-/// `alpha = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)`, `w -= m * alpha / (sqrt(v) + epsilon)`.
+/// `alpha = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)`, `w -= m * alpha / (sqrt(v) + epsilon)`;
+/// with `amsgrad`, `v_hat = max(v_hat, v)` takes `v`'s place in the last step (a third slot,
+/// `velocity_hat`).
 ///
 /// ```
 /// use keras_rs::optimizers::{Adam, Optimizer};
@@ -24,6 +26,7 @@ pub struct Adam {
     beta_2: f64,
     epsilon: f64,
     weight_decay: Option<f64>,
+    amsgrad: bool,
     /// Gradient clipping (AdamW's too).
     pub(super) clipping: GradientClipping,
 }
@@ -36,6 +39,7 @@ impl Default for Adam {
             beta_2: 0.999,
             epsilon: 1e-7,
             weight_decay: None,
+            amsgrad: false,
             clipping: GradientClipping::default(),
         }
     }
@@ -72,8 +76,24 @@ impl Adam {
         self
     }
 
+    /// Keras' `amsgrad` (default false): the update divides by the largest second moment seen
+    /// so far instead of the current one (Reddi et al., "On the Convergence of Adam and Beyond").
+    pub fn amsgrad(mut self, amsgrad: bool) -> Self {
+        self.amsgrad = amsgrad;
+        self
+    }
+
     pub(crate) fn adam_config(&self) -> Value {
-        json!({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon, "amsgrad": false})
+        json!({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon, "amsgrad": self.amsgrad})
+    }
+
+    pub(crate) fn adam_slot_names(&self) -> Vec<&'static str> {
+        if self.amsgrad { vec!["momentum", "velocity", "velocity_hat"] } else { vec!["momentum", "velocity"] }
+    }
+
+    /// Keras creates the `velocity_hat` slots after all momentums and velocities.
+    pub(crate) fn adam_slot_groups(&self) -> Vec<Vec<usize>> {
+        if self.amsgrad { vec![vec![0, 1], vec![2]] } else { vec![vec![0, 1]] }
     }
 
     pub(crate) fn adam_update(
@@ -89,6 +109,18 @@ impl Adam {
         let alpha = step.learning_rate * (1.0 - beta_2_power).sqrt() / (1.0 - beta_1_power);
         let (m, v) = (super::take(&mut slots[0]), super::take(&mut slots[1]));
         let (rate_m, rate_v) = ((1.0 - self.beta_1) as f32, (1.0 - self.beta_2) as f32);
+        if self.amsgrad {
+            // Keras' update_step with amsgrad, as tensor ops (the fused kernel is plain Adam's).
+            let m = m.clone() + (g.clone() - m).mul_scalar(rate_m);
+            let v = v.clone() + (g.square() - v).mul_scalar(rate_v);
+            let v_hat = super::take(&mut slots[2]).max_pair(v.clone());
+            let variable =
+                variable - m.clone().mul_scalar(alpha) / v_hat.clone().sqrt().add_scalar(self.epsilon as f32);
+            slots[0] = m;
+            slots[1] = v;
+            slots[2] = v_hat;
+            return variable;
+        }
         let (variable, m, v) = crate::backend::ops::adam(variable, g, m, v, alpha, rate_m, rate_v, self.epsilon as f32);
         slots[0] = m;
         slots[1] = v;
@@ -121,7 +153,10 @@ impl Optimizer for Adam {
         self.adam_config()
     }
     fn slot_names(&self) -> Vec<&'static str> {
-        vec!["momentum", "velocity"]
+        self.adam_slot_names()
+    }
+    fn slot_groups(&self) -> Vec<Vec<usize>> {
+        self.adam_slot_groups()
     }
     fn update(&self, variable: Tensor<1>, gradient: Tensor<1>, slots: &mut [Tensor<1>], step: StepInfo) -> Tensor<1> {
         self.adam_update(variable, gradient, slots, step)

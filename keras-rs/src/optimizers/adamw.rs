@@ -55,6 +55,11 @@ impl AdamW {
         self.adam = self.adam.epsilon(epsilon);
         self
     }
+    /// Keras' `amsgrad` (default false; see [`Adam::amsgrad`]).
+    pub fn amsgrad(mut self, amsgrad: bool) -> Self {
+        self.adam = self.adam.amsgrad(amsgrad);
+        self
+    }
 }
 
 clipping_builders!(AdamW, adam.clipping);
@@ -82,7 +87,10 @@ impl Optimizer for AdamW {
         self.adam.adam_config()
     }
     fn slot_names(&self) -> Vec<&'static str> {
-        vec!["momentum", "velocity"]
+        self.adam.adam_slot_names()
+    }
+    fn slot_groups(&self) -> Vec<Vec<usize>> {
+        self.adam.adam_slot_groups()
     }
     fn update(&self, variable: Tensor<1>, gradient: Tensor<1>, slots: &mut [Tensor<1>], step: StepInfo) -> Tensor<1> {
         self.adam.adam_update(variable, gradient, slots, step)

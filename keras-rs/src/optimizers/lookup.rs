@@ -93,7 +93,7 @@ pub fn from_config(value: &serde_json::Value) -> Result<Box<dyn Optimizer>> {
             Box::new(o)
         }
         "Adam" => {
-            let mut o = Adam::new();
+            let mut o = Adam::new().amsgrad(flag("amsgrad"));
             o = o.beta_1(num("beta_1").unwrap_or(0.9)).beta_2(num("beta_2").unwrap_or(0.999));
             o = o.epsilon(num("epsilon").unwrap_or(1e-7));
             if let Some(wd) = num("weight_decay") {
@@ -102,7 +102,7 @@ pub fn from_config(value: &serde_json::Value) -> Result<Box<dyn Optimizer>> {
             Box::new(o)
         }
         "AdamW" => {
-            let mut o = AdamW::new().weight_decay(num("weight_decay").unwrap_or(0.004));
+            let mut o = AdamW::new().weight_decay(num("weight_decay").unwrap_or(0.004)).amsgrad(flag("amsgrad"));
             o = o.beta_1(num("beta_1").unwrap_or(0.9)).beta_2(num("beta_2").unwrap_or(0.999));
             Box::new(o.epsilon(num("epsilon").unwrap_or(1e-7)))
         }

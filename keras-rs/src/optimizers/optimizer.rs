@@ -55,10 +55,12 @@ pub trait Optimizer: std::fmt::Debug + Send + Sync {
     fn config(&self) -> Value;
     /// The names of the per-variable slots, in Keras' order (`["momentum", "velocity"]`).
     fn slot_names(&self) -> Vec<&'static str>;
-    /// Whether Keras numbers this optimizer's slots per variable (`m0, v0, m1, v1`: Adam, SGD)
-    /// or per kind (`v0, v1, m0, m1`: RMSprop), in saved files.
-    fn interleaved_slots(&self) -> bool {
-        true
+    /// How Keras numbers this optimizer's slots in saved files: groups of slot indices, one
+    /// group after the other, each group's slots per variable. `[[0, 1]]` is `m0, v0, m1, v1`
+    /// (Adam, SGD: the default, all slots in one group); `[[0], [1]]` is `v0, v1, m0, m1`
+    /// (RMSprop); Adam with `amsgrad` is `[[0, 1], [2]]` (its `velocity_hat`s come last).
+    fn slot_groups(&self) -> Vec<Vec<usize>> {
+        vec![(0..self.slot_names().len()).collect()]
     }
     /// Updates `variable` with `gradient`, reading and writing its `slots`; returns the new value.
     fn update(&self, variable: Tensor<1>, gradient: Tensor<1>, slots: &mut [Tensor<1>], step: StepInfo) -> Tensor<1>;

@@ -104,8 +104,9 @@ impl Optimizer for RMSprop {
     fn config(&self) -> Value {
         json!({"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon, "centered": self.centered})
     }
-    fn interleaved_slots(&self) -> bool {
-        false // Keras builds all velocities, then all momentums, then all average gradients
+    fn slot_groups(&self) -> Vec<Vec<usize>> {
+        // Keras builds all velocities, then all momentums, then all average gradients.
+        (0..self.slot_names().len()).map(|s| vec![s]).collect()
     }
     fn slot_names(&self) -> Vec<&'static str> {
         let mut names = vec!["velocity"];

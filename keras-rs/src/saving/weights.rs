@@ -92,14 +92,11 @@ fn lr_var_count(c: &Compiled) -> usize {
 }
 
 /// (trainable variable, slot) in the order Keras numbers the optimizer's variables: Adam's
-/// slots interleave per variable (`m0, v0, m1, v1`), RMSprop's come in blocks per kind.
+/// slots interleave per variable (`m0, v0, m1, v1`, then amsgrad's `vh0, vh1`), RMSprop's come
+/// in blocks per kind (see `Optimizer::slot_groups`).
 fn slot_order(c: &Compiled, n_vars: usize) -> Vec<(usize, usize)> {
-    let n_slots = c.optimizer.slot_names().len();
-    if c.optimizer.interleaved_slots() {
-        (0..n_vars).flat_map(|v| (0..n_slots).map(move |s| (v, s))).collect()
-    } else {
-        (0..n_slots).flat_map(|s| (0..n_vars).map(move |v| (v, s))).collect()
-    }
+    let groups = c.optimizer.slot_groups();
+    groups.iter().flat_map(|group| (0..n_vars).flat_map(move |v| group.iter().map(move |&s| (v, s)))).collect()
 }
 
 /// Sets every variable of `network` from `file`, checking that each layer's group holds exactly

@@ -76,7 +76,7 @@ pub(crate) fn apply_gradients<M: Trainable>(m: &mut M, tape: Tape, gradients: Gr
             gradients.0.len()
         )));
     }
-    super::engine::apply_gradients(network, c.optimizer.as_ref(), &mut c.state, &tape.trainable, gradients.0);
+    super::engine::apply_gradients(network, c.optimizer.as_ref(), &mut c.state, &tape.trainable, gradients.0)?;
     network.apply_updates(tape.updates);
     Ok(())
 }

@@ -269,20 +269,28 @@ pub(crate) fn gradient_leaves(network: &Network) -> (Vec<usize>, Vec<Tensor<1>>)
 }
 
 /// One optimizer update of the variables `trainable` (indices into the network's variables)
-/// with their `gradients` (Keras' `optimizer.apply_gradients`).
+/// with their `gradients` (Keras' `optimizer.apply_gradients`), then their constraints.
 pub(crate) fn apply_gradients(
     network: &mut Network,
     optimizer: &dyn Optimizer,
     state: &mut OptimizerState,
     trainable: &[usize],
     gradients: Vec<Option<Tensor<1>>>,
-) {
+) -> Result<()> {
     let take = |i: &usize| crate::optimizers::take(&mut network.variables[*i].value);
     let mut values: Vec<Tensor<1>> = trainable.iter().map(take).collect();
     state.apply(optimizer, &mut values, gradients);
     for (value, &i) in values.into_iter().zip(trainable) {
         network.variables[i].value = value;
     }
+    // Keras' `optimizer.apply`: "Apply variable constraints after applying gradients."
+    for (i, constraint) in network.constraints() {
+        if trainable.contains(&i) {
+            let variable = &mut network.variables[i];
+            variable.value = constraint.apply(crate::optimizers::take(&mut variable.value), &variable.shape)?;
+        }
+    }
+    Ok(())
 }
 
 /// One training step (Keras' `train_step`): forward with autodiff leaves for the trainable
@@ -311,7 +319,7 @@ pub fn train_step(
             let gradients: Vec<Option<Tensor<1>>> =
                 trainable.iter().map(|&i| params[i].grad_remove(&mut grads)).collect();
             drop(params); // the autodiff leaves share the variables' buffers
-            apply_gradients(network, optimizer, state, &trainable, gradients);
+            apply_gradients(network, optimizer, state, &trainable, gradients)?;
         }
         network.apply_updates(updates);
         let scored = scored

@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::activations::Activation;
+use crate::constraints::{self, Constraint};
 use crate::error::{Error, Result};
 use crate::initializers::Initializer;
 use crate::layers::{LayerBase, VariableSpec, cfg_or, cfg_req};
@@ -102,6 +103,8 @@ pub struct ConvArgs {
     pub(crate) bias_initializer: Initializer,
     pub(crate) kernel_regularizer: Option<Regularizer>,
     pub(crate) bias_regularizer: Option<Regularizer>,
+    pub(crate) kernel_constraint: Option<Constraint>,
+    pub(crate) bias_constraint: Option<Constraint>,
     /// (input channels, activation, padding) once built.
     pub(crate) built: Option<(usize, Activation, Padding)>,
 }
@@ -122,6 +125,8 @@ impl ConvArgs {
             bias_initializer: Initializer::Zeros,
             kernel_regularizer: None,
             bias_regularizer: None,
+            kernel_constraint: None,
+            bias_constraint: None,
             built: None,
         }
     }
@@ -139,13 +144,19 @@ impl ConvArgs {
             "bias_initializer": self.bias_initializer.to_config(),
             "kernel_regularizer": optional_config(&self.kernel_regularizer),
             "bias_regularizer": optional_config(&self.bias_regularizer), "activity_regularizer": null,
-            "kernel_constraint": null, "bias_constraint": null,
+            "kernel_constraint": constraints::optional_config(&self.kernel_constraint),
+            "bias_constraint": constraints::optional_config(&self.bias_constraint),
         })
     }
 
     /// The kernel's (variable 0) and the bias's (variable 1) regularizers.
     pub(crate) fn regularizers(&self) -> Vec<(usize, Regularizer)> {
         kernel_and_bias(self.kernel_regularizer, self.bias_regularizer, self.use_bias)
+    }
+
+    /// The kernel's (variable 0) and the bias's (variable 1) constraints.
+    pub(crate) fn constraints(&self) -> Vec<(usize, Constraint)> {
+        constraints::kernel_and_bias(&self.kernel_constraint, &self.bias_constraint, self.use_bias)
     }
 
     pub(crate) fn from_config(config: &Value, rank: usize, class: &str) -> Result<Self> {
@@ -174,6 +185,8 @@ impl ConvArgs {
         }
         c.kernel_regularizer = Regularizer::optional(config.get("kernel_regularizer"))?;
         c.bias_regularizer = Regularizer::optional(config.get("bias_regularizer"))?;
+        c.kernel_constraint = Constraint::optional(config.get("kernel_constraint"))?;
+        c.bias_constraint = Constraint::optional(config.get("bias_constraint"))?;
         Ok(c)
     }
 
@@ -290,6 +303,16 @@ macro_rules! conv_builders {
             /// A penalty on the bias added to the loss (Keras' `bias_regularizer`).
             pub fn bias_regularizer(mut self, regularizer: $crate::regularizers::Regularizer) -> Self {
                 self.args.bias_regularizer = Some(regularizer);
+                self
+            }
+            /// A projection of the kernel after each update (Keras' `kernel_constraint`).
+            pub fn kernel_constraint(mut self, constraint: $crate::constraints::Constraint) -> Self {
+                self.args.kernel_constraint = Some(constraint);
+                self
+            }
+            /// A projection of the bias after each update (Keras' `bias_constraint`).
+            pub fn bias_constraint(mut self, constraint: $crate::constraints::Constraint) -> Self {
+                self.args.bias_constraint = Some(constraint);
                 self
             }
         }

@@ -58,6 +58,9 @@ impl Layer for Conv1D {
     fn regularizers(&self) -> Vec<(usize, crate::regularizers::Regularizer)> {
         self.args.regularizers()
     }
+    fn constraints(&self) -> Vec<(usize, crate::constraints::Constraint)> {
+        self.args.constraints()
+    }
     fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
         self.args.output_shape(input_shape, "conv1d")
     }

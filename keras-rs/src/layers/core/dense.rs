@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use crate::activations::Activation;
 use crate::backend::DynTensor;
+use crate::constraints::{self, Constraint};
 use crate::error::{Error, Result};
 use crate::initializers::Initializer;
 use crate::layers::builders::{common_builders, layer_boilerplate};
@@ -32,6 +33,8 @@ pub struct Dense {
     bias_initializer: Initializer,
     kernel_regularizer: Option<Regularizer>,
     bias_regularizer: Option<Regularizer>,
+    kernel_constraint: Option<Constraint>,
+    bias_constraint: Option<Constraint>,
     built: Option<(usize, Activation)>,
 }
 
@@ -49,6 +52,8 @@ impl Dense {
             bias_initializer: Initializer::Zeros,
             kernel_regularizer: None,
             bias_regularizer: None,
+            kernel_constraint: None,
+            bias_constraint: None,
             built: None,
         }
     }
@@ -82,6 +87,16 @@ impl Dense {
         self.bias_regularizer = Some(regularizer);
         self
     }
+    /// A projection of the kernel after each update (Keras' `kernel_constraint`).
+    pub fn kernel_constraint(mut self, constraint: Constraint) -> Self {
+        self.kernel_constraint = Some(constraint);
+        self
+    }
+    /// A projection of the bias after each update (Keras' `bias_constraint`).
+    pub fn bias_constraint(mut self, constraint: Constraint) -> Self {
+        self.bias_constraint = Some(constraint);
+        self
+    }
     /// Reads Keras' `Dense` config.
     pub fn from_config(config: &Value) -> Result<Self> {
         let mut d = Dense::new(cfg_req(config, "units", "Dense")?);
@@ -96,6 +111,8 @@ impl Dense {
         }
         d.kernel_regularizer = Regularizer::optional(config.get("kernel_regularizer"))?;
         d.bias_regularizer = Regularizer::optional(config.get("bias_regularizer"))?;
+        d.kernel_constraint = Constraint::optional(config.get("kernel_constraint"))?;
+        d.bias_constraint = Constraint::optional(config.get("bias_constraint"))?;
         Ok(d)
     }
 
@@ -116,12 +133,17 @@ impl Layer for Dense {
             "bias_initializer": self.bias_initializer.to_config(),
             "kernel_regularizer": optional_config(&self.kernel_regularizer),
             "bias_regularizer": optional_config(&self.bias_regularizer), "activity_regularizer": null,
-            "kernel_constraint": null, "bias_constraint": null,
+            "kernel_constraint": constraints::optional_config(&self.kernel_constraint),
+            "bias_constraint": constraints::optional_config(&self.bias_constraint),
         })
     }
 
     fn regularizers(&self) -> Vec<(usize, Regularizer)> {
         kernel_and_bias(self.kernel_regularizer, self.bias_regularizer, self.use_bias)
+    }
+
+    fn constraints(&self) -> Vec<(usize, Constraint)> {
+        constraints::kernel_and_bias(&self.kernel_constraint, &self.bias_constraint, self.use_bias)
     }
 
     fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
