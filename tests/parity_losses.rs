@@ -24,8 +24,11 @@ fn every_loss_matches_keras_on_probabilities_logits_and_clipping() {
         let (t, p) = (array(&case["y_true"]), array(&case["y_pred"]));
         let cols = *p.shape().last().unwrap();
         let t = if loss.is_sparse() { rows(&t, 1) } else { rows(&t, cols) };
-        let got = loss.call(t, rows(&p, cols)).into_scalar::<f32>() as f64;
-        assert_close_f64(got, case["value"].as_f64().unwrap(), 1e-4, &format!("{name} (from_logits={logits})"));
+        // Per-sample weights, when the case has them, through the same call `fit` makes.
+        let weights = case.get("sample_weight").map(vec1);
+        let got = loss.call_weighted(t, rows(&p, cols), weights).into_scalar::<f32>() as f64;
+        let label = format!("{name} (from_logits={logits}, reduction={})", loss.reduction().name());
+        assert_close_f64(got, case["value"].as_f64().unwrap(), 1e-4, &label);
     }
 }
 

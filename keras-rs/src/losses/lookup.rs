@@ -81,7 +81,8 @@ loss_spec_from!(
     Huber,
     BinaryCrossentropy,
     CategoricalCrossentropy,
-    SparseCategoricalCrossentropy
+    SparseCategoricalCrossentropy,
+    Reduced
 );
 
 /// Rebuilds a loss from Keras' serialized form (`{"class_name": "SparseCategoricalCrossentropy",
@@ -113,7 +114,14 @@ pub fn from_config(value: &serde_json::Value) -> Result<Box<dyn Loss>> {
         }
         other => get(other)?,
     };
-    // Honoured or refused: `label_smoothing`, `reduction`, ... keras-rs does not implement.
+    let loss = match config.get("reduction") {
+        None => loss,
+        Some(r) => match Reduction::from_config(r).map_err(|e| Error::value(format!("{class}: {e}")))? {
+            Reduction::SumOverBatchSize => loss,
+            reduction => Box::new(Reduced::new(loss, reduction)),
+        },
+    };
+    // Honoured or refused: what keras-rs does not implement (`axis`, `ignore_class`, ...).
     crate::saving::honoured::check(class, &config, &loss.get_config()["config"])?;
     Ok(loss)
 }

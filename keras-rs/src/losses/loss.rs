@@ -1,4 +1,4 @@
-//! The `Loss` trait, Keras' target standardisation and `sum_over_batch_size` reduction.
+//! The `Loss` trait and Keras' target standardisation.
 
 use burn::tensor::Tensor;
 use serde_json::{Value, json};
@@ -29,15 +29,29 @@ pub trait Loss: std::fmt::Debug + Send + Sync {
     fn per_row(&self, y_true: Tensor<2>, y_pred: Tensor<2>) -> Tensor<1>;
     /// A boxed copy.
     fn clone_box(&self) -> Box<dyn Loss>;
+    /// Keras' `reduction` (default `sum_over_batch_size`; see [`WithReduction`](super::WithReduction)).
+    fn reduction(&self) -> super::Reduction {
+        super::Reduction::default()
+    }
 
-    /// The reduced loss: `sum_over_batch_size`, i.e. the mean of the per-row values. Shape `[1]`.
+    /// The batch's loss (shape `[1]`): the per-row values reduced by [`Loss::reduction`].
     fn call(&self, y_true: Tensor<2>, y_pred: Tensor<2>) -> Tensor<1> {
-        self.per_row(y_true, y_pred).mean()
+        self.call_weighted(y_true, y_pred, None)
+    }
+
+    /// The batch's loss with per-row `sample_weight`s (Keras' `loss(y_true, y_pred,
+    /// sample_weight)`): each row's loss times its weight, then the reduction.
+    fn call_weighted(&self, y_true: Tensor<2>, y_pred: Tensor<2>, sample_weight: Option<Tensor<1>>) -> Tensor<1> {
+        let values = self.per_row(y_true, y_pred);
+        match sample_weight {
+            Some(w) => self.reduction().reduce(values * w.clone(), Some(w)),
+            None => self.reduction().reduce(values, None),
+        }
     }
 
     /// Keras' serialized form of the loss.
     fn get_config(&self) -> Value {
-        let mut cfg = json!({"name": self.name(), "reduction": "sum_over_batch_size"});
+        let mut cfg = json!({"name": self.name(), "reduction": self.reduction().name()});
         if let (Some(dst), Value::Object(src)) = (cfg.as_object_mut(), self.config()) {
             dst.extend(src);
         }

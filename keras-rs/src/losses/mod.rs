@@ -7,6 +7,7 @@ mod lookup;
 mod loss;
 mod mean_absolute_error;
 mod mean_squared_error;
+mod reduction;
 mod sparse_categorical_crossentropy;
 
 pub use binary_crossentropy::BinaryCrossentropy;
@@ -16,4 +17,5 @@ pub use lookup::{LossSpec, from_config, get};
 pub use loss::{EPSILON, Loss};
 pub use mean_absolute_error::MeanAbsoluteError;
 pub use mean_squared_error::MeanSquaredError;
+pub use reduction::{Reduced, Reduction, WithReduction};
 pub use sparse_categorical_crossentropy::SparseCategoricalCrossentropy;

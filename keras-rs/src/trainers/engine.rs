@@ -213,12 +213,9 @@ fn losses(
         let value = match &head.loss {
             Some((loss, weight)) => {
                 check_rows(&pred, &y, loss.name())?;
-                let value = match w {
-                    // Keras: sample weights scale each sample's loss; `sum_over_batch_size` still
-                    // divides by the number of samples.
-                    Some(w) => (loss.per_row(y.clone(), pred.clone()) * w.clone()).mean(),
-                    None => loss.call(y.clone(), pred.clone()),
-                };
+                // Keras: sample weights scale each sample's loss; `sum_over_batch_size` still
+                // divides by the number of samples.
+                let value = loss.call_weighted(y.clone(), pred.clone(), w.cloned());
                 let weighted = if *weight == 1.0 { value.clone() } else { value.clone().mul_scalar(*weight as f32) };
                 total = Some(match total.take() {
                     Some(t) => t + weighted,
