@@ -11,8 +11,10 @@ use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
 use crate::layers::{cfg_or, cfg_req};
 use crate::shape::Shape;
 
-/// Keras' `Dropout(rate)`. Masks come from the model's seeded generator, so a seed makes
-/// training reproducible.
+/// Keras' `Dropout(rate, noise_shape=None)`. Masks come from the model's seeded generator, so
+/// a seed makes training reproducible. With `noise_shape`, one mask of that shape (`None`
+/// entries take the input's size) is broadcast over the input: `[None, 1, features]` drops the
+/// same features at every time step.
 ///
 /// ```
 /// use keras_rs::prelude::*;
@@ -27,6 +29,7 @@ pub struct Dropout {
     base: LayerBase,
     rate: f32,
     seed: Option<u64>,
+    noise_shape: Option<Vec<Option<usize>>>,
 }
 
 common_builders!(Dropout);
@@ -34,7 +37,14 @@ common_builders!(Dropout);
 impl Dropout {
     /// Drops a fraction `rate` (in `[0, 1)`) of the units during training.
     pub fn new(rate: f32) -> Self {
-        Dropout { base: LayerBase::default(), rate, seed: None }
+        Dropout { base: LayerBase::default(), rate, seed: None, noise_shape: None }
+    }
+    /// The shape of the mask broadcast over the input (Keras' `noise_shape`): one entry per
+    /// input axis, each `None` (the input's size) or a size the input's broadcasts to (1 or
+    /// the same).
+    pub fn noise_shape(mut self, noise_shape: &[Option<usize>]) -> Self {
+        self.noise_shape = Some(noise_shape.to_vec());
+        self
     }
     /// Keras' `seed=` argument (kept in the config; masks come from the model's generator).
     pub fn seed(mut self, seed: u64) -> Self {
@@ -46,6 +56,7 @@ impl Dropout {
         let mut d = Dropout::new(cfg_req(config, "rate", "Dropout")?);
         d.base = LayerBase::from_config(config);
         d.seed = cfg_or(config, "seed", None)?;
+        d.noise_shape = cfg_or(config, "noise_shape", None)?;
         Ok(d)
     }
 }
@@ -54,7 +65,7 @@ impl Layer for Dropout {
     layer_boilerplate!("Dropout");
 
     fn config(&self) -> Value {
-        json!({"rate": self.rate, "seed": self.seed, "noise_shape": null})
+        json!({"rate": self.rate, "seed": self.seed, "noise_shape": self.noise_shape})
     }
 
     fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
@@ -77,10 +88,55 @@ impl Layer for Dropout {
         }
         let dims = inputs.dims();
         let n: usize = dims.iter().product();
-        let mask = Tensor::<1>::from_data(TensorData::new(ctx.rng.dropout_mask(n, self.rate), [n]), ctx.device);
+        let mask = match &self.noise_shape {
+            None => ctx.rng.dropout_mask(n, self.rate),
+            Some(noise) => {
+                let noise = self.concrete_noise_shape(noise, &dims)?;
+                broadcast(&ctx.rng.dropout_mask(noise.iter().product(), self.rate), &noise, &dims)
+            }
+        };
+        let mask = Tensor::<1>::from_data(TensorData::new(mask, [n]), ctx.device);
         let x = inputs.reshape(&[n])?.into_rank::<1>("dropout")?;
         DynTensor::new(x * mask).reshape(&dims)
     }
+}
+
+impl Dropout {
+    /// Keras' `_get_concrete_noise_shape`: `None` entries take the input's size; every entry
+    /// must be 1 or the input's size.
+    fn concrete_noise_shape(&self, noise: &[Option<usize>], dims: &[usize]) -> Result<Vec<usize>> {
+        let concrete: Vec<usize> = noise.iter().zip(dims).map(|(n, d)| n.unwrap_or(*d)).collect();
+        if noise.len() != dims.len() || concrete.iter().zip(dims).any(|(n, d)| *n != 1 && n != d) {
+            let keras: Vec<String> = noise.iter().map(|n| n.map_or("None".into(), |n| n.to_string())).collect();
+            return Err(Error::shape(format!(
+                "Layer \"{}\": noise_shape=({}) cannot be broadcast to the input's shape {} (one entry per axis, \
+                 each None, 1 or the input's size)",
+                self.base.name.as_deref().unwrap_or("dropout"),
+                keras.join(", "),
+                crate::shape::format_dims(dims)
+            )));
+        }
+        Ok(concrete)
+    }
+}
+
+/// `mask` (row-major, shape `noise`) repeated along the axes where `noise` is 1, to `dims`.
+fn broadcast(mask: &[f32], noise: &[usize], dims: &[usize]) -> Vec<f32> {
+    let strides = |shape: &[usize]| -> Vec<usize> {
+        let mut s = vec![1; shape.len()];
+        for i in (0..shape.len().saturating_sub(1)).rev() {
+            s[i] = s[i + 1] * shape[i + 1];
+        }
+        s
+    };
+    let (outer, inner) = (strides(dims), strides(noise));
+    (0..dims.iter().product())
+        .map(|i: usize| {
+            let at =
+                (0..dims.len()).filter(|&a| noise[a] != 1).map(|a| (i / outer[a] % dims[a]) * inner[a]).sum::<usize>();
+            mask[at]
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -105,6 +161,26 @@ mod tests {
         assert_eq!(a, run(true, 3));
         assert_ne!(a, run(true, 4));
         assert!(run(false, 3).iter().all(|v| *v == 1.0));
+    }
+
+    #[test]
+    fn a_noise_shape_repeats_one_mask_along_its_unit_axes() {
+        let device = keras_rs_backends::default_device();
+        let d = Dropout::new(0.5).noise_shape(&[None, Some(1), Some(8)]);
+        let x = DynTensor::from_data(vec![1.0; 4 * 3 * 8], &[4, 3, 8], &device).unwrap();
+        let mut rng = SeedGenerator::new(5);
+        let mut ctx = CallContext::new(true, &mut rng, &device);
+        let y = Layer::call(&d, x.clone(), &[], &mut ctx).unwrap().to_vec().unwrap();
+        for sample in y.chunks(24) {
+            // The same features dropped at each of the 3 steps; different samples differ.
+            assert!(sample[..8] == sample[8..16] && sample[8..16] == sample[16..]);
+        }
+        assert!(y.contains(&0.0) && y.contains(&2.0));
+        assert_ne!(y[..24], y[24..48]);
+        assert_eq!(Dropout::from_config(&d.config()).unwrap().config()["noise_shape"], json!([null, 1, 8]));
+        let bad = Dropout::new(0.5).noise_shape(&[None, Some(2), Some(8)]);
+        let err = Layer::call(&bad, x, &[], &mut ctx).unwrap_err().to_string();
+        assert!(err.contains("noise_shape=(None, 2, 8) cannot be broadcast to the input's shape (4, 3, 8)"), "{err}");
     }
 
     #[test]
