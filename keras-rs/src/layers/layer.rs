@@ -51,12 +51,52 @@ pub struct CallContext<'a> {
     pub layer_index: usize,
     /// Recurrent states carried between calls, per layer (stateful RNNs).
     pub states: Vec<Option<Vec<Tensor<2>>>>,
+    /// Set by a Sequential model in inference when the next layer is a `MaxPooling2D`: its
+    /// pooling, which a `Conv2D` may apply to its own output in the same op (it then sets
+    /// `pooled`, and the model skips the pooling layer).
+    pub(crate) next_max_pool: Option<MaxPoolHint>,
+    /// Whether the current layer applied `next_max_pool`.
+    pub(crate) pooled: bool,
+}
+
+/// A `MaxPooling2D`'s arguments, as its config gives them.
+#[derive(Clone, Debug)]
+pub(crate) struct MaxPoolHint {
+    pub(crate) pool_size: [usize; 2],
+    pub(crate) strides: [usize; 2],
+    pub(crate) padding: String,
+}
+
+impl MaxPoolHint {
+    /// The pooling of `layer`, if it is a `MaxPooling2D`.
+    pub(crate) fn of(layer: &dyn Layer) -> Option<Self> {
+        if layer.class_name() != "MaxPooling2D" {
+            return None;
+        }
+        let config = layer.config();
+        let pair = |key: &str| -> Option<[usize; 2]> {
+            let v: Vec<usize> = serde_json::from_value(config.get(key)?.clone()).ok()?;
+            v.try_into().ok()
+        };
+        let padding = config.get("padding")?.as_str()?.to_string();
+        Some(MaxPoolHint { pool_size: pair("pool_size")?, strides: pair("strides")?, padding })
+    }
 }
 
 impl<'a> CallContext<'a> {
     /// A context for one forward pass.
     pub fn new(training: bool, rng: &'a mut SeedGenerator, device: &'a Device) -> Self {
-        CallContext { training, rng, device, var_offset: 0, updates: Vec::new(), layer_index: 0, states: Vec::new() }
+        CallContext {
+            training,
+            rng,
+            device,
+            var_offset: 0,
+            updates: Vec::new(),
+            layer_index: 0,
+            states: Vec::new(),
+            next_max_pool: None,
+            pooled: false,
+        }
     }
 
     /// Takes the current layer's carried states, if any (stateful RNNs).

@@ -31,7 +31,7 @@ pub mod reshaping;
 pub use self::core::{Activation, Dense, Embedding, Input};
 pub use convolutional::{Conv1D, Conv2D};
 pub use layer::{CallContext, Layer, LayerBase, VariableSpec, to_snake_case, unique_name};
-pub(crate) use layer::{cfg_or, cfg_req, one_input, single_input};
+pub(crate) use layer::{MaxPoolHint, cfg_or, cfg_req, one_input, single_input};
 pub use merging::{Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract};
 pub use normalization::{BatchNormalization, LayerNormalization};
 pub use pooling::{

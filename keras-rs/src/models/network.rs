@@ -5,7 +5,7 @@ use ndarray::ArrayD;
 
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
-use crate::layers::{CallContext, Layer};
+use crate::layers::{CallContext, Layer, MaxPoolHint};
 use crate::models::graph::Graph;
 use crate::random::SeedGenerator;
 use crate::shape::{Shape, format_dims};
@@ -194,12 +194,22 @@ impl Network {
     ) -> Result<Vec<DynTensor>> {
         let base = ctx.var_offset;
         let Some(graph) = &self.graph else {
-            let x = crate::layers::single_input(None, inputs)?;
-            let out = self.layers.iter().enumerate().try_fold(x, |x, (i, entry)| {
-                ctx.var_offset = base + entry.vars.start;
-                ctx.layer_index = i;
-                entry.layer.call(x, &params[entry.vars.clone()], ctx)
-            });
+            let chain = || -> Result<DynTensor> {
+                let mut x = crate::layers::single_input(None, inputs)?;
+                let mut i = 0;
+                while let Some(entry) = self.layers.get(i) {
+                    ctx.var_offset = base + entry.vars.start;
+                    ctx.layer_index = i;
+                    // In inference a Conv2D may pool its output for the MaxPooling2D after it.
+                    let next = self.layers.get(i + 1).filter(|_| !ctx.training);
+                    ctx.next_max_pool = next.and_then(|next| MaxPoolHint::of(next.layer.as_ref()));
+                    x = entry.layer.call(x, &params[entry.vars.clone()], ctx)?;
+                    i += if std::mem::take(&mut ctx.pooled) { 2 } else { 1 };
+                }
+                Ok(x)
+            };
+            let out = chain();
+            ctx.next_max_pool = None;
             ctx.var_offset = base;
             return Ok(vec![out?]);
         };

@@ -131,13 +131,14 @@ pub struct PoolTape<B: Backend> {
 /// implementation.
 pub trait WindowKernels: Backend {
     /// `x` `(batch, h, w, in)` convolved with `kernel` `(kh, kw, in, out)`, plus `bias`
-    /// `(out,)`, then a ReLU when `relu` is set.
+    /// `(out,)`, then a ReLU when `relu` is set, then max pooling by `pool` when given.
     fn conv2d_forward(
         x: FloatTensor<Self>,
         kernel: FloatTensor<Self>,
         bias: FloatTensor<Self>,
         window: Window2d,
         relu: bool,
+        pool: Option<Window2d>,
     ) -> FloatTensor<Self>;
     /// The gradients of the input (when `input` is set), the kernel and the bias.
     fn conv2d_backward(tape: ConvTape<Self>, grad: FloatTensor<Self>, input: bool) -> [Option<FloatTensor<Self>>; 3];
@@ -168,23 +169,29 @@ impl<B: WindowKernels> Backward<B, 3> for ConvBackward {
     }
 }
 
-/// The `Autodiff` body of `keras_conv2d`.
+/// The `Autodiff` body of `keras_conv2d`: with gradients to record, a pooled convolution is
+/// the convolution's op then the pooling's (each with its backward); without, one fused op.
 pub(super) fn conv2d_autodiff<B: WindowKernels, C: CheckpointStrategy>(
     x: FloatTensor<Autodiff<B, C>>,
     kernel: FloatTensor<Autodiff<B, C>>,
     bias: FloatTensor<Autodiff<B, C>>,
     window: Window2d,
     relu: bool,
+    pool: Option<Window2d>,
 ) -> FloatTensor<Autodiff<B, C>> {
     let nodes = [x.node(), kernel.node(), bias.node()];
     let (x, kernel, bias) = (x.into_primitive(), kernel.into_primitive(), bias.into_primitive());
     match ConvBackward.prepare::<C>(nodes).compute_bound().stateful() {
         OpsKind::Tracked(prep) => {
-            let output = B::conv2d_forward(x.clone(), kernel.clone(), bias, window, relu);
+            let output = B::conv2d_forward(x.clone(), kernel.clone(), bias, window, relu, None);
             let tape = ConvTape { input: x, kernel, output: output.clone(), window, relu };
-            prep.finish(tape, output)
+            let y = prep.finish(tape, output);
+            match pool {
+                Some(pool) => max_pool2d_autodiff::<B, C>(y, pool),
+                None => y,
+            }
         }
-        OpsKind::UnTracked(prep) => prep.finish(B::conv2d_forward(x, kernel, bias, window, relu)),
+        OpsKind::UnTracked(prep) => prep.finish(B::conv2d_forward(x, kernel, bias, window, relu, pool)),
     }
 }
 
@@ -291,7 +298,7 @@ mod tests {
             let upstream = leaf([n, oh, ow, cout], 3).detach();
             let bias = leaf([1, 1, 1, cout], 6);
             let bias_1d = bias.clone().reshape([cout]);
-            let ours = super::super::conv2d(x.clone(), kernel.clone(), bias_1d, window, relu);
+            let ours = super::super::conv2d(x.clone(), kernel.clone(), bias_1d, window, relu, None);
             let (x_nchw, k_burn) = (x.clone().permute([0, 3, 1, 2]), kernel.clone().permute([3, 2, 0, 1]));
             // burn pads symmetrically: the (uneven) zero padding written out.
             let [[top, bottom], [left, right]] = window.padding;
@@ -305,6 +312,46 @@ mod tests {
             assert_close(x.grad(&g1).unwrap(), x.grad(&g2).unwrap(), 1e-4);
             assert_close(kernel.grad(&g1).unwrap(), kernel.grad(&g2).unwrap(), 1e-4);
             assert_close(bias.grad(&g1).unwrap(), bias.grad(&g2).unwrap(), 1e-4);
+        }
+    }
+
+    #[test]
+    fn a_pooled_convolution_equals_the_convolution_then_the_pooling() {
+        let pools = [
+            Window2d { size: [2, 2], strides: [2, 2], dilation: [1, 1], padding: [[0, 0], [0, 0]] },
+            Window2d { size: [3, 2], strides: [1, 2], dilation: [1, 1], padding: [[1, 1], [0, 1]] },
+        ];
+        // Small odd shapes, and a batch that spans several tiles.
+        let shapes = [(2, 7, 9, 3, 5), (5, 40, 40, 8, 4)];
+        for (window, pool, relu, (n, h, w, cin, cout)) in windows()
+            .into_iter()
+            .flat_map(|w| pools.into_iter().flat_map(move |p| [(w, p, true), (w, p, false)]))
+            .flat_map(|(w, p, r)| shapes.into_iter().map(move |s| (w, p, r, s)))
+        {
+            if !super::super::has_kernels(&leaf([1, 1, 1, 1], 0)) {
+                return;
+            }
+            let [oh, ow] = window.output_size(h, w);
+            if oh < pool.size[0] || ow < pool.size[1] {
+                continue;
+            }
+            let [kh, kw] = window.size;
+            let (x, kernel, bias) = (leaf([n, h, w, cin], 1), leaf([kh, kw, cin, cout], 2), leaf([1, 1, 1, cout], 6));
+            let separate = |x: Tensor<4>, k: Tensor<4>, b: Tensor<4>| {
+                super::super::max_pool2d(super::super::conv2d(x, k, b.reshape([cout]), window, relu, None), pool)
+            };
+            let fused = |x: Tensor<4>, k: Tensor<4>, b: Tensor<4>| {
+                super::super::conv2d(x, k, b.reshape([cout]), window, relu, Some(pool))
+            };
+            // Inference (nothing to differentiate): the fused kernel.
+            let (xd, kd, bd) = (x.clone().detach(), kernel.clone().detach(), bias.clone().detach());
+            assert_close(fused(xd.clone(), kd.clone(), bd.clone()), separate(xd, kd, bd), 1e-5);
+            // Training: the same gradients as the two ops.
+            let g1 = fused(x.clone(), kernel.clone(), bias.clone()).sum().backward();
+            let g2 = separate(x.clone(), kernel.clone(), bias.clone()).sum().backward();
+            assert_close(x.grad(&g1).unwrap(), x.grad(&g2).unwrap(), 1e-5);
+            assert_close(bias.grad(&g1).unwrap(), bias.grad(&g2).unwrap(), 1e-5);
+            assert_close(kernel.grad(&g1).unwrap(), kernel.grad(&g2).unwrap(), 1e-5);
         }
     }
 

@@ -59,8 +59,15 @@ impl KerasOps for Flex {
         Self::lstm_forward(x_proj, recurrent_kernel, h0, c0, false).0
     }
 
-    fn keras_conv2d(x: FlexTensor, kernel: FlexTensor, bias: FlexTensor, window: Window2d, relu: bool) -> FlexTensor {
-        Self::conv2d_forward(x, kernel, bias, window, relu)
+    fn keras_conv2d(
+        x: FlexTensor,
+        kernel: FlexTensor,
+        bias: FlexTensor,
+        window: Window2d,
+        relu: bool,
+        pool: Option<Window2d>,
+    ) -> FlexTensor {
+        Self::conv2d_forward(x, kernel, bias, window, relu, pool)
     }
 
     fn keras_max_pool2d(x: FlexTensor, window: Window2d) -> FlexTensor {

@@ -83,9 +83,20 @@ impl Conv {
                             continue;
                         }
                         let kw = window.size[1];
+                        // No column padding: every patch row takes a whole kernel row of inputs.
+                        let whole_rows = window.padding[1] == [0, 0];
                         for ki in 0..window.size[0] {
                             let Some(y) = window.source(0, r, ki, height) else { continue };
                             let line = &plane[y * width * channels..][..width * channels];
+                            if whole_rows {
+                                let run = Runs {
+                                    len: kw * channels,
+                                    dst_stride: taps + 1,
+                                    src_stride: window.strides[1] * channels,
+                                };
+                                run.copy(&mut patches[ki * kw * channels..], line, ow);
+                                continue;
+                            }
                             for (c, row) in patches.chunks_mut(taps + 1).enumerate() {
                                 let (kj, at, n) = window.column_run(c, width);
                                 let len = n * channels;
@@ -125,6 +136,39 @@ impl Conv {
     }
 }
 
+/// `count` runs of `len` floats: run `i` from `src[i * src_stride..]` to `dst[i * dst_stride..]`
+/// (one kernel row's inputs into each patch row of an output row).
+struct Runs {
+    len: usize,
+    dst_stride: usize,
+    src_stride: usize,
+}
+
+impl Runs {
+    #[inline(always)]
+    fn copy(&self, dst: &mut [f32], src: &[f32], count: usize) {
+        // The narrow runs of one- and few-channel inputs (3 floats for a 3×3 kernel over one
+        // channel) with their length known at compile time, so each is a few moves.
+        match self.len {
+            3 => self.copy_fixed::<3>(dst, src, count),
+            5 => self.copy_fixed::<5>(dst, src, count),
+            6 => self.copy_fixed::<6>(dst, src, count),
+            9 => self.copy_fixed::<9>(dst, src, count),
+            _ => (0..count).for_each(|i| {
+                copy(&mut dst[i * self.dst_stride..][..self.len], &src[i * self.src_stride..][..self.len])
+            }),
+        }
+    }
+
+    #[inline(always)]
+    fn copy_fixed<const N: usize>(&self, dst: &mut [f32], src: &[f32], count: usize) {
+        for i in 0..count {
+            let from: &[f32; N] = src[i * self.src_stride..][..N].try_into().expect("N floats");
+            dst[i * self.dst_stride..][..N].copy_from_slice(from);
+        }
+    }
+}
+
 /// `dst.copy_from_slice(src)`, without a `memcpy` call for the few floats of a narrow input's
 /// kernel row (three, for a 3×3 kernel over one channel).
 #[inline(always)]
@@ -139,14 +183,86 @@ fn copy(dst: &mut [f32], src: &[f32]) {
 thread_local! {
     /// Each compute thread's patch buffer, reused from tile to tile.
     static SCRATCH: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Each compute thread's convolution output of a tile, when it is pooled at once.
+    static TILE_OUTPUT: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Max pooling of one image `plane` `(height, width, channels)` into `out` `(oh, ow, channels)`.
+fn max_pool_image(plane: &[f32], out: &mut [f32], window: Window2d, [height, width]: [usize; 2], channels: usize) {
+    let [oh, ow] = window.output_size(height, width);
+    if window.padding == [[0, 0], [0, 0]] && window.dilation == [1, 1] {
+        // Every tap inside the image (Keras' "valid", the usual case): each output starts as its
+        // first tap and takes the others' maxima, with no per-tap bounds logic.
+        let ([kh, kw], [sh, sw]) = (window.size, window.strides);
+        vectorized(
+            #[inline(always)]
+            || {
+                for (p, out) in out.chunks_mut(channels).enumerate().take(oh * ow) {
+                    let (top, left) = (p / ow * sh, p % ow * sw);
+                    let at = |i: usize, j: usize| &plane[((top + i) * width + left + j) * channels..][..channels];
+                    out.copy_from_slice(at(0, 0));
+                    for (i, j) in (0..kh).flat_map(|i| (0..kw).map(move |j| (i, j))).skip(1) {
+                        out.iter_mut().zip(at(i, j)).for_each(|(o, &s)| *o = o.max(s));
+                    }
+                }
+            },
+        );
+        return;
+    }
+    out.fill(f32::NEG_INFINITY);
+    vectorized(
+        #[inline(always)]
+        || {
+            for (p, out) in out.chunks_mut(channels).enumerate() {
+                window.for_each_tap([p / ow, p % ow], [height, width], |_, at| {
+                    let src = &plane[at * channels..][..channels];
+                    out.iter_mut().zip(src).for_each(|(o, &s)| *o = o.max(s));
+                });
+            }
+        },
+    )
 }
 
 impl WindowKernels for Flex {
-    fn conv2d_forward(x: FlexTensor, kernel: FlexTensor, bias: FlexTensor, window: Window2d, relu: bool) -> FlexTensor {
+    fn conv2d_forward(
+        x: FlexTensor,
+        kernel: FlexTensor,
+        bias: FlexTensor,
+        window: Window2d,
+        relu: bool,
+        pool: Option<Window2d>,
+    ) -> FlexTensor {
         let conv = Conv::new(dims4(&x), dims4(&kernel), window);
         let (batch, filters, rows, taps) = (conv.input[0], conv.kernel[2], conv.rows_per_image(), conv.taps());
         let (x, weights) = (values(&x), Conv::kernel_and_bias(&values(&kernel), &values(&bias)));
         let tile = conv.images_per_tile();
+        if let Some(pool) = pool {
+            // Each tile's output pooled while in cache: the convolution's output is never stored.
+            let [ph, pw] = pool.output_size(conv.output[0], conv.output[1]);
+            let pooled = ph * pw * filters;
+            let mut y = vec![0.0f32; batch * pooled];
+            y.par_chunks_mut(tile * pooled).enumerate().for_each(|(t, out)| {
+                let images = out.len() / pooled;
+                TILE_OUTPUT.with_borrow_mut(|tile_out| {
+                    tile_out.resize(images * rows * filters, 0.0);
+                    SCRATCH.with_borrow_mut(|cols| {
+                        conv.im2col(&x, t * tile, images, cols);
+                        let (a, b) = (Mat::new(cols, images * rows, taps + 1), Mat::new(&weights, taps + 1, filters));
+                        gemm::matmul(tile_out, a, b, false);
+                    });
+                    if relu {
+                        vectorized(
+                            #[inline(always)]
+                            || tile_out.iter_mut().for_each(|v| *v = v.max(0.0)),
+                        )
+                    }
+                    for (plane, out) in tile_out.chunks(rows * filters).zip(out.chunks_mut(pooled)) {
+                        max_pool_image(plane, out, pool, conv.output, filters);
+                    }
+                });
+            });
+            return tensor(y, &[batch, ph, pw, filters]);
+        }
         // Not zeroed first: each tile's product writes all of its part.
         let mut y = Box::<[f32]>::new_uninit_slice(batch * rows * filters);
         y.par_chunks_mut(tile * rows * filters).enumerate().for_each(|(t, out)| {
@@ -225,20 +341,10 @@ impl WindowKernels for Flex {
         let [batch, height, width, channels] = input_shape;
         let [oh, ow] = window.output_size(height, width);
         let xs = values(&x);
-        let mut y = vec![f32::NEG_INFINITY; batch * oh * ow * channels];
+        let mut y = vec![0.0f32; batch * oh * ow * channels];
         y.par_chunks_mut(oh * ow * channels).enumerate().for_each(|(n, out)| {
             let plane = &xs[n * height * width * channels..][..height * width * channels];
-            vectorized(
-                #[inline(always)]
-                || {
-                    for (p, out) in out.chunks_mut(channels).enumerate() {
-                        window.for_each_tap([p / ow, p % ow], [height, width], |_, at| {
-                            let src = &plane[at * channels..][..channels];
-                            out.iter_mut().zip(src).for_each(|(o, &s)| *o = o.max(s));
-                        });
-                    }
-                },
-            )
+            max_pool_image(plane, out, window, [height, width], channels);
         });
         let y = tensor(y, &[batch, oh, ow, channels]);
         let tape = keep_tape.then(|| PoolTape { input: x.clone(), output: y.clone(), window });

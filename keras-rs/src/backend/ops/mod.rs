@@ -67,13 +67,15 @@ pub trait KerasOps: Backend {
         c0: FloatTensor<Self>,
     ) -> FloatTensor<Self>;
     /// `x` `(batch, h, w, in)` convolved with a Keras kernel `(kh, kw, in, out)`, channels last,
-    /// plus `bias` `(out,)`, then a ReLU when `relu` is set.
+    /// plus `bias` `(out,)`, then a ReLU when `relu` is set, then max pooling by `pool` when
+    /// given (inference: a tile's convolution output is pooled while in cache, never stored).
     fn keras_conv2d(
         x: FloatTensor<Self>,
         kernel: FloatTensor<Self>,
         bias: FloatTensor<Self>,
         window: Window2d,
         relu: bool,
+        pool: Option<Window2d>,
     ) -> FloatTensor<Self>;
     /// Max pooling of `x` `(batch, h, w, channels)`, channels last.
     fn keras_max_pool2d(x: FloatTensor<Self>, window: Window2d) -> FloatTensor<Self>;
@@ -160,8 +162,9 @@ impl<B: KerasOps + lstm::LstmKernels + conv::WindowKernels, C: CheckpointStrateg
         bias: FloatTensor<Self>,
         window: Window2d,
         relu: bool,
+        pool: Option<Window2d>,
     ) -> FloatTensor<Self> {
-        conv::conv2d_autodiff::<B, C>(x, kernel, bias, window, relu)
+        conv::conv2d_autodiff::<B, C>(x, kernel, bias, window, relu, pool)
     }
     fn keras_max_pool2d(x: FloatTensor<Self>, window: Window2d) -> FloatTensor<Self> {
         conv::max_pool2d_autodiff::<B, C>(x, window)
@@ -256,9 +259,16 @@ pub(crate) fn lstm(
 /// A channels-last convolution with a Keras kernel `(kh, kw, in, out)`, plus `bias`, then a
 /// ReLU when `relu` is set; for tensors with [`has_kernels`] (other backends keep the layer's
 /// burn `conv2d`).
-pub(crate) fn conv2d(x: Tensor<4>, kernel: Tensor<4>, bias: Tensor<1>, window: Window2d, relu: bool) -> Tensor<4> {
+pub(crate) fn conv2d(
+    x: Tensor<4>,
+    kernel: Tensor<4>,
+    bias: Tensor<1>,
+    window: Window2d,
+    relu: bool,
+    pool: Option<Window2d>,
+) -> Tensor<4> {
     let (x, kernel, bias) = (x.into_dispatch(), kernel.into_dispatch(), bias.into_dispatch());
-    Tensor::from_dispatch(<Dispatch as KerasOps>::keras_conv2d(x, kernel, bias, window, relu))
+    Tensor::from_dispatch(<Dispatch as KerasOps>::keras_conv2d(x, kernel, bias, window, relu, pool))
 }
 
 /// Channels-last max pooling, for tensors with [`has_kernels`].

@@ -5,7 +5,7 @@ use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
 use serde_json::Value;
 
-use super::base_conv::{ConvArgs, Size2, conv_builders, padding_pair};
+use super::base_conv::{ConvArgs, Padding, Size2, conv_builders, padding_pair};
 use crate::activations::Activation;
 use crate::backend::{DynTensor, ops};
 use crate::error::Result;
@@ -63,7 +63,7 @@ impl Layer for Conv2D {
         self.args.build(input_shape, "conv2d")
     }
 
-    fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+    fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         let a = &self.args;
         let (channels, activation, padding) = a.built()?;
         let x = inputs.into_rank::<4>(a.name("conv2d"))?;
@@ -76,9 +76,29 @@ impl Layer for Conv2D {
             let window = ops::Window2d { size: [k[0], k[1]], strides: [s[0], s[1]], dilation: [d[0], d[1]], padding };
             let kernel = weights[0].clone().reshape([k[0], k[1], channels, a.filters]);
             let bias = if a.use_bias { weights[1].clone() } else { Tensor::zeros([a.filters], &x.device().inner()) };
-            // Bias and ReLU run inside the op, on each tile while it is in cache.
+            // Bias and ReLU run inside the op, on each tile while it is in cache — and, in
+            // inference, the next layer's max pooling (max commutes with ReLU, not with softmax).
             let relu = activation == Activation::Relu;
-            let y = ops::conv2d(x, kernel, bias, window, relu);
+            let pool = match ctx.next_max_pool.take() {
+                Some(hint) if relu || activation == Activation::Linear => {
+                    let [oh, ow] = window.output_size(h, w);
+                    let padding = Padding::parse(&hint.padding, a.name("conv2d"))?;
+                    let (k, s) = (hint.pool_size, hint.strides);
+                    let pads = [padding_pair(oh, k[0], s[0], 1, padding), padding_pair(ow, k[1], s[1], 1, padding)];
+                    let padding = pads.map(|(before, after)| [before, after]);
+                    // Only where the pooling has an output (else the pooling layer reports the error).
+                    let fits = |n: usize, axis: usize| n + padding[axis][0] + padding[axis][1] >= k[axis];
+                    (fits(oh, 0) && fits(ow, 1)).then_some(ops::Window2d {
+                        size: k,
+                        strides: s,
+                        dilation: [1, 1],
+                        padding,
+                    })
+                }
+                _ => None,
+            };
+            ctx.pooled = pool.is_some();
+            let y = ops::conv2d(x, kernel, bias, window, relu, pool);
             return Ok(DynTensor::new(if relu { y } else { activation.apply(y) }));
         }
         // Keras (kh, kw, in, out) -> burn (out, in, kh, kw); NHWC -> NCHW and back.
