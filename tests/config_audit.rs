@@ -95,6 +95,10 @@ fn every_changed_argument_is_honoured_or_refused() {
         "AdamW.amsgrad",
         "MeanSquaredError.reduction",
         "Dropout.noise_shape",
+        "Dense.activity_regularizer",
+        "Conv2D.activity_regularizer",
+        "Dense.kernel_constraint",
+        "Conv2D.bias_constraint",
     ] {
         assert!(honoured.iter().any(|h| h == label), "{label} is implemented: it must load");
     }

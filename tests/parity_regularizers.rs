@@ -1,9 +1,9 @@
 //! Weight regularizers and constraints against real Keras 3 (`tests/fixtures/regularizers.json`
 //! and `constraints.json`, from `generate.py regularizers_fixture constraints_fixture`): models
-//! read from Keras' JSON with L1, L2 and L1L2 penalties, or MaxNorm, NonNeg, UnitNorm and
-//! MinMaxNorm constraints, on Dense and Conv1D kernels and biases. A penalty is part of the loss
-//! `fit` trains on and reports, and of `evaluate`'s loss; a constraint projects its variable
-//! after each update — as in Keras.
+//! read from Keras' JSON with L1, L2 and L1L2 penalties (on kernels, biases and layer outputs),
+//! or MaxNorm, NonNeg, UnitNorm and MinMaxNorm constraints, on Dense and Conv1D layers. A
+//! penalty is part of the loss `fit` trains on and reports, and of `evaluate`'s loss; a
+//! constraint projects its variable after each update — as in Keras.
 
 mod common;
 

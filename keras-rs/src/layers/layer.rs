@@ -57,6 +57,9 @@ pub struct CallContext<'a> {
     pub(crate) next_max_pool: Option<MaxPoolHint>,
     /// Whether the current layer applied `next_max_pool`.
     pub(crate) pooled: bool,
+    /// The activity-regularization penalties of this pass (Keras' `layer.losses`), added to the
+    /// loss by `fit` and `evaluate`.
+    pub(crate) activity_losses: Vec<Tensor<1>>,
 }
 
 /// A `MaxPooling2D`'s arguments, as its config gives them.
@@ -96,7 +99,20 @@ impl<'a> CallContext<'a> {
             states: Vec::new(),
             next_max_pool: None,
             pooled: false,
+            activity_losses: Vec::new(),
         }
+    }
+
+    /// Records `layer`'s activity penalty on its `output`, if it has an activity regularizer:
+    /// the penalty over the batch size, as Keras' `Layer.__call__` adds it.
+    pub(crate) fn add_activity_loss(&mut self, layer: &dyn Layer, output: &DynTensor) -> Result<()> {
+        let Some(regularizer) = layer.activity_regularizer() else { return Ok(()) };
+        let dims = output.dims();
+        let n: usize = dims.iter().product();
+        let flat = output.clone().reshape(&[n])?.into_rank::<1>("activity_regularizer")?;
+        let batch = dims.first().copied().unwrap_or(1).max(1) as f32;
+        self.activity_losses.push(regularizer.penalty(flat).div_scalar(batch));
+        Ok(())
     }
 
     /// Takes the current layer's carried states, if any (stateful RNNs).
@@ -241,6 +257,11 @@ pub trait Layer: std::fmt::Debug + Send + Sync {
     /// added to the loss (Keras' `kernel_regularizer`, `bias_regularizer`).
     fn regularizers(&self) -> Vec<(usize, crate::regularizers::Regularizer)> {
         Vec::new()
+    }
+    /// A penalty on the layer's output added to the loss (Keras' `activity_regularizer`), divided
+    /// by the batch size as Keras does.
+    fn activity_regularizer(&self) -> Option<crate::regularizers::Regularizer> {
+        None
     }
     /// Weight constraints: `(variable index in build order, constraint)`, applied after each
     /// optimizer update (Keras' `kernel_constraint`, `bias_constraint`).

@@ -200,10 +200,13 @@ impl Network {
                 while let Some(entry) = self.layers.get(i) {
                     ctx.var_offset = base + entry.vars.start;
                     ctx.layer_index = i;
-                    // In inference a Conv2D may pool its output for the MaxPooling2D after it.
-                    let next = self.layers.get(i + 1).filter(|_| !ctx.training);
+                    // In inference a Conv2D may pool its output for the MaxPooling2D after it (not
+                    // when its own output is penalised).
+                    let fusable = !ctx.training && entry.layer.activity_regularizer().is_none();
+                    let next = self.layers.get(i + 1).filter(|_| fusable);
                     ctx.next_max_pool = next.and_then(|next| MaxPoolHint::of(next.layer.as_ref()));
                     x = entry.layer.call(x, &params[entry.vars.clone()], ctx)?;
+                    ctx.add_activity_loss(entry.layer.as_ref(), &x)?;
                     i += if std::mem::take(&mut ctx.pooled) { 2 } else { 1 };
                 }
                 Ok(x)
@@ -226,6 +229,9 @@ impl Network {
             ctx.var_offset = base + entry.vars.start;
             ctx.layer_index = node.layer;
             values[i] = entry.layer.call_tensors(args, &params[entry.vars.clone()], ctx)?;
+            for output in &values[i] {
+                ctx.add_activity_loss(entry.layer.as_ref(), output)?;
+            }
         }
         ctx.var_offset = base;
         Ok(graph.outputs.iter().map(|t| values[t.node][t.index].clone()).collect())

@@ -309,8 +309,10 @@ pub fn train_step(
         let mut ctx = CallContext::new(true, rng, &device);
         let preds = network.forward_all(batch.x, &params, &mut ctx)?;
         let updates = std::mem::take(&mut ctx.updates);
+        let activity = std::mem::take(&mut ctx.activity_losses);
         let (total, scored) = losses(heads, preds, &batch.y, batch.w.as_ref())?;
         let total = network.add_regularization(total, |i| params[i].clone());
+        let total = activity.into_iter().fold(total, |total, penalty| total + penalty);
         if !trainable.is_empty() && total.is_tracked() {
             let mut grads = total.backward();
             let gradients: Vec<Option<Tensor<1>>> =
@@ -329,11 +331,17 @@ pub fn train_step(
 
 /// The model's outputs for one batch of inputs, in inference mode, on the compute pool.
 pub fn infer(network: &Network, x: Vec<DynTensor>) -> Result<Vec<DynTensor>> {
+    Ok(infer_with_losses(network, x)?.0)
+}
+
+/// [`infer`], with the pass's activity-regularization penalties (for `evaluate`'s loss).
+fn infer_with_losses(network: &Network, x: Vec<DynTensor>) -> Result<(Vec<DynTensor>, Vec<Tensor<1>>)> {
     crate::backend::runtime::install(&network.device, || {
         let mut rng = SeedGenerator::new(0);
         let device = network.device.clone();
         let mut ctx = CallContext::new(false, &mut rng, &device);
-        network.forward_all(x, &network.values(), &mut ctx)
+        let outputs = network.forward_all(x, &network.values(), &mut ctx)?;
+        Ok((outputs, ctx.activity_losses))
     })
 }
 
@@ -352,9 +360,10 @@ pub fn evaluate_data(
     for (step, idx) in batches(&order, batch_size).enumerate() {
         callbacks.iter_mut().try_for_each(|c| c.on_test_batch_begin(step))?;
         let batch = upload(data, heads, idx, &network.device)?;
-        let preds = infer(network, batch.x)?;
+        let (preds, activity) = infer_with_losses(network, batch.x)?;
         let (total, scored) = losses(heads, preds, &batch.y, batch.w.as_ref())?;
         let total = network.add_regularization(total, |i| network.variables[i].value.clone());
+        let total = activity.into_iter().fold(total, |total, penalty| total + penalty);
         acc.update(heads, total, idx.len(), scored);
         if let Some(bar) = progbar.as_deref_mut() {
             bar.step(step + 1, || acc.results());

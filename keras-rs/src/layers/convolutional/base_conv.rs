@@ -103,6 +103,7 @@ pub struct ConvArgs {
     pub(crate) bias_initializer: Initializer,
     pub(crate) kernel_regularizer: Option<Regularizer>,
     pub(crate) bias_regularizer: Option<Regularizer>,
+    pub(crate) activity_regularizer: Option<Regularizer>,
     pub(crate) kernel_constraint: Option<Constraint>,
     pub(crate) bias_constraint: Option<Constraint>,
     /// (input channels, activation, padding) once built.
@@ -125,6 +126,7 @@ impl ConvArgs {
             bias_initializer: Initializer::Zeros,
             kernel_regularizer: None,
             bias_regularizer: None,
+            activity_regularizer: None,
             kernel_constraint: None,
             bias_constraint: None,
             built: None,
@@ -143,7 +145,8 @@ impl ConvArgs {
             "kernel_initializer": self.kernel_initializer.to_config(),
             "bias_initializer": self.bias_initializer.to_config(),
             "kernel_regularizer": optional_config(&self.kernel_regularizer),
-            "bias_regularizer": optional_config(&self.bias_regularizer), "activity_regularizer": null,
+            "bias_regularizer": optional_config(&self.bias_regularizer),
+            "activity_regularizer": optional_config(&self.activity_regularizer),
             "kernel_constraint": constraints::optional_config(&self.kernel_constraint),
             "bias_constraint": constraints::optional_config(&self.bias_constraint),
         })
@@ -185,6 +188,7 @@ impl ConvArgs {
         }
         c.kernel_regularizer = Regularizer::optional(config.get("kernel_regularizer"))?;
         c.bias_regularizer = Regularizer::optional(config.get("bias_regularizer"))?;
+        c.activity_regularizer = Regularizer::optional(config.get("activity_regularizer"))?;
         c.kernel_constraint = Constraint::optional(config.get("kernel_constraint"))?;
         c.bias_constraint = Constraint::optional(config.get("bias_constraint"))?;
         Ok(c)
@@ -303,6 +307,12 @@ macro_rules! conv_builders {
             /// A penalty on the bias added to the loss (Keras' `bias_regularizer`).
             pub fn bias_regularizer(mut self, regularizer: $crate::regularizers::Regularizer) -> Self {
                 self.args.bias_regularizer = Some(regularizer);
+                self
+            }
+            /// A penalty on the layer's output added to the loss, over the batch size (Keras'
+            /// `activity_regularizer`).
+            pub fn activity_regularizer(mut self, regularizer: $crate::regularizers::Regularizer) -> Self {
+                self.args.activity_regularizer = Some(regularizer);
                 self
             }
             /// A projection of the kernel after each update (Keras' `kernel_constraint`).

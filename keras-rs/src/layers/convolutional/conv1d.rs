@@ -61,6 +61,9 @@ impl Layer for Conv1D {
     fn constraints(&self) -> Vec<(usize, crate::constraints::Constraint)> {
         self.args.constraints()
     }
+    fn activity_regularizer(&self) -> Option<crate::regularizers::Regularizer> {
+        self.args.activity_regularizer
+    }
     fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
         self.args.output_shape(input_shape, "conv1d")
     }

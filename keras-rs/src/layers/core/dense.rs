@@ -33,6 +33,7 @@ pub struct Dense {
     bias_initializer: Initializer,
     kernel_regularizer: Option<Regularizer>,
     bias_regularizer: Option<Regularizer>,
+    activity_regularizer: Option<Regularizer>,
     kernel_constraint: Option<Constraint>,
     bias_constraint: Option<Constraint>,
     built: Option<(usize, Activation)>,
@@ -52,6 +53,7 @@ impl Dense {
             bias_initializer: Initializer::Zeros,
             kernel_regularizer: None,
             bias_regularizer: None,
+            activity_regularizer: None,
             kernel_constraint: None,
             bias_constraint: None,
             built: None,
@@ -87,6 +89,12 @@ impl Dense {
         self.bias_regularizer = Some(regularizer);
         self
     }
+    /// A penalty on the layer's output added to the loss, over the batch size (Keras'
+    /// `activity_regularizer`).
+    pub fn activity_regularizer(mut self, regularizer: Regularizer) -> Self {
+        self.activity_regularizer = Some(regularizer);
+        self
+    }
     /// A projection of the kernel after each update (Keras' `kernel_constraint`).
     pub fn kernel_constraint(mut self, constraint: Constraint) -> Self {
         self.kernel_constraint = Some(constraint);
@@ -111,6 +119,7 @@ impl Dense {
         }
         d.kernel_regularizer = Regularizer::optional(config.get("kernel_regularizer"))?;
         d.bias_regularizer = Regularizer::optional(config.get("bias_regularizer"))?;
+        d.activity_regularizer = Regularizer::optional(config.get("activity_regularizer"))?;
         d.kernel_constraint = Constraint::optional(config.get("kernel_constraint"))?;
         d.bias_constraint = Constraint::optional(config.get("bias_constraint"))?;
         Ok(d)
@@ -132,7 +141,8 @@ impl Layer for Dense {
             "kernel_initializer": self.kernel_initializer.to_config(),
             "bias_initializer": self.bias_initializer.to_config(),
             "kernel_regularizer": optional_config(&self.kernel_regularizer),
-            "bias_regularizer": optional_config(&self.bias_regularizer), "activity_regularizer": null,
+            "bias_regularizer": optional_config(&self.bias_regularizer),
+            "activity_regularizer": optional_config(&self.activity_regularizer),
             "kernel_constraint": constraints::optional_config(&self.kernel_constraint),
             "bias_constraint": constraints::optional_config(&self.bias_constraint),
         })
@@ -140,6 +150,10 @@ impl Layer for Dense {
 
     fn regularizers(&self) -> Vec<(usize, Regularizer)> {
         kernel_and_bias(self.kernel_regularizer, self.bias_regularizer, self.use_bias)
+    }
+
+    fn activity_regularizer(&self) -> Option<Regularizer> {
+        self.activity_regularizer
     }
 
     fn constraints(&self) -> Vec<(usize, Constraint)> {
