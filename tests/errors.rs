@@ -105,6 +105,24 @@ fn missing_files_are_errors() {
 
 #[test]
 fn convolution_and_pooling_shape_errors_name_the_layer_and_shapes() {
+    // Groups that do not divide the filters or the input channels (Keras' wording).
+    let grouped = |filters: usize, groups: usize, channels: usize| {
+        let conv = Conv2D::new(filters, 3).groups(groups);
+        Sequential::new().add(Input::new(&[8, 8, channels])).add(conv).output_shape().unwrap_err().to_string()
+    };
+    let err = grouped(6, 4, 8);
+    assert!(
+        err.contains(
+            "The number of filters must be evenly divisible by the number of groups. Received: groups=4, filters=6."
+        ),
+        "{err}"
+    );
+    let err = grouped(6, 3, 4);
+    assert!(
+        err.contains("Received groups=3, but the input has 4 channels (full input shape is (None, 8, 8, 4))"),
+        "{err}"
+    );
+    assert!(grouped(6, 0, 4).contains("expected a positive integer. Received groups=0"));
     // A 3-D input to Conv2D.
     let err =
         Sequential::new().add(Input::new(&[28, 28])).add(Conv2D::new(8, 3)).output_shape().unwrap_err().to_string();

@@ -1,5 +1,6 @@
-//! Weight regularizers and constraints against real Keras 3 (`tests/fixtures/regularizers.json`
-//! and `constraints.json`, from `generate.py regularizers_fixture constraints_fixture`): models
+//! Weight regularizers, constraints and grouped convolutions against real Keras 3
+//! (`tests/fixtures/regularizers.json`, `constraints.json` and `groups.json`, from `generate.py
+//! regularizers_fixture constraints_fixture groups_fixture`): models
 //! read from Keras' JSON with L1, L2 and L1L2 penalties (on kernels, biases and layer outputs),
 //! or MaxNorm, NonNeg, UnitNorm and MinMaxNorm constraints, on Dense and Conv1D layers. A
 //! penalty is part of the loss `fit` trains on and reports, and of `evaluate`'s loss; a
@@ -18,6 +19,11 @@ fn penalties_train_and_report_as_in_keras() {
 #[test]
 fn constraints_project_the_weights_as_in_keras() {
     train_as_in_keras("constraints.json");
+}
+
+#[test]
+fn grouped_convolutions_train_as_in_keras() {
+    train_as_in_keras("groups.json");
 }
 
 fn train_as_in_keras(fixture_name: &str) {

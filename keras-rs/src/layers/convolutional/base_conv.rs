@@ -97,6 +97,8 @@ pub struct ConvArgs {
     pub(crate) strides: Vec<usize>,
     pub(crate) padding: String,
     pub(crate) dilation_rate: Vec<usize>,
+    /// Keras' `groups`: input channels and filters split into this many independent convolutions.
+    pub(crate) groups: usize,
     pub(crate) use_bias: bool,
     pub(crate) activation: String,
     pub(crate) kernel_initializer: Initializer,
@@ -120,6 +122,7 @@ impl ConvArgs {
             strides: vec![1; rank],
             padding: "valid".into(),
             dilation_rate: vec![1; rank],
+            groups: 1,
             use_bias: true,
             activation: "linear".into(),
             kernel_initializer: Initializer::GlorotUniform,
@@ -141,7 +144,7 @@ impl ConvArgs {
         json!({
             "filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
             "padding": self.padding, "data_format": "channels_last", "dilation_rate": self.dilation_rate,
-            "groups": 1, "activation": self.activation, "use_bias": self.use_bias,
+            "groups": self.groups, "activation": self.activation, "use_bias": self.use_bias,
             "kernel_initializer": self.kernel_initializer.to_config(),
             "bias_initializer": self.bias_initializer.to_config(),
             "kernel_regularizer": optional_config(&self.kernel_regularizer),
@@ -177,6 +180,7 @@ impl ConvArgs {
         c.base = LayerBase::from_config(config);
         c.strides = sizes("strides", 1)?;
         c.dilation_rate = sizes("dilation_rate", 1)?;
+        c.groups = cfg_or(config, "groups", 1)?;
         c.padding = cfg_or(config, "padding", "valid".to_string())?;
         c.use_bias = cfg_or(config, "use_bias", true)?;
         c.activation = cfg_or(config, "activation", "linear".to_string())?;
@@ -209,6 +213,25 @@ impl ConvArgs {
                  filters=0."
             )));
         }
+        if self.groups == 0 {
+            return Err(Error::value(format!(
+                "Invalid value for argument `groups` of layer \"{name}\": expected a positive integer. Received groups=0."
+            )));
+        }
+        if !self.filters.is_multiple_of(self.groups) {
+            return Err(Error::value(format!(
+                "The number of filters must be evenly divisible by the number of groups. Received: groups={}, \
+                 filters={}.",
+                self.groups, self.filters
+            )));
+        }
+        if let Some(channels) = input.last().filter(|c| !c.is_multiple_of(self.groups)) {
+            return Err(Error::value(format!(
+                "The number of input channels must be evenly divisible by the number of groups. Received groups={}, \
+                 but the input has {channels} channels (full input shape is {input}).",
+                self.groups
+            )));
+        }
         let mut out = vec![input.0[0]];
         for i in 0..rank {
             let size = input.0[i + 1].ok_or_else(|| {
@@ -237,7 +260,7 @@ impl ConvArgs {
         let padding = Padding::parse(&self.padding, self.name(default_name))?;
         self.built = Some((channels, Activation::get(&self.activation)?, padding));
         let mut kernel_shape = self.kernel_size.clone();
-        kernel_shape.extend([channels, self.filters]);
+        kernel_shape.extend([channels / self.groups, self.filters]);
         let mut vars = vec![VariableSpec::trainable("kernel", kernel_shape, self.kernel_initializer.clone())];
         if self.use_bias {
             vars.push(VariableSpec::trainable("bias", vec![self.filters], self.bias_initializer.clone()));
@@ -277,6 +300,12 @@ macro_rules! conv_builders {
             /// The dilation rate (default 1).
             pub fn dilation_rate(mut self, dilation_rate: impl Into<$size>) -> Self {
                 self.args.dilation_rate = dilation_rate.into().0.to_vec();
+                self
+            }
+            /// Keras' `groups` (default 1): the input channels and the filters split into this
+            /// many groups, each convolved on its own (both must divide evenly).
+            pub fn groups(mut self, groups: usize) -> Self {
+                self.args.groups = groups;
                 self
             }
             /// Whether to add a bias (default true).

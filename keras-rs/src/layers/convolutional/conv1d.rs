@@ -78,9 +78,9 @@ impl Layer for Conv1D {
         let steps = x.dims()[1];
         let (k, s, d) = (a.kernel_size[0], a.strides[0], a.dilation_rate[0]);
         // Keras (k, in, out) -> burn (out, in, k); NLC -> NCL and back.
-        let kernel = weights[0].clone().reshape([k, channels, a.filters]).permute([2, 1, 0]);
+        let kernel = weights[0].clone().reshape([k, channels / a.groups, a.filters]).permute([2, 1, 0]);
         let bias = a.use_bias.then(|| weights[1].clone());
-        let options = ConvOptions::new_with_padding([s], [padding_pair(steps, k, s, d, padding)], [d], 1);
+        let options = ConvOptions::new_with_padding([s], [padding_pair(steps, k, s, d, padding)], [d], a.groups);
         let y = conv1d(x.permute([0, 2, 1]), kernel, bias, options);
         Ok(DynTensor::new(if activation.is_elementwise() {
             activation.apply(y).permute([0, 2, 1])

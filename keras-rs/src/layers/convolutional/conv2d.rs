@@ -73,7 +73,7 @@ impl Layer for Conv2D {
         let [_, h, w, _] = x.dims();
         let (k, s, d) = (&a.kernel_size, &a.strides, &a.dilation_rate);
         let pads = [padding_pair(h, k[0], s[0], d[0], padding), padding_pair(w, k[1], s[1], d[1], padding)];
-        if ops::has_kernels(&x) {
+        if ops::has_kernels(&x) && a.groups == 1 {
             // keras-rs' channels-last op takes the Keras kernel as it is.
             let padding = pads.map(|(before, after)| [before, after]);
             let window = ops::Window2d { size: [k[0], k[1]], strides: [s[0], s[1]], dilation: [d[0], d[1]], padding };
@@ -105,9 +105,10 @@ impl Layer for Conv2D {
             return Ok(DynTensor::new(if relu { y } else { activation.apply(y) }));
         }
         // Keras (kh, kw, in, out) -> burn (out, in, kh, kw); NHWC -> NCHW and back.
-        let kernel = weights[0].clone().reshape([k[0], k[1], channels, a.filters]).permute([3, 2, 0, 1]);
+        // Grouped convolutions take this path on every backend (burn's conv2d has `groups`).
+        let kernel = weights[0].clone().reshape([k[0], k[1], channels / a.groups, a.filters]).permute([3, 2, 0, 1]);
         let bias = a.use_bias.then(|| weights[1].clone());
-        let options = ConvOptions::new_with_padding([s[0], s[1]], pads, [d[0], d[1]], 1);
+        let options = ConvOptions::new_with_padding([s[0], s[1]], pads, [d[0], d[1]], a.groups);
         // The activation runs on the contiguous NCHW result; the permute back is then a view that
         // a following pooling or convolution layer permutes straight back without a copy.
         let y = conv2d(x.permute([0, 3, 1, 2]), kernel, bias, options);
