@@ -187,6 +187,52 @@ fn models_nest_as_layers_and_freeze_for_transfer_learning() {
 }
 
 #[test]
+fn penalties_and_constraints_inside_nested_models_and_wrappers_count() {
+    use keras_rs::constraints::Constraint;
+    use keras_rs::regularizers::Regularizer;
+    let dense = |activity: bool| {
+        let d = Dense::new(4)
+            .activation("tanh")
+            .kernel_regularizer(Regularizer::L2(0.3))
+            .kernel_constraint(Constraint::MaxNorm { max_value: 0.4, axis: vec![0] });
+        if activity { d.activity_regularizer(Regularizer::L1(0.2)) } else { d }
+    };
+    let flat = |activity: bool| Sequential::new().seed(4).add(Input::new(&[3])).add(dense(activity)).add(Dense::new(1));
+    let (xs, ys) = toy_data(8);
+    let x3 = xs.clone().into_shape_with_order((8, 1, 3)).unwrap().into_dyn();
+    let y3 = ys.clone().into_shape_with_order((8, 1, 1)).unwrap().into_dyn();
+    // The same layers inside a nested Sequential, and (on a time axis of 1) inside TimeDistributed.
+    let inner = Sequential::new().seed(4).add(Input::new(&[3])).add(dense(true));
+    let nested = Sequential::new().add(Input::new(&[3])).add(inner).add(Dense::new(1));
+    let wrapped = Sequential::new()
+        .add(Input::new(&[1, 3]))
+        .add(TimeDistributed::new(dense(true)))
+        .add(TimeDistributed::new(Dense::new(1)));
+    let weights = flat(true).get_weights().unwrap();
+    let mut runs = Vec::new();
+    for (mut model, x, y) in [(flat(true), &xs, &ys), (nested, &xs, &ys), (flat(false), &xs, &ys), (wrapped, &x3, &y3)]
+    {
+        model.set_weights(&weights).unwrap();
+        model.compile("sgd", "mse", NO_METRICS).unwrap();
+        let history = model.fit(x, y, FitOptions::new().epochs(2).batch_size(4).shuffle(false).verbose(0)).unwrap();
+        let evaluated = model.evaluate(x, y, EvaluateOptions::new().verbose(0)).unwrap()["loss"];
+        runs.push((history.history["loss"].clone(), evaluated, model.get_weights().unwrap()));
+    }
+    // Nested: the kernel penalty, the activity penalty and the max-norm, as in the flat model.
+    // TimeDistributed: Keras runs the wrapped layer's `call`, so its activity penalty does not
+    // count — as the flat model without it.
+    for (run, like, what) in [(1, 0, "nested"), (3, 2, "TimeDistributed")] {
+        assert_close_f64(runs[run].1, runs[like].1, 1e-5, &format!("{what} evaluate"));
+        assert_close_f64(runs[run].0[1], runs[like].0[1], 1e-5, &format!("{what} fit"));
+        for (a, b) in runs[run].2.iter().zip(&runs[like].2) {
+            let b = b.clone().into_shape_with_order(a.shape()).unwrap();
+            assert_close(a, &b, 1e-5, 1e-6, &format!("{what} weights"));
+        }
+    }
+    assert!(runs[0].1 > runs[2].1, "the activity penalty is part of the loss");
+}
+
+#[test]
 fn wiring_and_data_errors_are_clear() {
     let (a, b) = (Input::new(&[4]).name("a"), Input::new(&[3]).name("b"));
     // Incompatible merge shapes name both layers and shapes.

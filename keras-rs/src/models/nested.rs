@@ -112,6 +112,14 @@ macro_rules! model_as_layer {
             fn initial_values(&self, index: usize, values: &mut [f32]) {
                 nested_initial_values(&self.network, index, values);
             }
+            // The inner layers' variables are this layer's, in order: so are their penalties and
+            // constraints (their activity penalties are added as the inner model runs).
+            fn regularizers(&self) -> Vec<(usize, crate::regularizers::Regularizer)> {
+                self.network.regularizers()
+            }
+            fn constraints(&self) -> Vec<(usize, crate::constraints::Constraint)> {
+                self.network.constraints()
+            }
             fn num_outputs(&self) -> usize {
                 use crate::trainers::fit::Trainable;
                 self.output_specs().map_or(1, |o| o.len())

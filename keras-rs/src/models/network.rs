@@ -83,6 +83,15 @@ impl Network {
         Network { layers: Vec::new(), variables: Vec::new(), device, graph: None, states: Default::default() }
     }
 
+    /// The layers' weight regularizers by model variable index.
+    pub(crate) fn regularizers(&self) -> Vec<(usize, crate::regularizers::Regularizer)> {
+        let of_layer = |entry: &LayerEntry| {
+            let start = entry.vars.start;
+            entry.layer.regularizers().into_iter().map(move |(i, r)| (start + i, r))
+        };
+        self.layers.iter().flat_map(of_layer).collect()
+    }
+
     /// The layers' weight constraints by model variable index.
     pub(crate) fn constraints(&self) -> Vec<(usize, crate::constraints::Constraint)> {
         let of_layer = |entry: &LayerEntry| {
@@ -96,12 +105,7 @@ impl Network {
     /// `model.losses`), each on the value `variable(i)` gives for model variable `i` (the
     /// forward pass's parameters in training, the stored values in `evaluate`).
     pub(crate) fn add_regularization(&self, loss: Tensor<1>, variable: impl Fn(usize) -> Tensor<1>) -> Tensor<1> {
-        let penalty = self
-            .layers
-            .iter()
-            .flat_map(|entry| entry.layer.regularizers().into_iter().map(move |(i, r)| (entry.vars.start + i, r)))
-            .map(|(i, r)| r.penalty(variable(i)))
-            .reduce(|a, b| a + b);
+        let penalty = self.regularizers().into_iter().map(|(i, r)| r.penalty(variable(i))).reduce(|a, b| a + b);
         match penalty {
             Some(penalty) => loss + penalty,
             None => loss,

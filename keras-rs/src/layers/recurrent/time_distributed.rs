@@ -94,6 +94,16 @@ impl Layer for TimeDistributed {
         self.layer.initial_values(index, values);
     }
 
+    // The wrapped layer's weights are this layer's: so are their penalties and constraints.
+    // (Keras runs the inner layer's `call`, not `__call__`: its activity regularizer is not applied.)
+    fn regularizers(&self) -> Vec<(usize, crate::regularizers::Regularizer)> {
+        self.layer.regularizers()
+    }
+
+    fn constraints(&self) -> Vec<(usize, crate::constraints::Constraint)> {
+        self.layer.constraints()
+    }
+
     fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         let dims = inputs.dims();
         let (n, t) = (dims[0], dims[1]);
@@ -117,5 +127,15 @@ mod tests {
         assert!(TimeDistributed::new(Dense::new(2)).compute_output_shape(&Shape::batched(&[4])).is_err());
         let cfg = TimeDistributed::new(Dense::new(3)).get_config();
         assert_eq!(TimeDistributed::from_config(&cfg).unwrap().get_config(), cfg);
+    }
+
+    #[test]
+    fn the_wrapped_layers_penalties_and_constraints_are_the_wrappers() {
+        use crate::constraints::Constraint;
+        use crate::regularizers::Regularizer;
+        let dense = Dense::new(3).kernel_regularizer(Regularizer::L2(0.1)).bias_constraint(Constraint::NonNeg);
+        let td = TimeDistributed::new(dense);
+        assert_eq!(td.regularizers(), vec![(0, Regularizer::L2(0.1))]);
+        assert_eq!(td.constraints(), vec![(1, Constraint::NonNeg)]);
     }
 }
