@@ -96,6 +96,8 @@ fn every_changed_argument_is_honoured_or_refused() {
         "MeanSquaredError.reduction",
         "Dropout.noise_shape",
         "Conv2D.groups",
+        "LSTM.recurrent_regularizer",
+        "GRU.kernel_constraint",
         "Dense.activity_regularizer",
         "Conv2D.activity_regularizer",
         "Dense.kernel_constraint",

@@ -1,8 +1,9 @@
 //! Weight regularizers, constraints and grouped convolutions against real Keras 3
-//! (`tests/fixtures/regularizers.json`, `constraints.json` and `groups.json`, from `generate.py
-//! regularizers_fixture constraints_fixture groups_fixture`): models
+//! (`tests/fixtures/regularizers.json`, `constraints.json`, `groups.json`, `rnn_penalties.json`,
+//! from the `generate.py` functions of the same names): models
 //! read from Keras' JSON with L1, L2 and L1L2 penalties (on kernels, biases and layer outputs),
-//! or MaxNorm, NonNeg, UnitNorm and MinMaxNorm constraints, on Dense and Conv1D layers. A
+//! or MaxNorm, NonNeg, UnitNorm and MinMaxNorm constraints, on Dense, Conv1D, LSTM and GRU
+//! layers (also inside Bidirectional). A
 //! penalty is part of the loss `fit` trains on and reports, and of `evaluate`'s loss; a
 //! constraint projects its variable after each update — as in Keras.
 
@@ -24,6 +25,11 @@ fn constraints_project_the_weights_as_in_keras() {
 #[test]
 fn grouped_convolutions_train_as_in_keras() {
     train_as_in_keras("groups.json");
+}
+
+#[test]
+fn recurrent_penalties_and_constraints_train_as_in_keras() {
+    train_as_in_keras("rnn_penalties.json");
 }
 
 fn train_as_in_keras(fixture_name: &str) {

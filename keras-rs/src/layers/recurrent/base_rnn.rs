@@ -5,9 +5,11 @@ use burn::tensor::Tensor;
 use serde_json::{Value, json};
 
 use crate::activations::Activation;
+use crate::constraints::{self, Constraint};
 use crate::error::{Error, Result};
 use crate::initializers::Initializer;
 use crate::layers::{CallContext, LayerBase, VariableSpec, cfg_or, cfg_req};
+use crate::regularizers::{Regularizer, optional_config};
 use crate::shape::Shape;
 
 /// The arguments every recurrent layer has, with Keras' names and defaults.
@@ -30,9 +32,17 @@ pub struct RnnArgs {
     /// Keras' `zero_output_for_mask` (what masked steps output); kept for the config: keras-rs
     /// has no masks yet, so it changes nothing (Bidirectional sets it, as Keras does).
     pub(crate) zero_output_for_mask: bool,
+    /// Penalties on the kernel, the recurrent kernel and the bias (Keras' `*_regularizer`).
+    pub(crate) regularizers: [Option<Regularizer>; 3],
+    /// Constraints on the kernel, the recurrent kernel and the bias (Keras' `*_constraint`).
+    pub(crate) constraints: [Option<Constraint>; 3],
     /// (input features, activation, recurrent activation) once built.
     pub(crate) built: Option<(usize, Activation, Activation)>,
 }
+
+/// The config keys of [`RnnArgs::regularizers`] and [`RnnArgs::constraints`], in variable order.
+const REGULARIZER_KEYS: [&str; 3] = ["kernel_regularizer", "recurrent_regularizer", "bias_regularizer"];
+const CONSTRAINT_KEYS: [&str; 3] = ["kernel_constraint", "recurrent_constraint", "bias_constraint"];
 
 impl RnnArgs {
     pub(crate) fn new(units: usize) -> Self {
@@ -52,8 +62,22 @@ impl RnnArgs {
             dropout: 0.0,
             recurrent_dropout: 0.0,
             zero_output_for_mask: false,
+            regularizers: [None, None, None],
+            constraints: [None, None, None],
             built: None,
         }
+    }
+
+    /// The variables' regularizers by index (kernel 0, recurrent kernel 1, bias 2).
+    pub(crate) fn variable_regularizers(&self) -> Vec<(usize, Regularizer)> {
+        let vars = if self.use_bias { 3 } else { 2 };
+        (0..vars).filter_map(|i| self.regularizers[i].map(|r| (i, r))).collect()
+    }
+
+    /// The variables' constraints by index (kernel 0, recurrent kernel 1, bias 2).
+    pub(crate) fn variable_constraints(&self) -> Vec<(usize, Constraint)> {
+        let vars = if self.use_bias { 3 } else { 2 };
+        (0..vars).filter_map(|i| self.constraints[i].clone().map(|c| (i, c))).collect()
     }
 
     pub(crate) fn name<'a>(&'a self, default: &'a str) -> &'a str {
@@ -69,10 +93,15 @@ impl RnnArgs {
             "kernel_initializer": self.kernel_initializer.to_config(),
             "recurrent_initializer": self.recurrent_initializer.to_config(),
             "bias_initializer": self.bias_initializer.to_config(),
-            "kernel_regularizer": null, "recurrent_regularizer": null, "bias_regularizer": null,
-            "activity_regularizer": null, "kernel_constraint": null, "recurrent_constraint": null,
-            "bias_constraint": null, "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout, "seed": null,
+            "activity_regularizer": null,
+            "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout, "seed": null,
         });
+        for (key, r) in REGULARIZER_KEYS.iter().zip(&self.regularizers) {
+            cfg[*key] = optional_config(r);
+        }
+        for (key, c) in CONSTRAINT_KEYS.iter().zip(&self.constraints) {
+            cfg[*key] = constraints::optional_config(c);
+        }
         if with_recurrent_activation {
             cfg["recurrent_activation"] = json!(self.recurrent_activation);
         }
@@ -102,6 +131,12 @@ impl RnnArgs {
         a.dropout = cfg_or(config, "dropout", 0.0)?;
         a.recurrent_dropout = cfg_or(config, "recurrent_dropout", 0.0)?;
         a.zero_output_for_mask = cfg_or(config, "zero_output_for_mask", false)?;
+        for (key, r) in REGULARIZER_KEYS.iter().zip(&mut a.regularizers) {
+            *r = Regularizer::optional(config.get(*key))?;
+        }
+        for (key, c) in CONSTRAINT_KEYS.iter().zip(&mut a.constraints) {
+            *c = Constraint::optional(config.get(*key))?;
+        }
         Ok(a)
     }
 
@@ -361,6 +396,14 @@ macro_rules! rnn_layer_methods {
             self.args.stateful
         }
 
+        fn regularizers(&self) -> Vec<(usize, $crate::regularizers::Regularizer)> {
+            self.args.variable_regularizers()
+        }
+
+        fn constraints(&self) -> Vec<(usize, $crate::constraints::Constraint)> {
+            self.args.variable_constraints()
+        }
+
         fn weight_paths(&self, count: usize) -> Vec<String> {
             (0..count).map(|i| format!("cell/vars/{i}")).collect()
         }
@@ -456,6 +499,36 @@ macro_rules! rnn_builders {
             /// The bias initializer (default zeros).
             pub fn bias_initializer(mut self, init: $crate::initializers::Initializer) -> Self {
                 self.args.bias_initializer = init;
+                self
+            }
+            /// A penalty on the input kernel added to the loss (Keras' `kernel_regularizer`).
+            pub fn kernel_regularizer(mut self, regularizer: $crate::regularizers::Regularizer) -> Self {
+                self.args.regularizers[0] = Some(regularizer);
+                self
+            }
+            /// A penalty on the recurrent kernel (Keras' `recurrent_regularizer`).
+            pub fn recurrent_regularizer(mut self, regularizer: $crate::regularizers::Regularizer) -> Self {
+                self.args.regularizers[1] = Some(regularizer);
+                self
+            }
+            /// A penalty on the bias (Keras' `bias_regularizer`).
+            pub fn bias_regularizer(mut self, regularizer: $crate::regularizers::Regularizer) -> Self {
+                self.args.regularizers[2] = Some(regularizer);
+                self
+            }
+            /// A projection of the input kernel after each update (Keras' `kernel_constraint`).
+            pub fn kernel_constraint(mut self, constraint: $crate::constraints::Constraint) -> Self {
+                self.args.constraints[0] = Some(constraint);
+                self
+            }
+            /// A projection of the recurrent kernel after each update (Keras' `recurrent_constraint`).
+            pub fn recurrent_constraint(mut self, constraint: $crate::constraints::Constraint) -> Self {
+                self.args.constraints[1] = Some(constraint);
+                self
+            }
+            /// A projection of the bias after each update (Keras' `bias_constraint`).
+            pub fn bias_constraint(mut self, constraint: $crate::constraints::Constraint) -> Self {
+                self.args.constraints[2] = Some(constraint);
                 self
             }
             /// Carry the final states of each batch into the next one (default false). Needs a

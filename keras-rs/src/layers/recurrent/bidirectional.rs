@@ -147,6 +147,20 @@ impl Layer for Bidirectional {
         forward.chain(b.weight_paths(count - n).into_iter().map(|p| format!("backward_layer/{p}"))).collect()
     }
 
+    // The two directions' weights are this layer's (the forward layer's first): so are their
+    // penalties and constraints.
+    fn regularizers(&self) -> Vec<(usize, crate::regularizers::Regularizer)> {
+        let Ok((f, b)) = self.parts() else { return Vec::new() };
+        let backward = b.regularizers().into_iter().map(|(i, r)| (self.n_forward + i, r));
+        f.regularizers().into_iter().chain(backward).collect()
+    }
+
+    fn constraints(&self) -> Vec<(usize, crate::constraints::Constraint)> {
+        let Ok((f, b)) = self.parts() else { return Vec::new() };
+        let backward = b.constraints().into_iter().map(|(i, c)| (self.n_forward + i, c));
+        f.constraints().into_iter().chain(backward).collect()
+    }
+
     fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
         let (f, _) = self.parts()?;
         if f.stateful() {
