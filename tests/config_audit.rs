@@ -98,6 +98,8 @@ fn every_changed_argument_is_honoured_or_refused() {
         "Conv2D.groups",
         "LSTM.recurrent_regularizer",
         "GRU.kernel_constraint",
+        "Embedding.embeddings_regularizer",
+        "Embedding.embeddings_constraint",
         "Dense.activity_regularizer",
         "Conv2D.activity_regularizer",
         "Dense.kernel_constraint",

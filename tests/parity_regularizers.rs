@@ -2,8 +2,8 @@
 //! (`tests/fixtures/regularizers.json`, `constraints.json`, `groups.json`, `rnn_penalties.json`,
 //! from the `generate.py` functions of the same names): models
 //! read from Keras' JSON with L1, L2 and L1L2 penalties (on kernels, biases and layer outputs),
-//! or MaxNorm, NonNeg, UnitNorm and MinMaxNorm constraints, on Dense, Conv1D, LSTM and GRU
-//! layers (also inside Bidirectional). A
+//! or MaxNorm, NonNeg, UnitNorm and MinMaxNorm constraints, on Dense, Conv1D, LSTM, GRU
+//! (also inside Bidirectional) and Embedding layers. A
 //! penalty is part of the loss `fit` trains on and reports, and of `evaluate`'s loss; a
 //! constraint projects its variable after each update — as in Keras.
 

@@ -1,5 +1,7 @@
 //! `Embedding`: maps integer indices to dense vectors.
 
+use crate::constraints::Constraint;
+use crate::regularizers::Regularizer;
 use burn::tensor::{Int, Tensor};
 use serde_json::{Value, json};
 
@@ -26,6 +28,8 @@ pub struct Embedding {
     input_dim: usize,
     output_dim: usize,
     embeddings_initializer: Initializer,
+    embeddings_regularizer: Option<Regularizer>,
+    embeddings_constraint: Option<Constraint>,
 }
 
 common_builders!(Embedding);
@@ -38,11 +42,23 @@ impl Embedding {
             input_dim,
             output_dim,
             embeddings_initializer: Initializer::RandomUniform { minval: -0.05, maxval: 0.05 },
+            embeddings_regularizer: None,
+            embeddings_constraint: None,
         }
     }
     /// The table's initializer (default uniform in [-0.05, 0.05]).
     pub fn embeddings_initializer(mut self, init: Initializer) -> Self {
         self.embeddings_initializer = init;
+        self
+    }
+    /// A penalty on the table added to the loss (Keras' `embeddings_regularizer`).
+    pub fn embeddings_regularizer(mut self, regularizer: Regularizer) -> Self {
+        self.embeddings_regularizer = Some(regularizer);
+        self
+    }
+    /// A projection of the table after each update (Keras' `embeddings_constraint`).
+    pub fn embeddings_constraint(mut self, constraint: Constraint) -> Self {
+        self.embeddings_constraint = Some(constraint);
         self
     }
     /// Reads Keras' `Embedding` config (`mask_zero` is not supported yet and is refused).
@@ -56,6 +72,8 @@ impl Embedding {
         if let Some(v) = config.get("embeddings_initializer").filter(|v| !v.is_null()) {
             e.embeddings_initializer = Initializer::from_config(v)?;
         }
+        e.embeddings_regularizer = Regularizer::optional(config.get("embeddings_regularizer"))?;
+        e.embeddings_constraint = Constraint::optional(config.get("embeddings_constraint"))?;
         Ok(e)
     }
 
@@ -70,8 +88,18 @@ impl Layer for Embedding {
     fn config(&self) -> Value {
         json!({"input_dim": self.input_dim, "output_dim": self.output_dim,
                "embeddings_initializer": self.embeddings_initializer.to_config(),
-               "embeddings_regularizer": null, "activity_regularizer": null, "embeddings_constraint": null,
+               "embeddings_regularizer": crate::regularizers::optional_config(&self.embeddings_regularizer),
+               "activity_regularizer": null,
+               "embeddings_constraint": crate::constraints::optional_config(&self.embeddings_constraint),
                "mask_zero": false})
+    }
+
+    fn regularizers(&self) -> Vec<(usize, Regularizer)> {
+        self.embeddings_regularizer.map(|r| (0, r)).into_iter().collect()
+    }
+
+    fn constraints(&self) -> Vec<(usize, Constraint)> {
+        self.embeddings_constraint.clone().map(|c| (0, c)).into_iter().collect()
     }
 
     fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
