@@ -3,7 +3,7 @@
 use burn::tensor::{Tensor, activation::log_sigmoid};
 use serde_json::{Value, json};
 
-use super::loss::{Loss, clip_probs, mean_last};
+use super::loss::{Loss, clip_probs, config_flag, config_number, mean_last};
 
 /// Keras' `BinaryCrossentropy`. On probabilities it clips to `[1e-7, 1 - 1e-7]` in float32
 /// first; with `from_logits(true)` it uses `log_sigmoid`.
@@ -32,6 +32,11 @@ impl BinaryCrossentropy {
     pub fn from_logits(mut self, from_logits: bool) -> Self {
         self.from_logits = from_logits;
         self
+    }
+    /// Reads Keras' config (`from_logits`, `label_smoothing`).
+    pub fn from_config(config: &Value) -> crate::Result<Self> {
+        let loss = Self::new().from_logits(config_flag(config, "from_logits")?);
+        Ok(loss.label_smoothing(config_number(config, "label_smoothing", 0.0)?))
     }
     /// Keras' `label_smoothing`: targets become `y (1 - s) + s / 2` (default 0).
     pub fn label_smoothing(mut self, label_smoothing: f32) -> Self {

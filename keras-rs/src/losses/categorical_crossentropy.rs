@@ -3,7 +3,7 @@
 use burn::tensor::{Tensor, activation::log_softmax};
 use serde_json::{Value, json};
 
-use super::loss::{Loss, clip_probs, sum_last};
+use super::loss::{Loss, clip_probs, config_flag, config_number, sum_last};
 
 /// Keras' `CategoricalCrossentropy`. On probabilities it renormalises each row by its sum,
 /// clips to `[1e-7, 1 - 1e-7]`, then takes the log; with `from_logits(true)` it uses `log_softmax`.
@@ -31,6 +31,11 @@ impl CategoricalCrossentropy {
     pub fn from_logits(mut self, from_logits: bool) -> Self {
         self.from_logits = from_logits;
         self
+    }
+    /// Reads Keras' config (`from_logits`, `label_smoothing`).
+    pub fn from_config(config: &Value) -> crate::Result<Self> {
+        let loss = Self::new().from_logits(config_flag(config, "from_logits")?);
+        Ok(loss.label_smoothing(config_number(config, "label_smoothing", 0.0)?))
     }
     /// Keras' `label_smoothing`: targets become `y (1 - s) + s / classes` (default 0).
     pub fn label_smoothing(mut self, label_smoothing: f32) -> Self {

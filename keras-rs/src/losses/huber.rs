@@ -3,7 +3,7 @@
 use burn::tensor::Tensor;
 use serde_json::{Value, json};
 
-use super::loss::{Loss, mean_last};
+use super::loss::{Loss, config_number, mean_last};
 
 /// Keras' `Huber` loss (default `delta=1.0`).
 ///
@@ -36,6 +36,10 @@ impl Huber {
     pub fn delta(mut self, delta: f32) -> Self {
         self.delta = delta;
         self
+    }
+    /// Reads Keras' config (`delta`).
+    pub fn from_config(config: &Value) -> crate::Result<Self> {
+        Ok(Self::new().delta(config_number(config, "delta", 1.0)?))
     }
 }
 

@@ -3,6 +3,35 @@
 use super::*;
 use crate::error::{Error, Result};
 
+/// Reads a loss class's Keras config.
+type Reader = fn(&serde_json::Value) -> Result<Box<dyn Loss>>;
+
+/// The losses keras-rs knows, one line each: Keras' class name, its function names, and how its
+/// config is read. `get`, `from_config` and the "Known losses" message all come from here.
+const LOSSES: &[(&str, &[&str], Reader)] = &[
+    ("MeanSquaredError", &["mse", "mean_squared_error"], |_| Ok(Box::new(MeanSquaredError::new()))),
+    ("MeanAbsoluteError", &["mae", "mean_absolute_error"], |_| Ok(Box::new(MeanAbsoluteError::new()))),
+    ("Huber", &["huber", "huber_loss"], |c| Ok(Box::new(Huber::from_config(c)?))),
+    ("BinaryCrossentropy", &["binary_crossentropy"], |c| Ok(Box::new(BinaryCrossentropy::from_config(c)?))),
+    ("CategoricalCrossentropy", &["categorical_crossentropy"], |c| {
+        Ok(Box::new(CategoricalCrossentropy::from_config(c)?))
+    }),
+    ("SparseCategoricalCrossentropy", &["sparse_categorical_crossentropy"], |c| {
+        Ok(Box::new(SparseCategoricalCrossentropy::from_config(c)?))
+    }),
+];
+
+/// The registry line of a class or function name.
+fn entry(name: &str) -> Result<&'static (&'static str, &'static [&'static str], Reader)> {
+    LOSSES.iter().find(|(class, names, _)| *class == name || names.contains(&name)).ok_or_else(|| {
+        let known: Vec<&str> = LOSSES.iter().map(|(_, names, _)| names[0]).collect();
+        Error::UnknownIdentifier(format!(
+            "Could not interpret loss identifier: '{name}'. Known losses: {}",
+            known.join(", ")
+        ))
+    })
+}
+
 /// Looks a loss up by Keras name: the function name (`"mse"`, `"mean_squared_error"`,
 /// `"sparse_categorical_crossentropy"`, ...) or the class name (`"MeanSquaredError"`).
 ///
@@ -11,22 +40,7 @@ use crate::error::{Error, Result};
 /// assert!(keras_rs::losses::get("msee").is_err());
 /// ```
 pub fn get(name: &str) -> Result<Box<dyn Loss>> {
-    Ok(match name {
-        "mse" | "mean_squared_error" | "MeanSquaredError" => Box::new(MeanSquaredError::new()),
-        "mae" | "mean_absolute_error" | "MeanAbsoluteError" => Box::new(MeanAbsoluteError::new()),
-        "huber" | "huber_loss" | "Huber" => Box::new(Huber::new()),
-        "binary_crossentropy" | "BinaryCrossentropy" => Box::new(BinaryCrossentropy::new()),
-        "categorical_crossentropy" | "CategoricalCrossentropy" => Box::new(CategoricalCrossentropy::new()),
-        "sparse_categorical_crossentropy" | "SparseCategoricalCrossentropy" => {
-            Box::new(SparseCategoricalCrossentropy::new())
-        }
-        other => {
-            return Err(Error::UnknownIdentifier(format!(
-                "Could not interpret loss identifier: '{other}'. Known losses: mse, mae, huber, binary_crossentropy, \
-                 categorical_crossentropy, sparse_categorical_crossentropy"
-            )));
-        }
-    })
+    (entry(name)?.2)(&serde_json::Value::Null)
 }
 
 /// What `compile` takes as a loss: a Keras name or a loss object.
@@ -99,21 +113,7 @@ pub fn from_config(value: &serde_json::Value) -> Result<Box<dyn Loss>> {
     }
     let class = value.get("class_name").and_then(serde_json::Value::as_str).unwrap_or_default();
     let config = value.get("config").cloned().unwrap_or_default();
-    let from_logits = config.get("from_logits").and_then(serde_json::Value::as_bool).unwrap_or(false);
-    let loss: Box<dyn Loss> = match class {
-        "BinaryCrossentropy" => {
-            Box::new(BinaryCrossentropy::new().from_logits(from_logits).label_smoothing(label_smoothing(&config)?))
-        }
-        "CategoricalCrossentropy" => {
-            Box::new(CategoricalCrossentropy::new().from_logits(from_logits).label_smoothing(label_smoothing(&config)?))
-        }
-        "SparseCategoricalCrossentropy" => Box::new(SparseCategoricalCrossentropy::new().from_logits(from_logits)),
-        "Huber" => {
-            let delta = config.get("delta").and_then(serde_json::Value::as_f64).unwrap_or(1.0);
-            Box::new(Huber::new().delta(delta as f32))
-        }
-        other => get(other)?,
-    };
+    let loss = (entry(class)?.2)(&config)?;
     let loss = match config.get("reduction") {
         None => loss,
         Some(r) => match Reduction::from_config(r).map_err(|e| Error::value(format!("{class}: {e}")))? {
@@ -124,14 +124,4 @@ pub fn from_config(value: &serde_json::Value) -> Result<Box<dyn Loss>> {
     // Honoured or refused: what keras-rs does not implement (`axis`, `ignore_class`, ...).
     crate::saving::honoured::check(class, &config, &loss.get_config()["config"])?;
     Ok(loss)
-}
-
-/// A loss config's `label_smoothing` (0 when absent); any number, as Keras does not limit it.
-fn label_smoothing(config: &serde_json::Value) -> Result<f32> {
-    match config.get("label_smoothing") {
-        None | Some(serde_json::Value::Null) => Ok(0.0),
-        Some(v) => v.as_f64().map(|s| s as f32).ok_or_else(|| {
-            crate::error::Error::value(format!("`label_smoothing` must be a number. Received: label_smoothing={v}"))
-        }),
-    }
 }

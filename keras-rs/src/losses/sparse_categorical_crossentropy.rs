@@ -4,7 +4,7 @@ use burn::tensor::{Int, Tensor};
 use serde_json::{Value, json};
 
 use super::categorical_crossentropy::log_probs;
-use super::loss::Loss;
+use super::loss::{Loss, config_flag};
 
 /// Keras' `SparseCategoricalCrossentropy`: targets are class indices `(batch,)` or
 /// `(batch, 1)`; labels outside `[0, classes)` are rejected before training starts.
@@ -32,6 +32,10 @@ impl SparseCategoricalCrossentropy {
     pub fn from_logits(mut self, from_logits: bool) -> Self {
         self.from_logits = from_logits;
         self
+    }
+    /// Reads Keras' config (`from_logits`).
+    pub fn from_config(config: &Value) -> crate::Result<Self> {
+        Ok(Self::new().from_logits(config_flag(config, "from_logits")?))
     }
 }
 
