@@ -3,7 +3,7 @@
 use burn::tensor::Tensor;
 use serde_json::{Value, json};
 
-use super::optimizer::{GradientClipping, Optimizer, StepInfo, clipping_builders};
+use super::optimizer::{GradientClipping, Optimizer, StepInfo, clipping_builders, config_flag, config_number};
 use super::schedules::LearningRate;
 
 /// Keras' `Adam` (defaults `learning_rate=0.001`, `beta_1=0.9`, `beta_2=0.999`, `epsilon=1e-7`).
@@ -125,6 +125,21 @@ impl Adam {
         slots[0] = m;
         slots[1] = v;
         variable
+    }
+}
+
+impl Adam {
+    /// Reads Keras' config (`beta_1`, `beta_2`, `epsilon`, `amsgrad`, `weight_decay`; the learning
+    /// rate and clipping are read by `optimizers::from_config`).
+    pub fn from_config(config: &Value) -> crate::Result<Self> {
+        let mut o = Adam::new().amsgrad(config_flag(config, "amsgrad"));
+        o = o.beta_1(config_number(config, "beta_1").unwrap_or(0.9));
+        o = o.beta_2(config_number(config, "beta_2").unwrap_or(0.999));
+        o = o.epsilon(config_number(config, "epsilon").unwrap_or(1e-7));
+        Ok(match config_number(config, "weight_decay") {
+            Some(wd) => o.weight_decay(wd),
+            None => o,
+        })
     }
 }
 

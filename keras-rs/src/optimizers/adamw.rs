@@ -4,7 +4,7 @@ use burn::tensor::Tensor;
 use serde_json::Value;
 
 use super::adam::Adam;
-use super::optimizer::{GradientClipping, Optimizer, StepInfo, clipping_builders};
+use super::optimizer::{GradientClipping, Optimizer, StepInfo, clipping_builders, config_flag, config_number};
 
 /// Keras' `AdamW` (Adam's defaults plus `weight_decay=0.004`, applied to every trainable
 /// variable, biases included, before the Adam update).
@@ -59,6 +59,18 @@ impl AdamW {
     pub fn amsgrad(mut self, amsgrad: bool) -> Self {
         self.adam = self.adam.amsgrad(amsgrad);
         self
+    }
+}
+
+impl AdamW {
+    /// Reads Keras' config (`weight_decay`, `beta_1`, `beta_2`, `epsilon`, `amsgrad`; the
+    /// learning rate and clipping are read by `optimizers::from_config`).
+    pub fn from_config(config: &Value) -> crate::Result<Self> {
+        let mut o = AdamW::new().weight_decay(config_number(config, "weight_decay").unwrap_or(0.004));
+        o = o.amsgrad(config_flag(config, "amsgrad"));
+        o = o.beta_1(config_number(config, "beta_1").unwrap_or(0.9));
+        o = o.beta_2(config_number(config, "beta_2").unwrap_or(0.999));
+        Ok(o.epsilon(config_number(config, "epsilon").unwrap_or(1e-7)))
     }
 }
 

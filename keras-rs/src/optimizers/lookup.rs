@@ -4,6 +4,30 @@ use super::optimizer::GradientClipping;
 use super::*;
 use crate::error::{Error, Result};
 
+/// Reads an optimizer class's Keras config (besides the learning rate and clipping, which every
+/// optimizer has and `from_config` reads).
+type Reader = fn(&serde_json::Value) -> Result<Box<dyn Optimizer>>;
+
+/// The optimizers keras-rs knows, one line each: Keras' class name and how its config is read.
+/// `get` (by name, any case), `from_config` and the "Known optimizers" message come from here.
+const OPTIMIZERS: &[(&str, Reader)] = &[
+    ("SGD", |c| Ok(Box::new(SGD::from_config(c)?))),
+    ("Adam", |c| Ok(Box::new(Adam::from_config(c)?))),
+    ("AdamW", |c| Ok(Box::new(AdamW::from_config(c)?))),
+    ("RMSprop", |c| Ok(Box::new(RMSprop::from_config(c)?))),
+];
+
+/// The registry line of a class name, in any case (`"adam"`, `"Adam"`).
+fn entry(name: &str) -> Result<&'static (&'static str, Reader)> {
+    OPTIMIZERS.iter().find(|(class, _)| class.eq_ignore_ascii_case(name)).ok_or_else(|| {
+        let known: Vec<String> = OPTIMIZERS.iter().map(|(class, _)| class.to_ascii_lowercase()).collect();
+        Error::UnknownIdentifier(format!(
+            "Could not interpret optimizer identifier: '{name}'. Known optimizers: {}",
+            known.join(", ")
+        ))
+    })
+}
+
 /// Looks an optimizer up by Keras name (`"adam"`, `"sgd"`, `"rmsprop"`, `"adamw"`), with
 /// Keras' defaults.
 ///
@@ -12,17 +36,7 @@ use crate::error::{Error, Result};
 /// assert!(keras_rs::optimizers::get("adamm").is_err());
 /// ```
 pub fn get(name: &str) -> Result<Box<dyn Optimizer>> {
-    Ok(match name.to_ascii_lowercase().as_str() {
-        "sgd" => Box::new(SGD::new()),
-        "adam" => Box::new(Adam::new()),
-        "adamw" => Box::new(AdamW::new()),
-        "rmsprop" => Box::new(RMSprop::new()),
-        _ => {
-            return Err(Error::UnknownIdentifier(format!(
-                "Could not interpret optimizer identifier: '{name}'. Known optimizers: sgd, adam, adamw, rmsprop"
-            )));
-        }
-    })
+    (entry(name)?.1)(&serde_json::Value::Null)
 }
 
 /// What `compile` takes as an optimizer: a Keras name or an optimizer object.
@@ -82,51 +96,18 @@ optimizer_spec_from!(SGD, Adam, AdamW, RMSprop);
 pub fn from_config(value: &serde_json::Value) -> Result<Box<dyn Optimizer>> {
     let class = value.get("class_name").and_then(serde_json::Value::as_str).unwrap_or_default();
     let cfg = value.get("config").cloned().unwrap_or_default();
-    let num = |key: &str| cfg.get(key).and_then(serde_json::Value::as_f64);
-    let flag = |key: &str| cfg.get(key).and_then(serde_json::Value::as_bool).unwrap_or(false);
-    let mut opt: Box<dyn Optimizer> = match class {
-        "SGD" => {
-            let mut o = SGD::new().momentum(num("momentum").unwrap_or(0.0)).nesterov(flag("nesterov"));
-            if let Some(wd) = num("weight_decay") {
-                o = o.weight_decay(wd);
-            }
-            Box::new(o)
-        }
-        "Adam" => {
-            let mut o = Adam::new().amsgrad(flag("amsgrad"));
-            o = o.beta_1(num("beta_1").unwrap_or(0.9)).beta_2(num("beta_2").unwrap_or(0.999));
-            o = o.epsilon(num("epsilon").unwrap_or(1e-7));
-            if let Some(wd) = num("weight_decay") {
-                o = o.weight_decay(wd);
-            }
-            Box::new(o)
-        }
-        "AdamW" => {
-            let mut o = AdamW::new().weight_decay(num("weight_decay").unwrap_or(0.004)).amsgrad(flag("amsgrad"));
-            o = o.beta_1(num("beta_1").unwrap_or(0.9)).beta_2(num("beta_2").unwrap_or(0.999));
-            Box::new(o.epsilon(num("epsilon").unwrap_or(1e-7)))
-        }
-        "RMSprop" => {
-            let mut o = RMSprop::new().rho(num("rho").unwrap_or(0.9)).momentum(num("momentum").unwrap_or(0.0));
-            o = o.epsilon(num("epsilon").unwrap_or(1e-7)).centered(flag("centered"));
-            if let Some(wd) = num("weight_decay") {
-                o = o.weight_decay(wd);
-            }
-            Box::new(o)
-        }
-        other => get(other)?,
-    };
+    let mut opt = (entry(class)?.1)(&cfg)?;
     if let Some(lr) = cfg.get("learning_rate").filter(|v| !v.is_null()) {
         *opt.learning_rate_mut() = schedules::LearningRate::from_config(lr)?;
     }
-    let clip = |key: &str| num(key).map(|v| v as f32);
+    let clip = |key: &str| super::optimizer::config_number(&cfg, key).map(|v| v as f32);
     *opt.clipping_mut() = GradientClipping {
         clipnorm: clip("clipnorm"),
         global_clipnorm: clip("global_clipnorm"),
         clipvalue: clip("clipvalue"),
     };
     opt.clipping().check()?;
-    // Honoured or refused: `clipnorm`, `amsgrad`, `use_ema`, ... keras-rs does not implement.
+    // Honoured or refused: what keras-rs does not implement (`use_ema`, gradient accumulation, ...).
     crate::saving::honoured::check(class, &cfg, &opt.get_config()["config"])?;
     Ok(opt)
 }

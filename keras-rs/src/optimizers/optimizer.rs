@@ -210,3 +210,13 @@ pub(crate) fn take(tensor: &mut Tensor<1>) -> Tensor<1> {
     let device = tensor.device();
     std::mem::replace(tensor, Tensor::empty([0], &device))
 }
+
+/// An optimizer config's number `key`, if set (`null` is unset).
+pub(crate) fn config_number(config: &Value, key: &str) -> Option<f64> {
+    config.get(key).and_then(Value::as_f64)
+}
+
+/// An optimizer config's flag `key` (`false` when unset).
+pub(crate) fn config_flag(config: &Value, key: &str) -> bool {
+    config.get(key).and_then(Value::as_bool).unwrap_or(false)
+}

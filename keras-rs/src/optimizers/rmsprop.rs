@@ -3,7 +3,7 @@
 use burn::tensor::Tensor;
 use serde_json::{Value, json};
 
-use super::optimizer::{GradientClipping, Optimizer, StepInfo, clipping_builders};
+use super::optimizer::{GradientClipping, Optimizer, StepInfo, clipping_builders, config_flag, config_number};
 use super::schedules::LearningRate;
 
 /// Keras' `RMSprop` (defaults `learning_rate=0.001`, `rho=0.9`, `momentum=0.0`,
@@ -77,6 +77,20 @@ impl RMSprop {
     pub fn weight_decay(mut self, weight_decay: f64) -> Self {
         self.weight_decay = Some(weight_decay);
         self
+    }
+}
+
+impl RMSprop {
+    /// Reads Keras' config (`rho`, `momentum`, `epsilon`, `centered`, `weight_decay`; the
+    /// learning rate and clipping are read by `optimizers::from_config`).
+    pub fn from_config(config: &Value) -> crate::Result<Self> {
+        let mut o = RMSprop::new().rho(config_number(config, "rho").unwrap_or(0.9));
+        o = o.momentum(config_number(config, "momentum").unwrap_or(0.0));
+        o = o.epsilon(config_number(config, "epsilon").unwrap_or(1e-7)).centered(config_flag(config, "centered"));
+        Ok(match config_number(config, "weight_decay") {
+            Some(wd) => o.weight_decay(wd),
+            None => o,
+        })
     }
 }
 

@@ -3,7 +3,7 @@
 use burn::tensor::Tensor;
 use serde_json::{Value, json};
 
-use super::optimizer::{GradientClipping, Optimizer, StepInfo, clipping_builders};
+use super::optimizer::{GradientClipping, Optimizer, StepInfo, clipping_builders, config_flag, config_number};
 use super::schedules::LearningRate;
 
 /// Keras' `SGD` (defaults `learning_rate=0.01`, `momentum=0.0`, `nesterov=false`).
@@ -61,6 +61,19 @@ impl SGD {
     pub fn weight_decay(mut self, weight_decay: f64) -> Self {
         self.weight_decay = Some(weight_decay);
         self
+    }
+}
+
+impl SGD {
+    /// Reads Keras' config (`momentum`, `nesterov`, `weight_decay`; the learning rate and
+    /// clipping are read by `optimizers::from_config`).
+    pub fn from_config(config: &Value) -> crate::Result<Self> {
+        let mut o = SGD::new().momentum(config_number(config, "momentum").unwrap_or(0.0));
+        o = o.nesterov(config_flag(config, "nesterov"));
+        Ok(match config_number(config, "weight_decay") {
+            Some(wd) => o.weight_decay(wd),
+            None => o,
+        })
     }
 }
 
