@@ -44,6 +44,9 @@ impl Metric for BinaryAccuracy {
     fn class_name(&self) -> &'static str {
         "BinaryAccuracy"
     }
+    fn config(&self) -> serde_json::Value {
+        serde_json::json!({"threshold": self.threshold})
+    }
     fn per_row(&self, y_true: Tensor<2>, y_pred: Tensor<2>) -> Tensor<1> {
         let [rows, _] = y_pred.dims();
         let pred = y_pred.greater_scalar(self.threshold).float();
@@ -175,6 +178,9 @@ impl Metric for TopKCategoricalAccuracy {
     }
     fn class_name(&self) -> &'static str {
         if self.sparse { "SparseTopKCategoricalAccuracy" } else { "TopKCategoricalAccuracy" }
+    }
+    fn config(&self) -> serde_json::Value {
+        serde_json::json!({"k": self.k})
     }
     fn is_sparse(&self) -> bool {
         self.sparse

@@ -59,6 +59,9 @@ macro_rules! threshold_metric {
             fn class_name(&self) -> &'static str {
                 $class
             }
+            fn config(&self) -> serde_json::Value {
+                serde_json::json!({"thresholds": self.threshold, "top_k": null, "class_id": null})
+            }
             fn batch_stats(&self, y_true: Tensor<2>, y_pred: Tensor<2>) -> Option<Tensor<1>> {
                 Some(counts(y_true, y_pred, self.threshold))
             }
@@ -163,6 +166,10 @@ impl Metric for AUC {
     }
     fn class_name(&self) -> &'static str {
         "AUC"
+    }
+    fn config(&self) -> serde_json::Value {
+        serde_json::json!({"num_thresholds": self.num_thresholds, "curve": "ROC", "summation_method": "interpolation",
+                           "multi_label": false, "num_labels": null, "label_weights": null, "from_logits": false})
     }
     fn batch_stats(&self, y_true: Tensor<2>, y_pred: Tensor<2>) -> Option<Tensor<1>> {
         let thresholds = self.thresholds();

@@ -59,6 +59,10 @@ impl Metric for MeanIoU {
     fn class_name(&self) -> &'static str {
         "MeanIoU"
     }
+    fn config(&self) -> serde_json::Value {
+        serde_json::json!({"num_classes": self.num_classes, "ignore_class": null, "sparse_y_true": self.sparse_y_true,
+                           "sparse_y_pred": self.sparse_y_pred, "axis": -1})
+    }
     fn is_sparse(&self) -> bool {
         self.sparse_y_true
     }

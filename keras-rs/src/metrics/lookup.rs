@@ -52,6 +52,58 @@ metric_spec_from!(
     MeanIoU
 );
 
+/// Reads a metric class's Keras config.
+type Reader = fn(&serde_json::Value) -> Result<Box<dyn Metric>>;
+
+/// A metric config's number `key` (`None` when absent or `null`).
+fn number(config: &serde_json::Value, key: &str) -> Option<f64> {
+    config.get(key).and_then(serde_json::Value::as_f64)
+}
+
+/// The metrics keras-rs knows, one line each: Keras' class name, its function names, and how its
+/// config is read. `get`, `from_config` and the "Known metrics" message come from here.
+const METRICS: &[(&str, &[&str], Reader)] = &[
+    ("BinaryAccuracy", &["binary_accuracy"], |c| {
+        Ok(Box::new(BinaryAccuracy::new().threshold(number(c, "threshold").unwrap_or(0.5) as f32)))
+    }),
+    ("CategoricalAccuracy", &["categorical_accuracy"], |_| Ok(Box::new(CategoricalAccuracy::new()))),
+    ("SparseCategoricalAccuracy", &["sparse_categorical_accuracy"], |_| Ok(Box::new(SparseCategoricalAccuracy::new()))),
+    ("MeanSquaredError", &["mse", "mean_squared_error"], |_| Ok(Box::new(MeanSquaredError::new()))),
+    ("MeanAbsoluteError", &["mae", "mean_absolute_error"], |_| Ok(Box::new(MeanAbsoluteError::new()))),
+    ("Precision", &["precision"], |c| {
+        Ok(Box::new(Precision::new().thresholds(number(c, "thresholds").unwrap_or(0.5) as f32)))
+    }),
+    ("Recall", &["recall"], |c| Ok(Box::new(Recall::new().thresholds(number(c, "thresholds").unwrap_or(0.5) as f32)))),
+    ("AUC", &["auc"], |c| {
+        Ok(Box::new(AUC::new().num_thresholds(number(c, "num_thresholds").unwrap_or(200.0) as usize)))
+    }),
+    ("TopKCategoricalAccuracy", &["top_k_categorical_accuracy"], |c| {
+        Ok(Box::new(TopKCategoricalAccuracy::new().k(number(c, "k").unwrap_or(5.0) as usize)))
+    }),
+    ("SparseTopKCategoricalAccuracy", &["sparse_top_k_categorical_accuracy"], |c| {
+        Ok(Box::new(TopKCategoricalAccuracy::sparse().k(number(c, "k").unwrap_or(5.0) as usize)))
+    }),
+    ("MeanIoU", &[], |c| {
+        let num_classes = number(c, "num_classes")
+            .ok_or_else(|| Error::value("MeanIoU needs `num_classes` (pass MeanIoU::new(n))".to_string()))?;
+        let flag = |key: &str| c.get(key).and_then(serde_json::Value::as_bool).unwrap_or(true);
+        let m = MeanIoU::new(num_classes as usize).sparse_y_true(flag("sparse_y_true"));
+        Ok(Box::new(m.sparse_y_pred(flag("sparse_y_pred"))))
+    }),
+];
+
+/// The registry line of a class or function name.
+fn entry(name: &str) -> Result<&'static (&'static str, &'static [&'static str], Reader)> {
+    METRICS.iter().find(|(class, names, _)| *class == name || names.contains(&name)).ok_or_else(|| {
+        let known: Vec<&str> = METRICS.iter().filter_map(|(_, names, _)| names.first().copied()).collect();
+        Error::UnknownIdentifier(format!(
+            "Could not interpret metric identifier: '{name}'. Known metrics: accuracy, acc, {} (MeanIoU needs \
+             num_classes: pass MeanIoU::new(n))",
+            known.join(", ")
+        ))
+    })
+}
+
 /// Looks a metric up by Keras name (`"accuracy"` needs shapes: see [`resolve`]).
 ///
 /// ```
@@ -59,28 +111,23 @@ metric_spec_from!(
 /// assert!(keras_rs::metrics::get("f1").is_err());
 /// ```
 pub fn get(name: &str) -> Result<Box<dyn Metric>> {
-    Ok(match name {
-        "binary_accuracy" | "BinaryAccuracy" => Box::new(BinaryAccuracy::new()),
-        "categorical_accuracy" | "CategoricalAccuracy" => Box::new(CategoricalAccuracy::new()),
-        "sparse_categorical_accuracy" | "SparseCategoricalAccuracy" => Box::new(SparseCategoricalAccuracy::new()),
-        "mse" | "mean_squared_error" | "MeanSquaredError" => Box::new(MeanSquaredError::new()),
-        "mae" | "mean_absolute_error" | "MeanAbsoluteError" => Box::new(MeanAbsoluteError::new()),
-        "precision" | "Precision" => Box::new(Precision::new()),
-        "recall" | "Recall" => Box::new(Recall::new()),
-        "auc" | "AUC" => Box::new(AUC::new()),
-        "top_k_categorical_accuracy" | "TopKCategoricalAccuracy" => Box::new(TopKCategoricalAccuracy::new()),
-        "sparse_top_k_categorical_accuracy" | "SparseTopKCategoricalAccuracy" => {
-            Box::new(TopKCategoricalAccuracy::sparse())
-        }
-        other => {
-            return Err(Error::UnknownIdentifier(format!(
-                "Could not interpret metric identifier: '{other}'. Known metrics: accuracy, acc, binary_accuracy, \
-                 categorical_accuracy, sparse_categorical_accuracy, mse, mae, precision, recall, auc, \
-                 top_k_categorical_accuracy, sparse_top_k_categorical_accuracy (MeanIoU needs num_classes: pass \
-                 MeanIoU::new(n))"
-            )));
-        }
-    })
+    (entry(name)?.2)(&serde_json::Value::Null)
+}
+
+/// Rebuilds a metric from Keras' serialized form (`{"class_name": "TopKCategoricalAccuracy",
+/// "config": {"k": 3, ...}}`): its arguments are honoured or refused, never dropped.
+///
+/// ```
+/// use keras_rs::metrics::{Metric, TopKCategoricalAccuracy, from_config};
+/// let cfg = serde_json::json!({"class_name": "TopKCategoricalAccuracy", "config": {"name": "top3", "k": 3}});
+/// assert_eq!(from_config(&cfg).unwrap().config()["k"], 3);
+/// ```
+pub fn from_config(value: &serde_json::Value) -> Result<Box<dyn Metric>> {
+    let class = value.get("class_name").and_then(serde_json::Value::as_str).unwrap_or_default();
+    let config = value.get("config").cloned().unwrap_or_default();
+    let metric = (entry(class)?.2)(&config)?;
+    crate::saving::honoured::check(class, &config, &metric.config())?;
+    Ok(metric)
 }
 
 /// Checks a spec's name without data (used by `compile`).

@@ -33,6 +33,11 @@ pub trait Metric: std::fmt::Debug + Send + Sync {
         let _ = stats;
         0.0
     }
+    /// Keras' config entries besides `name` and `dtype` (`{"k": 5}`), written to and compared
+    /// with compile configs.
+    fn config(&self) -> serde_json::Value {
+        serde_json::json!({})
+    }
     /// A boxed copy.
     fn clone_box(&self) -> Box<dyn Metric>;
 }

@@ -11,6 +11,6 @@ mod regression_metrics;
 pub use accuracy_metrics::{BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy};
 pub use confusion_metrics::{AUC, Precision, Recall};
 pub use iou_metrics::MeanIoU;
-pub use lookup::{MetricSpec, get, resolve, validate};
+pub use lookup::{MetricSpec, from_config, get, resolve, validate};
 pub use metric::Metric;
 pub use regression_metrics::{MeanAbsoluteError, MeanSquaredError};

@@ -18,8 +18,13 @@ fn loss_json(loss: &dyn crate::losses::Loss) -> Value {
 fn metric_json(spec: &MetricSpec) -> Value {
     match spec {
         MetricSpec::Name(n) => json!(n),
-        MetricSpec::Metric(m) => json!({"module": "keras.metrics", "class_name": m.class_name(),
-                                        "config": {"name": m.name(), "dtype": "float32"}, "registered_name": null}),
+        MetricSpec::Metric(m) => {
+            let mut config = json!({"name": m.name(), "dtype": "float32"});
+            if let (Some(dst), serde_json::Value::Object(args)) = (config.as_object_mut(), m.config()) {
+                dst.extend(args);
+            }
+            json!({"module": "keras.metrics", "class_name": m.class_name(), "config": config, "registered_name": null})
+        }
     }
 }
 
@@ -77,10 +82,7 @@ fn metric_specs(v: &Value) -> Result<Vec<MetricSpec>> {
     match v {
         Value::Null => Ok(Vec::new()),
         Value::String(name) => Ok(vec![MetricSpec::Name(name.clone())]),
-        Value::Object(o) => {
-            let class = o.get("class_name").and_then(Value::as_str).unwrap_or_default();
-            Ok(vec![MetricSpec::Metric(crate::metrics::get(class)?)])
-        }
+        Value::Object(_) => Ok(vec![MetricSpec::Metric(crate::metrics::from_config(v)?)]),
         Value::Array(items) => Ok(items.iter().map(metric_specs).collect::<Result<Vec<_>>>()?.concat()),
         other => Err(Error::Format(format!("Could not interpret metrics: {other}"))),
     }
@@ -135,4 +137,35 @@ pub(crate) fn from_compile_config(cfg: &Value, names: &[String]) -> Result<(Box<
         v => options = options.metrics(&metric_specs(v)?),
     }
     Ok((optimizer, options))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::{MeanIoU, Precision, TopKCategoricalAccuracy};
+
+    #[test]
+    fn metric_objects_keep_their_arguments_both_ways() {
+        let specs = [
+            MetricSpec::Metric(Box::new(TopKCategoricalAccuracy::new().k(3))),
+            MetricSpec::Metric(Box::new(Precision::new().thresholds(0.7))),
+            MetricSpec::Metric(Box::new(MeanIoU::new(4).sparse_y_pred(false))),
+        ];
+        let written: Vec<Value> = specs.iter().map(metric_json).collect();
+        assert_eq!(written[0]["config"]["k"], 3);
+        let read = metric_specs(&Value::Array(written.clone())).unwrap();
+        for (spec, json) in read.iter().zip(&written) {
+            let MetricSpec::Metric(m) = spec else { panic!("a metric object") };
+            assert_eq!(metric_json(spec), *json, "{}", m.class_name());
+        }
+        // Keras' own config of TopKCategoricalAccuracy(k=3, name="top3").
+        let keras = serde_json::json!({"module": "keras.metrics", "class_name": "TopKCategoricalAccuracy",
+            "config": {"name": "top3", "dtype": "float32", "k": 3}, "registered_name": null});
+        let [MetricSpec::Metric(m)] = &metric_specs(&keras).unwrap()[..] else { panic!("one metric") };
+        assert_eq!(m.config()["k"], 3);
+        // An argument keras-rs does not implement is refused, not dropped.
+        let pr = serde_json::json!({"class_name": "AUC", "config": {"name": "auc", "curve": "PR"}});
+        let err = metric_specs(&pr).unwrap_err().to_string();
+        assert!(err.contains("AUC 'auc': curve=\"PR\" is not supported"), "{err}");
+    }
 }
