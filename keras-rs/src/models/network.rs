@@ -83,33 +83,37 @@ impl Network {
         Network { layers: Vec::new(), variables: Vec::new(), device, graph: None, states: Default::default() }
     }
 
-    /// The layers' weight regularizers by model variable index.
-    pub(crate) fn regularizers(&self) -> Vec<(usize, crate::regularizers::Regularizer)> {
+    /// What each layer lists per variable (`(index in the layer, T)`), by model variable index.
+    fn by_variable<T>(&self, per_layer: impl Fn(&dyn Layer) -> Vec<(usize, T)>) -> Vec<(usize, T)> {
         let of_layer = |entry: &LayerEntry| {
             let start = entry.vars.start;
-            entry.layer.regularizers().into_iter().map(move |(i, r)| (start + i, r))
+            per_layer(entry.layer.as_ref()).into_iter().map(move |(i, t)| (start + i, t))
         };
         self.layers.iter().flat_map(of_layer).collect()
+    }
+
+    /// The layers' weight regularizers by model variable index.
+    pub(crate) fn regularizers(&self) -> Vec<(usize, crate::regularizers::Regularizer)> {
+        self.by_variable(|layer| layer.regularizers())
     }
 
     /// The layers' weight constraints by model variable index.
     pub(crate) fn constraints(&self) -> Vec<(usize, crate::constraints::Constraint)> {
-        let of_layer = |entry: &LayerEntry| {
-            let start = entry.vars.start;
-            entry.layer.constraints().into_iter().map(move |(i, c)| (start + i, c))
-        };
-        self.layers.iter().flat_map(of_layer).collect()
+        self.by_variable(|layer| layer.constraints())
     }
 
-    /// `loss` plus the layers' weight-regularization penalties (Keras' `compute_loss` adds
-    /// `model.losses`), each on the value `variable(i)` gives for model variable `i` (the
-    /// forward pass's parameters in training, the stored values in `evaluate`).
-    pub(crate) fn add_regularization(&self, loss: Tensor<1>, variable: impl Fn(usize) -> Tensor<1>) -> Tensor<1> {
-        let penalty = self.regularizers().into_iter().map(|(i, r)| r.penalty(variable(i))).reduce(|a, b| a + b);
-        match penalty {
-            Some(penalty) => loss + penalty,
-            None => loss,
-        }
+    /// `loss` plus Keras' `model.losses` (its `compute_loss` adds them): the layers'
+    /// weight-regularization penalties, each on the value `variable(i)` gives for model
+    /// variable `i` (the forward pass's parameters in training, the stored values in
+    /// `evaluate`), and the pass's `activity` penalties.
+    pub(crate) fn add_model_losses(
+        &self,
+        loss: Tensor<1>,
+        variable: impl Fn(usize) -> Tensor<1>,
+        activity: Vec<Tensor<1>>,
+    ) -> Tensor<1> {
+        let weights = self.regularizers().into_iter().map(|(i, r)| r.penalty(variable(i)));
+        weights.chain(activity).fold(loss, |total, penalty| total + penalty)
     }
 
     /// Builds `layer` on `input_shape`, creating its variables with `rng`, and appends it.

@@ -126,9 +126,7 @@ impl Adam {
         slots[1] = v;
         variable
     }
-}
 
-impl Adam {
     /// Reads Keras' config (`beta_1`, `beta_2`, `epsilon`, `amsgrad`, `weight_decay`; the learning
     /// rate and clipping are read by `optimizers::from_config`).
     pub fn from_config(config: &Value) -> crate::Result<Self> {

@@ -60,9 +60,7 @@ impl AdamW {
         self.adam = self.adam.amsgrad(amsgrad);
         self
     }
-}
 
-impl AdamW {
     /// Reads Keras' config (`weight_decay`, `beta_1`, `beta_2`, `epsilon`, `amsgrad`; the
     /// learning rate and clipping are read by `optimizers::from_config`).
     pub fn from_config(config: &Value) -> crate::Result<Self> {

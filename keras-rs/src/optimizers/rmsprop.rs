@@ -78,9 +78,7 @@ impl RMSprop {
         self.weight_decay = Some(weight_decay);
         self
     }
-}
 
-impl RMSprop {
     /// Reads Keras' config (`rho`, `momentum`, `epsilon`, `centered`, `weight_decay`; the
     /// learning rate and clipping are read by `optimizers::from_config`).
     pub fn from_config(config: &Value) -> crate::Result<Self> {

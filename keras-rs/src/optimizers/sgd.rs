@@ -62,9 +62,7 @@ impl SGD {
         self.weight_decay = Some(weight_decay);
         self
     }
-}
 
-impl SGD {
     /// Reads Keras' config (`momentum`, `nesterov`, `weight_decay`; the learning rate and
     /// clipping are read by `optimizers::from_config`).
     pub fn from_config(config: &Value) -> crate::Result<Self> {

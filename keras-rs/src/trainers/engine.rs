@@ -311,8 +311,7 @@ pub fn train_step(
         let updates = std::mem::take(&mut ctx.updates);
         let activity = std::mem::take(&mut ctx.activity_losses);
         let (total, scored) = losses(heads, preds, &batch.y, batch.w.as_ref())?;
-        let total = network.add_regularization(total, |i| params[i].clone());
-        let total = activity.into_iter().fold(total, |total, penalty| total + penalty);
+        let total = network.add_model_losses(total, |i| params[i].clone(), activity);
         if !trainable.is_empty() && total.is_tracked() {
             let mut grads = total.backward();
             let gradients: Vec<Option<Tensor<1>>> =
@@ -362,8 +361,7 @@ pub fn evaluate_data(
         let batch = upload(data, heads, idx, &network.device)?;
         let (preds, activity) = infer_with_losses(network, batch.x)?;
         let (total, scored) = losses(heads, preds, &batch.y, batch.w.as_ref())?;
-        let total = network.add_regularization(total, |i| network.variables[i].value.clone());
-        let total = activity.into_iter().fold(total, |total, penalty| total + penalty);
+        let total = network.add_model_losses(total, |i| network.variables[i].value.clone(), activity);
         acc.update(heads, total, idx.len(), scored);
         if let Some(bar) = progbar.as_deref_mut() {
             bar.step(step + 1, || acc.results());

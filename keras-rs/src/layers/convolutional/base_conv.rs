@@ -360,6 +360,22 @@ macro_rules! conv_builders {
 }
 pub(crate) use conv_builders;
 
+/// The `Layer` methods that hand a convolution's penalties and constraints to the model.
+macro_rules! conv_penalties {
+    () => {
+        fn regularizers(&self) -> Vec<(usize, $crate::regularizers::Regularizer)> {
+            self.args.regularizers()
+        }
+        fn constraints(&self) -> Vec<(usize, $crate::constraints::Constraint)> {
+            self.args.constraints()
+        }
+        fn activity_regularizer(&self) -> Option<$crate::regularizers::Regularizer> {
+            self.args.activity_regularizer
+        }
+    };
+}
+pub(crate) use conv_penalties;
+
 #[cfg(test)]
 mod tests {
     use super::*;

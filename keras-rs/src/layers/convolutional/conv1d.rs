@@ -5,7 +5,7 @@ use burn::tensor::module::conv1d;
 use burn::tensor::ops::ConvOptions;
 use serde_json::Value;
 
-use super::base_conv::{ConvArgs, conv_builders, padding_pair};
+use super::base_conv::{ConvArgs, conv_builders, conv_penalties, padding_pair};
 use crate::backend::DynTensor;
 use crate::error::Result;
 use crate::layers::builders::layer_boilerplate;
@@ -55,15 +55,8 @@ impl Layer for Conv1D {
         self.args.config()
     }
 
-    fn regularizers(&self) -> Vec<(usize, crate::regularizers::Regularizer)> {
-        self.args.regularizers()
-    }
-    fn constraints(&self) -> Vec<(usize, crate::constraints::Constraint)> {
-        self.args.constraints()
-    }
-    fn activity_regularizer(&self) -> Option<crate::regularizers::Regularizer> {
-        self.args.activity_regularizer
-    }
+    conv_penalties!();
+
     fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
         self.args.output_shape(input_shape, "conv1d")
     }

@@ -5,7 +5,7 @@ use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
 use serde_json::Value;
 
-use super::base_conv::{ConvArgs, Padding, Size2, conv_builders, padding_pair};
+use super::base_conv::{ConvArgs, Padding, Size2, conv_builders, conv_penalties, padding_pair};
 use crate::activations::Activation;
 use crate::backend::{DynTensor, ops};
 use crate::error::Result;
@@ -50,15 +50,8 @@ impl Layer for Conv2D {
         self.args.config()
     }
 
-    fn regularizers(&self) -> Vec<(usize, crate::regularizers::Regularizer)> {
-        self.args.regularizers()
-    }
-    fn constraints(&self) -> Vec<(usize, crate::constraints::Constraint)> {
-        self.args.constraints()
-    }
-    fn activity_regularizer(&self) -> Option<crate::regularizers::Regularizer> {
-        self.args.activity_regularizer
-    }
+    conv_penalties!();
+
     fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
         self.args.output_shape(input_shape, "conv2d")
     }

@@ -92,7 +92,7 @@ impl Layer for Dropout {
             None => ctx.rng.dropout_mask(n, self.rate),
             Some(noise) => {
                 let noise = self.concrete_noise_shape(noise, &dims)?;
-                broadcast(&ctx.rng.dropout_mask(noise.iter().product(), self.rate), &noise, &dims)
+                broadcast(ctx.rng.dropout_mask(noise.iter().product(), self.rate), &noise, &dims)
             }
         };
         let mask = Tensor::<1>::from_data(TensorData::new(mask, [n]), ctx.device);
@@ -120,23 +120,11 @@ impl Dropout {
     }
 }
 
-/// `mask` (row-major, shape `noise`) repeated along the axes where `noise` is 1, to `dims`.
-fn broadcast(mask: &[f32], noise: &[usize], dims: &[usize]) -> Vec<f32> {
-    let strides = |shape: &[usize]| -> Vec<usize> {
-        let mut s = vec![1; shape.len()];
-        for i in (0..shape.len().saturating_sub(1)).rev() {
-            s[i] = s[i + 1] * shape[i + 1];
-        }
-        s
-    };
-    let (outer, inner) = (strides(dims), strides(noise));
-    (0..dims.iter().product())
-        .map(|i: usize| {
-            let at =
-                (0..dims.len()).filter(|&a| noise[a] != 1).map(|a| (i / outer[a] % dims[a]) * inner[a]).sum::<usize>();
-            mask[at]
-        })
-        .collect()
+/// `mask` (row-major, shape `noise`) repeated along the axes where `noise` is 1, to `dims`
+/// (`noise` broadcasts to `dims`: checked by `concrete_noise_shape`).
+fn broadcast(mask: Vec<f32>, noise: &[usize], dims: &[usize]) -> Vec<f32> {
+    let mask = ndarray::ArrayD::from_shape_vec(noise, mask).expect("one value per element of the noise shape");
+    mask.broadcast(dims).expect("the noise shape broadcasts to the input's").iter().copied().collect()
 }
 
 #[cfg(test)]
