@@ -55,8 +55,15 @@ impl KerasOps for Flex {
         y
     }
 
-    fn keras_lstm(x_proj: FlexTensor, recurrent_kernel: FlexTensor, h0: FlexTensor, c0: FlexTensor) -> FlexTensor {
-        Self::lstm_forward(x_proj, recurrent_kernel, h0, c0, false).0
+    fn keras_lstm(
+        x: FlexTensor,
+        kernel: FlexTensor,
+        bias: FlexTensor,
+        recurrent_kernel: FlexTensor,
+        h0: FlexTensor,
+        c0: FlexTensor,
+    ) -> FlexTensor {
+        Self::lstm_forward(x, kernel, bias, recurrent_kernel, h0, c0, false).0
     }
 
     fn keras_conv2d(

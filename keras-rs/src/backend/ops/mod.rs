@@ -58,10 +58,12 @@ pub trait KerasOps: Backend {
     ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
         adam_composed::<Self>(variable, grad, m, v, alpha, one_minus_beta_1, one_minus_beta_2, epsilon)
     }
-    /// A whole LSTM sequence (see [`lstm`]): `x_proj` `(batch, steps, 4u)` is `x W + b`.
-    /// Returns `(batch, steps + 1, u)`: the hidden states `h_1 .. h_T`, then the cell state `c_T`.
+    /// A whole LSTM sequence (see [`lstm`]). Returns `(batch·steps·u + batch·u,)`: the hidden
+    /// states `h_1 .. h_T` as `(batch, steps, u)`, then the cell state `c_T` as `(batch, u)`.
     fn keras_lstm(
-        x_proj: FloatTensor<Self>,
+        x: FloatTensor<Self>,
+        kernel: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
         recurrent_kernel: FloatTensor<Self>,
         h0: FloatTensor<Self>,
         c0: FloatTensor<Self>,
@@ -149,12 +151,14 @@ impl<B: KerasOps + lstm::LstmKernels + conv::WindowKernels, C: CheckpointStrateg
     }
     // keras_adam keeps its default body: optimizers update plain (non-autodiff) tensors.
     fn keras_lstm(
-        x_proj: FloatTensor<Self>,
+        x: FloatTensor<Self>,
+        kernel: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
         recurrent_kernel: FloatTensor<Self>,
         h0: FloatTensor<Self>,
         c0: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
-        lstm::lstm_autodiff::<B, C>(x_proj, recurrent_kernel, h0, c0)
+        lstm::lstm_autodiff::<B, C>([x, kernel, bias, recurrent_kernel, h0, c0])
     }
     fn keras_conv2d(
         x: FloatTensor<Self>,
@@ -234,26 +238,33 @@ pub(crate) fn adam(
 }
 
 /// A whole LSTM sequence in one op, for tensors with [`has_kernels`] (other backends keep the
-/// layer's per-step composition): `x_proj` `(batch, steps, 4u)` is `x W + b`, gates i, f, c, o
-/// with `sigmoid` gates and `tanh` activations, `h0`/`c0` `(batch, u)`. Returns the hidden
-/// states `(batch, steps, u)` and the final cell state `(batch, u)`.
+/// layer's per-step composition): `x` `(batch, steps, features)`, `kernel` `W` `(features, 4u)`,
+/// `bias` `b` `(4u,)`, `recurrent_kernel` `U` `(u, 4u)`, gates i, f, c, o from
+/// `x_t W + h U + b` with `sigmoid` gates and `tanh` activations, `h0`/`c0` `(batch, u)`.
+/// Returns the hidden states `(batch, steps, u)` and the final cell state `(batch, u)`.
 pub(crate) fn lstm(
-    x_proj: Tensor<3>,
+    x: Tensor<3>,
+    kernel: Tensor<2>,
+    bias: Tensor<1>,
     recurrent_kernel: Tensor<2>,
     h0: Tensor<2>,
     c0: Tensor<2>,
 ) -> (Tensor<3>, Tensor<2>) {
-    let [batch, steps, _] = x_proj.dims();
+    let [batch, steps, _] = x.dims();
     let units = recurrent_kernel.dims()[0];
     let out = <Dispatch as KerasOps>::keras_lstm(
-        x_proj.into_dispatch(),
+        x.into_dispatch(),
+        kernel.into_dispatch(),
+        bias.into_dispatch(),
         recurrent_kernel.into_dispatch(),
         h0.into_dispatch(),
         c0.into_dispatch(),
     );
-    let out = Tensor::<3>::from_dispatch(out);
-    let cell = out.clone().narrow(1, steps, 1).reshape([batch, units]);
-    (out.narrow(1, 0, steps), cell)
+    let out = Tensor::<1>::from_dispatch(out);
+    // Both parts are contiguous ranges of the output: views, no copies.
+    let hidden = batch * steps * units;
+    let cell = out.clone().narrow(0, hidden, batch * units).reshape([batch, units]);
+    (out.narrow(0, 0, hidden).reshape([batch, steps, units]), cell)
 }
 
 /// A channels-last convolution with a Keras kernel `(kh, kw, in, out)`, plus `bias`, then a
@@ -318,9 +329,19 @@ mod tests {
     }
 
     /// The LSTM recurrence written with burn's tensor ops, step by step.
-    fn lstm_reference(x_proj: Tensor<3>, kernel: Tensor<2>, h0: Tensor<2>, c0: Tensor<2>) -> (Tensor<3>, Tensor<2>) {
-        let [batch, steps, width] = x_proj.dims();
+    fn lstm_reference(
+        x: Tensor<3>,
+        w: Tensor<2>,
+        b: Tensor<1>,
+        kernel: Tensor<2>,
+        h0: Tensor<2>,
+        c0: Tensor<2>,
+    ) -> (Tensor<3>, Tensor<2>) {
+        let [batch, steps, features] = x.dims();
+        let width = kernel.dims()[1];
         let u = width / 4;
+        let x_proj =
+            (x.reshape([batch * steps, features]).matmul(w) + b.reshape([1, width])).reshape([batch, steps, width]);
         let (mut h, mut c, mut hs) = (h0, c0, Vec::new());
         for t in 0..steps {
             let z = x_proj.clone().narrow(1, t, 1).reshape([batch, width]) + h.matmul(kernel.clone());
@@ -336,13 +357,14 @@ mod tests {
 
     #[test]
     fn lstm_sequence_matches_the_step_by_step_composition_forward_and_backward() {
-        // One group of samples, and three (32 + 32 + 6) whose shares of the gradients add up.
-        for batch in [3, 70] {
-            check_lstm(batch);
+        // One group of samples, and three (32 + 32 + 6) whose shares of the gradients add up;
+        // more input features than gates, and fewer.
+        for (batch, features) in [(3, 30), (70, 3)] {
+            check_lstm(batch, features);
         }
     }
 
-    fn check_lstm(batch: usize) {
+    fn check_lstm(batch: usize, features: usize) {
         let device = keras_rs_backends::default_device();
         let ad = device.clone().autodiff();
         let (steps, units) = (5, 6);
@@ -351,7 +373,9 @@ mod tests {
             let v: Vec<f32> = (0..n).map(|i| (((i + seed) * 7919 % 97) as f32 / 48.5 - 1.0) * 0.8).collect();
             Tensor::<1>::from_floats(v.as_slice(), &ad).reshape(dims).require_grad()
         };
-        let x = leaf([batch, steps, 4 * units], 1);
+        let x = leaf([batch, steps, features], 1);
+        let w = leaf([1, features, 4 * units], 7);
+        let b = leaf([1, 1, 4 * units], 8);
         let kernel = leaf([1, units, 4 * units], 2);
         let h0 = leaf([1, batch, units], 3);
         let c0 = leaf([1, batch, units], 4);
@@ -359,6 +383,7 @@ mod tests {
             let [_, a, b] = t.dims();
             t.clone().reshape([a, b])
         };
+        let flat = |t: &Tensor<3>| t.clone().reshape([4 * units]);
         let upstream = leaf([batch, steps, units], 5).detach();
         let upstream_c = leaf([1, batch, units], 6).detach();
         let loss = |(hs, c): (Tensor<3>, Tensor<2>)| (hs * upstream.clone()).sum() + (c * squeeze(&upstream_c)).sum();
@@ -366,17 +391,27 @@ mod tests {
         if !super::has_kernels(&x) {
             return; // the op is burn-flex's; other backends keep the composition
         }
-        let fused = super::lstm(x.clone(), squeeze(&kernel), squeeze(&h0), squeeze(&c0));
-        let reference = lstm_reference(x.clone(), squeeze(&kernel), squeeze(&h0), squeeze(&c0));
+        let args = || (x.clone(), squeeze(&w), flat(&b), squeeze(&kernel), squeeze(&h0), squeeze(&c0));
+        let (a0, a1, a2, a3, a4, a5) = args();
+        let fused = super::lstm(a0, a1, a2, a3, a4, a5);
+        let (a0, a1, a2, a3, a4, a5) = args();
+        let reference = lstm_reference(a0, a1, a2, a3, a4, a5);
         close3(fused.0.clone().inner(), reference.0.clone().inner(), 1e-6);
         close(fused.1.clone().inner(), reference.1.clone().inner(), 1e-6);
         let expected = reference.0.clone().inner();
         let (g1, g2) = (loss(fused).backward(), loss(reference).backward());
-        for t in [&x, &kernel, &h0, &c0] {
+        for t in [&x, &w, &b, &kernel, &h0, &c0] {
             close3(t.grad(&g1).unwrap(), t.grad(&g2).unwrap(), 1e-5);
         }
         // Inference tensors take the same op without a tape.
-        let plain = super::lstm(x.inner(), squeeze(&kernel.inner()), squeeze(&h0.inner()), squeeze(&c0.inner()));
+        let plain = super::lstm(
+            x.inner(),
+            squeeze(&w.inner()),
+            flat(&b.inner()),
+            squeeze(&kernel.inner()),
+            squeeze(&h0.inner()),
+            squeeze(&c0.inner()),
+        );
         close3(plain.0, expected, 1e-6);
     }
 

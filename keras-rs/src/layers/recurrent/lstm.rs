@@ -85,8 +85,7 @@ impl LSTM {
         })
     }
 
-    /// The same pass through keras-rs' whole-sequence LSTM op (burn-flex, at least one step):
-    /// the input projection `x W + b` as one matmul over all steps, then the recurrence in one op.
+    /// The same pass through keras-rs' whole-sequence LSTM op (burn-flex, at least one step).
     fn call_sequence_op(
         &self,
         x: Tensor<3>,
@@ -100,13 +99,11 @@ impl LSTM {
         let initial = a.initial_states(ctx, n, 2, "lstm")?;
         let x = mask_inputs(x, input_mask);
         let x = if a.go_backwards { x.flip([1]) } else { x };
-        let mut projected = x.reshape([n * steps, features]).matmul(weights[0].clone().reshape([features, 4 * u]));
-        if a.use_bias {
-            projected = projected + weights[2].clone().reshape([1, 4 * u]);
-        }
+        let kernel = weights[0].clone().reshape([features, 4 * u]);
+        let bias = if a.use_bias { weights[2].clone() } else { Tensor::zeros([4 * u], &x.device().inner()) };
         let recurrent_kernel = weights[1].clone().reshape([u, 4 * u]);
         let [h0, c0] = [initial[0].clone(), initial[1].clone()];
-        let (hidden, cell) = crate::backend::ops::lstm(projected.reshape([n, steps, 4 * u]), recurrent_kernel, h0, c0);
+        let (hidden, cell) = crate::backend::ops::lstm(x, kernel, bias, recurrent_kernel, h0, c0);
         let last = hidden.clone().narrow(1, steps - 1, 1).reshape([n, u]);
         let states = vec![last.clone(), cell];
         a.keep_states(ctx, states.clone());
