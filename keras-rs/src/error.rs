@@ -34,6 +34,10 @@ pub enum Error {
     /// A JSON config could not be read.
     #[error("invalid config: {0}")]
     Json(#[from] serde_json::Error),
+    /// A [`PyDataset`](crate::utils::PyDataset) could not produce a batch (its error, or a
+    /// panic in `get_batch`), with the batch's index.
+    #[error("{0}")]
+    Dataset(String),
     /// The backend failed (e.g. reading a tensor back from the device).
     #[error("backend error: {0}")]
     Backend(String),
@@ -48,11 +52,23 @@ impl Error {
     pub fn shape(msg: impl Into<String>) -> Self {
         Error::Shape(msg.into())
     }
+    /// The same error with `prefix` before its message (which batch of a dataset, for
+    /// instance); errors that carry a source keep it.
+    pub fn context(self, prefix: &str) -> Self {
+        match self {
+            Error::Value(m) => Error::Value(format!("{prefix}{m}")),
+            Error::Shape(m) => Error::Shape(format!("{prefix}{m}")),
+            Error::Dataset(m) => Error::Dataset(format!("{prefix}{m}")),
+            Error::State(m) => Error::State(format!("{prefix}{m}")),
+            other => other,
+        }
+    }
     /// An I/O error with the path or action it happened on.
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io { context: context.into(), source }
     }
 }
 
-/// `Result` with [`Error`](enum@Error).
-pub type Result<T> = std::result::Result<T, Error>;
+/// `Result` with [`Error`](enum@Error) by default (another error type may be named, as in
+/// `Result<DatasetBatch, BoxError>`, so the prelude's `Result` does not hide std's).
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -17,3 +17,4 @@ pub use crate::models::{KerasTensor, Model, Sequential};
 pub use crate::optimizers::{Adam, AdamW, RMSprop, SGD};
 pub use crate::shape::Shape;
 pub use crate::trainers::{CompileOptions, EvaluateOptions, FitOptions, NO_METRICS, PredictOptions};
+pub use crate::utils::{DatasetBatch, PyDataset};

@@ -43,6 +43,16 @@ impl Model {
         fit::predict(self, x.into_host(), options)
     }
 
+    /// The outputs for the inputs of every batch of a [`PyDataset`](crate::utils::PyDataset),
+    /// in order, one array per output (Keras' `model.predict(dataset)`).
+    pub fn predict_dataset(
+        &mut self,
+        dataset: &mut dyn crate::utils::PyDataset,
+        options: PredictOptions,
+    ) -> Result<Vec<ArrayD<f32>>> {
+        fit::predict_dataset(self, dataset, options)
+    }
+
     /// The outputs for one batch (Keras' `predict_on_batch`).
     pub fn predict_on_batch(&self, x: impl ModelInputs) -> Result<Vec<ArrayD<f32>>> {
         fit::predict_on_batch(self, x.into_host())

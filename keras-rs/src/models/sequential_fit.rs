@@ -49,6 +49,16 @@ impl Sequential {
         Ok(fit::predict(self, x.into_host(), options)?.remove(0))
     }
 
+    /// The outputs for the inputs of every batch of a [`PyDataset`](crate::utils::PyDataset),
+    /// in order (Keras' `model.predict(dataset)`).
+    pub fn predict_dataset(
+        &mut self,
+        dataset: &mut dyn crate::utils::PyDataset,
+        options: PredictOptions,
+    ) -> Result<ArrayD<f32>> {
+        Ok(fit::predict_dataset(self, dataset, options)?.remove(0))
+    }
+
     /// The outputs for one batch (Keras' `predict_on_batch`).
     pub fn predict_on_batch(&self, x: impl ModelInputs) -> Result<ArrayD<f32>> {
         Ok(fit::predict_on_batch(self, x.into_host())?.remove(0))

@@ -230,6 +230,33 @@ impl LoadedModel {
     ) -> Result<crate::callbacks::History> {
         both!(self, m => m.fit(x, y, options))
     }
+    /// Trains on a dataset (see `Sequential::fit_dataset`).
+    pub fn fit_dataset(
+        &mut self,
+        dataset: &mut dyn crate::utils::PyDataset,
+        options: crate::trainers::FitOptions,
+    ) -> Result<crate::callbacks::History> {
+        both!(self, m => m.fit_dataset(dataset, options))
+    }
+    /// Loss and metrics over a dataset (see `Sequential::evaluate_dataset`).
+    pub fn evaluate_dataset(
+        &mut self,
+        dataset: &mut dyn crate::utils::PyDataset,
+        options: crate::trainers::EvaluateOptions,
+    ) -> Result<std::collections::BTreeMap<String, f64>> {
+        both!(self, m => m.evaluate_dataset(dataset, options))
+    }
+    /// The outputs for a dataset's inputs, one array per output (see `Model::predict_dataset`).
+    pub fn predict_dataset(
+        &mut self,
+        dataset: &mut dyn crate::utils::PyDataset,
+        options: crate::trainers::PredictOptions,
+    ) -> Result<Vec<ndarray::ArrayD<f32>>> {
+        match self {
+            LoadedModel::Sequential(m) => m.predict_dataset(dataset, options).map(|y| vec![y]),
+            LoadedModel::Functional(m) => m.predict_dataset(dataset, options),
+        }
+    }
     /// Loss and metrics on `(x, y)` (see `Sequential::evaluate`).
     pub fn evaluate(
         &self,

@@ -2,8 +2,8 @@
 
 use burn::tensor::Tensor;
 
-use super::data::{Data, Rows, batches};
 use super::progbar::Progbar;
+use super::source::{HostBatch, Source, Step};
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
 use crate::layers::CallContext;
@@ -41,7 +41,7 @@ pub struct Head {
     pub name: String,
     /// The loss and its weight; `None` for an output without loss.
     pub loss: Option<(Box<dyn Loss>, f64)>,
-    /// The index of its target array in [`Data::y`].
+    /// The index of its target array in the data's targets.
     pub target: Option<usize>,
     /// Target columns per row.
     pub cols: usize,
@@ -170,14 +170,19 @@ pub struct Batch {
     pub w: Option<Tensor<1>>,
 }
 
-/// Uploads samples `idx` of `data`.
-pub fn upload(data: &Data<'_>, heads: &[Head], idx: &[usize], device: &burn::tensor::Device) -> Result<Batch> {
-    let take = |arrays: &[Rows<'_>]| arrays.iter().map(|a| a.gather(idx, device)).collect::<Result<Vec<_>>>();
-    let w = match &data.w {
-        Some(w) => Some(Rows::new(w).gather(idx, device)?.into_rank::<1>("sample_weight")?),
+/// Uploads a host batch on `device`.
+pub fn upload(host: HostBatch, heads: &[Head], device: &burn::tensor::Device) -> Result<Batch> {
+    let take = |arrays: Vec<(Vec<f32>, Vec<usize>)>| {
+        arrays.into_iter().map(|(v, shape)| DynTensor::from_data(v, &shape, device)).collect::<Result<Vec<_>>>()
+    };
+    let w = match host.w {
+        Some(w) => {
+            let n = w.len();
+            Some(DynTensor::from_data(w, &[n], device)?.into_rank::<1>("sample_weight")?)
+        }
         None => None,
     };
-    Ok(Batch { w, ..batch(take(&data.x)?, take(&data.y)?, heads)? })
+    Ok(Batch { w, ..batch(take(host.x)?, take(host.y)?, heads)? })
 }
 
 /// A batch from uploaded inputs and targets, each target as `[rows, cols]` for its head.
@@ -344,30 +349,34 @@ fn infer_with_losses(network: &Network, x: Vec<DynTensor>) -> Result<(Vec<DynTen
     })
 }
 
-/// Losses and metrics over `data` in inference mode (Keras' `evaluate`), batch-size-weighted.
-pub fn evaluate_data(
+/// Losses and metrics over `source` in inference mode (Keras' `evaluate`), batch-size-weighted;
+/// `prepare` checks and converts each step's batch.
+pub(crate) fn evaluate_source(
     network: &Network,
     heads: &[Head],
-    data: &Data<'_>,
-    batch_size: usize,
+    source: &Source<'_>,
+    prepare: impl Fn(Step) -> Result<HostBatch>,
     mut progbar: Option<&mut Progbar>,
     callbacks: &mut [Box<dyn crate::callbacks::Callback>],
 ) -> Result<Vec<(String, f64)>> {
     callbacks.iter_mut().try_for_each(|c| c.on_test_begin())?;
     let mut acc = Accumulators::new(heads);
-    let order: Vec<usize> = (0..data.len()).collect();
-    for (step, idx) in batches(&order, batch_size).enumerate() {
+    let order: Vec<usize> = (0..source.items()).collect();
+    source.for_each(&order, |step, batch| {
         callbacks.iter_mut().try_for_each(|c| c.on_test_batch_begin(step))?;
-        let batch = upload(data, heads, idx, &network.device)?;
+        let host = prepare(batch)?;
+        let samples = host.len();
+        let batch = upload(host, heads, &network.device)?;
         let (preds, activity) = infer_with_losses(network, batch.x)?;
         let (total, scored) = losses(heads, preds, &batch.y, batch.w.as_ref())?;
         let total = network.add_model_losses(total, |i| network.variables[i].value.clone(), activity);
-        acc.update(heads, total, idx.len(), scored);
+        acc.update(heads, total, samples, scored);
         if let Some(bar) = progbar.as_deref_mut() {
             bar.step(step + 1, || acc.results());
         }
         callbacks.iter_mut().try_for_each(|c| c.on_test_batch_end(step))?;
-    }
+        Ok(true)
+    })?;
     let results = acc.results();
     let logs: crate::callbacks::Logs = results.iter().cloned().collect();
     callbacks.iter_mut().try_for_each(|c| c.on_test_end(&logs))?;

@@ -6,11 +6,12 @@ use std::collections::BTreeMap;
 use ndarray::{ArrayD, IxDyn};
 
 use super::compile::CompileOptions;
-use super::data::{Data, Rows, batches, split_validation};
-use super::engine::{Accumulators, Batch, Compiled, Head, evaluate_data, infer, train_step, upload};
-use super::inputs::{HostData, ModelInputs};
+use super::data::{Data, Rows, split_validation};
+use super::engine::{Accumulators, Batch, Compiled, Head, evaluate_source, infer, train_step, upload};
+use super::inputs::{HostArray, HostData, ModelInputs, OwnedData};
 use super::options::{EvaluateOptions, FitOptions, PredictOptions};
 use super::progbar::Progbar;
+use super::source::{self, HostBatch, Source, Step};
 use crate::callbacks::handle::FitHandle;
 use crate::callbacks::{BatchLogs, Callback, FitParams, History, Logs, ModelHandle, ProgbarLogger};
 use crate::error::{Error, Result};
@@ -20,6 +21,7 @@ use crate::optimizers::{OptimizerSpec, OptimizerState};
 use crate::random::SeedGenerator;
 use crate::saving::Saveable;
 use crate::shape::{Shape, format_dims};
+use crate::utils::PyDataset;
 
 /// No metrics, for `compile(optimizer, loss, NO_METRICS)`.
 pub const NO_METRICS: &[&str] = &[];
@@ -184,8 +186,7 @@ fn heads<'h, M: Trainable>(m: &M, y: &'h HostData<'_>) -> Result<(Vec<Rows<'h>>,
     Ok((targets, heads))
 }
 
-/// Keras' `fit`: the epoch loop with its callbacks (the progress bar first, the user's, then
-/// `History`).
+/// Keras' `fit` on arrays: resolves the data, then [`run_fit`].
 pub(crate) fn fit<M: Trainable + Saveable + super::StepModel>(
     m: &mut M,
     x: HostData<'_>,
@@ -201,6 +202,116 @@ pub(crate) fn fit<M: Trainable + Saveable + super::StepModel>(
     let data = Data::new(xs, ys)?;
     let weights = sample_weights(&data, options.sample_weight.take(), options.class_weight.take())?;
     let data = data.with_weights(weights)?;
+    check_shuffle(m, &options)?;
+    let (train, mut val) = split_validation(data, options.validation_split)?;
+    let validation_data = options.validation_data.take();
+    let validation_host = validation_data.as_ref().map(|(vx, vy)| (vx.into_host(), vy.into_host()));
+    if let Some((vx, vy)) = &validation_host {
+        let vx = inputs(m, vx)?;
+        let (vy, _) = self::heads(m, vy)?;
+        val = Some(Data::new(vx, vy)?);
+    }
+    let batch_size = options.batch_size;
+    // A validation dataset is locked for the whole of `fit`.
+    let shared = options.validation_dataset.take();
+    let mut guard = shared.as_ref().map(|d| d.lock().unwrap_or_else(|e| e.into_inner()));
+    let val = match guard.as_mut() {
+        Some(dataset) => Some(Source::Dataset(&mut ***dataset)),
+        None => val.map(|data| Source::Arrays { data, batch_size }),
+    };
+    run_fit(m, Source::Arrays { data: train, batch_size }, &heads, val, options)
+}
+
+/// Keras' `fit` on a [`PyDataset`]: its first batch builds the model and resolves the targets,
+/// then [`run_fit`].
+pub(crate) fn fit_dataset<M: Trainable + Saveable + super::StepModel>(
+    m: &mut M,
+    dataset: &mut dyn PyDataset,
+    mut options: FitOptions,
+) -> Result<History> {
+    compiled(m)?;
+    if options.validation_split != 0.0 {
+        return Err(Error::value(format!(
+            "`validation_split` is only supported for Tensors or NumPy arrays, not a PyDataset. Received: \
+             validation_split={}",
+            options.validation_split
+        )));
+    }
+    for (given, name) in
+        [(options.sample_weight.is_some(), "sample_weight"), (options.class_weight.is_some(), "class_weight")]
+    {
+        if given {
+            return Err(Error::value(format!(
+                "`{name}` is not supported with a PyDataset: return per-sample weights from `get_batch` \
+                 (`DatasetBatch::with_sample_weight`)."
+            )));
+        }
+    }
+    check_shuffle(m, &options)?;
+    let heads = dataset_heads(m, dataset)?;
+    let shared = options.validation_dataset.take();
+    let mut guard = shared.as_ref().map(|d| d.lock().unwrap_or_else(|e| e.into_inner()));
+    let val = match (guard.as_mut(), options.validation_data.take()) {
+        (Some(dataset), _) => Some(Source::Dataset(&mut ***dataset)),
+        (None, Some(data)) => return fit_dataset_with_arrays(m, dataset, &heads, data, options),
+        (None, None) => None,
+    };
+    run_fit(m, Source::Dataset(dataset), &heads, val, options)
+}
+
+/// `fit_dataset` validating on arrays (`FitOptions::validation_data`).
+fn fit_dataset_with_arrays<M: Trainable + Saveable + super::StepModel>(
+    m: &mut M,
+    dataset: &mut dyn PyDataset,
+    heads: &[Head],
+    (vx, vy): (OwnedData, OwnedData),
+    options: FitOptions,
+) -> Result<History> {
+    let (vx, vy) = (vx.into_host(), vy.into_host());
+    let xs = inputs(m, &vx)?;
+    let (ys, _) = self::heads(m, &vy)?;
+    let val = Source::Arrays { data: Data::new(xs, ys)?, batch_size: options.batch_size.max(1) };
+    run_fit(m, Source::Dataset(dataset), heads, Some(val), options)
+}
+
+/// Builds the model from a dataset's first batch and resolves the targets against it.
+fn dataset_heads<M: Trainable>(m: &mut M, dataset: &dyn PyDataset) -> Result<Vec<Head>> {
+    let first = source::first_batch(dataset)?;
+    inputs(m, &batch_arrays(&first.x)).map_err(|e| e.context("PyDataset batch 0: "))?;
+    let (_, heads) = heads(m, &batch_arrays(&first.y)).map_err(|e| e.context("PyDataset batch 0: "))?;
+    Ok(heads)
+}
+
+/// A dataset batch's arrays as `fit` takes arrays.
+fn batch_arrays(arrays: &[ArrayD<f32>]) -> HostData<'_> {
+    HostData::List(arrays.iter().map(|a| Box::new(a) as HostArray<'_>).collect())
+}
+
+/// A step's batch ready for the device: a dataset's batch is checked against the model as
+/// arrays passed to `fit` are (inputs, and with `targets` the targets and sample weights).
+fn prepare<M: Trainable>(m: &M, step: Step<'_>, targets: bool) -> Result<HostBatch> {
+    let (index, batch) = match step {
+        Step::Rows(data, idx) => return Ok(HostBatch::from_rows(data, idx)),
+        Step::Dataset(index, batch) => (index, batch),
+    };
+    let check = || -> Result<()> {
+        let x = batch_arrays(&batch.x);
+        let xs = resolve_inputs(m, &x)?;
+        check_inputs(m, &xs)?;
+        if !targets {
+            return super::data::check_cardinality(&xs, &[]);
+        }
+        let y = batch_arrays(&batch.y);
+        let (ys, _) = heads(m, &y)?;
+        Data::new(xs, ys)?.with_weights(batch.sample_weight.clone().map(|w| w.into_dyn()))?;
+        Ok(())
+    };
+    check().map_err(|e| e.context(&format!("PyDataset batch {index}: ")))?;
+    Ok(HostBatch::from_dataset(batch))
+}
+
+/// A stateful layer's state follows the order of the batches: no shuffling.
+fn check_shuffle<M: Trainable>(m: &M, options: &FitOptions) -> Result<()> {
     if options.shuffle
         && let Some(l) = m.network().layers.iter().find(|e| e.layer.stateful())
     {
@@ -210,15 +321,20 @@ pub(crate) fn fit<M: Trainable + Saveable + super::StepModel>(
             l.layer.name().unwrap_or("?")
         )));
     }
-    let (train, mut val) = split_validation(data, options.validation_split)?;
-    let validation_data = options.validation_data.take();
-    let validation_host = validation_data.as_ref().map(|(vx, vy)| (vx.into_host(), vy.into_host()));
-    if let Some((vx, vy)) = &validation_host {
-        let vx = inputs(m, vx)?;
-        let (vy, _) = self::heads(m, vy)?;
-        val = Some(Data::new(vx, vy)?);
-    }
-    let steps = train.len().div_ceil(options.batch_size);
+    Ok(())
+}
+
+/// The epoch loop of `fit` with its callbacks (the progress bar first, the user's, then
+/// `History`), over the training batches of `train` and, after each epoch, `val`'s.
+fn run_fit<M: Trainable + Saveable + super::StepModel>(
+    m: &mut M,
+    mut train: Source<'_>,
+    heads: &[Head],
+    val: Option<Source<'_>>,
+    mut options: FitOptions,
+) -> Result<History> {
+    let mut val = val;
+    let steps = train.steps();
     if options.verbose > 0 {
         // Not in Keras: one line up front saying which backend and device train.
         outln!("Training on {}", crate::backends::describe_device(&m.network().device));
@@ -241,36 +357,40 @@ pub(crate) fn fit<M: Trainable + Saveable + super::StepModel>(
         for c in &mut callbacks {
             c.on_epoch_begin(epoch, &mut model)?;
         }
+        // Samples of arrays, or the batches of a dataset, in a new order each epoch.
         let order = {
             let (_, rng, _) = model.model.parts();
-            if options.shuffle { rng.permutation(train.len()) } else { (0..train.len()).collect() }
+            if options.shuffle { rng.permutation(train.items()) } else { (0..train.items()).collect() }
         };
-        let mut acc = Accumulators::new(&heads);
+        let mut acc = Accumulators::new(heads);
         let mut custom = options.train_step.clone().map(CustomStep::new);
-        for (step, idx) in batches(&order, options.batch_size).enumerate() {
+        train.for_each(&order, |step, batch| {
             for c in &mut callbacks {
                 c.on_train_batch_begin(step, &mut model)?;
             }
+            let host = prepare(&*model.model, batch, true)?;
             match custom.as_mut() {
                 Some(custom) => {
-                    let batch = upload(&train, &heads, idx, &model.model.network().device)?;
+                    let batch = upload(host, heads, &model.model.network().device)?;
                     custom.run(model.model, batch)?
                 }
-                None => train_batch(model.model, &heads, &mut acc, |device| upload(&train, &heads, idx, device))?,
+                None => train_batch(model.model, heads, &mut acc, |device| upload(host, heads, device))?,
             }
             let mut source = || step_logs(&mut custom, &mut acc);
             let mut logs = BatchLogs::new(&mut source);
             for c in &mut callbacks {
                 c.on_train_batch_end(step, &mut logs, &mut model)?;
             }
-            if model.stop_requested() {
-                break;
-            }
-        }
+            Ok(!model.stop_requested())
+        })?;
+        train.end_epoch();
         let mut logs: Logs = step_logs(&mut custom, &mut acc).into_iter().collect();
-        if let Some(v) = &val {
-            let network = model.model.network();
-            for (k, value) in evaluate_data(network, &heads, v, options.batch_size, None, &mut callbacks)? {
+        if let Some(v) = val.as_mut() {
+            let m = &*model.model;
+            let results =
+                evaluate_source(m.network(), heads, v, |s: Step<'_>| prepare(m, s, true), None, &mut callbacks)?;
+            v.end_epoch();
+            for (k, value) in results {
                 logs.insert(format!("val_{k}"), value);
             }
         }
@@ -381,12 +501,39 @@ pub(crate) fn evaluate<M: Trainable>(
     let xs = resolve_inputs(m, &x)?;
     check_inputs(m, &xs)?;
     let (ys, heads) = heads(m, &y)?;
-    let data = Data::new(xs, ys)?.with_weights(options.sample_weight)?;
+    let data = Data::new(xs, ys)?.with_weights(options.sample_weight.clone())?;
     let batch_size = options.batch_size.max(1);
-    let mut bar = Progbar::new(data.len().div_ceil(batch_size), options.verbose);
+    run_evaluate(m, Source::Arrays { data, batch_size }, &heads, options)
+}
+
+/// Keras' `evaluate` on a [`PyDataset`].
+pub(crate) fn evaluate_dataset<M: Trainable>(
+    m: &mut M,
+    dataset: &mut dyn PyDataset,
+    options: EvaluateOptions,
+) -> Result<BTreeMap<String, f64>> {
+    compiled(m)?;
+    if options.sample_weight.is_some() {
+        return Err(Error::value(
+            "`sample_weight` is not supported with a PyDataset: return per-sample weights from `get_batch`.",
+        ));
+    }
+    let heads = dataset_heads(m, dataset)?;
+    run_evaluate(m, Source::Dataset(dataset), &heads, options)
+}
+
+fn run_evaluate<M: Trainable>(
+    m: &M,
+    mut source: Source<'_>,
+    heads: &[Head],
+    options: EvaluateOptions,
+) -> Result<BTreeMap<String, f64>> {
+    let mut bar = Progbar::new(source.steps(), options.verbose);
     let mut callbacks: Vec<Box<dyn Callback>> =
         options.callbacks.into_iter().map(|c| Box::new(c) as Box<dyn Callback>).collect();
-    let results = evaluate_data(m.network(), &heads, &data, batch_size, Some(&mut bar), &mut callbacks)?;
+    let prepare = |s: Step<'_>| prepare(m, s, true);
+    let results = evaluate_source(m.network(), heads, &source, prepare, Some(&mut bar), &mut callbacks)?;
+    source.end_epoch();
     bar.finish(&results);
     Ok(results.into_iter().collect())
 }
@@ -403,7 +550,7 @@ pub(crate) fn train_on_batch<M: Trainable>(
     let data = Data::new(xs, ys)?;
     let all: Vec<usize> = (0..data.len()).collect();
     let mut acc = Accumulators::new(&heads);
-    train_batch(m, &heads, &mut acc, |device| upload(&data, &heads, &all, device))?;
+    train_batch(m, &heads, &mut acc, |device| upload(HostBatch::from_rows(&data, &all), &heads, device))?;
     Ok(acc.results().into_iter().collect())
 }
 
@@ -449,29 +596,51 @@ pub(crate) fn predict<M: Trainable>(m: &M, x: HostData<'_>, options: PredictOpti
     let xs = resolve_inputs(m, &x)?;
     check_inputs(m, &xs)?;
     super::data::check_cardinality(&xs, &[])?;
-    let n = xs[0].len();
     let batch_size = options.batch_size.max(1);
-    let order: Vec<usize> = (0..n).collect();
-    let mut bar = Progbar::new(n.div_ceil(batch_size), options.verbose);
+    run_predict(m, Source::Arrays { data: Data { x: xs, y: Vec::new(), w: None }, batch_size }, options)
+}
+
+/// Keras' `predict` on a [`PyDataset`] (its batches' inputs; targets are not read).
+pub(crate) fn predict_dataset<M: Trainable>(
+    m: &mut M,
+    dataset: &mut dyn PyDataset,
+    options: PredictOptions,
+) -> Result<Vec<ArrayD<f32>>> {
+    let first = source::first_batch(dataset)?;
+    inputs(m, &batch_arrays(&first.x)).map_err(|e| e.context("PyDataset batch 0: "))?;
+    run_predict(m, Source::Dataset(dataset), options)
+}
+
+fn run_predict<M: Trainable>(m: &M, mut source: Source<'_>, options: PredictOptions) -> Result<Vec<ArrayD<f32>>> {
+    // Arrays say how many samples there are: the outputs' memory is reserved at once, fallibly.
+    let known = match &source {
+        Source::Arrays { data, .. } => Some(data.len()),
+        Source::Dataset(_) => None,
+    };
+    let mut bar = Progbar::new(source.steps(), options.verbose);
     let network = m.network();
     let mut values: Vec<Vec<f32>> = Vec::new();
     let mut sample_dims: Vec<Vec<usize>> = Vec::new();
+    let mut rows = 0usize;
     let mut keep = |outs: Vec<crate::backend::DynTensor>| -> Result<()> {
         if values.is_empty() {
-            // All of the outputs' memory at once, fallibly: too large is an error, not an abort.
             sample_dims = outs.iter().map(|o| o.dims()[1..].to_vec()).collect();
             for dims in &sample_dims {
-                let total = dims.iter().try_fold(n, |t, &d| t.checked_mul(d));
                 let mut v = Vec::new();
-                total.and_then(|t| v.try_reserve_exact(t).ok()).ok_or_else(|| {
-                    Error::value(format!(
-                        "predict's output of shape {} does not fit in memory; predict fewer samples at a time",
-                        format_dims(&[&[n][..], dims].concat())
-                    ))
-                })?;
+                if let Some(n) = known {
+                    // Too large is an error, not an abort.
+                    let total = dims.iter().try_fold(n, |t, &d| t.checked_mul(d));
+                    total.and_then(|t| v.try_reserve_exact(t).ok()).ok_or_else(|| {
+                        Error::value(format!(
+                            "predict's output of shape {} does not fit in memory; predict fewer samples at a time",
+                            format_dims(&[&[n][..], dims].concat())
+                        ))
+                    })?;
+                }
                 values.push(v);
             }
         }
+        rows += outs.first().map_or(0, |o| o.dims()[0]);
         for (v, o) in values.iter_mut().zip(outs) {
             v.extend(o.into_vec()?);
         }
@@ -479,23 +648,40 @@ pub(crate) fn predict<M: Trainable>(m: &M, x: HostData<'_>, options: PredictOpti
     };
     let mut callbacks = options.callbacks;
     callbacks.iter_mut().try_for_each(|c| c.on_predict_begin())?;
-    let chunk = predict_chunk(network, batch_size);
-    for (step, idx) in batches(&order, batch_size).enumerate() {
+    let chunk = predict_chunk(network, options.batch_size.max(1));
+    let order: Vec<usize> = (0..source.items()).collect();
+    source.for_each(&order, |step, batch| {
         callbacks.iter_mut().try_for_each(|c| c.on_predict_batch_begin(step))?;
-        for idx in idx.chunks(chunk) {
-            let batch = xs.iter().map(|a| a.gather(idx, &network.device)).collect::<Result<Vec<_>>>()?;
-            keep(infer(network, batch)?)?;
+        match batch {
+            // Passes of `chunk` samples (see `predict_chunk`), each gathered from the arrays.
+            Step::Rows(data, idx) => {
+                for idx in idx.chunks(chunk) {
+                    let x = data.x.iter().map(|a| a.gather(idx, &network.device)).collect::<Result<Vec<_>>>()?;
+                    keep(infer(network, x)?)?;
+                }
+            }
+            dataset => {
+                let host = prepare(m, dataset, false)?;
+                let x = host
+                    .x
+                    .into_iter()
+                    .map(|(v, shape)| crate::backend::DynTensor::from_data(v, &shape, &network.device))
+                    .collect::<Result<Vec<_>>>()?;
+                keep(infer(network, x)?)?;
+            }
         }
         bar.step(step + 1, Vec::new);
         callbacks.iter_mut().try_for_each(|c| c.on_predict_batch_end(step))?;
-    }
+        Ok(true)
+    })?;
+    source.end_epoch();
     callbacks.iter_mut().try_for_each(|c| c.on_predict_end())?;
     bar.finish(&[]);
     values
         .into_iter()
         .zip(sample_dims)
         .map(|(v, d)| {
-            let mut dims = vec![n];
+            let mut dims = vec![rows];
             dims.extend(d);
             ArrayD::from_shape_vec(IxDyn(&dims), v).map_err(|e| Error::Backend(e.to_string()))
         })

@@ -78,6 +78,29 @@ macro_rules! training_methods {
                 $crate::trainers::fit::fit(self, x.into_host(), y.into_host(), options)
             }
 
+            /// Trains on a [`PyDataset`](crate::utils::PyDataset) (Keras' `model.fit(dataset,
+            /// ...)`): its batches, shuffled in batch order each epoch when
+            /// `FitOptions::shuffle` is set (with the model's seed), made by its worker threads
+            /// and taken in order. `batch_size` is the dataset's; `validation_split`,
+            /// `sample_weight` and `class_weight` are errors (weights come from the batches).
+            pub fn fit_dataset(
+                &mut self,
+                dataset: &mut dyn $crate::utils::PyDataset,
+                options: $crate::trainers::FitOptions,
+            ) -> $crate::error::Result<$crate::callbacks::History> {
+                $crate::trainers::fit::fit_dataset(self, dataset, options)
+            }
+
+            /// Loss and metrics over a [`PyDataset`](crate::utils::PyDataset) in inference mode
+            /// (Keras' `model.evaluate(dataset, return_dict=True)`).
+            pub fn evaluate_dataset(
+                &mut self,
+                dataset: &mut dyn $crate::utils::PyDataset,
+                options: $crate::trainers::EvaluateOptions,
+            ) -> $crate::error::Result<std::collections::BTreeMap<String, f64>> {
+                $crate::trainers::fit::evaluate_dataset(self, dataset, options)
+            }
+
             /// Loss and metrics on `(x, y)` in inference mode (Keras'
             /// `model.evaluate(..., return_dict=True)`).
             pub fn evaluate(

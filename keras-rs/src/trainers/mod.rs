@@ -9,6 +9,7 @@ mod inputs;
 pub(crate) mod methods;
 pub mod options;
 pub mod progbar;
+pub(crate) mod source;
 
 pub use compile::CompileOptions;
 pub use custom_step::{Gradients, StepModel, Tape, TrainStep};

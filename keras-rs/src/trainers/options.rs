@@ -20,6 +20,9 @@ pub struct FitOptions {
     pub validation_split: f64,
     /// Explicit validation inputs and targets (takes precedence over `validation_split`).
     pub validation_data: Option<(OwnedData, OwnedData)>,
+    /// A dataset to validate on (Keras' `validation_data=<PyDataset>`; replaces
+    /// `validation_data`).
+    pub validation_dataset: Option<crate::utils::SharedDataset>,
     /// Whether to shuffle the training samples before each epoch (seeded by the model).
     pub shuffle: bool,
     /// The epoch to start from (for resuming).
@@ -57,6 +60,7 @@ impl Default for FitOptions {
             batch_size: 32,
             validation_split: 0.0,
             validation_data: None,
+            validation_dataset: None,
             shuffle: true,
             initial_epoch: 0,
             verbose: 1,
@@ -92,6 +96,14 @@ impl FitOptions {
     /// a list, or a map by name; kept as an `f32` copy).
     pub fn validation_data(mut self, x: impl ModelInputs, y: impl ModelInputs) -> Self {
         self.validation_data = Some((x.into_host().to_owned_data(), y.into_host().to_owned_data()));
+        self.validation_dataset = None;
+        self
+    }
+    /// Validates on a [`PyDataset`](crate::utils::PyDataset) at the end of each epoch (Keras'
+    /// `validation_data=` given a dataset); replaces [`validation_data`](Self::validation_data).
+    pub fn validation_dataset(mut self, dataset: impl crate::utils::PyDataset + 'static) -> Self {
+        self.validation_dataset = Some(std::sync::Arc::new(std::sync::Mutex::new(Box::new(dataset))));
+        self.validation_data = None;
         self
     }
     /// Whether to shuffle before each epoch (default true).

@@ -1,10 +1,15 @@
-//! Utilities (`keras.utils`): seeding, NumPy file reading, model and history plots.
+//! Utilities (`keras.utils`): datasets made batch by batch (`PyDataset`), seeding, NumPy file
+//! reading, model and history plots.
 
 mod npy;
 mod plot_history;
 mod plot_model;
+pub(crate) mod py_dataset;
+mod timeseries;
 
 pub use crate::random::set_random_seed;
 pub use npy::{parse_npy, read_npy};
 pub(crate) use plot_history::plot_history;
 pub use plot_model::{Plottable, model_to_dot, plot_model};
+pub use py_dataset::{BoxError, DatasetBatch, PyDataset, SharedDataset};
+pub use timeseries::{TimeseriesDataset, TimeseriesOptions, timeseries_dataset_from_array};
