@@ -29,6 +29,10 @@ pub struct Window2d {
 }
 
 impl Window2d {
+    /// Keras' `MaxPooling2D(2)`: 2×2 windows, stride 2, no padding.
+    pub const POOL_2: Window2d =
+        Window2d { size: [2, 2], strides: [2, 2], dilation: [1, 1], padding: [[0, 0], [0, 0]] };
+
     /// The output rows and columns for an input of `height` × `width` (at least one each: the
     /// layers check the sizes before they call an op).
     pub fn output_size(&self, height: usize, width: usize) -> [usize; 2] {
@@ -288,7 +292,15 @@ mod tests {
         // Small odd shapes, and one whose batch spans several tiles (2 + 2 + 1 images).
         let cases = windows().into_iter().flat_map(|w| [(w, false, (2, 7, 9, 3, 5)), (w, true, (2, 7, 9, 3, 5))]);
         let tiled = (windows()[0], true, (5, 40, 40, 8, 4));
-        for (window, relu, (n, h, w, cin, cout)) in cases.chain([tiled]) {
+        // One input channel, stride 1, no padding: the direct kernel (16, 32, 64 filters; rows
+        // of 9 and 7 positions: blocks of four and single ones).
+        let valid = Window2d { size: [2, 4], strides: [1, 1], dilation: [1, 1], padding: [[0, 0], [0, 0]] };
+        let direct = [
+            (windows()[0], true, (3, 6, 11, 1, 32)),
+            (valid, false, (2, 5, 10, 1, 16)),
+            (valid, true, (2, 4, 9, 1, 64)),
+        ];
+        for (window, relu, (n, h, w, cin, cout)) in cases.chain([tiled]).chain(direct) {
             if !super::super::has_kernels(&leaf([1, 1, 1, 1], 0)) {
                 return; // the op is burn-flex's; other backends keep burn's conv2d
             }
@@ -322,7 +334,7 @@ mod tests {
             Window2d { size: [3, 2], strides: [1, 2], dilation: [1, 1], padding: [[1, 1], [0, 1]] },
         ];
         // Small odd shapes, and a batch that spans several tiles.
-        let shapes = [(2, 7, 9, 3, 5), (5, 40, 40, 8, 4)];
+        let shapes = [(2, 7, 9, 3, 5), (5, 40, 40, 8, 4), (3, 12, 11, 1, 32)];
         for (window, pool, relu, (n, h, w, cin, cout)) in windows()
             .into_iter()
             .flat_map(|w| pools.into_iter().flat_map(move |p| [(w, p, true), (w, p, false)]))

@@ -2,10 +2,13 @@
 
 use burn::backend::Flex;
 use burn::backend::flex::FlexTensor;
+use std::mem::MaybeUninit;
+
 use rayon::prelude::*;
 
 use super::conv::{ConvTape, PoolTape, Window2d, WindowKernels};
 use super::flex::{tensor, values};
+use super::flex_direct_conv as direct;
 use crate::backend::gemm::{self, Mat};
 use crate::backend::simd::vectorized;
 
@@ -109,6 +112,71 @@ impl Conv {
         )
     }
 
+    /// The output of `images` images from image `first` (bias and, with `relu`, ReLU
+    /// included) into `out`, one row of filters per output position, every element written:
+    /// the direct kernel where it applies, else im2col and a matmul.
+    fn tile<'o>(
+        &self,
+        x: &[f32],
+        first: usize,
+        images: usize,
+        weights: &[f32],
+        relu: bool,
+        out: &'o mut [MaybeUninit<f32>],
+    ) -> &'o mut [f32] {
+        if self.is_direct() {
+            self.direct(x, first, images, weights, relu, out);
+            // SAFETY: `direct` wrote every element of `out`; `MaybeUninit<f32>` has `f32`'s layout.
+            return unsafe { &mut *(out as *mut [MaybeUninit<f32>] as *mut [f32]) };
+        }
+        let (rows, taps, filters) = (images * self.rows_per_image(), self.taps(), self.kernel[2]);
+        let out = SCRATCH.with_borrow_mut(|cols| {
+            self.im2col(x, first, images, cols);
+            gemm::matmul_into(out, Mat::new(cols, rows, taps + 1), Mat::new(weights, taps + 1, filters))
+        });
+        if relu {
+            // While the tile is in cache.
+            vectorized(
+                #[inline(always)]
+                || out.iter_mut().for_each(|v| *v = v.max(0.0)),
+            )
+        }
+        out
+    }
+
+    /// Whether [`Conv::direct`] computes this convolution: one input channel (a first layer on
+    /// grey images), stride 1, no dilation or padding, 16, 32 or 64 filters, on a CPU with
+    /// AVX-512. Its im2col would have rows of `kh·kw + 1` floats (10 for 3×3), a shape the
+    /// matmul runs far below its rate.
+    fn is_direct(&self) -> bool {
+        let w = &self.window;
+        self.input[3] == 1
+            && w.strides == [1, 1]
+            && w.dilation == [1, 1]
+            && w.padding == [[0, 0], [0, 0]]
+            && matches!(self.kernel[2], 16 | 32 | 64)
+            && direct::available()
+    }
+
+    /// The convolution of `images` images from image `first`, plus the bias, then a ReLU when
+    /// `relu` is set, into `out`: one row of `filters` per output position, as the matmul path
+    /// writes it (see [`Conv::is_direct`]).
+    fn direct(
+        &self,
+        x: &[f32],
+        first: usize,
+        images: usize,
+        weights: &[f32],
+        relu: bool,
+        out: &mut [MaybeUninit<f32>],
+    ) {
+        let ([_, height, width, _], [kh, kw, filters], [oh, ow]) = (self.input, self.kernel, self.output);
+        let plane = height * width;
+        let x = &x[first * plane..][..images * plane];
+        let out = &mut out[..images * oh * ow * filters];
+        direct::convolve(x, [height, width], [kh, kw], filters, weights, relu, out);
+    }
+
     /// The kernel `(taps, filters)` with the bias as one more row.
     fn kernel_and_bias(kernel: &[f32], bias: &[f32]) -> Vec<f32> {
         kernel.iter().chain(bias).copied().collect()
@@ -180,6 +248,13 @@ fn copy(dst: &mut [f32], src: &[f32]) {
     }
 }
 
+/// Initialised floats viewed as possibly uninitialised ones (to be overwritten): always sound.
+fn as_uninit(values: &mut [f32]) -> &mut [MaybeUninit<f32>] {
+    // SAFETY: `MaybeUninit<f32>` has `f32`'s layout, and every value written through it is a
+    // valid `f32`, so the slice stays initialised.
+    unsafe { &mut *(values as *mut [f32] as *mut [MaybeUninit<f32>]) }
+}
+
 thread_local! {
     /// Each compute thread's patch buffer, reused from tile to tile.
     static SCRATCH: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -233,7 +308,7 @@ impl WindowKernels for Flex {
         pool: Option<Window2d>,
     ) -> FlexTensor {
         let conv = Conv::new(dims4(&x), dims4(&kernel), window);
-        let (batch, filters, rows, taps) = (conv.input[0], conv.kernel[2], conv.rows_per_image(), conv.taps());
+        let (batch, filters, rows) = (conv.input[0], conv.kernel[2], conv.rows_per_image());
         let (x, weights) = (values(&x), Conv::kernel_and_bias(&values(&kernel), &values(&bias)));
         let tile = conv.images_per_tile();
         if let Some(pool) = pool {
@@ -241,21 +316,19 @@ impl WindowKernels for Flex {
             let [ph, pw] = pool.output_size(conv.output[0], conv.output[1]);
             let pooled = ph * pw * filters;
             let mut y = vec![0.0f32; batch * pooled];
+            let in_registers = conv.is_direct() && pool == Window2d::POOL_2;
             y.par_chunks_mut(tile * pooled).enumerate().for_each(|(t, out)| {
                 let images = out.len() / pooled;
+                if in_registers {
+                    // Keras' MaxPooling2D(2) after a one-channel convolution: pooled in registers.
+                    let ([_, height, width, _], [kh, kw, _]) = (conv.input, conv.kernel);
+                    let x = &x[t * tile * height * width..][..images * height * width];
+                    direct::convolve_pooled(x, [height, width], [kh, kw], filters, &weights, relu, as_uninit(out));
+                    return;
+                }
                 TILE_OUTPUT.with_borrow_mut(|tile_out| {
                     tile_out.resize(images * rows * filters, 0.0);
-                    SCRATCH.with_borrow_mut(|cols| {
-                        conv.im2col(&x, t * tile, images, cols);
-                        let (a, b) = (Mat::new(cols, images * rows, taps + 1), Mat::new(&weights, taps + 1, filters));
-                        gemm::matmul(tile_out, a, b, false);
-                    });
-                    if relu {
-                        vectorized(
-                            #[inline(always)]
-                            || tile_out.iter_mut().for_each(|v| *v = v.max(0.0)),
-                        )
-                    }
+                    conv.tile(&x, t * tile, images, &weights, relu, as_uninit(tile_out));
                     for (plane, out) in tile_out.chunks(rows * filters).zip(out.chunks_mut(pooled)) {
                         max_pool_image(plane, out, pool, conv.output, filters);
                     }
@@ -267,19 +340,9 @@ impl WindowKernels for Flex {
         let mut y = Box::<[f32]>::new_uninit_slice(batch * rows * filters);
         y.par_chunks_mut(tile * rows * filters).enumerate().for_each(|(t, out)| {
             let images = out.len() / (rows * filters);
-            let out = SCRATCH.with_borrow_mut(|cols| {
-                conv.im2col(&x, t * tile, images, cols);
-                gemm::matmul_into(out, Mat::new(cols, images * rows, taps + 1), Mat::new(&weights, taps + 1, filters))
-            });
-            if relu {
-                // While the tile is in cache.
-                vectorized(
-                    #[inline(always)]
-                    || out.iter_mut().for_each(|v| *v = v.max(0.0)),
-                )
-            }
+            conv.tile(&x, t * tile, images, &weights, relu, out);
         });
-        // SAFETY: the chunks cover `y` and `matmul_into` wrote every element of each.
+        // SAFETY: the chunks cover `y` and `tile` wrote every element of each.
         let y = unsafe { y.assume_init() }.into_vec();
         tensor(y, &[batch, conv.output[0], conv.output[1], filters])
     }

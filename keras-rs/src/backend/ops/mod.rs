@@ -21,6 +21,8 @@ mod flex;
 #[cfg(feature = "flex")]
 mod flex_conv;
 #[cfg(feature = "flex")]
+mod flex_direct_conv;
+#[cfg(feature = "flex")]
 mod flex_lstm;
 mod lstm;
 
