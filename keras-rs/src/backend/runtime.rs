@@ -1,6 +1,6 @@
 //! Where keras-rs runs its steps: the allocator settings and the compute thread pool.
 //!
-//! Three measured costs of running burn's CPU kernels from an ordinary program, all fixed here
+//! Four measured costs of running burn's CPU kernels from an ordinary program, all fixed here
 //! so that a user who only did `cargo add keras-rs` gets them (nothing to set):
 //!
 //! - **glibc gives large buffers back to the kernel after every step** (its mmap threshold and
@@ -13,6 +13,10 @@
 //! - **Calling rayon from outside its pool** makes every parallel kernel inject a job and block
 //!   the calling thread, thousands of context switches per LSTM step. [`install`] runs the step
 //!   on a worker of one compute pool, so burn's kernels fork and join inside it.
+//! - **Workers that fall asleep between kernels** are woken by a futex call for the next one:
+//!   ~11% of an MLP training step went to sleeping and waking. During a step the pool's other
+//!   workers stay awake and take new jobs at once (`with_workers_awake`), as OpenMP's and
+//!   TensorFlow's pools do.
 //! - **Denormal floats** (a gradient's square near 1e-40, say) take the CPU's slow path: an MLP
 //!   on random labels lost a third of its speed after a few epochs. The pool's threads flush
 //!   them to zero (x86 FTZ/DAZ, ARM FZ), as TensorFlow and JAX do on their compute threads.
@@ -40,9 +44,57 @@ fn pool() -> Option<&'static rayon::ThreadPool> {
 /// raced its own earlier work (the wgpu streaming-metric test lost whole batches).
 pub(crate) fn install<R: Send>(device: &burn::tensor::Device, op: impl FnOnce() -> R + Send) -> R {
     match pool() {
-        Some(pool) if uses_pool(device) && rayon::current_thread_index().is_none() => pool.install(op),
+        Some(pool) if uses_pool(device) && rayon::current_thread_index().is_none() => {
+            pool.install(|| with_workers_awake(op))
+        }
         _ => op(),
     }
+}
+
+/// How long a kept-awake worker waits without work before it lets rayon put it to sleep.
+const MAX_IDLE: std::time::Duration = std::time::Duration::from_micros(1000);
+
+/// Runs `op` on this pool worker while the pool's other workers stay awake, taking the jobs
+/// `op`'s kernels fork as soon as they appear, instead of sleeping between kernels and being
+/// woken (a futex call and a context switch each time; ~11% of an MLP training step). Each
+/// gives up after [`MAX_IDLE`] without work, so a long stretch of serial work does not keep a
+/// core spinning. OpenMP runtimes, TensorFlow's and JAX's thread pools spin the same way.
+fn with_workers_awake<R>(op: impl FnOnce() -> R) -> R {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let threads = rayon::current_num_threads();
+    if threads < 2 {
+        return op();
+    }
+    let done = AtomicBool::new(false);
+    /// Ends the spinning when `op` returns or unwinds.
+    struct Done<'a>(&'a AtomicBool);
+    impl Drop for Done<'_> {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::Release);
+        }
+    }
+    let owner = rayon::current_thread_index();
+    rayon::in_place_scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(|_| {
+                if rayon::current_thread_index() == owner {
+                    // `op`'s own thread took this job while it waited for a kernel's other
+                    // half: spinning here would hold up `op` itself.
+                    return;
+                }
+                let mut idle_since = std::time::Instant::now();
+                while !done.load(Ordering::Acquire) {
+                    match rayon::yield_now() {
+                        Some(rayon::Yield::Executed) => idle_since = std::time::Instant::now(),
+                        _ if idle_since.elapsed() > MAX_IDLE => return,
+                        _ => std::hint::spin_loop(),
+                    }
+                }
+            });
+        }
+        let _done = Done(&done);
+        op()
+    })
 }
 
 /// Whether work on `device` runs rayon kernels: burn-flex, the CPU backend.
@@ -127,5 +179,17 @@ mod tests {
         });
         assert!(outer.is_some());
         assert_eq!(outer, inner);
+    }
+
+    #[test]
+    fn kept_awake_workers_run_the_kernels_and_stop_with_the_step() {
+        use rayon::prelude::*;
+        let sum: u64 = super::install(&cpu(), || (0..100_000u64).into_par_iter().map(|v| v % 7).sum());
+        assert_eq!(sum, (0..100_000u64).map(|v| v % 7).sum::<u64>());
+        // A step that panics ends the spinning too: the panic reaches the caller, promptly.
+        let started = std::time::Instant::now();
+        let result = std::panic::catch_unwind(|| super::install(&cpu(), || panic!("step failed")));
+        assert!(result.is_err());
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
     }
 }
