@@ -1,13 +1,18 @@
 //! Utilities (`keras.utils`): datasets made batch by batch (`PyDataset`), seeding, NumPy file
 //! reading, model and history plots.
 
+mod image_dataset;
 mod npy;
+mod numpy_random;
 mod plot_history;
 mod plot_model;
 pub(crate) mod py_dataset;
 mod timeseries;
 
 pub use crate::random::set_random_seed;
+pub use image_dataset::{
+    ImageDataset, ImageDatasetOptions, image_dataset_from_directory, image_dataset_from_directory_both,
+};
 pub use npy::{parse_npy, read_npy};
 pub(crate) use plot_history::plot_history;
 pub use plot_model::{Plottable, model_to_dot, plot_model};
