@@ -82,8 +82,8 @@ mod tests {
         let mut rng = RandomState::new(5489);
         assert_eq!(rng.next_u32(), 3_499_211_612);
         assert_eq!(rng.next_u32(), 581_869_302);
-        // `np.random.RandomState(seed).shuffle(list(range(n)))`, from tests/fixtures/image_dataset.py.
-        let text = include_str!("../../../tests/fixtures/image_dataset.json");
+        // `np.random.RandomState(seed).shuffle(list(range(n)))`, from tests/fixtures/directory_datasets.py.
+        let text = include_str!("../../../tests/fixtures/directory_datasets.json");
         let fixture: serde_json::Value = serde_json::from_str(text).unwrap();
         for case in fixture["shuffles"].as_array().unwrap() {
             let (seed, n) = (case["seed"].as_u64().unwrap() as u32, case["n"].as_u64().unwrap() as usize);

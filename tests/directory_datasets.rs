@@ -1,6 +1,7 @@
-//! `image_dataset_from_directory` against Keras 3 (`tests/fixtures/image_dataset.py`): the same
-//! PNG files give the same file order, split, labels and resized pixels; a model trains on the
-//! folder; unreadable files and empty folders are clear errors.
+//! `image_dataset_from_directory` and `text_dataset_from_directory` against Keras 3
+//! (`tests/fixtures/directory_datasets.py`): the same PNG and text files give the same file order,
+//! split, labels, resized pixels and texts; a model trains on an image folder; unreadable files
+//! and empty folders are clear errors.
 
 mod common;
 
@@ -9,7 +10,8 @@ use std::path::{Path, PathBuf};
 use common::fixture;
 use keras_rs::prelude::*;
 use keras_rs::utils::{
-    ImageDataset, ImageDatasetOptions, image_dataset_from_directory, image_dataset_from_directory_both,
+    ImageDataset, ImageDatasetOptions, TextDatasetOptions, image_dataset_from_directory,
+    image_dataset_from_directory_both, text_dataset_from_directory, text_dataset_from_directory_both,
 };
 use ndarray::{ArrayD, Axis};
 use serde_json::Value;
@@ -78,7 +80,7 @@ fn check(dataset: &ImageDataset, root: &Path, want: &Value, case: &str) {
 
 #[test]
 fn the_same_folder_gives_keras_files_split_labels_and_pixels() {
-    let fx = fixture("image_dataset.json");
+    let fx = fixture("directory_datasets.json");
     let root = write_folder(&fx, "parity");
     for case in fx["cases"].as_array().unwrap() {
         let name = case["name"].as_str().unwrap();
@@ -96,7 +98,7 @@ fn the_same_folder_gives_keras_files_split_labels_and_pixels() {
 
 #[test]
 fn a_model_trains_on_a_folder_and_bad_files_are_named() {
-    let fx = fixture("image_dataset.json");
+    let fx = fixture("directory_datasets.json");
     let root = write_folder(&fx, "train");
     let options = || ImageDatasetOptions::new().image_size(4, 4).batch_size(4).seed(3).verbose(false);
     let mut dataset = image_dataset_from_directory(&root, options()).unwrap();
@@ -124,5 +126,52 @@ fn a_model_trains_on_a_folder_and_bad_files_are_named() {
     assert!(err.contains("No images found in directory") && err.contains(".png"), "{err}");
     let err = image_dataset_from_directory(root.join("missing"), options()).unwrap_err().to_string();
     assert!(err.contains("missing"), "{err}");
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn text_folders_give_keras_files_split_labels_and_texts() {
+    let fx = fixture("directory_datasets.json");
+    let root = std::env::temp_dir().join(format!("keras_rs_texts_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    for text in fx["texts"].as_array().unwrap() {
+        let path = root.join(text[0].as_str().unwrap()).join(text[1].as_str().unwrap());
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text[2].as_str().unwrap()).unwrap();
+    }
+    std::fs::write(root.join("pos").join("image.png"), b"not text").unwrap();
+    let relative = |files: &[PathBuf]| -> Vec<String> {
+        files.iter().map(|p| p.strip_prefix(&root).unwrap().to_string_lossy().into_owned()).collect()
+    };
+    let strings =
+        |v: &Value| -> Vec<String> { v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect() };
+    let cases = fx["text_cases"].as_array().unwrap();
+
+    // In file order, cut to 6 bytes ("café " is 6 bytes), in batches of 3.
+    let sorted = &cases[0]["first"];
+    let o = TextDatasetOptions::new().shuffle(false).batch_size(3).max_length(6).verbose(false);
+    let dataset = text_dataset_from_directory(&root, o).unwrap();
+    assert_eq!(relative(dataset.file_paths()), strings(&sorted["files"]));
+    assert_eq!(dataset.class_names(), strings(&sorted["class_names"]));
+    let (mut texts, mut labels) = (Vec::new(), Vec::new());
+    for i in 0..dataset.num_batches() {
+        let (t, l) = dataset.get_batch(i).unwrap();
+        texts.extend(t);
+        labels.extend(l.unwrap().iter().copied());
+    }
+    assert_eq!(texts, strings(&sorted["texts"]));
+    let want: Vec<f32> = sorted["labels"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect();
+    assert_eq!(labels, want);
+
+    // Shuffled with NumPy's generator and split as Keras does.
+    let split = &cases[1];
+    let o = TextDatasetOptions::new().seed(1337).validation_split(0.3).label_mode("binary").verbose(false);
+    let (train, val) = text_dataset_from_directory_both(&root, o).unwrap();
+    assert_eq!(relative(train.file_paths()), strings(&split["first"]["files"]));
+    assert_eq!(relative(val.file_paths()), strings(&split["second"]["files"]));
+    let (_, labels) = val.get_batch(0).unwrap();
+    assert_eq!(labels.unwrap().shape(), &[2, 1]);
+    let err = text_dataset_from_directory(root.join("pos").join("more").join("c.txt"), TextDatasetOptions::new());
+    assert!(err.is_err());
     std::fs::remove_dir_all(&root).unwrap();
 }
