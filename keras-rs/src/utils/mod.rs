@@ -8,6 +8,8 @@ mod numpy_random;
 mod plot_history;
 mod plot_model;
 pub(crate) mod py_dataset;
+#[cfg(feature = "tables")]
+mod table_dataset;
 mod text_dataset;
 mod timeseries;
 
@@ -19,6 +21,8 @@ pub use npy::{parse_npy, read_npy};
 pub(crate) use plot_history::plot_history;
 pub use plot_model::{Plottable, model_to_dot, plot_model};
 pub use py_dataset::{BoxError, DatasetBatch, PyDataset, SharedDataset};
+#[cfg(feature = "tables")]
+pub use table_dataset::{TableDataset, TableOptions, csv_dataset, parquet_dataset};
 pub use text_dataset::{
     TextDataset, TextDatasetOptions, text_dataset_from_directory, text_dataset_from_directory_both,
 };
