@@ -116,6 +116,18 @@ pub struct TableDataset {
 }
 
 impl TableDataset {
+    fn new(
+        path: PathBuf,
+        table: Table,
+        names: Vec<String>,
+        (features, labels): (Vec<usize>, Vec<usize>),
+        rows: usize,
+        options: &TableOptions,
+    ) -> Self {
+        let (batch_size, workers) = (options.batch_size, options.workers.max(1));
+        TableDataset { path, table, names, features, labels, rows, batch_size, workers }
+    }
+
     /// The number of rows.
     pub fn num_rows(&self) -> usize {
         self.rows
@@ -295,16 +307,7 @@ pub fn csv_dataset(path: impl AsRef<Path>, options: TableOptions) -> Result<Tabl
         }
         rows += 1;
     }
-    Ok(TableDataset {
-        path,
-        table: Table::Csv { offsets },
-        names,
-        features,
-        labels,
-        rows,
-        batch_size: options.batch_size,
-        workers: options.workers.max(1),
-    })
+    Ok(TableDataset::new(path, Table::Csv { offsets }, names, (features, labels), rows, &options))
 }
 
 /// A Parquet file as a dataset of batches (see [`TableDataset`]): its footer is read once;
@@ -338,14 +341,5 @@ pub fn parquet_dataset(path: impl AsRef<Path>, options: TableOptions) -> Result<
         }
     }
     let rows = metadata.metadata().file_metadata().num_rows() as usize;
-    Ok(TableDataset {
-        path,
-        table: Table::Parquet { metadata },
-        names,
-        features,
-        labels,
-        rows,
-        batch_size: options.batch_size,
-        workers: options.workers.max(1),
-    })
+    Ok(TableDataset::new(path, Table::Parquet { metadata }, names, (features, labels), rows, &options))
 }
