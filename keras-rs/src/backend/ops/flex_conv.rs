@@ -144,6 +144,19 @@ impl Conv {
         out
     }
 
+    /// This convolution restricted to the output rows and columns `pool` reads: without
+    /// padding, a pooling with `n` windows of `size` every `stride` reads the first
+    /// `(n - 1)·stride + size` (a "valid" pooling drops a last odd row or column).
+    fn cropped_for(self, pool: Window2d) -> Self {
+        if pool.padding != [[0, 0], [0, 0]] {
+            return self;
+        }
+        let [ph, pw] = pool.output_size(self.output[0], self.output[1]);
+        let read =
+            |n: usize, axis: usize| (n - 1) * pool.strides[axis] + (pool.size[axis] - 1) * pool.dilation[axis] + 1;
+        Conv { output: [read(ph, 0).min(self.output[0]), read(pw, 1).min(self.output[1])], ..self }
+    }
+
     /// Whether [`Conv::direct`] computes this convolution: one input channel (a first layer on
     /// grey images), stride 1, no dilation or padding, 16, 32 or 64 filters, on a CPU with
     /// AVX-512. Its im2col would have rows of `kh·kw + 1` floats (10 for 3×3), a shape the
@@ -317,6 +330,10 @@ impl WindowKernels for Flex {
             let pooled = ph * pw * filters;
             let mut y = vec![0.0f32; batch * pooled];
             let in_registers = conv.is_direct() && pool == Window2d::POOL_2;
+            // Only the rows and columns the pooling reads are computed: after an 11×11
+            // convolution a 2×2 pooling reads 10×10 (the MNIST convnet's second layer: 17% less).
+            let conv = if conv.is_direct() { conv } else { conv.cropped_for(pool) };
+            let (rows, tile) = (conv.rows_per_image(), conv.images_per_tile());
             y.par_chunks_mut(tile * pooled).enumerate().for_each(|(t, out)| {
                 let images = out.len() / pooled;
                 if in_registers {
