@@ -52,81 +52,55 @@ pub enum Activation {
     Mish,
 }
 
+/// The activation registry: each activation with its Keras name first, then the other names
+/// Keras accepts for it. [`Activation::get`], [`Activation::name`], [`Activation::ALL`] and the
+/// "Known activations" message all come from this one list.
+const ACTIVATIONS: [(Activation, &[&str]); 18] = [
+    (Activation::Linear, &["linear", "", "None"]),
+    (Activation::Relu, &["relu"]),
+    (Activation::Relu6, &["relu6"]),
+    (Activation::Sigmoid, &["sigmoid"]),
+    (Activation::Tanh, &["tanh"]),
+    (Activation::Softmax, &["softmax"]),
+    (Activation::LogSoftmax, &["log_softmax"]),
+    (Activation::Gelu, &["gelu"]),
+    (Activation::Elu, &["elu"]),
+    (Activation::Selu, &["selu"]),
+    (Activation::Softplus, &["softplus"]),
+    (Activation::Softsign, &["softsign"]),
+    (Activation::Silu, &["silu", "swish"]),
+    (Activation::LeakyRelu, &["leaky_relu"]),
+    (Activation::HardSigmoid, &["hard_sigmoid"]),
+    (Activation::HardSilu, &["hard_silu", "hard_swish"]),
+    (Activation::Exponential, &["exponential"]),
+    (Activation::Mish, &["mish"]),
+];
+
 impl Activation {
     /// Looks an activation up by its Keras name (`None`/empty means `linear`, like Keras).
     pub fn get(name: &str) -> Result<Self> {
-        Ok(match name {
-            "" | "linear" | "None" => Activation::Linear,
-            "relu" => Activation::Relu,
-            "relu6" => Activation::Relu6,
-            "sigmoid" => Activation::Sigmoid,
-            "tanh" => Activation::Tanh,
-            "softmax" => Activation::Softmax,
-            "log_softmax" => Activation::LogSoftmax,
-            "gelu" => Activation::Gelu,
-            "elu" => Activation::Elu,
-            "selu" => Activation::Selu,
-            "softplus" => Activation::Softplus,
-            "softsign" => Activation::Softsign,
-            "silu" | "swish" => Activation::Silu,
-            "leaky_relu" => Activation::LeakyRelu,
-            "hard_sigmoid" => Activation::HardSigmoid,
-            "hard_silu" | "hard_swish" => Activation::HardSilu,
-            "exponential" => Activation::Exponential,
-            "mish" => Activation::Mish,
-            other => {
-                return Err(Error::UnknownIdentifier(format!(
-                    "Could not interpret activation function identifier: '{other}'. Known activations: {}",
-                    Self::ALL.iter().map(|a| a.name()).collect::<Vec<_>>().join(", ")
-                )));
-            }
+        ACTIVATIONS.iter().find(|(_, names)| names.contains(&name)).map(|&(a, _)| a).ok_or_else(|| {
+            Error::UnknownIdentifier(format!(
+                "Could not interpret activation function identifier: '{name}'. Known activations: {}",
+                Self::ALL.iter().map(|a| a.name()).collect::<Vec<_>>().join(", ")
+            ))
         })
     }
 
-    /// Every activation, in the order of [`Activation::get`].
-    pub const ALL: [Activation; 18] = [
-        Activation::Linear,
-        Activation::Relu,
-        Activation::Relu6,
-        Activation::Sigmoid,
-        Activation::Tanh,
-        Activation::Softmax,
-        Activation::LogSoftmax,
-        Activation::Gelu,
-        Activation::Elu,
-        Activation::Selu,
-        Activation::Softplus,
-        Activation::Softsign,
-        Activation::Silu,
-        Activation::LeakyRelu,
-        Activation::HardSigmoid,
-        Activation::HardSilu,
-        Activation::Exponential,
-        Activation::Mish,
-    ];
+    /// Every activation, in registry order.
+    pub const ALL: [Activation; 18] = {
+        let mut all = [Activation::Linear; 18];
+        let mut i = 0;
+        while i < 18 {
+            all[i] = ACTIVATIONS[i].0;
+            i += 1;
+        }
+        all
+    };
 
     /// The Keras name, as it appears in configs.
     pub fn name(self) -> &'static str {
-        match self {
-            Activation::Linear => "linear",
-            Activation::Relu => "relu",
-            Activation::Relu6 => "relu6",
-            Activation::Sigmoid => "sigmoid",
-            Activation::Tanh => "tanh",
-            Activation::Softmax => "softmax",
-            Activation::LogSoftmax => "log_softmax",
-            Activation::Gelu => "gelu",
-            Activation::Elu => "elu",
-            Activation::Selu => "selu",
-            Activation::Softplus => "softplus",
-            Activation::Softsign => "softsign",
-            Activation::Silu => "silu",
-            Activation::LeakyRelu => "leaky_relu",
-            Activation::HardSigmoid => "hard_sigmoid",
-            Activation::HardSilu => "hard_silu",
-            Activation::Exponential => "exponential",
-            Activation::Mish => "mish",
-        }
+        ACTIVATIONS.iter().find(|(a, _)| *a == self).map_or("linear", |(_, names)| names[0])
     }
 
     /// Whether the activation works element by element (all but `softmax` and `log_softmax`),

@@ -79,31 +79,112 @@ pub fn compute_fans(shape: &[usize]) -> (f32, f32) {
     }
 }
 
+/// One registered initializer: Keras' class name, its function name, the config arguments it
+/// honours, and how it reads them (an absent argument takes Keras' default).
+struct Registered {
+    class: &'static str,
+    name: &'static str,
+    keys: &'static [&'static str],
+    read: fn(&Args<'_>) -> Result<Initializer>,
+}
+
+/// An initializer's config, read strictly: a non-number where a number belongs is an error.
+struct Args<'a> {
+    class: &'static str,
+    config: &'a Value,
+}
+
+impl Args<'_> {
+    fn number(&self, key: &str, default: f32) -> Result<f32> {
+        match self.config.get(key) {
+            None | Some(Value::Null) => Ok(default),
+            Some(v) => v.as_f64().map(|v| v as f32).ok_or_else(|| {
+                Error::value(format!("Initializer {}: `{key}` must be a number. Received: {key}={v}", self.class))
+            }),
+        }
+    }
+}
+
+/// The initializer registry: [`Initializer::get`], [`Initializer::from_config`] and the "Known
+/// initializers" message come from this one list. `seed` is accepted everywhere: it fixes
+/// Keras' own draws, which keras-rs' seeded generator does not reproduce (initial values are not
+/// part of the parity, the saved weights are).
+const INITIALIZERS: &[Registered] = &[
+    Registered { class: "Zeros", name: "zeros", keys: &[], read: |_| Ok(Initializer::Zeros) },
+    Registered { class: "Ones", name: "ones", keys: &[], read: |_| Ok(Initializer::Ones) },
+    Registered {
+        class: "Constant",
+        name: "constant",
+        keys: &["value"],
+        read: |a| Ok(Initializer::Constant(a.number("value", 0.0)?)),
+    },
+    Registered {
+        class: "RandomNormal",
+        name: "random_normal",
+        keys: &["mean", "stddev", "seed"],
+        read: |a| Ok(Initializer::RandomNormal { mean: a.number("mean", 0.0)?, stddev: a.number("stddev", 0.05)? }),
+    },
+    Registered {
+        class: "RandomUniform",
+        name: "random_uniform",
+        keys: &["minval", "maxval", "seed"],
+        read: |a| {
+            Ok(Initializer::RandomUniform { minval: a.number("minval", -0.05)?, maxval: a.number("maxval", 0.05)? })
+        },
+    },
+    Registered {
+        class: "TruncatedNormal",
+        name: "truncated_normal",
+        keys: &["mean", "stddev", "seed"],
+        read: |a| Ok(Initializer::TruncatedNormal { mean: a.number("mean", 0.0)?, stddev: a.number("stddev", 0.05)? }),
+    },
+    Registered {
+        class: "GlorotUniform",
+        name: "glorot_uniform",
+        keys: &["seed"],
+        read: |_| Ok(Initializer::GlorotUniform),
+    },
+    Registered {
+        class: "GlorotNormal",
+        name: "glorot_normal",
+        keys: &["seed"],
+        read: |_| Ok(Initializer::GlorotNormal),
+    },
+    Registered { class: "HeUniform", name: "he_uniform", keys: &["seed"], read: |_| Ok(Initializer::HeUniform) },
+    Registered { class: "HeNormal", name: "he_normal", keys: &["seed"], read: |_| Ok(Initializer::HeNormal) },
+    Registered {
+        class: "LecunUniform",
+        name: "lecun_uniform",
+        keys: &["seed"],
+        read: |_| Ok(Initializer::LecunUniform),
+    },
+    Registered { class: "LecunNormal", name: "lecun_normal", keys: &["seed"], read: |_| Ok(Initializer::LecunNormal) },
+    Registered {
+        class: "Orthogonal",
+        name: "orthogonal",
+        keys: &["gain", "seed"],
+        read: |a| Ok(Initializer::Orthogonal { gain: a.number("gain", 1.0)? }),
+    },
+];
+
+/// Arguments keras-rs reads only at their Keras default, `None`.
+const NULL_ONLY: &[&str] = &["input_axes", "output_axes"];
+
 impl Initializer {
-    /// Looks an initializer up by Keras name (snake_case or class name).
-    pub fn get(name: &str) -> Result<Self> {
-        Ok(match name {
-            "zeros" | "Zeros" => Initializer::Zeros,
-            "ones" | "Ones" => Initializer::Ones,
-            "constant" | "Constant" => Initializer::Constant(0.0),
-            "random_normal" | "RandomNormal" => Initializer::RandomNormal { mean: 0.0, stddev: 0.05 },
-            "random_uniform" | "RandomUniform" => Initializer::RandomUniform { minval: -0.05, maxval: 0.05 },
-            "truncated_normal" | "TruncatedNormal" => Initializer::TruncatedNormal { mean: 0.0, stddev: 0.05 },
-            "glorot_uniform" | "GlorotUniform" => Initializer::GlorotUniform,
-            "glorot_normal" | "GlorotNormal" => Initializer::GlorotNormal,
-            "he_uniform" | "HeUniform" => Initializer::HeUniform,
-            "he_normal" | "HeNormal" => Initializer::HeNormal,
-            "lecun_uniform" | "LecunUniform" => Initializer::LecunUniform,
-            "lecun_normal" | "LecunNormal" => Initializer::LecunNormal,
-            "orthogonal" | "Orthogonal" => Initializer::Orthogonal { gain: 1.0 },
-            other => {
-                return Err(Error::UnknownIdentifier(format!(
-                    "Could not interpret initializer identifier: '{other}'. Known initializers: zeros, ones, constant, \
-                     random_normal, random_uniform, truncated_normal, glorot_uniform, glorot_normal, he_uniform, \
-                     he_normal, lecun_uniform, lecun_normal, orthogonal"
-                )));
-            }
+    /// The registered initializer called `name` (its function or class name).
+    fn registered(name: &str) -> Result<&'static Registered> {
+        INITIALIZERS.iter().find(|r| r.name == name || r.class == name).ok_or_else(|| {
+            Error::UnknownIdentifier(format!(
+                "Could not interpret initializer identifier: '{name}'. Known initializers: {}",
+                INITIALIZERS.iter().map(|r| r.name).collect::<Vec<_>>().join(", ")
+            ))
         })
+    }
+
+    /// Looks an initializer up by Keras name (snake_case or class name), with Keras' defaults.
+    pub fn get(name: &str) -> Result<Self> {
+        let r = Self::registered(name)?;
+        (r.read)(&Args { class: r.class, config: &Value::Null })
     }
 
     /// The Keras class name (`GlorotUniform`, ...).
@@ -140,7 +221,8 @@ impl Initializer {
         json!({"module": "keras.initializers", "class_name": self.class_name(), "config": config, "registered_name": null})
     }
 
-    /// Reads a name (`"he_normal"`) or Keras' serialized dict (see [`Initializer::to_config`]).
+    /// Reads a name (`"he_normal"`) or Keras' serialized dict (see [`Initializer::to_config`]);
+    /// an argument keras-rs does not implement is an error naming the initializer and the value.
     pub fn from_config(value: &Value) -> Result<Self> {
         if let Some(name) = value.as_str() {
             return Self::get(name);
@@ -148,22 +230,18 @@ impl Initializer {
         let class = value.get("class_name").and_then(Value::as_str).ok_or_else(|| {
             Error::Format(format!("an initializer must be a name or a dict with `class_name`, received: {value}"))
         })?;
-        let cfg = value.get("config").cloned().unwrap_or(json!({}));
-        let f = |k: &str, d: f32| cfg.get(k).and_then(Value::as_f64).map_or(d, |v| v as f32);
-        Ok(match Self::get(class)? {
-            Initializer::Constant(_) => Initializer::Constant(f("value", 0.0)),
-            Initializer::RandomNormal { .. } => {
-                Initializer::RandomNormal { mean: f("mean", 0.0), stddev: f("stddev", 0.05) }
-            }
-            Initializer::TruncatedNormal { .. } => {
-                Initializer::TruncatedNormal { mean: f("mean", 0.0), stddev: f("stddev", 0.05) }
-            }
-            Initializer::RandomUniform { .. } => {
-                Initializer::RandomUniform { minval: f("minval", -0.05), maxval: f("maxval", 0.05) }
-            }
-            Initializer::Orthogonal { .. } => Initializer::Orthogonal { gain: f("gain", 1.0) },
-            other => other,
-        })
+        let r = Self::registered(class)?;
+        let config = value.get("config").unwrap_or(&Value::Null);
+        // Keras 3.15's variance-scaling initializers write `input_axes`/`output_axes`: their
+        // default (None) is what keras-rs computes; other values change the fans and are refused.
+        let honoured = |k: &str, v: &Value| r.keys.contains(&k) || (v.is_null() && NULL_ONLY.contains(&k));
+        if let Some((key, v)) = config.as_object().and_then(|c| c.iter().find(|(k, v)| !honoured(k, v))) {
+            return Err(Error::value(format!(
+                "Initializer {}: argument {key}={v} is not supported by keras-rs (it reads {:?})",
+                r.class, r.keys
+            )));
+        }
+        (r.read)(&Args { class: r.class, config })
     }
 
     /// Draws initial values for a weight of `shape`, row-major.
@@ -224,6 +302,24 @@ fn orthogonal(shape: &[usize], gain: f32, rng: &mut SeedGenerator) -> Vec<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn configs_are_read_strictly() {
+        let read = |v: Value| Initializer::from_config(&v);
+        let normal = read(json!({"class_name": "RandomNormal", "config": {"mean": 1.0, "stddev": 2.0, "seed": 7}}));
+        assert_eq!(normal.unwrap(), Initializer::RandomNormal { mean: 1.0, stddev: 2.0 });
+        let err = read(json!({"class_name": "HeNormal", "config": {"seed": null, "mode": "fan_out"}})).unwrap_err();
+        assert!(err.to_string().contains("Initializer HeNormal: argument mode=\"fan_out\" is not supported"), "{err}");
+        let keras =
+            json!({"class_name": "GlorotUniform", "config": {"seed": null, "input_axes": null, "output_axes": null}});
+        assert_eq!(read(keras).unwrap(), Initializer::GlorotUniform);
+        let err = read(json!({"class_name": "GlorotUniform", "config": {"input_axes": [0, 1]}})).unwrap_err();
+        assert!(err.to_string().contains("input_axes=[0,1]"), "{err}");
+        let err = read(json!({"class_name": "Constant", "config": {"value": "one"}})).unwrap_err();
+        assert!(err.to_string().contains("`value` must be a number"), "{err}");
+        let err = Initializer::get("he_norml").unwrap_err().to_string();
+        assert!(err.contains("'he_norml'") && err.contains("he_normal, lecun_uniform"), "{err}");
+    }
 
     #[test]
     fn fans_follow_keras() {
