@@ -214,3 +214,53 @@ fn bad_batches_and_arguments_are_errors_naming_them() {
     let err = m.fit_dataset(&mut BadLabels, FitOptions::new().shuffle(false).verbose(0)).unwrap_err().to_string();
     assert!(err.contains("PyDataset batch 1"), "{err}");
 }
+
+/// A two-input, one-output Functional model's batches, its inputs given by name in the other
+/// order than the model's.
+struct TwoInputs {
+    named: bool,
+}
+
+impl PyDataset for TwoInputs {
+    fn num_batches(&self) -> usize {
+        3
+    }
+    fn get_batch(&self, index: usize) -> Result<DatasetBatch, BoxError> {
+        let (a, b, y) = two_input_arrays(index);
+        Ok(if self.named {
+            DatasetBatch::named(vec![("b", b), ("a", a)], vec![("out", y)])
+        } else {
+            DatasetBatch::multi(vec![a, b], vec![y])
+        })
+    }
+}
+
+fn two_input_arrays(index: usize) -> (ArrayD<f32>, ArrayD<f32>, ArrayD<f32>) {
+    let a = ArrayD::from_shape_fn(IxDyn(&[4, 3]), |i| ((index * 12 + i[0] * 3 + i[1]) % 7) as f32 / 7.0);
+    let b = ArrayD::from_shape_fn(IxDyn(&[4, 2]), |i| ((index * 8 + i[0] * 2 + i[1]) % 5) as f32 / 5.0);
+    let y = ArrayD::from_shape_fn(IxDyn(&[4, 1]), |i| (index + i[0]) as f32 / 10.0);
+    (a, b, y)
+}
+
+fn two_input_model() -> Model {
+    let (a, b) = (Input::new(&[3]).name("a"), Input::new(&[2]).name("b"));
+    let merged = Concatenate::new().call(&[a.tensor(), b.tensor()]).unwrap();
+    let out = Dense::new(1).name("out").call(&merged).unwrap();
+    let mut model = Model::new(&[a, b], &out).unwrap().seed(4).unwrap();
+    model.compile(SGD::new().learning_rate(0.1), "mse", NO_METRICS).unwrap();
+    model
+}
+
+#[test]
+fn named_batches_reach_the_inputs_they_name() {
+    let mut by_position = two_input_model();
+    let options = || FitOptions::new().epochs(2).shuffle(false).verbose(0);
+    let expected = by_position.fit_dataset(&mut TwoInputs { named: false }, options()).unwrap();
+    let mut by_name = two_input_model();
+    let history = by_name.fit_dataset(&mut TwoInputs { named: true }, options()).unwrap();
+    close(&history.history["loss"], &expected.history["loss"], "loss");
+    let predicted = by_name.predict_dataset(&mut TwoInputs { named: true }, PredictOptions::new().verbose(0)).unwrap();
+    let (a, b, _) = two_input_arrays(0);
+    let direct = by_name.predict(vec![&a, &b], PredictOptions::new().verbose(0)).unwrap();
+    close_arrays(&predicted[0].slice(ndarray::s![0..4, ..]).to_owned().into_dyn(), &direct[0], "predict");
+}

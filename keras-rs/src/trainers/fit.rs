@@ -21,7 +21,7 @@ use crate::optimizers::{OptimizerSpec, OptimizerState};
 use crate::random::SeedGenerator;
 use crate::saving::Saveable;
 use crate::shape::{Shape, format_dims};
-use crate::utils::PyDataset;
+use crate::utils::{DatasetBatch, PyDataset};
 
 /// No metrics, for `compile(optimizer, loss, NO_METRICS)`.
 pub const NO_METRICS: &[&str] = &[];
@@ -277,14 +277,18 @@ fn fit_dataset_with_arrays<M: Trainable + Saveable + super::StepModel>(
 /// Builds the model from a dataset's first batch and resolves the targets against it.
 fn dataset_heads<M: Trainable>(m: &mut M, dataset: &dyn PyDataset) -> Result<Vec<Head>> {
     let first = source::first_batch(dataset)?;
-    inputs(m, &batch_arrays(&first.x)).map_err(|e| e.context("PyDataset batch 0: "))?;
-    let (_, heads) = heads(m, &batch_arrays(&first.y)).map_err(|e| e.context("PyDataset batch 0: "))?;
+    inputs(m, &batch_arrays(&first.x, &first.input_names)).map_err(|e| e.context("PyDataset batch 0: "))?;
+    let y = batch_arrays(&first.y, &first.target_names);
+    let (_, heads) = heads(m, &y).map_err(|e| e.context("PyDataset batch 0: "))?;
     Ok(heads)
 }
 
-/// A dataset batch's arrays as `fit` takes arrays.
-fn batch_arrays(arrays: &[ArrayD<f32>]) -> HostData<'_> {
-    HostData::List(arrays.iter().map(|a| Box::new(a) as HostArray<'_>).collect())
+/// A dataset batch's arrays as `fit` takes arrays: by position, or by name when `names` are given.
+fn batch_arrays<'a>(arrays: &'a [ArrayD<f32>], names: &[String]) -> HostData<'a> {
+    if names.is_empty() {
+        return HostData::List(arrays.iter().map(|a| Box::new(a) as HostArray<'_>).collect());
+    }
+    HostData::Named(names.iter().cloned().zip(arrays.iter().map(|a| Box::new(a) as HostArray<'_>)).collect())
 }
 
 /// A step's batch ready for the device: a dataset's batch is checked against the model as
@@ -294,20 +298,26 @@ fn prepare<M: Trainable>(m: &M, step: Step<'_>, targets: bool) -> Result<HostBat
         Step::Rows(data, idx) => return Ok(HostBatch::from_rows(data, idx)),
         Step::Dataset(index, batch) => (index, batch),
     };
-    let check = || -> Result<()> {
-        let x = batch_arrays(&batch.x);
+    // Checked as `fit` checks arrays, then taken in the model's order (named arrays included).
+    let host = || -> Result<HostBatch> {
+        let x = batch_arrays(&batch.x, &batch.input_names);
         let xs = resolve_inputs(m, &x)?;
         check_inputs(m, &xs)?;
         if !targets {
-            return super::data::check_cardinality(&xs, &[]);
+            super::data::check_cardinality(&xs, &[])?;
+            return Ok(HostBatch::from_rows(&Data { x: xs, y: Vec::new(), w: None }, &all_rows(&batch)));
         }
-        let y = batch_arrays(&batch.y);
+        let y = batch_arrays(&batch.y, &batch.target_names);
         let (ys, _) = heads(m, &y)?;
-        Data::new(xs, ys)?.with_weights(batch.sample_weight.clone().map(|w| w.into_dyn()))?;
-        Ok(())
+        let data = Data::new(xs, ys)?.with_weights(batch.sample_weight.clone().map(|w| w.into_dyn()))?;
+        Ok(HostBatch::from_rows(&data, &all_rows(&batch)))
     };
-    check().map_err(|e| e.context(&format!("PyDataset batch {index}: ")))?;
-    Ok(HostBatch::from_dataset(batch))
+    host().map_err(|e| e.context(&format!("PyDataset batch {index}: ")))
+}
+
+/// Every sample of a dataset batch, in order.
+fn all_rows(batch: &DatasetBatch) -> Vec<usize> {
+    (0..batch.len()).collect()
 }
 
 /// A stateful layer's state follows the order of the batches: no shuffling.
@@ -607,7 +617,7 @@ pub(crate) fn predict_dataset<M: Trainable>(
     options: PredictOptions,
 ) -> Result<Vec<ArrayD<f32>>> {
     let first = source::first_batch(dataset)?;
-    inputs(m, &batch_arrays(&first.x)).map_err(|e| e.context("PyDataset batch 0: "))?;
+    inputs(m, &batch_arrays(&first.x, &first.input_names)).map_err(|e| e.context("PyDataset batch 0: "))?;
     run_predict(m, Source::Dataset(dataset), options)
 }
 

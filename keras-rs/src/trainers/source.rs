@@ -1,8 +1,6 @@
 //! Where `fit`, `evaluate` and `predict` take their batches from: the caller's arrays (batches
 //! of sample indices) or a [`PyDataset`] (its batches, possibly made by worker threads).
 
-use ndarray::ArrayD;
-
 use super::data::{Data, Rows, batches};
 use crate::error::{Error, Result};
 use crate::utils::py_dataset::{self, DatasetBatch, PyDataset};
@@ -33,20 +31,6 @@ impl HostBatch {
         };
         let w = data.w.as_ref().map(|w| Rows::new(w).values(idx));
         HostBatch { x: take(&data.x), y: take(&data.y), w }
-    }
-
-    /// A dataset's batch (its arrays checked against the model beforehand).
-    pub fn from_dataset(batch: DatasetBatch) -> Self {
-        let host = |arrays: Vec<ArrayD<f32>>| {
-            arrays
-                .into_iter()
-                .map(|a| {
-                    let shape = a.shape().to_vec();
-                    (Rows::new(&a).to_vec(), shape)
-                })
-                .collect()
-        };
-        HostBatch { x: host(batch.x), y: host(batch.y), w: batch.sample_weight.map(|w| w.to_vec()) }
     }
 
     /// The number of samples.

@@ -196,7 +196,7 @@ impl PyDataset for ImageDataset {
             }
             _ => None,
         };
-        Ok(DatasetBatch { x: vec![x], y: y.into_iter().collect(), sample_weight: None })
+        Ok(DatasetBatch::multi(vec![x], y.into_iter().collect()))
     }
 
     fn workers(&self) -> usize {

@@ -20,7 +20,9 @@ use crate::error::{Error, Result};
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// One batch of a [`PyDataset`]: the inputs, the targets and optional per-sample loss weights
-/// (Keras' `(x, y)` or `(x, y, sample_weight)` tuple; `predict` reads only `x`).
+/// (Keras' `(x, y)` or `(x, y, sample_weight)` tuple; `predict` reads only `x`). Inputs and
+/// targets go by position in the model's order, or by name ([`DatasetBatch::named`], Keras'
+/// dict batches).
 ///
 /// ```
 /// use keras_rs::utils::DatasetBatch;
@@ -30,30 +32,51 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// let batch = DatasetBatch::new(x, y);
 /// assert_eq!(batch.len(), 4);
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct DatasetBatch {
-    /// One array per model input, in the model's input order, samples first.
+    /// One array per model input, in the model's input order (or the order of `input_names`),
+    /// samples first.
     pub x: Vec<ArrayD<f32>>,
     /// One array per target (outputs with a loss), samples first; empty for `predict`.
     pub y: Vec<ArrayD<f32>>,
     /// One loss weight per sample (Keras' `sample_weight`).
     pub sample_weight: Option<ndarray::Array1<f32>>,
+    /// The model input each array of `x` is for (empty: by position).
+    pub input_names: Vec<String>,
+    /// The model output each array of `y` is for (empty: by position).
+    pub target_names: Vec<String>,
 }
 
 impl DatasetBatch {
     /// A batch of a single-input, single-output model.
     pub fn new(x: ArrayD<f32>, y: ArrayD<f32>) -> Self {
-        DatasetBatch { x: vec![x], y: vec![y], sample_weight: None }
+        DatasetBatch { x: vec![x], y: vec![y], ..Default::default() }
     }
 
     /// Inputs only (for `predict_dataset`).
     pub fn inputs(x: Vec<ArrayD<f32>>) -> Self {
-        DatasetBatch { x, y: Vec::new(), sample_weight: None }
+        DatasetBatch { x, ..Default::default() }
     }
 
     /// Several inputs and targets, in the model's order.
     pub fn multi(x: Vec<ArrayD<f32>>, y: Vec<ArrayD<f32>>) -> Self {
-        DatasetBatch { x, y, sample_weight: None }
+        DatasetBatch { x, y, ..Default::default() }
+    }
+
+    /// Inputs and targets by model input and output name (Keras' `({"a": xa, "b": xb}, {"out": y})`).
+    ///
+    /// ```
+    /// use keras_rs::utils::DatasetBatch;
+    /// use ndarray::{ArrayD, IxDyn};
+    /// let (a, b) = (ArrayD::<f32>::zeros(IxDyn(&[2, 3])), ArrayD::<f32>::zeros(IxDyn(&[2, 1])));
+    /// let batch = DatasetBatch::named(vec![("pixels", a), ("age", b)], vec![("label", ArrayD::zeros(IxDyn(&[2])))]);
+    /// assert_eq!(batch.input_names, ["pixels", "age"]);
+    /// ```
+    pub fn named(x: Vec<(&str, ArrayD<f32>)>, y: Vec<(&str, ArrayD<f32>)>) -> Self {
+        let (input_names, x) = x.into_iter().map(|(n, a)| (n.to_string(), a)).unzip();
+        let (target_names, y) = y.into_iter().map(|(n, a)| (n.to_string(), a)).unzip();
+        DatasetBatch { x, y, input_names, target_names, sample_weight: None }
     }
 
     /// Adds one loss weight per sample.

@@ -212,7 +212,7 @@ impl PyDataset for TableDataset {
             1 => vec![ndarray::Array1::from_vec(y).into_dyn()],
             k => vec![Array2::from_shape_vec((len, k), y)?.into_dyn()],
         };
-        Ok(DatasetBatch { x: vec![x], y, sample_weight: None })
+        Ok(DatasetBatch::multi(vec![x], y))
     }
 
     fn workers(&self) -> usize {

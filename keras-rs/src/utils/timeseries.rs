@@ -219,7 +219,7 @@ impl PyDataset for TimeseriesDataset {
         shape.extend_from_slice(&self.data.shape()[1..]);
         let x = self.data.select(Axis(0), &steps).into_shape_with_order(IxDyn(&shape))?;
         let y = self.targets.as_ref().map(|t| t.select(Axis(0), starts));
-        Ok(DatasetBatch { x: vec![x], y: y.into_iter().collect(), sample_weight: None })
+        Ok(DatasetBatch::multi(vec![x], y.into_iter().collect()))
     }
 }
 
