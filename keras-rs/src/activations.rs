@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 /// assert!(Activation::get("rleu").is_err());
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Activation {
     /// `linear` (identity; also `None` in Keras).
     Linear,

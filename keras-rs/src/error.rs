@@ -5,6 +5,7 @@ use thiserror::Error;
 /// Everything that can go wrong in keras-rs, with Keras-style messages that name the argument,
 /// what was expected and what was received.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum Error {
     /// An argument has a value Keras would reject (Keras' `ValueError`).
     #[error("{0}")]

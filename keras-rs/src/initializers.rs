@@ -16,6 +16,7 @@ use crate::random::SeedGenerator;
 /// assert!(w.iter().all(|v| v.abs() <= limit));
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Initializer {
     /// All zeros (`zeros`).
     Zeros,

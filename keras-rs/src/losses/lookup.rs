@@ -45,6 +45,7 @@ pub fn get(name: &str) -> Result<Box<dyn Loss>> {
 
 /// What `compile` takes as a loss: a Keras name or a loss object.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum LossSpec {
     /// A Keras name, resolved by [`get`] in `compile`.
     Name(String),

@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 
 /// What `compile` takes as a metric: a Keras name or a metric object.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum MetricSpec {
     /// A Keras name (`"accuracy"`, `"mae"`, ...); logs use this string.
     Name(String),

@@ -41,6 +41,7 @@ pub fn get(name: &str) -> Result<Box<dyn Optimizer>> {
 
 /// What `compile` takes as an optimizer: a Keras name or an optimizer object.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum OptimizerSpec {
     /// A Keras name, resolved by [`get`].
     Name(String),

@@ -32,6 +32,7 @@ fn metric_name(spec: &MetricSpec) -> String {
 /// assert_eq!((metrics[0].len(), metrics[1].len()), (0, 1));
 /// ```
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct CompileOptions {
     loss: PerOutput<Option<LossSpec>>,
     loss_weights: PerOutput<f64>,

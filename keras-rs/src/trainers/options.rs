@@ -11,6 +11,7 @@ use super::inputs::{ModelInputs, OwnedData};
 /// assert_eq!(opts.epochs, 10);
 /// ```
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct FitOptions {
     /// The index of the last epoch (training runs `initial_epoch..epochs`).
     pub epochs: usize,
@@ -187,6 +188,7 @@ macro_rules! inference_options {
     ($(#[$doc:meta])* $name:ident $(, $(#[$fdoc:meta])* $field:ident: $ty:ty)*) => {
         $(#[$doc])*
         #[derive(Clone)]
+        #[non_exhaustive]
         pub struct $name {
             /// Samples per batch.
             pub batch_size: usize,

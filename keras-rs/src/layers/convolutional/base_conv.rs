@@ -32,6 +32,7 @@ impl From<[usize; 2]> for Size2 {
 
 /// Keras' `padding` argument.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Padding {
     /// No padding; windows that do not fit are dropped.
     Valid,

@@ -24,6 +24,7 @@ pub trait LearningRateSchedule: std::fmt::Debug + Send + Sync {
 
 /// An optimizer's `learning_rate`: a number or a schedule (Keras accepts both).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum LearningRate {
     /// A fixed rate (changed only by callbacks such as `ReduceLROnPlateau`).
     Constant(f64),
