@@ -125,7 +125,8 @@ impl Conv {
         out: &'o mut [MaybeUninit<f32>],
     ) -> &'o mut [f32] {
         if self.is_direct() {
-            self.direct(x, first, images, weights, relu, out);
+            let out = &mut out[..images * self.rows_per_image() * self.kernel[2]];
+            self.direct(x, first, images, weights, relu, false, out);
             // SAFETY: `direct` wrote every element of `out`; `MaybeUninit<f32>` has `f32`'s layout.
             return unsafe { &mut *(out as *mut [MaybeUninit<f32>] as *mut [f32]) };
         }
@@ -173,7 +174,9 @@ impl Conv {
 
     /// The convolution of `images` images from image `first`, plus the bias, then a ReLU when
     /// `relu` is set, into `out`: one row of `filters` per output position, as the matmul path
-    /// writes it (see [`Conv::is_direct`]).
+    /// writes it, or with `pooled` the rows of the `MaxPooling2D(2)` that follows (see
+    /// [`Conv::is_direct`]).
+    #[allow(clippy::too_many_arguments)]
     fn direct(
         &self,
         x: &[f32],
@@ -181,13 +184,13 @@ impl Conv {
         images: usize,
         weights: &[f32],
         relu: bool,
+        pooled: bool,
         out: &mut [MaybeUninit<f32>],
     ) {
-        let ([_, height, width, _], [kh, kw, filters], [oh, ow]) = (self.input, self.kernel, self.output);
+        let ([_, height, width, _], [kh, kw, filters]) = (self.input, self.kernel);
         let plane = height * width;
         let x = &x[first * plane..][..images * plane];
-        let out = &mut out[..images * oh * ow * filters];
-        direct::convolve(x, [height, width], [kh, kw], filters, weights, relu, out);
+        direct::convolve(x, [height, width], [kh, kw], filters, weights, relu, pooled, out);
     }
 
     /// The kernel `(taps, filters)` with the bias as one more row.
@@ -338,9 +341,7 @@ impl WindowKernels for Flex {
                 let images = out.len() / pooled;
                 if in_registers {
                     // Keras' MaxPooling2D(2) after a one-channel convolution: pooled in registers.
-                    let ([_, height, width, _], [kh, kw, _]) = (conv.input, conv.kernel);
-                    let x = &x[t * tile * height * width..][..images * height * width];
-                    direct::convolve_pooled(x, [height, width], [kh, kw], filters, &weights, relu, as_uninit(out));
+                    conv.direct(&x, t * tile, images, &weights, relu, true, as_uninit(out));
                     return;
                 }
                 TILE_OUTPUT.with_borrow_mut(|tile_out| {

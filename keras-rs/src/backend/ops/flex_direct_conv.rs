@@ -23,11 +23,15 @@ pub(super) fn available() -> bool {
 /// `out[image, r, c, f] = bias[f] + Σ_{i,j} x[image, r + i, c + j] · kernel[i, j, f]` for the
 /// images of `x` (`(images, height, width)`, one channel), a valid stride-1 convolution with a
 /// `[kh, kw]` kernel and `filters` ∈ {16, 32, 64}; `weights` is the kernel `(kh·kw, filters)`
-/// then the bias row; `out` is `(images, oh, ow, filters)`, every element written, with a ReLU
-/// applied when `relu` is set.
+/// then the bias row; a ReLU is applied when `relu` is set. Without `pooled`, `out` is
+/// `(images, oh, ow, filters)`; with it, the convolution is followed by a 2×2 max pooling with
+/// stride 2 (Keras' `MaxPooling2D(2)`) done in registers, and `out` is
+/// `(images, oh / 2, ow / 2, filters)` (a last odd row or column of the convolution is left
+/// out, as the pooling's "valid" padding does). Every element of `out` is written.
 ///
 /// # Panics
 /// When the sizes do not fit each other, or [`available`] is false.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn convolve(
     x: &[f32],
     [height, width]: [usize; 2],
@@ -35,6 +39,7 @@ pub(super) fn convolve(
     filters: usize,
     weights: &[f32],
     relu: bool,
+    pooled: bool,
     out: &mut [MaybeUninit<f32>],
 ) {
     assert!(available(), "the direct convolution needs AVX-512");
@@ -43,58 +48,22 @@ pub(super) fn convolve(
     let images = x.len() / (height * width);
     assert!(x.len() == images * height * width, "x is not whole images");
     assert!(weights.len() == (kh * kw + 1) * filters, "weights are not (kh·kw + 1, filters)");
-    assert!(out.len() == images * oh * ow * filters, "out is not (images, oh, ow, filters)");
+    let positions = if pooled { (oh / 2) * (ow / 2) } else { oh * ow };
+    assert!(out.len() == images * positions * filters, "out does not hold (images, positions, filters)");
     #[cfg(all(target_arch = "x86_64", not(fuzzing)))]
     {
         let geometry = Geometry { height, width, kh, kw, oh, ow, relu };
         // SAFETY: AVX-512F is available (asserted above) and the slices have the sizes
         // `Geometry` describes (asserted above), which is all the kernels read and write.
         unsafe {
-            match filters {
-                16 => avx512::convolve::<1>(x, &geometry, weights, out),
-                32 => avx512::convolve::<2>(x, &geometry, weights, out),
-                64 => avx512::convolve::<4>(x, &geometry, weights, out),
-                other => panic!("the direct convolution takes 16, 32 or 64 filters, not {other}"),
-            }
-        }
-    }
-    #[cfg(not(all(target_arch = "x86_64", not(fuzzing))))]
-    unreachable!("available() is false here")
-}
-
-/// [`convolve`] followed by a 2×2 max pooling with stride 2 (Keras' `MaxPooling2D(2)`), the
-/// pooling done in registers: `out` is `(images, oh / 2, ow / 2, filters)` (a last odd row or
-/// column of the convolution is left out, as the pooling's "valid" padding does).
-///
-/// # Panics
-/// As [`convolve`].
-pub(super) fn convolve_pooled(
-    x: &[f32],
-    [height, width]: [usize; 2],
-    [kh, kw]: [usize; 2],
-    filters: usize,
-    weights: &[f32],
-    relu: bool,
-    out: &mut [MaybeUninit<f32>],
-) {
-    assert!(available(), "the direct convolution needs AVX-512");
-    assert!(kh >= 1 && kw >= 1 && kh <= height && kw <= width, "kernel larger than the image");
-    let (oh, ow) = (height - kh + 1, width - kw + 1);
-    let images = x.len() / (height * width);
-    assert!(x.len() == images * height * width, "x is not whole images");
-    assert!(weights.len() == (kh * kw + 1) * filters, "weights are not (kh·kw + 1, filters)");
-    assert!(out.len() == images * (oh / 2) * (ow / 2) * filters, "out is not (images, oh / 2, ow / 2, filters)");
-    #[cfg(all(target_arch = "x86_64", not(fuzzing)))]
-    {
-        let geometry = Geometry { height, width, kh, kw, oh, ow, relu };
-        // SAFETY: AVX-512F is available and the slices have the sizes `Geometry` describes
-        // (asserted above).
-        unsafe {
-            match filters {
-                16 => avx512::convolve_pooled::<1>(x, &geometry, weights, out),
-                32 => avx512::convolve_pooled::<2>(x, &geometry, weights, out),
-                64 => avx512::convolve_pooled::<4>(x, &geometry, weights, out),
-                other => panic!("the direct convolution takes 16, 32 or 64 filters, not {other}"),
+            match (filters, pooled) {
+                (16, false) => avx512::convolve::<1>(x, &geometry, weights, out),
+                (32, false) => avx512::convolve::<2>(x, &geometry, weights, out),
+                (64, false) => avx512::convolve::<4>(x, &geometry, weights, out),
+                (16, true) => avx512::convolve_pooled::<1>(x, &geometry, weights, out),
+                (32, true) => avx512::convolve_pooled::<2>(x, &geometry, weights, out),
+                (64, true) => avx512::convolve_pooled::<4>(x, &geometry, weights, out),
+                (other, _) => panic!("the direct convolution takes 16, 32 or 64 filters, not {other}"),
             }
         }
     }
@@ -160,7 +129,7 @@ mod avx512 {
         }
     }
 
-    /// [`super::convolve_pooled`] with `V` vectors of 16 filters.
+    /// [`super::convolve`] with `pooled`, with `V` vectors of 16 filters.
     ///
     /// # Safety
     /// As [`convolve`], with `out` holding `images · (oh / 2) · (ow / 2) · 16V` floats.
@@ -303,7 +272,7 @@ mod tests {
             let (oh, ow) = (height - kh + 1, width - kw + 1);
             let mut out = vec![MaybeUninit::new(f32::NAN); images * oh * ow * filters];
             let relu = filters == 32;
-            convolve(&x, [height, width], [kh, kw], filters, &weights, relu, &mut out);
+            convolve(&x, [height, width], [kh, kw], filters, &weights, relu, false, &mut out);
             for (e, got) in out.iter().enumerate() {
                 let (m, r, c, f) = (e / (oh * ow * filters), e / (ow * filters) % oh, e / filters % ow, e % filters);
                 let mut want = weights[kh * kw * filters + f];
@@ -324,7 +293,7 @@ mod tests {
             let conv: Vec<f32> = out.iter().map(|v| unsafe { v.assume_init() }).collect();
             let (ph, pw) = (oh / 2, ow / 2);
             let mut pooled = vec![MaybeUninit::new(f32::NAN); images * ph * pw * filters];
-            convolve_pooled(&x, [height, width], [kh, kw], filters, &weights, relu, &mut pooled);
+            convolve(&x, [height, width], [kh, kw], filters, &weights, relu, true, &mut pooled);
             for (e, got) in pooled.iter().enumerate() {
                 let (m, r, c, f) = (e / (ph * pw * filters), e / (pw * filters) % ph, e / filters % pw, e % filters);
                 let at = |dr: usize, dc: usize| conv[((m * oh + 2 * r + dr) * ow + 2 * c + dc) * filters + f];
