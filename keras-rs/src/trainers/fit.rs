@@ -194,9 +194,7 @@ pub(crate) fn fit<M: Trainable + Saveable + super::StepModel>(
     mut options: FitOptions,
 ) -> Result<History> {
     compiled(m)?;
-    if options.batch_size == 0 {
-        return Err(Error::value("`batch_size` must be a positive integer. Received: batch_size=0"));
-    }
+    super::options::check_batch_size(options.batch_size)?;
     let xs = inputs(m, &x)?;
     let (ys, heads) = heads(m, &y)?;
     let data = Data::new(xs, ys)?;
@@ -274,10 +272,16 @@ fn fit_dataset_with_arrays<M: Trainable + Saveable + super::StepModel>(
     run_fit(m, Source::Dataset(dataset), heads, Some(val), options)
 }
 
-/// Builds the model from a dataset's first batch and resolves the targets against it.
-fn dataset_heads<M: Trainable>(m: &mut M, dataset: &dyn PyDataset) -> Result<Vec<Head>> {
+/// A dataset's first batch, with the model built from (and checked against) its inputs.
+fn build_from_first<M: Trainable>(m: &mut M, dataset: &dyn PyDataset) -> Result<DatasetBatch> {
     let first = source::first_batch(dataset)?;
     inputs(m, &batch_arrays(&first.x, &first.input_names)).map_err(|e| e.context("PyDataset batch 0: "))?;
+    Ok(first)
+}
+
+/// Builds the model from a dataset's first batch and resolves the targets against it.
+fn dataset_heads<M: Trainable>(m: &mut M, dataset: &dyn PyDataset) -> Result<Vec<Head>> {
+    let first = build_from_first(m, dataset)?;
     let y = batch_arrays(&first.y, &first.target_names);
     let (_, heads) = heads(m, &y).map_err(|e| e.context("PyDataset batch 0: "))?;
     Ok(heads)
@@ -294,10 +298,11 @@ fn batch_arrays<'a>(arrays: &'a [ArrayD<f32>], names: &[String]) -> HostData<'a>
 /// A step's batch ready for the device: a dataset's batch is checked against the model as
 /// arrays passed to `fit` are (inputs, and with `targets` the targets and sample weights).
 fn prepare<M: Trainable>(m: &M, step: Step<'_>, targets: bool) -> Result<HostBatch> {
-    let (index, batch) = match step {
+    let (index, mut batch) = match step {
         Step::Rows(data, idx) => return Ok(HostBatch::from_rows(data, idx)),
         Step::Dataset(index, batch) => (index, batch),
     };
+    let weights = batch.sample_weight.take().map(|w| w.into_dyn());
     // Checked as `fit` checks arrays, then taken in the model's order (named arrays included).
     let host = || -> Result<HostBatch> {
         let x = batch_arrays(&batch.x, &batch.input_names);
@@ -309,7 +314,7 @@ fn prepare<M: Trainable>(m: &M, step: Step<'_>, targets: bool) -> Result<HostBat
         }
         let y = batch_arrays(&batch.y, &batch.target_names);
         let (ys, _) = heads(m, &y)?;
-        let data = Data::new(xs, ys)?.with_weights(batch.sample_weight.clone().map(|w| w.into_dyn()))?;
+        let data = Data::new(xs, ys)?.with_weights(weights)?;
         Ok(HostBatch::from_rows(&data, &all_rows(&batch)))
     };
     host().map_err(|e| e.context(&format!("PyDataset batch {index}: ")))
@@ -340,10 +345,9 @@ fn run_fit<M: Trainable + Saveable + super::StepModel>(
     m: &mut M,
     mut train: Source<'_>,
     heads: &[Head],
-    val: Option<Source<'_>>,
+    mut val: Option<Source<'_>>,
     mut options: FitOptions,
 ) -> Result<History> {
-    let mut val = val;
     let steps = train.steps();
     if options.verbose > 0 {
         // Not in Keras: one line up front saying which backend and device train.
@@ -505,13 +509,13 @@ pub(crate) fn evaluate<M: Trainable>(
     m: &M,
     x: HostData<'_>,
     y: HostData<'_>,
-    options: EvaluateOptions,
+    mut options: EvaluateOptions,
 ) -> Result<BTreeMap<String, f64>> {
     compiled(m)?;
     let xs = resolve_inputs(m, &x)?;
     check_inputs(m, &xs)?;
     let (ys, heads) = heads(m, &y)?;
-    let data = Data::new(xs, ys)?.with_weights(options.sample_weight.clone())?;
+    let data = Data::new(xs, ys)?.with_weights(options.sample_weight.take())?;
     let batch_size = options.batch_size.max(1);
     run_evaluate(m, Source::Arrays { data, batch_size }, &heads, options)
 }
@@ -616,8 +620,7 @@ pub(crate) fn predict_dataset<M: Trainable>(
     dataset: &mut dyn PyDataset,
     options: PredictOptions,
 ) -> Result<Vec<ArrayD<f32>>> {
-    let first = source::first_batch(dataset)?;
-    inputs(m, &batch_arrays(&first.x, &first.input_names)).map_err(|e| e.context("PyDataset batch 0: "))?;
+    build_from_first(m, dataset)?;
     run_predict(m, Source::Dataset(dataset), options)
 }
 

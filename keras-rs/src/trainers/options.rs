@@ -1,6 +1,15 @@
 //! Options of `fit`, `evaluate` and `predict`, with Keras' argument names and defaults.
 
 use super::inputs::{ModelInputs, OwnedData};
+use crate::error::{Error, Result};
+
+/// Keras' check of a `batch_size` argument (`fit`, the dataset utilities).
+pub(crate) fn check_batch_size(batch_size: usize) -> Result<()> {
+    if batch_size == 0 {
+        return Err(Error::value("`batch_size` must be a positive integer. Received: batch_size=0"));
+    }
+    Ok(())
+}
 
 /// Keras' `fit` arguments: `epochs=1`, `batch_size=32`, `validation_split=0.0`,
 /// `shuffle=true`, `initial_epoch=0`, `verbose=1`, `callbacks=[]`.

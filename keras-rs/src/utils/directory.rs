@@ -93,11 +93,44 @@ impl Listing {
         Ok(())
     }
 
-    /// Keras' `index_directory` then `get_training_or_validation_split`: the files with one of
-    /// `formats` (lower-case extensions) for `subset` (`None`: all of them).
-    pub fn list(&self, directory: &Path, formats: &[&str], subset: Option<&str>) -> Result<Listed> {
+    /// The files of the one subset asked for (`subset` None, `"training"` or `"validation"`);
+    /// `"both"` is an error pointing to `both_function`, no file is `no_files`' error.
+    pub fn one(
+        &self,
+        directory: &Path,
+        formats: &[&str],
+        both_function: &str,
+        no_files: fn(&Path, &str) -> Error,
+    ) -> Result<Listed> {
+        if self.subset.as_deref() == Some("both") {
+            return Err(Error::value(format!("subset=\"both\" returns two datasets: call `{both_function}`.")));
+        }
+        // Keras' `index_directory` then `get_training_or_validation_split`.
+        let listed = self.split(self.index(directory, formats)?, self.subset.as_deref())?;
+        if listed.files.is_empty() {
+            return Err(no_files(directory, ""));
+        }
+        Ok(listed)
+    }
+
+    /// The training and the validation files (Keras' `subset="both"`), each non-empty or
+    /// `no_files`' error naming which.
+    pub fn both(
+        &self,
+        directory: &Path,
+        formats: &[&str],
+        no_files: fn(&Path, &str) -> Error,
+    ) -> Result<(Listed, Listed)> {
         let all = self.index(directory, formats)?;
-        self.split(all, subset)
+        let train = self.split(all.clone(), Some("training"))?;
+        let val = self.split(all, Some("validation"))?;
+        if train.files.is_empty() {
+            return Err(no_files(directory, "training "));
+        }
+        if val.files.is_empty() {
+            return Err(no_files(directory, "validation "));
+        }
+        Ok((train, val))
     }
 
     /// Keras' `index_directory`: the class subfolders (sorted, or `class_names`), each walked

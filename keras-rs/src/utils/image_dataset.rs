@@ -118,9 +118,7 @@ impl ImageDatasetOptions {
                 self.interpolation
             )));
         }
-        if self.batch_size == 0 {
-            return Err(Error::value("`batch_size` must be a positive integer. Received: batch_size=0"));
-        }
+        crate::trainers::options::check_batch_size(self.batch_size)?;
         Ok(channels)
     }
 }
@@ -217,13 +215,7 @@ impl PyDataset for ImageDataset {
 pub fn image_dataset_from_directory(directory: impl AsRef<Path>, options: ImageDatasetOptions) -> Result<ImageDataset> {
     let directory = directory.as_ref();
     let channels = options.check()?;
-    if options.listing.subset.as_deref() == Some("both") {
-        return Err(Error::value("subset=\"both\" returns two datasets: call `image_dataset_from_directory_both`."));
-    }
-    let listed = options.listing.list(directory, &FORMATS, options.listing.subset.as_deref())?;
-    if listed.files.is_empty() {
-        return Err(no_images(directory, ""));
-    }
+    let listed = options.listing.one(directory, &FORMATS, "image_dataset_from_directory_both", no_images)?;
     Ok(dataset(listed, channels, &options))
 }
 
@@ -235,15 +227,7 @@ pub fn image_dataset_from_directory_both(
 ) -> Result<(ImageDataset, ImageDataset)> {
     let (directory, options) = (directory.as_ref(), options.subset("both"));
     let channels = options.check()?;
-    let all = options.listing.index(directory, &FORMATS)?;
-    let train = options.listing.split(all.clone(), Some("training"))?;
-    let val = options.listing.split(all, Some("validation"))?;
-    if train.files.is_empty() {
-        return Err(no_images(directory, "training "));
-    }
-    if val.files.is_empty() {
-        return Err(no_images(directory, "validation "));
-    }
+    let (train, val) = options.listing.both(directory, &FORMATS, no_images)?;
     Ok((dataset(train, channels, &options), dataset(val, channels, &options)))
 }
 

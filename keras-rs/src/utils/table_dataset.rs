@@ -72,9 +72,7 @@ impl TableOptions {
 
     /// The input and label column indices among `names`, checked.
     fn columns(&self, names: &[String], path: &Path) -> Result<(Vec<usize>, Vec<usize>)> {
-        if self.batch_size == 0 {
-            return Err(Error::value("`batch_size` must be a positive integer. Received: batch_size=0"));
-        }
+        crate::trainers::options::check_batch_size(self.batch_size)?;
         let find = |name: &String| {
             names.iter().position(|n| n == name).ok_or_else(|| {
                 Error::value(format!("{}: no column named '{name}'; the columns are {names:?}", path.display()))
@@ -332,13 +330,14 @@ pub fn parquet_dataset(path: impl AsRef<Path>, options: TableOptions) -> Result<
                 names[c]
             )));
         }
-        // Nested columns would make column `c` of the schema a different leaf of the file.
-        if schema.fields().iter().any(|f| f.data_type().is_nested()) {
-            return Err(Error::value(format!(
-                "{}: nested columns (lists, structs) are not supported by keras-rs' Parquet reader",
-                path.display()
-            )));
-        }
+    }
+    // Refused for the whole file, whichever columns are used (not needed by the reads below,
+    // which select top-level columns by index and by name; kept as it was).
+    if schema.fields().iter().any(|f| f.data_type().is_nested()) {
+        return Err(Error::value(format!(
+            "{}: nested columns (lists, structs) are not supported by keras-rs' Parquet reader",
+            path.display()
+        )));
     }
     let rows = metadata.metadata().file_metadata().num_rows() as usize;
     Ok(TableDataset::new(path, Table::Parquet { metadata }, names, (features, labels), rows, &options))

@@ -120,13 +120,7 @@ impl TextDataset {
 pub fn text_dataset_from_directory(directory: impl AsRef<Path>, options: TextDatasetOptions) -> Result<TextDataset> {
     let directory = directory.as_ref();
     check(&options)?;
-    if options.listing.subset.as_deref() == Some("both") {
-        return Err(Error::value("subset=\"both\" returns two datasets: call `text_dataset_from_directory_both`."));
-    }
-    let listed = options.listing.list(directory, &[".txt"], options.listing.subset.as_deref())?;
-    if listed.files.is_empty() {
-        return Err(no_texts(directory, ""));
-    }
+    let listed = options.listing.one(directory, &[".txt"], "text_dataset_from_directory_both", no_texts)?;
     Ok(dataset(listed, &options))
 }
 
@@ -138,23 +132,13 @@ pub fn text_dataset_from_directory_both(
 ) -> Result<(TextDataset, TextDataset)> {
     let (directory, options) = (directory.as_ref(), options.subset("both"));
     check(&options)?;
-    let all = options.listing.index(directory, &[".txt"])?;
-    let train = options.listing.split(all.clone(), Some("training"))?;
-    let val = options.listing.split(all, Some("validation"))?;
-    if train.files.is_empty() {
-        return Err(no_texts(directory, "training "));
-    }
-    if val.files.is_empty() {
-        return Err(no_texts(directory, "validation "));
-    }
+    let (train, val) = options.listing.both(directory, &[".txt"], no_texts)?;
     Ok((dataset(train, &options), dataset(val, &options)))
 }
 
 fn check(o: &TextDatasetOptions) -> Result<()> {
     o.listing.check()?;
-    if o.batch_size == 0 {
-        return Err(Error::value("`batch_size` must be a positive integer. Received: batch_size=0"));
-    }
+    crate::trainers::options::check_batch_size(o.batch_size)?;
     Ok(())
 }
 

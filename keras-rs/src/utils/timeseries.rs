@@ -171,9 +171,7 @@ pub fn timeseries_dataset_from_array(
             )));
         }
     }
-    if o.batch_size == 0 {
-        return Err(Error::value("`batch_size` must be a positive integer. Received: batch_size=0"));
-    }
+    crate::trainers::options::check_batch_size(o.batch_size)?;
     let start = o.start_index.unwrap_or(0);
     let end = o.end_index.unwrap_or(len);
     let span = (sequence_length.max(1) - 1).saturating_mul(o.sampling_rate);
