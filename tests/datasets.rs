@@ -199,7 +199,10 @@ fn bad_batches_and_arguments_are_errors_naming_them() {
     assert!(err.contains("`validation_split` is only supported"), "{err}");
     let options = FitOptions::new().sample_weight(&Array1::<f32>::ones(4)).verbose(0);
     let err = m.fit_dataset(&mut Misshapen { batches: 2 }, options).unwrap_err().to_string();
-    assert!(err.contains("`sample_weight` is not supported with a PyDataset"), "{err}");
+    assert!(err.contains("`sample_weight` should not be passed. Instead, the sample weights"), "{err}");
+    let options = FitOptions::new().class_weight(&[(0, 2.0)]).verbose(0);
+    let err = m.fit_dataset(&mut Misshapen { batches: 2 }, options).unwrap_err().to_string();
+    assert!(err.contains("`class_weight` is not supported with a PyDataset"), "{err}");
     // Targets with a class out of range, in a later batch.
     struct BadLabels;
     impl PyDataset for BadLabels {

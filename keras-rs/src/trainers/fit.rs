@@ -230,20 +230,20 @@ pub(crate) fn fit_dataset<M: Trainable + Saveable + super::StepModel>(
     compiled(m)?;
     if options.validation_split != 0.0 {
         return Err(Error::value(format!(
-            "`validation_split` is only supported for Tensors or NumPy arrays, not a PyDataset. Received: \
-             validation_split={}",
+            "Argument `validation_split` is only supported for tensors or NumPy arrays. Found incompatible type \
+             in the input: PyDataset (validation_split={})",
             options.validation_split
         )));
     }
-    for (given, name) in
-        [(options.sample_weight.is_some(), "sample_weight"), (options.class_weight.is_some(), "class_weight")]
-    {
-        if given {
-            return Err(Error::value(format!(
-                "`{name}` is not supported with a PyDataset: return per-sample weights from `get_batch` \
-                 (`DatasetBatch::with_sample_weight`)."
-            )));
-        }
+    if options.sample_weight.is_some() {
+        return Err(dataset_sample_weight());
+    }
+    if options.class_weight.is_some() {
+        // Keras turns class weights into sample weights for a PyDataset; keras-rs does not yet.
+        return Err(Error::value(
+            "keras-rs: `class_weight` is not supported with a PyDataset; return per-sample weights from \
+             `get_batch` (`DatasetBatch::with_sample_weight`).",
+        ));
     }
     check_shuffle(m, &options)?;
     let heads = dataset_heads(m, dataset)?;
@@ -528,12 +528,18 @@ pub(crate) fn evaluate_dataset<M: Trainable>(
 ) -> Result<BTreeMap<String, f64>> {
     compiled(m)?;
     if options.sample_weight.is_some() {
-        return Err(Error::value(
-            "`sample_weight` is not supported with a PyDataset: return per-sample weights from `get_batch`.",
-        ));
+        return Err(dataset_sample_weight());
     }
     let heads = dataset_heads(m, dataset)?;
     run_evaluate(m, Source::Dataset(dataset), &heads, options)
+}
+
+/// Keras' error for `sample_weight` beside a dataset (`raise_unsupported_arg`).
+fn dataset_sample_weight() -> Error {
+    Error::value(
+        "When providing `x` as a PyDataset, `sample_weight` should not be passed. Instead, the sample weights \
+         should be included as part of the PyDataset (`DatasetBatch::with_sample_weight`).",
+    )
 }
 
 fn run_evaluate<M: Trainable>(
