@@ -171,11 +171,6 @@ impl Constraint {
             ))),
         }
     }
-
-    /// An optional constraint entry of a layer config (`null` is none).
-    pub(crate) fn optional(value: Option<&Value>) -> Result<Option<Self>> {
-        value.filter(|v| !v.is_null()).map(Constraint::from_config).transpose()
-    }
 }
 
 /// `axis` as Keras writes it: a number for one axis, else a list.
@@ -191,22 +186,6 @@ fn bad_axis_value(value: &Value) -> Error {
         "Invalid value for argument axis: expected an integer or a list of integers. Received: axis={}",
         value.pointer("/config/axis").unwrap_or(&Value::Null)
     ))
-}
-
-/// The `(variable index, constraint)` pairs of a layer whose variables are a kernel (0) and,
-/// with `use_bias`, a bias (1): Dense and the convolutions.
-pub(crate) fn kernel_and_bias(
-    kernel: &Option<Constraint>,
-    bias: &Option<Constraint>,
-    use_bias: bool,
-) -> Vec<(usize, Constraint)> {
-    let bias = bias.clone().filter(|_| use_bias).map(|c| (1, c));
-    kernel.clone().map(|c| (0, c)).into_iter().chain(bias).collect()
-}
-
-/// An optional constraint as a config value (`null` when unset).
-pub(crate) fn optional_config(c: &Option<Constraint>) -> Value {
-    c.as_ref().map_or(Value::Null, Constraint::to_config)
 }
 
 #[cfg(test)]

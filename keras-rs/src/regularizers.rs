@@ -78,25 +78,4 @@ impl Regularizer {
             ))),
         }
     }
-
-    /// An optional regularizer entry of a layer config (`null` is none).
-    pub(crate) fn optional(value: Option<&Value>) -> Result<Option<Self>> {
-        value.filter(|v| !v.is_null()).map(Regularizer::from_config).transpose()
-    }
-}
-
-/// The `(variable index, regularizer)` pairs of a layer whose variables are a kernel (0) and,
-/// with `use_bias`, a bias (1): Dense and the convolutions.
-pub(crate) fn kernel_and_bias(
-    kernel: Option<Regularizer>,
-    bias: Option<Regularizer>,
-    use_bias: bool,
-) -> Vec<(usize, Regularizer)> {
-    let bias = bias.filter(|_| use_bias).map(|r| (1, r));
-    kernel.map(|r| (0, r)).into_iter().chain(bias).collect()
-}
-
-/// An optional regularizer as a config value (`null` when unset).
-pub(crate) fn optional_config(r: &Option<Regularizer>) -> Value {
-    r.as_ref().map_or(Value::Null, Regularizer::to_config)
 }

@@ -2,8 +2,8 @@
 
 /// Adds Keras' common constructor arguments `name` and `trainable` as builder methods.
 macro_rules! common_builders {
-    ($ty:ty) => {
-        impl $ty {
+    ([$($generics:tt)*] $ty:ty) => {
+        impl<$($generics)*> $ty {
             /// Sets the layer's name (Keras' `name=` argument); otherwise the model assigns one.
             pub fn name(mut self, name: &str) -> Self {
                 self.base.name = Some(name.to_string());
@@ -15,7 +15,10 @@ macro_rules! common_builders {
                 self
             }
         }
-        $crate::models::graph::functional_call!($ty);
+        $crate::models::graph::functional_call!([$($generics)*] $ty);
+    };
+    ($ty:ty) => {
+        $crate::layers::builders::common_builders!([] $ty);
     };
 }
 pub(crate) use common_builders;

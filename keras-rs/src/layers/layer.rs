@@ -352,15 +352,6 @@ pub(crate) fn cfg_or<T: serde::de::DeserializeOwned>(config: &Value, key: &str, 
     }
 }
 
-/// Reads a required argument from a config.
-pub(crate) fn cfg_req<T: serde::de::DeserializeOwned>(config: &Value, key: &str, class: &str) -> Result<T> {
-    let v = config.get(key).ok_or_else(|| {
-        crate::Error::Format(format!("the config of a {class} layer needs `{key}`, received: {config}"))
-    })?;
-    serde_json::from_value(v.clone())
-        .map_err(|e| crate::Error::Format(format!("invalid value for argument `{key}` of {class}: {v} ({e})")))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

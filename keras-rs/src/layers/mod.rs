@@ -17,8 +17,10 @@
 //! ([`from_config`]); built-in layers are listed once in `registry.rs`.
 
 pub(crate) mod builders;
+pub(crate) mod config;
 pub mod convolutional;
 pub mod core;
+mod kernel_args;
 mod layer;
 pub mod merging;
 pub mod normalization;
@@ -28,10 +30,12 @@ pub(crate) mod registry;
 pub mod regularization;
 pub mod reshaping;
 
-pub use self::core::{Activation, Dense, Embedding, Input};
+pub use self::core::{Activation, Dense, DenseConfig, Embedding, Input};
+pub use config::{ConfigValue, IntoArg, Sizes, Validate};
 pub use convolutional::{Conv1D, Conv2D};
+pub use kernel_args::KernelArgs;
 pub use layer::{CallContext, Layer, LayerBase, VariableSpec, to_snake_case, unique_name};
-pub(crate) use layer::{MaxPoolHint, cfg_or, cfg_req, one_input, single_input};
+pub(crate) use layer::{MaxPoolHint, cfg_or, one_input, single_input};
 pub use merging::{Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract};
 pub use normalization::{BatchNormalization, LayerNormalization};
 pub use pooling::{

@@ -207,7 +207,10 @@ macro_rules! functional_call {
             pub fn call(
                 &self,
                 inputs: impl $crate::models::SymbolicInputs,
-            ) -> $crate::error::Result<$crate::models::KerasTensor> {
+            ) -> $crate::error::Result<$crate::models::KerasTensor>
+            where
+                Self: $crate::layers::Layer,
+            {
                 let outputs = $crate::models::graph::call_symbolic(self, inputs.tensors())?;
                 $crate::models::graph::single_output(self, outputs)
             }
@@ -217,7 +220,10 @@ macro_rules! functional_call {
             pub fn call_multi(
                 &self,
                 inputs: impl $crate::models::SymbolicInputs,
-            ) -> $crate::error::Result<Vec<$crate::models::KerasTensor>> {
+            ) -> $crate::error::Result<Vec<$crate::models::KerasTensor>>
+            where
+                Self: $crate::layers::Layer,
+            {
                 $crate::models::graph::call_symbolic(self, inputs.tensors())
             }
         }

@@ -1,34 +1,21 @@
 //! What Conv1D and Conv2D share (Keras' `BaseConv`): arguments, output sizes, SAME padding.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::activations::Activation;
-use crate::constraints::{self, Constraint};
+use crate::constraints::Constraint;
 use crate::error::{Error, Result};
-use crate::initializers::Initializer;
-use crate::layers::{LayerBase, VariableSpec, cfg_or, cfg_req};
-use crate::regularizers::{Regularizer, kernel_and_bias, optional_config};
+use crate::layers::builders::common_builders;
+use crate::layers::config::{Sizes, Validate, keras_config, validated};
+use crate::layers::{KernelArgs, LayerBase, VariableSpec};
+use crate::regularizers::Regularizer;
 use crate::shape::Shape;
 
-/// A size per spatial axis, given as one number or one per axis: `3`, `(3, 3)`, `[3, 3]`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Size2(pub [usize; 2]);
+/// Sizes for the two spatial axes of a 2-D layer: `3`, `(3, 3)` or `[3, 3]`.
+pub type Size2 = Sizes<2>;
 
-impl From<usize> for Size2 {
-    fn from(v: usize) -> Self {
-        Size2([v, v])
-    }
-}
-impl From<(usize, usize)> for Size2 {
-    fn from(v: (usize, usize)) -> Self {
-        Size2([v.0, v.1])
-    }
-}
-impl From<[usize; 2]> for Size2 {
-    fn from(v: [usize; 2]) -> Self {
-        Size2(v)
-    }
-}
+/// The size for the single spatial axis of a 1-D layer.
+pub type Size1 = Sizes<1>;
 
 /// Keras' `padding` argument.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,12 +29,12 @@ pub enum Padding {
 
 impl Padding {
     /// Parses `"valid"` or `"same"` (case-insensitive, as Keras).
-    pub fn parse(value: &str, layer: &str) -> Result<Self> {
+    pub fn parse(value: &str) -> Result<Self> {
         match value.to_ascii_lowercase().as_str() {
             "valid" => Ok(Padding::Valid),
             "same" => Ok(Padding::Same),
             other => Err(Error::value(format!(
-                "Invalid value for argument `padding` of layer \"{layer}\": expected one of {{'valid', 'same'}}. Received: padding={other}"
+                "Invalid value for argument `padding`: expected one of {{'valid', 'same'}}. Received: padding={other}"
             ))),
         }
     }
@@ -89,135 +76,66 @@ pub fn padding_pair(input: usize, kernel: usize, stride: usize, dilation: usize,
     (total / 2, total - total / 2)
 }
 
-/// The arguments of a convolution of `rank` spatial axes, with Keras' names and defaults.
+/// A convolution over `N` spatial axes, channels last (Keras' `BaseConv`); [`Conv1D`](super::Conv1D)
+/// and [`Conv2D`](super::Conv2D) are its one- and two-axis forms.
 #[derive(Clone, Debug)]
-pub struct ConvArgs {
+pub struct Conv<const N: usize> {
     pub(crate) base: LayerBase,
-    pub(crate) filters: usize,
-    pub(crate) kernel_size: Vec<usize>,
-    pub(crate) strides: Vec<usize>,
-    pub(crate) padding: String,
-    pub(crate) dilation_rate: Vec<usize>,
-    /// Keras' `groups`: input channels and filters split into this many independent convolutions.
-    pub(crate) groups: usize,
-    pub(crate) use_bias: bool,
-    pub(crate) activation: String,
-    pub(crate) kernel_initializer: Initializer,
-    pub(crate) bias_initializer: Initializer,
-    pub(crate) kernel_regularizer: Option<Regularizer>,
-    pub(crate) bias_regularizer: Option<Regularizer>,
-    pub(crate) activity_regularizer: Option<Regularizer>,
-    pub(crate) kernel_constraint: Option<Constraint>,
-    pub(crate) bias_constraint: Option<Constraint>,
+    pub(crate) config: ConvConfig<N>,
     /// (input channels, activation, padding) once built.
     pub(crate) built: Option<(usize, Activation, Padding)>,
 }
 
-impl ConvArgs {
-    pub(crate) fn new(filters: usize, kernel_size: Vec<usize>) -> Self {
-        let rank = kernel_size.len();
-        ConvArgs {
-            base: LayerBase::default(),
-            filters,
-            kernel_size,
-            strides: vec![1; rank],
-            padding: "valid".into(),
-            dilation_rate: vec![1; rank],
-            groups: 1,
-            use_bias: true,
-            activation: "linear".into(),
-            kernel_initializer: Initializer::GlorotUniform,
-            bias_initializer: Initializer::Zeros,
-            kernel_regularizer: None,
-            bias_regularizer: None,
-            activity_regularizer: None,
-            kernel_constraint: None,
-            bias_constraint: None,
-            built: None,
+keras_config! {
+    /// Keras' arguments of a convolution over `N` spatial axes (`Conv1D`, `Conv2D`), with Keras'
+    /// names and defaults. keras-rs layers are channels-last: a config with
+    /// `data_format="channels_first"` is refused at load.
+    pub struct ConvConfig<const N: usize> {
+        required {
+            /// The number of output channels.
+            filters: usize,
+            /// The window size per spatial axis.
+            kernel_size: Sizes<N>,
+        }
+        args {
+            /// The strides (default 1).
+            strides: Sizes<N> = Sizes([1; N]),
+            /// `"valid"` (default) or `"same"` (Keras' rule: any odd extra pad at the end).
+            padding: String = "valid".to_string(),
+            /// The dilation rate (default 1).
+            dilation_rate: Sizes<N> = Sizes([1; N]),
+            /// Keras' `groups` (default 1): the input channels and the filters split into this
+            /// many groups, each convolved on its own (both must divide evenly).
+            groups: usize = 1,
+            /// The activation by Keras name (default linear).
+            activation: String = "linear".to_string(),
+            /// Whether to add a bias (default true).
+            use_bias: bool = true,
+        }
+        nested {
+            /// How the kernel and the bias are initialized, penalized and constrained.
+            weights: KernelArgs,
         }
     }
+    constants { data_format: "channels_last" }
+    setters for [const N: usize] Conv<N> => config;
+}
 
-    pub(crate) fn name<'a>(&'a self, default: &'a str) -> &'a str {
-        self.base.name.as_deref().unwrap_or(default)
-    }
-
-    pub(crate) fn config(&self) -> Value {
-        json!({
-            "filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
-            "padding": self.padding, "data_format": "channels_last", "dilation_rate": self.dilation_rate,
-            "groups": self.groups, "activation": self.activation, "use_bias": self.use_bias,
-            "kernel_initializer": self.kernel_initializer.to_config(),
-            "bias_initializer": self.bias_initializer.to_config(),
-            "kernel_regularizer": optional_config(&self.kernel_regularizer),
-            "bias_regularizer": optional_config(&self.bias_regularizer),
-            "activity_regularizer": optional_config(&self.activity_regularizer),
-            "kernel_constraint": constraints::optional_config(&self.kernel_constraint),
-            "bias_constraint": constraints::optional_config(&self.bias_constraint),
-        })
-    }
-
-    /// The kernel's (variable 0) and the bias's (variable 1) regularizers.
-    pub(crate) fn regularizers(&self) -> Vec<(usize, Regularizer)> {
-        kernel_and_bias(self.kernel_regularizer, self.bias_regularizer, self.use_bias)
-    }
-
-    /// The kernel's (variable 0) and the bias's (variable 1) constraints.
-    pub(crate) fn constraints(&self) -> Vec<(usize, Constraint)> {
-        constraints::kernel_and_bias(&self.kernel_constraint, &self.bias_constraint, self.use_bias)
-    }
-
-    pub(crate) fn from_config(config: &Value, rank: usize, class: &str) -> Result<Self> {
-        let sizes = |key: &str, default: usize| -> Result<Vec<usize>> {
-            match config.get(key) {
-                Some(Value::Number(n)) => Ok(vec![n.as_u64().unwrap_or(1) as usize; rank]),
-                _ => cfg_or(config, key, vec![default; rank]),
-            }
-        };
-        let kernel = match config.get("kernel_size") {
-            Some(Value::Number(n)) => vec![n.as_u64().unwrap_or(1) as usize; rank],
-            _ => cfg_req(config, "kernel_size", class)?,
-        };
-        let mut c = ConvArgs::new(cfg_req(config, "filters", class)?, kernel);
-        c.base = LayerBase::from_config(config);
-        c.strides = sizes("strides", 1)?;
-        c.dilation_rate = sizes("dilation_rate", 1)?;
-        c.groups = cfg_or(config, "groups", 1)?;
-        c.padding = cfg_or(config, "padding", "valid".to_string())?;
-        c.use_bias = cfg_or(config, "use_bias", true)?;
-        c.activation = cfg_or(config, "activation", "linear".to_string())?;
-        if let Some(k) = config.get("kernel_initializer").filter(|v| !v.is_null()) {
-            c.kernel_initializer = Initializer::from_config(k)?;
-        }
-        if let Some(b) = config.get("bias_initializer").filter(|v| !v.is_null()) {
-            c.bias_initializer = Initializer::from_config(b)?;
-        }
-        c.kernel_regularizer = Regularizer::optional(config.get("kernel_regularizer"))?;
-        c.bias_regularizer = Regularizer::optional(config.get("bias_regularizer"))?;
-        c.activity_regularizer = Regularizer::optional(config.get("activity_regularizer"))?;
-        c.kernel_constraint = Constraint::optional(config.get("kernel_constraint"))?;
-        c.bias_constraint = Constraint::optional(config.get("bias_constraint"))?;
-        Ok(c)
-    }
-
-    /// Keras' `compute_output_shape` for channels-last input of `rank` spatial axes.
-    pub(crate) fn output_shape(&self, input: &Shape, default_name: &str) -> Result<Shape> {
-        let rank = self.kernel_size.len();
-        let name = self.name(default_name);
-        input.check_ndim(name, rank + 2)?;
-        let padding = Padding::parse(&self.padding, name)?;
-        check_sizes(name, "kernel_size", &self.kernel_size, rank)?;
-        check_sizes(name, "strides", &self.strides, rank)?;
-        check_sizes(name, "dilation_rate", &self.dilation_rate, rank)?;
+impl<const N: usize> Validate for ConvConfig<N> {
+    fn validate(&self) -> Result<()> {
         if self.filters == 0 {
-            return Err(Error::value(format!(
-                "Invalid value for argument `filters` of layer \"{name}\". Expected a strictly positive value. Received \
-                 filters=0."
-            )));
+            return Err(Error::value(
+                "Invalid value for argument `filters`. Expected a strictly positive value. Received filters=0.",
+            ));
         }
+        self.kernel_size.check("kernel_size")?;
+        self.strides.check("strides")?;
+        self.dilation_rate.check("dilation_rate")?;
+        Padding::parse(&self.padding)?;
         if self.groups == 0 {
-            return Err(Error::value(format!(
-                "Invalid value for argument `groups` of layer \"{name}\": expected a positive integer. Received groups=0."
-            )));
+            return Err(Error::value(
+                "Invalid value for argument `groups`: expected a positive integer. Received groups=0.",
+            ));
         }
         if !self.filters.is_multiple_of(self.groups) {
             return Err(Error::value(format!(
@@ -226,47 +144,83 @@ impl ConvArgs {
                 self.groups, self.filters
             )));
         }
-        if let Some(channels) = input.last().filter(|c| !c.is_multiple_of(self.groups)) {
+        Ok(())
+    }
+}
+
+common_builders!([const N: usize] Conv<N>);
+
+impl<const N: usize> Conv<N> {
+    /// A convolution with these arguments.
+    pub fn with_config(config: ConvConfig<N>) -> Self {
+        Conv { base: LayerBase::default(), config, built: None }
+    }
+
+    /// Reads Keras' config of `class`.
+    pub(crate) fn read(config: &Value, class: &str) -> Result<Self> {
+        let mut conv = Conv::with_config(ConvConfig::from_config(config, class)?);
+        conv.base = LayerBase::from_config(config);
+        Ok(conv)
+    }
+
+    pub(crate) fn layer_name<'a>(&'a self, default: &'a str) -> &'a str {
+        self.base.name.as_deref().unwrap_or(default)
+    }
+
+    /// The kernel's (variable 0) and the bias's (variable 1) regularizers.
+    pub(crate) fn regularizers(&self) -> Vec<(usize, Regularizer)> {
+        self.config.weights.regularizers(self.config.use_bias)
+    }
+
+    /// The kernel's (variable 0) and the bias's (variable 1) constraints.
+    pub(crate) fn constraints(&self) -> Vec<(usize, Constraint)> {
+        self.config.weights.constraints(self.config.use_bias)
+    }
+
+    /// Keras' `compute_output_shape` for channels-last input of `N` spatial axes.
+    pub(crate) fn output_shape(&self, input: &Shape, default_name: &str) -> Result<Shape> {
+        let c = &self.config;
+        let name = self.layer_name(default_name);
+        input.check_ndim(name, N + 2)?;
+        validated(c, name)?;
+        let padding = Padding::parse(&c.padding)?;
+        if let Some(channels) = input.last().filter(|ch| !ch.is_multiple_of(c.groups)) {
             return Err(Error::value(format!(
                 "The number of input channels must be evenly divisible by the number of groups. Received groups={}, \
                  but the input has {channels} channels (full input shape is {input}).",
-                self.groups
+                c.groups
             )));
         }
         let mut out = vec![input.0[0]];
-        for i in 0..rank {
+        for i in 0..N {
             let size = input.0[i + 1].ok_or_else(|| {
                 Error::shape(format!("Layer \"{name}\" needs known spatial dimensions, received input shape {input}"))
             })?;
-            let len = output_length(size, self.kernel_size[i], self.strides[i], self.dilation_rate[i], padding);
+            let len = output_length(size, c.kernel_size.0[i], c.strides.0[i], c.dilation_rate.0[i], padding);
             out.push(Some(len.ok_or_else(|| {
-                let mut kernel = self.kernel_size.clone();
-                kernel.extend([input.last().unwrap_or(0), self.filters]);
+                let mut kernel = c.kernel_size.0.to_vec();
+                kernel.extend([input.last().unwrap_or(0), c.filters]);
                 Error::shape(format!(
                     "Computed output size would be negative for layer \"{name}\": the kernel is larger than the \
                      (valid-padded) input. Received `inputs shape={input}`, `kernel shape={}`, `dilation_rate={:?}`.",
                     crate::shape::format_dims(&kernel),
-                    self.dilation_rate
+                    c.dilation_rate.0
                 ))
             })?));
         }
-        out.push(Some(self.filters));
+        out.push(Some(c.filters));
         Ok(Shape(out))
     }
 
     /// Checks the input and lists kernel `(*kernel_size, in, filters)` and bias `(filters,)`.
-    pub(crate) fn build(&mut self, input: &Shape, default_name: &str) -> Result<Vec<VariableSpec>> {
+    pub(crate) fn build_conv(&mut self, input: &Shape, default_name: &str) -> Result<Vec<VariableSpec>> {
         self.output_shape(input, default_name)?;
+        let c = &self.config;
         let channels = input.last().ok_or_else(|| Error::shape("the channel axis must be known"))?;
-        let padding = Padding::parse(&self.padding, self.name(default_name))?;
-        self.built = Some((channels, Activation::get(&self.activation)?, padding));
-        let mut kernel_shape = self.kernel_size.clone();
-        kernel_shape.extend([channels / self.groups, self.filters]);
-        let mut vars = vec![VariableSpec::trainable("kernel", kernel_shape, self.kernel_initializer.clone())];
-        if self.use_bias {
-            vars.push(VariableSpec::trainable("bias", vec![self.filters], self.bias_initializer.clone()));
-        }
-        Ok(vars)
+        self.built = Some((channels, Activation::get(&c.activation)?, Padding::parse(&c.padding)?));
+        let mut kernel_shape = c.kernel_size.0.to_vec();
+        kernel_shape.extend([channels / c.groups, c.filters]);
+        Ok(c.weights.variables(kernel_shape, c.filters, c.use_bias))
     }
 
     pub(crate) fn built(&self) -> Result<(usize, Activation, Padding)> {
@@ -274,104 +228,17 @@ impl ConvArgs {
     }
 }
 
-/// Builder methods every convolution has (Keras' constructor arguments).
-macro_rules! conv_builders {
-    ($ty:ty, $size:ty) => {
-        impl $ty {
-            /// The layer's name.
-            pub fn name(mut self, name: &str) -> Self {
-                self.args.base.name = Some(name.to_string());
-                self
-            }
-            /// `false` freezes the layer.
-            pub fn trainable(mut self, trainable: bool) -> Self {
-                self.args.base.trainable = Some(trainable);
-                self
-            }
-            /// The strides (default 1).
-            pub fn strides(mut self, strides: impl Into<$size>) -> Self {
-                self.args.strides = strides.into().0.to_vec();
-                self
-            }
-            /// `"valid"` (default) or `"same"`.
-            pub fn padding(mut self, padding: &str) -> Self {
-                self.args.padding = padding.to_string();
-                self
-            }
-            /// The dilation rate (default 1).
-            pub fn dilation_rate(mut self, dilation_rate: impl Into<$size>) -> Self {
-                self.args.dilation_rate = dilation_rate.into().0.to_vec();
-                self
-            }
-            /// Keras' `groups` (default 1): the input channels and the filters split into this
-            /// many groups, each convolved on its own (both must divide evenly).
-            pub fn groups(mut self, groups: usize) -> Self {
-                self.args.groups = groups;
-                self
-            }
-            /// Whether to add a bias (default true).
-            pub fn use_bias(mut self, use_bias: bool) -> Self {
-                self.args.use_bias = use_bias;
-                self
-            }
-            /// The activation by Keras name (default linear).
-            pub fn activation(mut self, activation: &str) -> Self {
-                self.args.activation = activation.to_string();
-                self
-            }
-            /// The kernel initializer (default glorot_uniform).
-            pub fn kernel_initializer(mut self, init: $crate::initializers::Initializer) -> Self {
-                self.args.kernel_initializer = init;
-                self
-            }
-            /// The bias initializer (default zeros).
-            pub fn bias_initializer(mut self, init: $crate::initializers::Initializer) -> Self {
-                self.args.bias_initializer = init;
-                self
-            }
-            /// A penalty on the kernel added to the loss (Keras' `kernel_regularizer`).
-            pub fn kernel_regularizer(mut self, regularizer: $crate::regularizers::Regularizer) -> Self {
-                self.args.kernel_regularizer = Some(regularizer);
-                self
-            }
-            /// A penalty on the bias added to the loss (Keras' `bias_regularizer`).
-            pub fn bias_regularizer(mut self, regularizer: $crate::regularizers::Regularizer) -> Self {
-                self.args.bias_regularizer = Some(regularizer);
-                self
-            }
-            /// A penalty on the layer's output added to the loss, over the batch size (Keras'
-            /// `activity_regularizer`).
-            pub fn activity_regularizer(mut self, regularizer: $crate::regularizers::Regularizer) -> Self {
-                self.args.activity_regularizer = Some(regularizer);
-                self
-            }
-            /// A projection of the kernel after each update (Keras' `kernel_constraint`).
-            pub fn kernel_constraint(mut self, constraint: $crate::constraints::Constraint) -> Self {
-                self.args.kernel_constraint = Some(constraint);
-                self
-            }
-            /// A projection of the bias after each update (Keras' `bias_constraint`).
-            pub fn bias_constraint(mut self, constraint: $crate::constraints::Constraint) -> Self {
-                self.args.bias_constraint = Some(constraint);
-                self
-            }
-        }
-        $crate::models::graph::functional_call!($ty);
-    };
-}
-pub(crate) use conv_builders;
-
 /// The `Layer` methods that hand a convolution's penalties and constraints to the model.
 macro_rules! conv_penalties {
     () => {
         fn regularizers(&self) -> Vec<(usize, $crate::regularizers::Regularizer)> {
-            self.args.regularizers()
+            self.regularizers()
         }
         fn constraints(&self) -> Vec<(usize, $crate::constraints::Constraint)> {
-            self.args.constraints()
+            self.constraints()
         }
         fn activity_regularizer(&self) -> Option<$crate::regularizers::Regularizer> {
-            self.args.activity_regularizer
+            self.config.weights.activity_regularizer
         }
     };
 }
@@ -390,6 +257,6 @@ mod tests {
         assert_eq!(output_length(7, 3, 2, 1, Padding::Valid), Some(3));
         assert_eq!(output_length(7, 3, 2, 1, Padding::Same), Some(4));
         assert_eq!(output_length(2, 3, 1, 1, Padding::Valid), None);
-        assert!(Padding::parse("causal", "c").is_err());
+        assert!(Padding::parse("causal").is_err());
     }
 }

@@ -5,22 +5,13 @@ use burn::tensor::module::conv1d;
 use burn::tensor::ops::ConvOptions;
 use serde_json::Value;
 
-use super::base_conv::{ConvArgs, conv_builders, conv_penalties, padding_pair};
+use super::base_conv::{Conv, ConvConfig, conv_penalties, padding_pair};
 use crate::backend::DynTensor;
 use crate::error::Result;
 use crate::layers::builders::layer_boilerplate;
+use crate::layers::config::Sizes;
 use crate::layers::{CallContext, Layer, VariableSpec};
 use crate::shape::Shape;
-
-/// One size for the single spatial axis of a 1-D layer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Size1(pub [usize; 1]);
-
-impl From<usize> for Size1 {
-    fn from(v: usize) -> Self {
-        Size1([v])
-    }
-}
 
 /// Keras' `Conv1D(filters, kernel_size)`: kernel `(k, in, filters)`, bias `(filters,)`.
 ///
@@ -30,46 +21,41 @@ impl From<usize> for Size1 {
 /// assert_eq!(model.output_shape().unwrap().to_string(), "(None, 10, 4)");
 /// assert_eq!(model.count_params(), 3 * 3 * 4 + 4);
 /// ```
-#[derive(Clone, Debug)]
-pub struct Conv1D {
-    args: ConvArgs,
-}
+pub type Conv1D = Conv<1>;
 
-conv_builders!(Conv1D, Size1);
-
-impl Conv1D {
+impl Conv<1> {
     /// `filters` output channels, a window of `kernel_size` steps.
     pub fn new(filters: usize, kernel_size: usize) -> Self {
-        Conv1D { args: ConvArgs::new(filters, vec![kernel_size]) }
+        Conv::with_config(ConvConfig::new(filters, Sizes([kernel_size])))
     }
     /// Reads Keras' `Conv1D` config.
     pub fn from_config(config: &Value) -> Result<Self> {
-        Ok(Conv1D { args: ConvArgs::from_config(config, 1, "Conv1D")? })
+        Conv::read(config, "Conv1D")
     }
 }
 
-impl Layer for Conv1D {
-    layer_boilerplate!("Conv1D", args.base);
+impl Layer for Conv<1> {
+    layer_boilerplate!("Conv1D");
 
     fn config(&self) -> Value {
-        self.args.config()
+        self.config.to_config()
     }
 
     conv_penalties!();
 
     fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
-        self.args.output_shape(input_shape, "conv1d")
+        self.output_shape(input_shape, "conv1d")
     }
     fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
-        self.args.build(input_shape, "conv1d")
+        self.build_conv(input_shape, "conv1d")
     }
 
     fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
-        let a = &self.args;
-        let (channels, activation, padding) = a.built()?;
-        let x = inputs.into_rank::<3>(a.name("conv1d"))?;
+        let a = &self.config;
+        let (channels, activation, padding) = self.built()?;
+        let x = inputs.into_rank::<3>(self.layer_name("conv1d"))?;
         let steps = x.dims()[1];
-        let (k, s, d) = (a.kernel_size[0], a.strides[0], a.dilation_rate[0]);
+        let (k, s, d) = (a.kernel_size.0[0], a.strides.0[0], a.dilation_rate.0[0]);
         // Keras (k, in, out) -> burn (out, in, k); NLC -> NCL and back.
         let kernel = weights[0].clone().reshape([k, channels / a.groups, a.filters]).permute([2, 1, 0]);
         let bias = a.use_bias.then(|| weights[1].clone());

@@ -5,7 +5,7 @@ use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
 use serde_json::Value;
 
-use super::base_conv::{ConvArgs, Padding, Size2, conv_builders, conv_penalties, padding_pair};
+use super::base_conv::{Conv, ConvConfig, Padding, Size2, conv_penalties, padding_pair};
 use crate::activations::Activation;
 use crate::backend::{DynTensor, ops};
 use crate::error::Result;
@@ -25,46 +25,41 @@ use crate::shape::Shape;
 /// assert_eq!(model.output_shape().unwrap().to_string(), "(None, 13, 13, 8)");
 /// assert_eq!(model.count_params(), (3 * 3 * 32 + 32) + (3 * 3 * 32 * 8 + 8));
 /// ```
-#[derive(Clone, Debug)]
-pub struct Conv2D {
-    args: ConvArgs,
-}
+pub type Conv2D = Conv<2>;
 
-conv_builders!(Conv2D, Size2);
-
-impl Conv2D {
+impl Conv<2> {
     /// `filters` output channels, a `kernel_size` window (`3` or `(3, 3)`).
     pub fn new(filters: usize, kernel_size: impl Into<Size2>) -> Self {
-        Conv2D { args: ConvArgs::new(filters, kernel_size.into().0.to_vec()) }
+        Conv::with_config(ConvConfig::new(filters, kernel_size.into()))
     }
     /// Reads Keras' `Conv2D` config.
     pub fn from_config(config: &Value) -> Result<Self> {
-        Ok(Conv2D { args: ConvArgs::from_config(config, 2, "Conv2D")? })
+        Conv::read(config, "Conv2D")
     }
 }
 
-impl Layer for Conv2D {
-    layer_boilerplate!("Conv2D", args.base);
+impl Layer for Conv<2> {
+    layer_boilerplate!("Conv2D");
 
     fn config(&self) -> Value {
-        self.args.config()
+        self.config.to_config()
     }
 
     conv_penalties!();
 
     fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
-        self.args.output_shape(input_shape, "conv2d")
+        self.output_shape(input_shape, "conv2d")
     }
     fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
-        self.args.build(input_shape, "conv2d")
+        self.build_conv(input_shape, "conv2d")
     }
 
     fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor> {
-        let a = &self.args;
-        let (channels, activation, padding) = a.built()?;
-        let x = inputs.into_rank::<4>(a.name("conv2d"))?;
+        let a = &self.config;
+        let (channels, activation, padding) = self.built()?;
+        let x = inputs.into_rank::<4>(self.layer_name("conv2d"))?;
         let [_, h, w, _] = x.dims();
-        let (k, s, d) = (&a.kernel_size, &a.strides, &a.dilation_rate);
+        let (k, s, d) = (a.kernel_size.0, a.strides.0, a.dilation_rate.0);
         let pads = [padding_pair(h, k[0], s[0], d[0], padding), padding_pair(w, k[1], s[1], d[1], padding)];
         if ops::has_kernels(&x) && a.groups == 1 {
             // keras-rs' channels-last op takes the Keras kernel as it is.
@@ -78,7 +73,7 @@ impl Layer for Conv2D {
             let pool = match ctx.next_max_pool.take() {
                 Some(hint) if relu || activation == Activation::Linear => {
                     let [oh, ow] = window.output_size(h, w);
-                    let padding = Padding::parse(&hint.padding, a.name("conv2d"))?;
+                    let padding = Padding::parse(&hint.padding)?;
                     let (k, s) = (hint.pool_size, hint.strides);
                     let pads = [padding_pair(oh, k[0], s[0], 1, padding), padding_pair(ow, k[1], s[1], 1, padding)];
                     let padding = pads.map(|(before, after)| [before, after]);

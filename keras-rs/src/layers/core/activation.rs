@@ -1,13 +1,13 @@
 //! `Activation`: applies an activation function by Keras name.
 
 use burn::tensor::Tensor;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::activations::Activation as ActivationFn;
 use crate::backend::DynTensor;
 use crate::error::Result;
 use crate::layers::builders::{common_builders, layer_boilerplate};
-use crate::layers::cfg_req;
+use crate::layers::config::{Validate, keras_config};
 use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
 use crate::shape::Shape;
 
@@ -22,22 +22,33 @@ use crate::shape::Shape;
 #[derive(Clone, Debug)]
 pub struct Activation {
     base: LayerBase,
-    activation: String,
+    config: ActivationConfig,
     built: Option<ActivationFn>,
 }
+
+keras_config! {
+    /// Keras' `Activation` arguments.
+    pub struct ActivationConfig {
+        required {
+            /// The activation by Keras name (`"relu"`, `"softmax"`, ...); checked when built.
+            activation: String,
+        }
+    }
+}
+
+impl Validate for ActivationConfig {}
 
 common_builders!(Activation);
 
 impl Activation {
     /// An activation layer (`"relu"`, `"softmax"`, ...); the name is checked when built.
     pub fn new(activation: &str) -> Self {
-        Activation { base: LayerBase::default(), activation: activation.to_string(), built: None }
+        Activation { base: LayerBase::default(), config: ActivationConfig::new(activation.to_string()), built: None }
     }
     /// Reads Keras' `Activation` config.
     pub fn from_config(config: &Value) -> Result<Self> {
-        let mut a = Activation::new(&cfg_req::<String>(config, "activation", "Activation")?);
-        a.base = LayerBase::from_config(config);
-        Ok(a)
+        let read = ActivationConfig::from_config(config, "Activation")?;
+        Ok(Activation { base: LayerBase::from_config(config), config: read, built: None })
     }
 }
 
@@ -45,7 +56,7 @@ impl Layer for Activation {
     layer_boilerplate!("Activation");
 
     fn config(&self) -> Value {
-        json!({"activation": self.activation})
+        self.config.to_config()
     }
 
     fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
@@ -53,14 +64,14 @@ impl Layer for Activation {
     }
 
     fn build(&mut self, _input_shape: &Shape) -> Result<Vec<VariableSpec>> {
-        self.built = Some(ActivationFn::get(&self.activation)?);
+        self.built = Some(ActivationFn::get(&self.config.activation)?);
         Ok(Vec::new())
     }
 
     fn call(&self, inputs: DynTensor, _w: &[Tensor<1>], _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         let f = match self.built {
             Some(f) => f,
-            None => ActivationFn::get(&self.activation)?,
+            None => ActivationFn::get(&self.config.activation)?,
         };
         Ok(f.apply_dyn(inputs))
     }

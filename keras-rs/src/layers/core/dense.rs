@@ -1,17 +1,16 @@
 //! `Dense`: `activation(inputs @ kernel + bias)` over the last axis, any input rank.
 
 use burn::tensor::Tensor;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::activations::Activation;
 use crate::backend::DynTensor;
-use crate::constraints::{self, Constraint};
+use crate::constraints::Constraint;
 use crate::error::{Error, Result};
-use crate::initializers::Initializer;
 use crate::layers::builders::{common_builders, layer_boilerplate};
-use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
-use crate::layers::{cfg_or, cfg_req};
-use crate::regularizers::{Regularizer, kernel_and_bias, optional_config};
+use crate::layers::config::{Validate, keras_config};
+use crate::layers::{CallContext, KernelArgs, Layer, LayerBase, VariableSpec};
+use crate::regularizers::Regularizer;
 use crate::shape::{Shape, format_dims};
 
 /// Keras' densely-connected layer. Kernel `(in, units)`, bias `(units,)`.
@@ -26,17 +25,40 @@ use crate::shape::{Shape, format_dims};
 #[derive(Clone, Debug)]
 pub struct Dense {
     base: LayerBase,
-    units: usize,
-    activation: String,
-    use_bias: bool,
-    kernel_initializer: Initializer,
-    bias_initializer: Initializer,
-    kernel_regularizer: Option<Regularizer>,
-    bias_regularizer: Option<Regularizer>,
-    activity_regularizer: Option<Regularizer>,
-    kernel_constraint: Option<Constraint>,
-    bias_constraint: Option<Constraint>,
+    pub(crate) config: DenseConfig,
     built: Option<(usize, Activation)>,
+}
+
+keras_config! {
+    /// Keras' `Dense` arguments, with Keras' names and defaults.
+    pub struct DenseConfig {
+        required {
+            /// Dimensionality of the output space.
+            units: usize,
+        }
+        args {
+            /// The activation by Keras name (`"relu"`, `"softmax"`, ...); checked when the layer is built.
+            activation: String = "linear".to_string(),
+            /// Whether to add a bias (default `true`).
+            use_bias: bool = true,
+        }
+        nested {
+            /// How the kernel and the bias are initialized, penalized and constrained.
+            weights: KernelArgs,
+        }
+    }
+    setters for [] Dense => config;
+}
+
+impl Validate for DenseConfig {
+    fn validate(&self) -> Result<()> {
+        if self.units == 0 {
+            return Err(Error::value(
+                "Received an invalid value for `units`, expected a positive integer. Received: units=0",
+            ));
+        }
+        Ok(())
+    }
 }
 
 common_builders!(Dense);
@@ -44,85 +66,17 @@ common_builders!(Dense);
 impl Dense {
     /// A Dense layer with `units` outputs, linear activation, bias, glorot_uniform kernel.
     pub fn new(units: usize) -> Self {
-        Dense {
-            base: LayerBase::default(),
-            units,
-            activation: "linear".into(),
-            use_bias: true,
-            kernel_initializer: Initializer::GlorotUniform,
-            bias_initializer: Initializer::Zeros,
-            kernel_regularizer: None,
-            bias_regularizer: None,
-            activity_regularizer: None,
-            kernel_constraint: None,
-            bias_constraint: None,
-            built: None,
-        }
+        Dense::with_config(DenseConfig::new(units))
     }
-    /// The activation by Keras name (`"relu"`, `"softmax"`, ...); checked when the layer is built.
-    pub fn activation(mut self, activation: &str) -> Self {
-        self.activation = activation.to_string();
-        self
-    }
-    /// Whether to add a bias (default `true`).
-    pub fn use_bias(mut self, use_bias: bool) -> Self {
-        self.use_bias = use_bias;
-        self
-    }
-    /// The kernel initializer (default `glorot_uniform`).
-    pub fn kernel_initializer(mut self, init: Initializer) -> Self {
-        self.kernel_initializer = init;
-        self
-    }
-    /// The bias initializer (default `zeros`).
-    pub fn bias_initializer(mut self, init: Initializer) -> Self {
-        self.bias_initializer = init;
-        self
-    }
-    /// A penalty on the kernel added to the loss (Keras' `kernel_regularizer`).
-    pub fn kernel_regularizer(mut self, regularizer: Regularizer) -> Self {
-        self.kernel_regularizer = Some(regularizer);
-        self
-    }
-    /// A penalty on the bias added to the loss (Keras' `bias_regularizer`).
-    pub fn bias_regularizer(mut self, regularizer: Regularizer) -> Self {
-        self.bias_regularizer = Some(regularizer);
-        self
-    }
-    /// A penalty on the layer's output added to the loss, over the batch size (Keras'
-    /// `activity_regularizer`).
-    pub fn activity_regularizer(mut self, regularizer: Regularizer) -> Self {
-        self.activity_regularizer = Some(regularizer);
-        self
-    }
-    /// A projection of the kernel after each update (Keras' `kernel_constraint`).
-    pub fn kernel_constraint(mut self, constraint: Constraint) -> Self {
-        self.kernel_constraint = Some(constraint);
-        self
-    }
-    /// A projection of the bias after each update (Keras' `bias_constraint`).
-    pub fn bias_constraint(mut self, constraint: Constraint) -> Self {
-        self.bias_constraint = Some(constraint);
-        self
+    /// A Dense layer with these arguments.
+    pub fn with_config(config: DenseConfig) -> Self {
+        Dense { base: LayerBase::default(), config, built: None }
     }
     /// Reads Keras' `Dense` config.
     pub fn from_config(config: &Value) -> Result<Self> {
-        let mut d = Dense::new(cfg_req(config, "units", "Dense")?);
-        d.base = LayerBase::from_config(config);
-        d.activation = cfg_or(config, "activation", "linear".to_string())?;
-        d.use_bias = cfg_or(config, "use_bias", true)?;
-        if let Some(k) = config.get("kernel_initializer").filter(|v| !v.is_null()) {
-            d.kernel_initializer = Initializer::from_config(k)?;
-        }
-        if let Some(b) = config.get("bias_initializer").filter(|v| !v.is_null()) {
-            d.bias_initializer = Initializer::from_config(b)?;
-        }
-        d.kernel_regularizer = Regularizer::optional(config.get("kernel_regularizer"))?;
-        d.bias_regularizer = Regularizer::optional(config.get("bias_regularizer"))?;
-        d.activity_regularizer = Regularizer::optional(config.get("activity_regularizer"))?;
-        d.kernel_constraint = Constraint::optional(config.get("kernel_constraint"))?;
-        d.bias_constraint = Constraint::optional(config.get("bias_constraint"))?;
-        Ok(d)
+        let mut dense = Dense::with_config(DenseConfig::from_config(config, "Dense")?);
+        dense.base = LayerBase::from_config(config);
+        Ok(dense)
     }
 
     fn layer_name(&self) -> &str {
@@ -134,39 +88,23 @@ impl Layer for Dense {
     layer_boilerplate!("Dense");
 
     fn config(&self) -> Value {
-        json!({
-            "units": self.units,
-            "activation": self.activation,
-            "use_bias": self.use_bias,
-            "kernel_initializer": self.kernel_initializer.to_config(),
-            "bias_initializer": self.bias_initializer.to_config(),
-            "kernel_regularizer": optional_config(&self.kernel_regularizer),
-            "bias_regularizer": optional_config(&self.bias_regularizer),
-            "activity_regularizer": optional_config(&self.activity_regularizer),
-            "kernel_constraint": constraints::optional_config(&self.kernel_constraint),
-            "bias_constraint": constraints::optional_config(&self.bias_constraint),
-        })
+        self.config.to_config()
     }
 
     fn regularizers(&self) -> Vec<(usize, Regularizer)> {
-        kernel_and_bias(self.kernel_regularizer, self.bias_regularizer, self.use_bias)
+        self.config.weights.regularizers(self.config.use_bias)
     }
 
     fn activity_regularizer(&self) -> Option<Regularizer> {
-        self.activity_regularizer
+        self.config.weights.activity_regularizer
     }
 
     fn constraints(&self) -> Vec<(usize, Constraint)> {
-        constraints::kernel_and_bias(&self.kernel_constraint, &self.bias_constraint, self.use_bias)
+        self.config.weights.constraints(self.config.use_bias)
     }
 
     fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
-        if self.units == 0 {
-            return Err(Error::value(format!(
-                "Layer \"{}\": received an invalid value for `units`, expected a positive integer. Received: units=0",
-                self.layer_name()
-            )));
-        }
+        self.config.validate()?;
         if input_shape.rank() < 2 || input_shape.last().is_none() {
             return Err(Error::shape(format!(
                 "Input 0 of layer \"{}\" is incompatible with the layer: expected min_ndim=2 with a known last axis, found shape={input_shape}",
@@ -174,20 +112,16 @@ impl Layer for Dense {
             )));
         }
         let mut out = input_shape.clone();
-        *out.0.last_mut().expect("rank >= 2") = Some(self.units);
+        *out.0.last_mut().expect("rank >= 2") = Some(self.config.units);
         Ok(out)
     }
 
     fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
         self.compute_output_shape(input_shape)?;
         let input_dim = input_shape.last().expect("checked above");
-        self.built = Some((input_dim, Activation::get(&self.activation)?));
-        let mut vars =
-            vec![VariableSpec::trainable("kernel", vec![input_dim, self.units], self.kernel_initializer.clone())];
-        if self.use_bias {
-            vars.push(VariableSpec::trainable("bias", vec![self.units], self.bias_initializer.clone()));
-        }
-        Ok(vars)
+        self.built = Some((input_dim, Activation::get(&self.config.activation)?));
+        let c = &self.config;
+        Ok(c.weights.variables(vec![input_dim, c.units], c.units, c.use_bias))
     }
 
     fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
@@ -200,14 +134,14 @@ impl Layer for Dense {
                 format_dims(&dims)
             )));
         }
-        let kernel = weights[0].clone().reshape([input_dim, self.units]);
+        let kernel = weights[0].clone().reshape([input_dim, self.config.units]);
         let mut y = inputs.into_rows().matmul(kernel);
-        if self.use_bias {
-            y = y + weights[1].clone().reshape([1, self.units]);
+        if self.config.use_bias {
+            y = y + weights[1].clone().reshape([1, self.config.units]);
         }
         let y = activation.apply(y);
         let mut out_dims = dims;
-        *out_dims.last_mut().expect("rank >= 1") = self.units;
+        *out_dims.last_mut().expect("rank >= 1") = self.config.units;
         DynTensor::new(y).reshape(&out_dims)
     }
 }
@@ -254,6 +188,7 @@ mod tests {
 
     #[test]
     fn config_round_trip() {
+        use crate::initializers::Initializer;
         let d = Dense::new(7).activation("tanh").use_bias(false).name("d").kernel_initializer(Initializer::HeNormal);
         let cfg = d.get_config();
         assert_eq!(cfg["units"], 7);

@@ -1,15 +1,16 @@
 //! `Embedding`: maps integer indices to dense vectors.
 
-use crate::constraints::Constraint;
-use crate::regularizers::Regularizer;
 use burn::tensor::{Int, Tensor};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::backend::DynTensor;
+use crate::constraints::Constraint;
 use crate::error::{Error, Result};
 use crate::initializers::Initializer;
 use crate::layers::builders::{common_builders, layer_boilerplate};
-use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, cfg_or, cfg_req};
+use crate::layers::config::{Validate, keras_config, validated};
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
+use crate::regularizers::Regularizer;
 use crate::shape::Shape;
 
 /// Keras' `Embedding(input_dim, output_dim)`: table `(input_dim, output_dim)`, initialised
@@ -25,11 +26,41 @@ use crate::shape::Shape;
 #[derive(Clone, Debug)]
 pub struct Embedding {
     base: LayerBase,
-    input_dim: usize,
-    output_dim: usize,
-    embeddings_initializer: Initializer,
-    embeddings_regularizer: Option<Regularizer>,
-    embeddings_constraint: Option<Constraint>,
+    config: EmbeddingConfig,
+}
+
+keras_config! {
+    /// Keras' `Embedding` arguments, with Keras' names and defaults (`mask_zero=True` is not
+    /// supported yet: a file that sets it is refused at load).
+    pub struct EmbeddingConfig {
+        required {
+            /// The vocabulary size: inputs are indices in `[0, input_dim)`.
+            input_dim: usize,
+            /// The size of each embedding vector.
+            output_dim: usize,
+        }
+        args {
+            /// The table's initializer (default uniform in [-0.05, 0.05]).
+            embeddings_initializer: Initializer = Initializer::RandomUniform { minval: -0.05, maxval: 0.05 },
+            /// A penalty on the table added to the loss (Keras' `embeddings_regularizer`).
+            embeddings_regularizer: Option<Regularizer> = None,
+            /// A projection of the table after each update (Keras' `embeddings_constraint`).
+            embeddings_constraint: Option<Constraint> = None,
+        }
+    }
+    constants { activity_regularizer: Value::Null, mask_zero: false }
+    setters for [] Embedding => config;
+}
+
+impl Validate for EmbeddingConfig {
+    fn validate(&self) -> Result<()> {
+        for (arg, value) in [("input_dim", self.input_dim), ("output_dim", self.output_dim)] {
+            if value == 0 {
+                return Err(Error::value(format!("`{arg}` must be a positive integer. Received: {arg}=0")));
+            }
+        }
+        Ok(())
+    }
 }
 
 common_builders!(Embedding);
@@ -37,44 +68,14 @@ common_builders!(Embedding);
 impl Embedding {
     /// A vocabulary of `input_dim` indices mapped to `output_dim`-dimensional vectors.
     pub fn new(input_dim: usize, output_dim: usize) -> Self {
-        Embedding {
-            base: LayerBase::default(),
-            input_dim,
-            output_dim,
-            embeddings_initializer: Initializer::RandomUniform { minval: -0.05, maxval: 0.05 },
-            embeddings_regularizer: None,
-            embeddings_constraint: None,
-        }
+        Embedding { base: LayerBase::default(), config: EmbeddingConfig::new(input_dim, output_dim) }
     }
-    /// The table's initializer (default uniform in [-0.05, 0.05]).
-    pub fn embeddings_initializer(mut self, init: Initializer) -> Self {
-        self.embeddings_initializer = init;
-        self
-    }
-    /// A penalty on the table added to the loss (Keras' `embeddings_regularizer`).
-    pub fn embeddings_regularizer(mut self, regularizer: Regularizer) -> Self {
-        self.embeddings_regularizer = Some(regularizer);
-        self
-    }
-    /// A projection of the table after each update (Keras' `embeddings_constraint`).
-    pub fn embeddings_constraint(mut self, constraint: Constraint) -> Self {
-        self.embeddings_constraint = Some(constraint);
-        self
-    }
-    /// Reads Keras' `Embedding` config (`mask_zero` is not supported yet and is refused).
+    /// Reads Keras' `Embedding` config.
     pub fn from_config(config: &Value) -> Result<Self> {
-        if cfg_or(config, "mask_zero", false)? {
-            return Err(Error::Format("Embedding: `mask_zero=True` is not supported by keras-rs yet".into()));
-        }
-        let mut e =
-            Embedding::new(cfg_req(config, "input_dim", "Embedding")?, cfg_req(config, "output_dim", "Embedding")?);
-        e.base = LayerBase::from_config(config);
-        if let Some(v) = config.get("embeddings_initializer").filter(|v| !v.is_null()) {
-            e.embeddings_initializer = Initializer::from_config(v)?;
-        }
-        e.embeddings_regularizer = Regularizer::optional(config.get("embeddings_regularizer"))?;
-        e.embeddings_constraint = Constraint::optional(config.get("embeddings_constraint"))?;
-        Ok(e)
+        Ok(Embedding {
+            base: LayerBase::from_config(config),
+            config: EmbeddingConfig::from_config(config, "Embedding")?,
+        })
     }
 
     fn layer_name(&self) -> &str {
@@ -86,41 +87,29 @@ impl Layer for Embedding {
     layer_boilerplate!("Embedding");
 
     fn config(&self) -> Value {
-        json!({"input_dim": self.input_dim, "output_dim": self.output_dim,
-               "embeddings_initializer": self.embeddings_initializer.to_config(),
-               "embeddings_regularizer": crate::regularizers::optional_config(&self.embeddings_regularizer),
-               "activity_regularizer": null,
-               "embeddings_constraint": crate::constraints::optional_config(&self.embeddings_constraint),
-               "mask_zero": false})
+        self.config.to_config()
     }
 
     fn regularizers(&self) -> Vec<(usize, Regularizer)> {
-        self.embeddings_regularizer.map(|r| (0, r)).into_iter().collect()
+        self.config.embeddings_regularizer.map(|r| (0, r)).into_iter().collect()
     }
 
     fn constraints(&self) -> Vec<(usize, Constraint)> {
-        self.embeddings_constraint.clone().map(|c| (0, c)).into_iter().collect()
+        self.config.embeddings_constraint.clone().map(|c| (0, c)).into_iter().collect()
     }
 
     fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
-        for (arg, value) in [("input_dim", self.input_dim), ("output_dim", self.output_dim)] {
-            if value == 0 {
-                return Err(Error::value(format!(
-                    "Layer \"{}\": `{arg}` must be a positive integer. Received: {arg}=0",
-                    self.layer_name()
-                )));
-            }
-        }
+        validated(&self.config, self.layer_name())?;
         let mut out = input_shape.clone();
-        out.0.push(Some(self.output_dim));
+        out.0.push(Some(self.config.output_dim));
         Ok(out)
     }
 
     fn build(&mut self, _input_shape: &Shape) -> Result<Vec<VariableSpec>> {
         Ok(vec![VariableSpec::trainable(
             "embeddings",
-            vec![self.input_dim, self.output_dim],
-            self.embeddings_initializer.clone(),
+            vec![self.config.input_dim, self.config.output_dim],
+            self.config.embeddings_initializer.clone(),
         )])
     }
 
@@ -129,19 +118,19 @@ impl Layer for Embedding {
         let n: usize = dims.iter().product();
         let flat = inputs.reshape(&[n])?.into_rank::<1>(self.layer_name())?;
         let (lo, hi) = (flat.clone().min().into_scalar::<f32>(), flat.clone().max().into_scalar::<f32>());
-        if lo < 0.0 || hi >= self.input_dim as f32 {
+        if lo < 0.0 || hi >= self.config.input_dim as f32 {
             let bad = if lo < 0.0 { lo } else { hi };
             return Err(Error::value(format!(
                 "Layer \"{}\" received index {bad}, outside the valid range [0, {}) (input_dim={}).",
                 self.layer_name(),
-                self.input_dim,
-                self.input_dim
+                self.config.input_dim,
+                self.config.input_dim
             )));
         }
         let indices: Tensor<1, Int> = flat.int();
-        let table = weights[0].clone().reshape([self.input_dim, self.output_dim]);
+        let table = weights[0].clone().reshape([self.config.input_dim, self.config.output_dim]);
         let mut out = dims;
-        out.push(self.output_dim);
+        out.push(self.config.output_dim);
         DynTensor::new(table.select(0, indices)).reshape(&out)
     }
 }

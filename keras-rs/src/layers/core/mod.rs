@@ -5,7 +5,7 @@ mod dense;
 mod embedding;
 mod input;
 
-pub use activation::Activation;
-pub use dense::Dense;
-pub use embedding::Embedding;
+pub use activation::{Activation, ActivationConfig};
+pub use dense::{Dense, DenseConfig};
+pub use embedding::{Embedding, EmbeddingConfig};
 pub use input::Input;

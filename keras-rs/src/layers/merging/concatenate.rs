@@ -1,13 +1,14 @@
 //! `Concatenate`: joins tensors along one axis.
 
 use burn::tensor::Tensor;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::base_merge::check_count;
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
 use crate::layers::builders::{common_builders, layer_boilerplate};
-use crate::layers::{CallContext, Layer, LayerBase, cfg_or};
+use crate::layers::config::{Validate, keras_config};
+use crate::layers::{CallContext, Layer, LayerBase};
 use crate::shape::Shape;
 
 /// Keras' `Concatenate(axis=-1)`: joins its inputs along `axis`; every other axis must match.
@@ -21,8 +22,21 @@ use crate::shape::Shape;
 #[derive(Clone, Debug)]
 pub struct Concatenate {
     base: LayerBase,
-    axis: i64,
+    config: ConcatenateConfig,
 }
+
+keras_config! {
+    /// Keras' `Concatenate` arguments.
+    pub struct ConcatenateConfig {
+        args {
+            /// The axis to join along (negative counts from the end; default -1).
+            axis: i64 = -1,
+        }
+    }
+    setters for [] Concatenate => config;
+}
+
+impl Validate for ConcatenateConfig {}
 
 impl Default for Concatenate {
     fn default() -> Self {
@@ -33,25 +47,21 @@ impl Default for Concatenate {
 impl Concatenate {
     /// Concatenates along the last axis.
     pub fn new() -> Self {
-        Concatenate { base: LayerBase::default(), axis: -1 }
-    }
-    /// The axis to join along (negative counts from the end; default -1).
-    pub fn axis(mut self, axis: i64) -> Self {
-        self.axis = axis;
-        self
+        Concatenate { base: LayerBase::default(), config: ConcatenateConfig::new() }
     }
     /// Reads Keras' config.
     pub fn from_config(config: &Value) -> Result<Self> {
-        Ok(Concatenate { base: LayerBase::from_config(config), axis: cfg_or(config, "axis", -1)? })
+        let read = ConcatenateConfig::from_config(config, "Concatenate")?;
+        Ok(Concatenate { base: LayerBase::from_config(config), config: read })
     }
 
     fn resolved_axis(&self, rank: usize) -> Result<usize> {
-        let axis = if self.axis < 0 { self.axis + rank as i64 } else { self.axis };
+        let axis = if self.config.axis < 0 { self.config.axis + rank as i64 } else { self.config.axis };
         if axis <= 0 || axis >= rank as i64 {
             return Err(Error::value(format!(
                 "Invalid `axis` argument for `Concatenate`: axis={} for inputs of rank {rank} (the batch axis 0 \
                  cannot be joined).",
-                self.axis
+                self.config.axis
             )));
         }
         Ok(axis as usize)
@@ -64,7 +74,7 @@ impl Layer for Concatenate {
     layer_boilerplate!("Concatenate");
 
     fn config(&self) -> Value {
-        json!({"axis": self.axis})
+        self.config.to_config()
     }
     crate::layers::builders::weightless_multi_input_glue!();
     fn compute_output_shapes(&self, input_shapes: &[Shape]) -> Result<Vec<Shape>> {

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
 use crate::layers::builders::{common_builders, layer_boilerplate};
+use crate::layers::config::{ConfigValue, Validate, keras_config};
 use crate::layers::{CallContext, Layer, LayerBase};
 use crate::shape::Shape;
 
@@ -23,13 +24,28 @@ use crate::shape::Shape;
 #[derive(Clone, Debug)]
 pub struct Dot {
     base: LayerBase,
-    axes: (i64, i64),
-    same_axes: bool,
-    normalize: bool,
+    config: DotConfig,
 }
 
+keras_config! {
+    /// Keras' `Dot` arguments.
+    pub struct DotConfig {
+        required {
+            /// The axis of each input the product runs over: one for both or one each.
+            axes: DotAxes,
+        }
+        args {
+            /// L2-normalize both inputs along the dot axes first (default false).
+            normalize: bool = false,
+        }
+    }
+    setters for [] Dot => config;
+}
+
+impl Validate for DotConfig {}
+
 /// `Dot`'s `axes`: one axis for both inputs, or one each.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DotAxes(i64, i64, bool);
 
 impl From<i64> for DotAxes {
@@ -44,28 +60,28 @@ impl From<(i64, i64)> for DotAxes {
     }
 }
 
+impl ConfigValue for DotAxes {
+    fn to_value(&self) -> Value {
+        if self.2 { json!(self.0) } else { json!([self.0, self.1]) }
+    }
+    /// An integer or a pair, as Keras writes them.
+    fn read(value: &Value, key: &str, class: &str) -> Result<Self> {
+        if let Some(a) = value.as_i64() {
+            return Ok(DotAxes::from(a));
+        }
+        let [a, b] = <[i64; 2]>::read(value, key, class)?;
+        Ok(DotAxes::from((a, b)))
+    }
+}
+
 impl Dot {
     /// A dot product along `axes` (`1`, `-1` or a pair like `(2, 1)`).
     pub fn new(axes: impl Into<DotAxes>) -> Self {
-        let DotAxes(a, b, same) = axes.into();
-        Dot { base: LayerBase::default(), axes: (a, b), same_axes: same, normalize: false }
-    }
-    /// L2-normalize both inputs along the dot axes first (default false).
-    pub fn normalize(mut self, normalize: bool) -> Self {
-        self.normalize = normalize;
-        self
+        Dot { base: LayerBase::default(), config: DotConfig::new(axes.into()) }
     }
     /// Reads Keras' config (`axes` an integer or a pair).
     pub fn from_config(config: &Value) -> Result<Self> {
-        let axes = match config.get("axes") {
-            Some(Value::Number(n)) => DotAxes::from(n.as_i64().unwrap_or(-1)),
-            Some(Value::Array(a)) if a.len() == 2 => {
-                DotAxes::from((a[0].as_i64().unwrap_or(-1), a[1].as_i64().unwrap_or(-1)))
-            }
-            other => return Err(Error::Format(format!("invalid `axes` for Dot: {other:?}"))),
-        };
-        let normalize = config.get("normalize").and_then(Value::as_bool).unwrap_or(false);
-        Ok(Dot { base: LayerBase::from_config(config), ..Dot::new(axes).normalize(normalize) })
+        Ok(Dot { base: LayerBase::from_config(config), config: DotConfig::from_config(config, "Dot")? })
     }
 
     /// The axes for inputs of these ranks, checked (Keras' messages).
@@ -77,7 +93,7 @@ impl Dot {
             )));
         };
         let fix = |a: i64, r: usize| if a < 0 { a.rem_euclid(r as i64) as usize } else { a as usize };
-        let (a1, a2) = (fix(self.axes.0, s1.rank()), fix(self.axes.1, s2.rank()));
+        let (a1, a2) = (fix(self.config.axes.0, s1.rank()), fix(self.config.axes.1, s2.rank()));
         if s1.rank() != s2.rank()
             || !(2..=3).contains(&s1.rank())
             || a1 == 0
@@ -88,7 +104,7 @@ impl Dot {
             return Err(Error::value(format!(
                 "`Dot` supports two inputs of the same rank, 2 or 3, with axes after the batch axis. Received \
                  shapes {s1} and {s2} with axes={:?}.",
-                self.axes
+                (self.config.axes.0, self.config.axes.1)
             )));
         }
         if let (Some(d1), Some(d2)) = (s1.0[a1], s2.0[a2])
@@ -115,8 +131,7 @@ impl Layer for Dot {
     layer_boilerplate!("Dot");
 
     fn config(&self) -> Value {
-        let axes = if self.same_axes { json!(self.axes.0) } else { json!([self.axes.0, self.axes.1]) };
-        json!({"axes": axes, "normalize": self.normalize})
+        self.config.to_config()
     }
     crate::layers::builders::weightless_multi_input_glue!();
     fn compute_output_shapes(&self, input_shapes: &[Shape]) -> Result<Vec<Shape>> {
@@ -143,13 +158,13 @@ impl Layer for Dot {
         let (x, y) = (it.next().expect("two inputs"), it.next().expect("two inputs"));
         let out = if x.rank() == 2 {
             let (mut x, mut y) = (x.into_rank::<2>("dot")?, y.into_rank::<2>("dot")?);
-            if self.normalize {
+            if self.config.normalize {
                 (x, y) = (l2_normalize(x, 1), l2_normalize(y, 1));
             }
             DynTensor::new((x * y).sum_dim(1))
         } else {
             let (mut x, mut y) = (x.into_rank::<3>("dot")?, y.into_rank::<3>("dot")?);
-            if self.normalize {
+            if self.config.normalize {
                 (x, y) = (l2_normalize(x, a1), l2_normalize(y, a2));
             }
             let x = if a1 == 2 { x } else { x.swap_dims(1, 2) };

@@ -2,13 +2,14 @@
 //! moving statistics in inference.
 
 use burn::tensor::Tensor;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
 use crate::initializers::Initializer;
 use crate::layers::builders::{common_builders, layer_boilerplate};
-use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, cfg_or};
+use crate::layers::config::{Validate, keras_config};
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
 use crate::shape::Shape;
 
 /// Keras' `BatchNormalization(axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True)`.
@@ -28,25 +29,51 @@ use crate::shape::Shape;
 #[derive(Clone, Debug)]
 pub struct BatchNormalization {
     base: LayerBase,
-    momentum: f32,
-    epsilon: f32,
-    center: bool,
-    scale: bool,
+    config: BatchNormalizationConfig,
     channels: Option<usize>,
 }
+
+keras_config! {
+    /// Keras' `BatchNormalization` arguments, with Keras' names and defaults. keras-rs
+    /// normalizes the last (channel) axis; the other Keras arguments are written with their
+    /// defaults, and a file that sets them otherwise is refused at load.
+    pub struct BatchNormalizationConfig {
+        args {
+            /// Momentum of the moving statistics (default 0.99).
+            momentum: f32 = 0.99,
+            /// Added to the variance (default 1e-3).
+            epsilon: f32 = 1e-3,
+            /// Whether to add the `beta` offset (default true).
+            center: bool = true,
+            /// Whether to multiply by `gamma` (default true).
+            scale: bool = true,
+        }
+    }
+    constants {
+        axis: -1,
+        beta_initializer: Initializer::Zeros.to_config(),
+        gamma_initializer: Initializer::Ones.to_config(),
+        moving_mean_initializer: Initializer::Zeros.to_config(),
+        moving_variance_initializer: Initializer::Ones.to_config(),
+        beta_regularizer: Value::Null,
+        gamma_regularizer: Value::Null,
+        beta_constraint: Value::Null,
+        gamma_constraint: Value::Null,
+        synchronized: false,
+        renorm: false,
+        renorm_clipping: Value::Null,
+        renorm_momentum: 0.99,
+    }
+    setters for [] BatchNormalization => config;
+}
+
+impl Validate for BatchNormalizationConfig {}
 
 common_builders!(BatchNormalization);
 
 impl Default for BatchNormalization {
     fn default() -> Self {
-        BatchNormalization {
-            base: LayerBase::default(),
-            momentum: 0.99,
-            epsilon: 1e-3,
-            center: true,
-            scale: true,
-            channels: None,
-        }
+        BatchNormalization { base: LayerBase::default(), config: BatchNormalizationConfig::new(), channels: None }
     }
 }
 
@@ -55,40 +82,17 @@ impl BatchNormalization {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Momentum of the moving statistics (default 0.99).
-    pub fn momentum(mut self, momentum: f32) -> Self {
-        self.momentum = momentum;
-        self
-    }
-    /// Added to the variance (default 1e-3).
-    pub fn epsilon(mut self, epsilon: f32) -> Self {
-        self.epsilon = epsilon;
-        self
-    }
-    /// Whether to add the `beta` offset (default true).
-    pub fn center(mut self, center: bool) -> Self {
-        self.center = center;
-        self
-    }
-    /// Whether to multiply by `gamma` (default true).
-    pub fn scale(mut self, scale: bool) -> Self {
-        self.scale = scale;
-        self
-    }
     /// Reads Keras' `BatchNormalization` config (axis must be -1, channels last).
     pub fn from_config(config: &Value) -> Result<Self> {
-        let axis: Value = cfg_or(config, "axis", json!(-1))?;
-        if axis != json!(-1) && axis != json!([-1]) {
+        let axis: Value = crate::layers::cfg_or(config, "axis", serde_json::json!(-1))?;
+        if axis != serde_json::json!(-1) && axis != serde_json::json!([-1]) {
             return Err(Error::Format(format!(
                 "BatchNormalization supports axis=-1 (channels last) only, received axis={axis}"
             )));
         }
         Ok(BatchNormalization {
             base: LayerBase::from_config(config),
-            momentum: cfg_or(config, "momentum", 0.99)?,
-            epsilon: cfg_or(config, "epsilon", 1e-3)?,
-            center: cfg_or(config, "center", true)?,
-            scale: cfg_or(config, "scale", true)?,
+            config: BatchNormalizationConfig::from_config(config, "BatchNormalization")?,
             channels: None,
         })
     }
@@ -98,12 +102,7 @@ impl Layer for BatchNormalization {
     layer_boilerplate!("BatchNormalization");
 
     fn config(&self) -> Value {
-        json!({"axis": -1, "momentum": self.momentum, "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
-               "beta_initializer": Initializer::Zeros.to_config(), "gamma_initializer": Initializer::Ones.to_config(),
-               "moving_mean_initializer": Initializer::Zeros.to_config(),
-               "moving_variance_initializer": Initializer::Ones.to_config(),
-               "beta_regularizer": null, "gamma_regularizer": null, "beta_constraint": null, "gamma_constraint": null,
-               "synchronized": false, "renorm": false, "renorm_clipping": null, "renorm_momentum": 0.99})
+        self.config.to_config()
     }
 
     fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
@@ -121,10 +120,10 @@ impl Layer for BatchNormalization {
         let c = input_shape.last().expect("checked");
         self.channels = Some(c);
         let mut vars = Vec::new();
-        if self.scale {
+        if self.config.scale {
             vars.push(VariableSpec::trainable("gamma", vec![c], Initializer::Ones));
         }
-        if self.center {
+        if self.config.center {
             vars.push(VariableSpec::trainable("beta", vec![c], Initializer::Zeros));
         }
         vars.push(VariableSpec::non_trainable("moving_mean", vec![c], Initializer::Zeros));
@@ -136,26 +135,26 @@ impl Layer for BatchNormalization {
         let c = self.channels.ok_or_else(|| Error::State("BatchNormalization called before build".into()))?;
         let dims = inputs.dims();
         let x = inputs.into_rows();
-        let n_affine = usize::from(self.scale) + usize::from(self.center);
+        let n_affine = usize::from(self.config.scale) + usize::from(self.config.center);
         let (mm, mv) = (weights[n_affine].clone(), weights[n_affine + 1].clone());
         let training = ctx.training && self.base.trainable != Some(false);
         let (mean, var) = if training {
             let mean = x.clone().mean_dim(0);
             let var = (x.clone() - mean.clone()).square().mean_dim(0);
-            let (m, bm, bv) = (self.momentum, mean.clone().reshape([c]), var.clone().reshape([c]));
+            let (m, bm, bv) = (self.config.momentum, mean.clone().reshape([c]), var.clone().reshape([c]));
             ctx.update_variable(n_affine, mm.mul_scalar(m) + bm.mul_scalar(1.0 - m));
             ctx.update_variable(n_affine + 1, mv.mul_scalar(m) + bv.mul_scalar(1.0 - m));
             (mean, var)
         } else {
             (mm.reshape([1, c]), mv.reshape([1, c]))
         };
-        let mut inv = var.add_scalar(self.epsilon).sqrt().recip();
-        if self.scale {
+        let mut inv = var.add_scalar(self.config.epsilon).sqrt().recip();
+        if self.config.scale {
             inv = inv * weights[0].clone().reshape([1, c]);
         }
         let mut y = (x - mean) * inv;
-        if self.center {
-            y = y + weights[usize::from(self.scale)].clone().reshape([1, c]);
+        if self.config.center {
+            y = y + weights[usize::from(self.config.scale)].clone().reshape([1, c]);
         }
         DynTensor::new(y).reshape(&dims)
     }

@@ -1,13 +1,14 @@
 //! `LayerNormalization`: normalises each sample over its last axis.
 
 use burn::tensor::Tensor;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
 use crate::initializers::Initializer;
 use crate::layers::builders::{common_builders, layer_boilerplate};
-use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, cfg_or};
+use crate::layers::config::{Validate, keras_config};
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
 use crate::shape::Shape;
 
 /// Keras' `LayerNormalization(axis=-1, epsilon=1e-3, center=True, scale=True)`:
@@ -23,17 +24,44 @@ use crate::shape::Shape;
 #[derive(Clone, Debug)]
 pub struct LayerNormalization {
     base: LayerBase,
-    epsilon: f32,
-    center: bool,
-    scale: bool,
+    config: LayerNormalizationConfig,
     channels: Option<usize>,
 }
+
+keras_config! {
+    /// Keras' `LayerNormalization` arguments, with Keras' names and defaults. keras-rs
+    /// normalizes the last axis; the other Keras arguments are written with their defaults,
+    /// and a file that sets them otherwise is refused at load.
+    pub struct LayerNormalizationConfig {
+        args {
+            /// Added to the variance (default 1e-3).
+            epsilon: f32 = 1e-3,
+            /// Whether to add `beta` (default true).
+            center: bool = true,
+            /// Whether to multiply by `gamma` (default true).
+            scale: bool = true,
+        }
+    }
+    constants {
+        axis: -1,
+        rms_scaling: false,
+        beta_initializer: Initializer::Zeros.to_config(),
+        gamma_initializer: Initializer::Ones.to_config(),
+        beta_regularizer: Value::Null,
+        gamma_regularizer: Value::Null,
+        beta_constraint: Value::Null,
+        gamma_constraint: Value::Null,
+    }
+    setters for [] LayerNormalization => config;
+}
+
+impl Validate for LayerNormalizationConfig {}
 
 common_builders!(LayerNormalization);
 
 impl Default for LayerNormalization {
     fn default() -> Self {
-        LayerNormalization { base: LayerBase::default(), epsilon: 1e-3, center: true, scale: true, channels: None }
+        LayerNormalization { base: LayerBase::default(), config: LayerNormalizationConfig::new(), channels: None }
     }
 }
 
@@ -42,32 +70,15 @@ impl LayerNormalization {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Added to the variance (default 1e-3).
-    pub fn epsilon(mut self, epsilon: f32) -> Self {
-        self.epsilon = epsilon;
-        self
-    }
-    /// Whether to add `beta` (default true).
-    pub fn center(mut self, center: bool) -> Self {
-        self.center = center;
-        self
-    }
-    /// Whether to multiply by `gamma` (default true).
-    pub fn scale(mut self, scale: bool) -> Self {
-        self.scale = scale;
-        self
-    }
     /// Reads Keras' `LayerNormalization` config (axis must be -1).
     pub fn from_config(config: &Value) -> Result<Self> {
-        let axis: Value = cfg_or(config, "axis", json!(-1))?;
-        if axis != json!(-1) && axis != json!([-1]) {
+        let axis: Value = crate::layers::cfg_or(config, "axis", serde_json::json!(-1))?;
+        if axis != serde_json::json!(-1) && axis != serde_json::json!([-1]) {
             return Err(Error::Format(format!("LayerNormalization supports axis=-1 only, received axis={axis}")));
         }
         Ok(LayerNormalization {
             base: LayerBase::from_config(config),
-            epsilon: cfg_or(config, "epsilon", 1e-3)?,
-            center: cfg_or(config, "center", true)?,
-            scale: cfg_or(config, "scale", true)?,
+            config: LayerNormalizationConfig::from_config(config, "LayerNormalization")?,
             channels: None,
         })
     }
@@ -77,9 +88,7 @@ impl Layer for LayerNormalization {
     layer_boilerplate!("LayerNormalization");
 
     fn config(&self) -> Value {
-        json!({"axis": -1, "epsilon": self.epsilon, "center": self.center, "scale": self.scale, "rms_scaling": false,
-               "beta_initializer": Initializer::Zeros.to_config(), "gamma_initializer": Initializer::Ones.to_config(),
-               "beta_regularizer": null, "gamma_regularizer": null, "beta_constraint": null, "gamma_constraint": null})
+        self.config.to_config()
     }
 
     fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
@@ -94,10 +103,10 @@ impl Layer for LayerNormalization {
         let c = input_shape.last().expect("checked");
         self.channels = Some(c);
         let mut vars = Vec::new();
-        if self.scale {
+        if self.config.scale {
             vars.push(VariableSpec::trainable("gamma", vec![c], Initializer::Ones));
         }
-        if self.center {
+        if self.config.center {
             vars.push(VariableSpec::trainable("beta", vec![c], Initializer::Zeros));
         }
         Ok(vars)
@@ -110,12 +119,12 @@ impl Layer for LayerNormalization {
         let mean = x.clone().mean_dim(1);
         let centered = x - mean;
         let var = centered.clone().square().mean_dim(1);
-        let mut y = centered / var.add_scalar(self.epsilon).sqrt();
-        if self.scale {
+        let mut y = centered / var.add_scalar(self.config.epsilon).sqrt();
+        if self.config.scale {
             y = y * weights[0].clone().reshape([1, c]);
         }
-        if self.center {
-            y = y + weights[usize::from(self.scale)].clone().reshape([1, c]);
+        if self.config.center {
+            y = y + weights[usize::from(self.config.scale)].clone().reshape([1, c]);
         }
         DynTensor::new(y).reshape(&dims)
     }

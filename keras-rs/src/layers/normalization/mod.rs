@@ -3,5 +3,5 @@
 mod batch_normalization;
 mod layer_normalization;
 
-pub use batch_normalization::BatchNormalization;
-pub use layer_normalization::LayerNormalization;
+pub use batch_normalization::{BatchNormalization, BatchNormalizationConfig};
+pub use layer_normalization::{LayerNormalization, LayerNormalizationConfig};

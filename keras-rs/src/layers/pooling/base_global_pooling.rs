@@ -1,52 +1,68 @@
 //! What the global pooling layers share: mean or max over every spatial axis.
 
 use burn::tensor::Tensor;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::backend::DynTensor;
 use crate::error::Result;
-use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, cfg_or};
+use crate::layers::builders::common_builders;
+use crate::layers::config::{Validate, keras_config};
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
 use crate::shape::Shape;
 
 /// Global max (`AVG = false`) or average (`AVG = true`) pooling over `N` spatial axes:
 /// `(batch, *spatial, channels)` -> `(batch, channels)` (or `keepdims`).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct GlobalPooling<const N: usize, const AVG: bool> {
     base: LayerBase,
-    keepdims: bool,
+    config: GlobalPoolingConfig,
+}
+
+keras_config! {
+    /// Keras' arguments of a global pooling layer, with Keras' names and defaults.
+    pub struct GlobalPoolingConfig {
+        args {
+            /// Keep the pooled axes with size 1 (default false).
+            keepdims: bool = false,
+        }
+    }
+    constants { data_format: "channels_last" }
+    setters for [const N: usize, const AVG: bool] GlobalPooling<N, AVG> => config;
+}
+
+impl Validate for GlobalPoolingConfig {}
+
+impl<const N: usize, const AVG: bool> Default for GlobalPooling<N, AVG> {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl<const N: usize, const AVG: bool> GlobalPooling<N, AVG> {
     /// A global pooling layer.
     pub fn new() -> Self {
-        GlobalPooling { base: LayerBase::default(), keepdims: false }
-    }
-    /// Keep the pooled axes with size 1 (default false).
-    pub fn keepdims(mut self, keepdims: bool) -> Self {
-        self.keepdims = keepdims;
-        self
-    }
-    /// The layer's name.
-    pub fn name(mut self, name: &str) -> Self {
-        self.base.name = Some(name.to_string());
-        self
+        GlobalPooling { base: LayerBase::default(), config: GlobalPoolingConfig::new() }
     }
     /// Reads Keras' config.
     pub fn from_config(config: &Value) -> Result<Self> {
-        Ok(GlobalPooling { base: LayerBase::from_config(config), keepdims: cfg_or(config, "keepdims", false)? })
+        let read = GlobalPoolingConfig::from_config(config, Self::CLASS)?;
+        Ok(GlobalPooling { base: LayerBase::from_config(config), config: read })
     }
+
+    /// Keras' class name.
+    const CLASS: &'static str = match (N, AVG) {
+        (1, false) => "GlobalMaxPooling1D",
+        (1, true) => "GlobalAveragePooling1D",
+        (_, false) => "GlobalMaxPooling2D",
+        (_, true) => "GlobalAveragePooling2D",
+    };
 }
 
-crate::models::graph::functional_call!([const N: usize, const AVG: bool] GlobalPooling<N, AVG>);
+common_builders!([const N: usize, const AVG: bool] GlobalPooling<N, AVG>);
 
 impl<const N: usize, const AVG: bool> Layer for GlobalPooling<N, AVG> {
     fn class_name(&self) -> &'static str {
-        match (N, AVG) {
-            (1, false) => "GlobalMaxPooling1D",
-            (1, true) => "GlobalAveragePooling1D",
-            (_, false) => "GlobalMaxPooling2D",
-            (_, true) => "GlobalAveragePooling2D",
-        }
+        Self::CLASS
     }
     fn base(&self) -> &LayerBase {
         &self.base
@@ -58,13 +74,13 @@ impl<const N: usize, const AVG: bool> Layer for GlobalPooling<N, AVG> {
         Box::new(self.clone())
     }
     fn config(&self) -> Value {
-        json!({"data_format": "channels_last", "keepdims": self.keepdims})
+        self.config.to_config()
     }
 
     fn compute_output_shape(&self, input: &Shape) -> Result<Shape> {
         input.check_ndim(self.base.name.as_deref().unwrap_or(self.class_name()), N + 2)?;
         let mut out = vec![input.0[0]];
-        if self.keepdims {
+        if self.config.keepdims {
             out.extend(std::iter::repeat_n(Some(1), N));
         }
         out.push(input.0[N + 1]);
@@ -84,7 +100,7 @@ impl<const N: usize, const AVG: bool> Layer for GlobalPooling<N, AVG> {
         let x = inputs.reshape(&[batch, cells, channels])?.into_rank::<3>("global pooling")?;
         let y = if AVG { x.mean_dim(1) } else { x.max_dim(1) };
         let mut out = vec![batch];
-        if self.keepdims {
+        if self.config.keepdims {
             out.extend(std::iter::repeat_n(1, N));
         }
         out.push(channels);

@@ -4,12 +4,14 @@
 use burn::tensor::Tensor;
 use burn::tensor::module::{avg_pool1d, avg_pool2d, max_pool1d, max_pool2d};
 use burn::tensor::ops::{AvgPoolOptions, MaxPoolOptions};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::backend::{DynTensor, ops};
 use crate::error::{Error, Result};
-use crate::layers::convolutional::{Padding, Size1, Size2, check_sizes, output_length, padding_pair};
-use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, cfg_or, cfg_req};
+use crate::layers::builders::common_builders;
+use crate::layers::config::{ConfigValue, Sizes, Validate, keras_config, validated};
+use crate::layers::convolutional::{Padding, Size1, Size2, output_length, padding_pair};
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
 use crate::shape::Shape;
 
 /// Max (`AVG = false`) or average (`AVG = true`) pooling over `N` spatial axes, channels last.
@@ -17,19 +19,53 @@ use crate::shape::Shape;
 #[derive(Clone, Debug)]
 pub struct Pooling<const N: usize, const AVG: bool> {
     base: LayerBase,
-    pool_size: [usize; N],
-    strides: Option<[usize; N]>,
-    padding: String,
+    config: PoolingConfig<N>,
 }
+
+keras_config! {
+    /// Keras' arguments of a pooling layer over `N` spatial axes (`MaxPooling1D/2D`,
+    /// `AveragePooling1D/2D`), with Keras' names and defaults.
+    pub struct PoolingConfig<const N: usize> {
+        args {
+            /// `"valid"` (default) or `"same"`.
+            padding: String = "valid".to_string(),
+        }
+        other {
+            /// The window size per spatial axis (default 2).
+            pool_size: Sizes<N> = Sizes([2; N]),
+            /// The strides (default: the pool size).
+            strides: Option<Sizes<N>> = None,
+        }
+    }
+    constants { data_format: "channels_last" }
+    setters for [const N: usize, const AVG: bool] Pooling<N, AVG> => config;
+}
+
+impl<const N: usize> Validate for PoolingConfig<N> {
+    fn validate(&self) -> Result<()> {
+        self.pool_size.check("pool_size")?;
+        self.strides().check("strides")?;
+        Padding::parse(&self.padding).map(|_| ())
+    }
+}
+
+impl<const N: usize> PoolingConfig<N> {
+    /// The strides, the pool size when unset (as Keras).
+    pub fn strides(&self) -> Sizes<N> {
+        self.strides.unwrap_or(self.pool_size)
+    }
+}
+
+common_builders!([const N: usize, const AVG: bool] Pooling<N, AVG>);
 
 impl<const AVG: bool> Pooling<2, AVG> {
     /// Pools over `pool_size` windows (`2` or `(2, 2)`); strides default to the pool size.
     pub fn new(pool_size: impl Into<Size2>) -> Self {
-        Self::with_size(pool_size.into().0)
+        Self::with_size(pool_size.into())
     }
     /// The strides (default: the pool size).
     pub fn strides(mut self, strides: impl Into<Size2>) -> Self {
-        self.strides = Some(strides.into().0);
+        self.config.strides = Some(strides.into());
         self
     }
 }
@@ -37,53 +73,31 @@ impl<const AVG: bool> Pooling<2, AVG> {
 impl<const AVG: bool> Pooling<1, AVG> {
     /// Pools over windows of `pool_size` steps; strides default to the pool size.
     pub fn new(pool_size: usize) -> Self {
-        Self::with_size([pool_size])
+        Self::with_size(Sizes([pool_size]))
     }
     /// The stride (default: the pool size).
     pub fn strides(mut self, strides: impl Into<Size1>) -> Self {
-        self.strides = Some(strides.into().0);
+        self.config.strides = Some(strides.into());
         self
     }
 }
 
 impl<const N: usize, const AVG: bool> Pooling<N, AVG> {
-    fn with_size(pool_size: [usize; N]) -> Self {
-        Pooling { base: LayerBase::default(), pool_size, strides: None, padding: "valid".into() }
-    }
-    /// `"valid"` (default) or `"same"`.
-    pub fn padding(mut self, padding: &str) -> Self {
-        self.padding = padding.to_string();
-        self
-    }
-    /// The layer's name.
-    pub fn name(mut self, name: &str) -> Self {
-        self.base.name = Some(name.to_string());
-        self
+    fn with_size(pool_size: Sizes<N>) -> Self {
+        Pooling { base: LayerBase::default(), config: PoolingConfig { pool_size, ..PoolingConfig::new() } }
     }
     /// Reads Keras' pooling config (`pool_size`, `strides`, `padding`).
     pub fn from_config(config: &Value) -> Result<Self> {
-        let sizes = |key: &str| -> Result<Option<[usize; N]>> {
-            Ok(match config.get(key) {
-                None | Some(Value::Null) => None,
-                Some(Value::Number(n)) => Some([n.as_u64().unwrap_or(1) as usize; N]),
-                Some(_) => {
-                    let v: Vec<usize> = cfg_req(config, key, "Pooling")?;
-                    Some(v.try_into().map_err(|v| Error::Format(format!("`{key}` needs {N} values, received {v:?}")))?)
-                }
-            })
-        };
-        let pool_size = sizes("pool_size")?.unwrap_or([2; N]);
-        Ok(Pooling {
-            base: LayerBase::from_config(config),
-            pool_size,
-            strides: sizes("strides")?,
-            padding: cfg_or(config, "padding", "valid".to_string())?,
-        })
+        Ok(Pooling { base: LayerBase::from_config(config), config: PoolingConfig::from_config(config, Self::CLASS)? })
     }
 
-    fn strides_or_pool(&self) -> [usize; N] {
-        self.strides.unwrap_or(self.pool_size)
-    }
+    /// Keras' class name.
+    const CLASS: &'static str = match (N, AVG) {
+        (1, false) => "MaxPooling1D",
+        (1, true) => "AveragePooling1D",
+        (_, false) => "MaxPooling2D",
+        (_, true) => "AveragePooling2D",
+    };
 
     fn default_name(&self) -> &'static str {
         match (N, AVG) {
@@ -99,16 +113,9 @@ impl<const N: usize, const AVG: bool> Pooling<N, AVG> {
     }
 }
 
-crate::models::graph::functional_call!([const N: usize, const AVG: bool] Pooling<N, AVG>);
-
 impl<const N: usize, const AVG: bool> Layer for Pooling<N, AVG> {
     fn class_name(&self) -> &'static str {
-        match (N, AVG) {
-            (1, false) => "MaxPooling1D",
-            (1, true) => "AveragePooling1D",
-            (_, false) => "MaxPooling2D",
-            (_, true) => "AveragePooling2D",
-        }
+        Self::CLASS
     }
     fn base(&self) -> &LayerBase {
         &self.base
@@ -120,18 +127,20 @@ impl<const N: usize, const AVG: bool> Layer for Pooling<N, AVG> {
         Box::new(self.clone())
     }
     fn config(&self) -> Value {
-        json!({"pool_size": self.pool_size.to_vec(), "strides": self.strides_or_pool().to_vec(), "padding": self.padding, "data_format": "channels_last"})
+        let mut config = self.config.to_config();
+        // Keras writes the strides it uses: the pool size when none were given.
+        config["strides"] = self.config.strides().to_value();
+        config
     }
 
     fn compute_output_shape(&self, input: &Shape) -> Result<Shape> {
         let name = self.layer_name();
         input.check_ndim(name, N + 2)?;
-        let padding = Padding::parse(&self.padding, name)?;
-        let strides = self.strides_or_pool();
-        check_sizes(name, "pool_size", &self.pool_size, N)?;
-        check_sizes(name, "strides", &strides, N)?;
+        validated(&self.config, name)?;
+        let padding = Padding::parse(&self.config.padding)?;
+        let (pool_size, strides) = (self.config.pool_size.0, self.config.strides().0);
         let mut out = vec![input.0[0]];
-        for (i, (&pool, &stride)) in self.pool_size.iter().zip(&strides).enumerate() {
+        for (i, (&pool, &stride)) in pool_size.iter().zip(&strides).enumerate() {
             let size = input.0[i + 1].ok_or_else(|| {
                 Error::shape(format!("Layer \"{name}\" needs known spatial dimensions, received {input}"))
             })?;
@@ -140,8 +149,8 @@ impl<const N: usize, const AVG: bool> Layer for Pooling<N, AVG> {
                 _ => {
                     return Err(Error::shape(format!(
                         "Computed output size would be empty for layer \"{name}\". Received: `inputs.shape={input}` and \
-                         `pool_size={:?}` with padding=\"{}\".",
-                        self.pool_size, self.padding
+                         `pool_size={pool_size:?}` with padding=\"{}\".",
+                        self.config.padding
                     )));
                 }
             }
@@ -156,8 +165,8 @@ impl<const N: usize, const AVG: bool> Layer for Pooling<N, AVG> {
     }
 
     fn call(&self, inputs: DynTensor, _w: &[Tensor<1>], _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
-        let padding = Padding::parse(&self.padding, self.layer_name())?;
-        let (k, s) = (self.pool_size, self.strides_or_pool());
+        let padding = Padding::parse(&self.config.padding)?;
+        let (k, s) = (self.config.pool_size.0, self.config.strides().0);
         if N == 1 {
             let x = inputs.into_rank::<3>(self.layer_name())?.permute([0, 2, 1]);
             let pads = [padding_pair(x.dims()[2], k[0], s[0], 1, padding)];

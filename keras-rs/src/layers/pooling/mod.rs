@@ -13,8 +13,8 @@ mod max_pooling2d;
 
 pub use average_pooling1d::AveragePooling1D;
 pub use average_pooling2d::AveragePooling2D;
-pub use base_global_pooling::GlobalPooling;
-pub use base_pooling::Pooling;
+pub use base_global_pooling::{GlobalPooling, GlobalPoolingConfig};
+pub use base_pooling::{Pooling, PoolingConfig};
 pub use global_average_pooling1d::GlobalAveragePooling1D;
 pub use global_average_pooling2d::GlobalAveragePooling2D;
 pub use global_max_pooling1d::GlobalMaxPooling1D;

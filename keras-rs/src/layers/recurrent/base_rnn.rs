@@ -2,160 +2,150 @@
 //! time loop over precomputed input projections, `return_sequences` and `go_backwards`.
 
 use burn::tensor::Tensor;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::activations::Activation;
-use crate::constraints::{self, Constraint};
+use crate::constraints::Constraint;
 use crate::error::{Error, Result};
 use crate::initializers::Initializer;
-use crate::layers::{CallContext, LayerBase, VariableSpec, cfg_or, cfg_req};
-use crate::regularizers::{Regularizer, optional_config};
+use crate::layers::config::{Validate, keras_config, validated};
+use crate::layers::{CallContext, LayerBase, VariableSpec};
+use crate::regularizers::Regularizer;
 use crate::shape::Shape;
 
-/// The arguments every recurrent layer has, with Keras' names and defaults.
+/// What every recurrent layer holds: its name, its arguments and what `build` learned.
 #[derive(Clone, Debug)]
 pub struct RnnArgs {
     pub(crate) base: LayerBase,
-    pub(crate) units: usize,
-    pub(crate) activation: String,
-    pub(crate) recurrent_activation: String,
-    pub(crate) use_bias: bool,
-    pub(crate) return_sequences: bool,
-    pub(crate) go_backwards: bool,
-    pub(crate) kernel_initializer: Initializer,
-    pub(crate) recurrent_initializer: Initializer,
-    pub(crate) bias_initializer: Initializer,
-    pub(crate) stateful: bool,
-    pub(crate) return_state: bool,
-    pub(crate) dropout: f32,
-    pub(crate) recurrent_dropout: f32,
-    /// Keras' `zero_output_for_mask` (what masked steps output); kept for the config: keras-rs
-    /// has no masks yet, so it changes nothing (Bidirectional sets it, as Keras does).
-    pub(crate) zero_output_for_mask: bool,
-    /// Penalties on the kernel, the recurrent kernel and the bias (Keras' `*_regularizer`).
-    pub(crate) regularizers: [Option<Regularizer>; 3],
-    /// Constraints on the kernel, the recurrent kernel and the bias (Keras' `*_constraint`).
-    pub(crate) constraints: [Option<Constraint>; 3],
+    pub(crate) config: RnnConfig,
     /// (input features, activation, recurrent activation) once built.
     pub(crate) built: Option<(usize, Activation, Activation)>,
 }
 
-/// The config keys of [`RnnArgs::regularizers`] and [`RnnArgs::constraints`], in variable order.
-const REGULARIZER_KEYS: [&str; 3] = ["kernel_regularizer", "recurrent_regularizer", "bias_regularizer"];
-const CONSTRAINT_KEYS: [&str; 3] = ["kernel_constraint", "recurrent_constraint", "bias_constraint"];
+keras_config! {
+    /// Keras' arguments of a recurrent layer (`SimpleRNN`, `LSTM`, `GRU`), with Keras' names
+    /// and defaults; LSTM's `unit_forget_bias` and GRU's `reset_after` are their own.
+    pub struct RnnConfig {
+        required {
+            /// The size of the state and of each output step.
+            units: usize,
+        }
+        args {
+            /// The output activation (default `tanh`).
+            activation: String = "tanh".to_string(),
+            /// Whether to add biases (default true).
+            use_bias: bool = true,
+            /// Return the whole output sequence (default false: the last output).
+            return_sequences: bool = false,
+            /// Also return the final states (Functional models only; an error in `Sequential`).
+            return_state: bool = false,
+            /// Process the sequence backwards; outputs stay in processing order (default false).
+            go_backwards: bool = false,
+            /// Carry the final states of each batch into the next one (default false). Needs a
+            /// fixed batch size (`Input::new(..).batch_size(n)`), `fit` with `shuffle(false)`,
+            /// and `model.reset_states()` where sequences end.
+            stateful: bool = false,
+            /// The input kernel initializer (default glorot_uniform).
+            kernel_initializer: Initializer = Initializer::GlorotUniform,
+            /// The recurrent kernel initializer (default orthogonal).
+            recurrent_initializer: Initializer = Initializer::Orthogonal { gain: 1.0 },
+            /// The bias initializer (default zeros).
+            bias_initializer: Initializer = Initializer::Zeros,
+            /// A penalty on the input kernel added to the loss (Keras' `kernel_regularizer`).
+            kernel_regularizer: Option<Regularizer> = None,
+            /// A penalty on the recurrent kernel (Keras' `recurrent_regularizer`).
+            recurrent_regularizer: Option<Regularizer> = None,
+            /// A penalty on the bias (Keras' `bias_regularizer`).
+            bias_regularizer: Option<Regularizer> = None,
+            /// A projection of the input kernel after each update (Keras' `kernel_constraint`).
+            kernel_constraint: Option<Constraint> = None,
+            /// A projection of the recurrent kernel after each update (Keras' `recurrent_constraint`).
+            recurrent_constraint: Option<Constraint> = None,
+            /// A projection of the bias after each update (Keras' `bias_constraint`).
+            bias_constraint: Option<Constraint> = None,
+            /// Fraction of the inputs dropped in training (one mask for all steps; default 0).
+            dropout: f32 = 0.0,
+            /// Fraction of the recurrent state dropped in training (one mask for all steps; default 0).
+            recurrent_dropout: f32 = 0.0,
+        }
+        other {
+            /// The gate activation of LSTM and GRU (default `sigmoid`; SimpleRNN has none).
+            recurrent_activation: String = "sigmoid".to_string(),
+            /// Keras' `zero_output_for_mask` (what masked steps output); kept for the config:
+            /// keras-rs has no masks yet, so it changes nothing (Bidirectional sets it, as Keras does).
+            zero_output_for_mask: bool = false,
+        }
+    }
+    constants { unroll: false, activity_regularizer: Value::Null, seed: Value::Null }
+    setters for [] super::SimpleRNN => args.config;
+    setters for [] super::LSTM => args.config;
+    setters for [] super::GRU => args.config;
+}
+
+impl Validate for RnnConfig {
+    fn validate(&self) -> Result<()> {
+        if self.units == 0 {
+            return Err(Error::value(
+                "Received an invalid value for argument `units`, expected a positive integer, got 0.",
+            ));
+        }
+        for (arg, rate) in [("dropout", self.dropout), ("recurrent_dropout", self.recurrent_dropout)] {
+            if !(0.0..1.0).contains(&rate) {
+                return Err(Error::value(format!("`{arg}` must be in [0, 1). Received: {arg}={rate}")));
+            }
+        }
+        Ok(())
+    }
+}
 
 impl RnnArgs {
     pub(crate) fn new(units: usize) -> Self {
-        RnnArgs {
-            base: LayerBase::default(),
-            units,
-            activation: "tanh".into(),
-            recurrent_activation: "sigmoid".into(),
-            use_bias: true,
-            return_sequences: false,
-            go_backwards: false,
-            kernel_initializer: Initializer::GlorotUniform,
-            recurrent_initializer: Initializer::Orthogonal { gain: 1.0 },
-            bias_initializer: Initializer::Zeros,
-            stateful: false,
-            return_state: false,
-            dropout: 0.0,
-            recurrent_dropout: 0.0,
-            zero_output_for_mask: false,
-            regularizers: [None, None, None],
-            constraints: [None, None, None],
-            built: None,
-        }
+        RnnArgs { base: LayerBase::default(), config: RnnConfig::new(units), built: None }
     }
 
     /// The variables' regularizers by index (kernel 0, recurrent kernel 1, bias 2).
     pub(crate) fn variable_regularizers(&self) -> Vec<(usize, Regularizer)> {
-        let vars = if self.use_bias { 3 } else { 2 };
-        (0..vars).filter_map(|i| self.regularizers[i].map(|r| (i, r))).collect()
+        let c = &self.config;
+        let all = [c.kernel_regularizer, c.recurrent_regularizer, c.bias_regularizer];
+        let vars = if c.use_bias { 3 } else { 2 };
+        (0..vars).filter_map(|i| all[i].map(|r| (i, r))).collect()
     }
 
     /// The variables' constraints by index (kernel 0, recurrent kernel 1, bias 2).
     pub(crate) fn variable_constraints(&self) -> Vec<(usize, Constraint)> {
-        let vars = if self.use_bias { 3 } else { 2 };
-        (0..vars).filter_map(|i| self.constraints[i].clone().map(|c| (i, c))).collect()
+        let c = &self.config;
+        let all = [&c.kernel_constraint, &c.recurrent_constraint, &c.bias_constraint];
+        let vars = if c.use_bias { 3 } else { 2 };
+        (0..vars).filter_map(|i| all[i].clone().map(|c| (i, c))).collect()
     }
 
     pub(crate) fn name<'a>(&'a self, default: &'a str) -> &'a str {
         self.base.name.as_deref().unwrap_or(default)
     }
 
+    /// Keras' config entries; `recurrent_activation` only for the layers that have one.
     pub(crate) fn config(&self, with_recurrent_activation: bool) -> Value {
-        let mut cfg = json!({
-            "units": self.units, "activation": self.activation, "use_bias": self.use_bias,
-            "return_sequences": self.return_sequences, "return_state": self.return_state,
-            "go_backwards": self.go_backwards, "stateful": self.stateful, "unroll": false,
-            "zero_output_for_mask": self.zero_output_for_mask,
-            "kernel_initializer": self.kernel_initializer.to_config(),
-            "recurrent_initializer": self.recurrent_initializer.to_config(),
-            "bias_initializer": self.bias_initializer.to_config(),
-            "activity_regularizer": null,
-            "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout, "seed": null,
-        });
-        for (key, r) in REGULARIZER_KEYS.iter().zip(&self.regularizers) {
-            cfg[*key] = optional_config(r);
-        }
-        for (key, c) in CONSTRAINT_KEYS.iter().zip(&self.constraints) {
-            cfg[*key] = constraints::optional_config(c);
-        }
-        if with_recurrent_activation {
-            cfg["recurrent_activation"] = json!(self.recurrent_activation);
+        let mut cfg = self.config.to_config();
+        if !with_recurrent_activation && let Value::Object(map) = &mut cfg {
+            map.remove("recurrent_activation");
         }
         cfg
     }
 
-    /// Reads the shared arguments; features keras-rs does not have yet are refused, not ignored.
+    /// Reads the shared arguments of a `class` config.
     pub(crate) fn from_config(config: &Value, class: &str) -> Result<Self> {
-        let mut a = RnnArgs::new(cfg_req(config, "units", class)?);
-        a.base = LayerBase::from_config(config);
-        a.activation = cfg_or(config, "activation", "tanh".to_string())?;
-        a.recurrent_activation = cfg_or(config, "recurrent_activation", "sigmoid".to_string())?;
-        a.use_bias = cfg_or(config, "use_bias", true)?;
-        a.return_sequences = cfg_or(config, "return_sequences", false)?;
-        a.go_backwards = cfg_or(config, "go_backwards", false)?;
-        for (key, init) in [
-            ("kernel_initializer", &mut a.kernel_initializer),
-            ("recurrent_initializer", &mut a.recurrent_initializer),
-            ("bias_initializer", &mut a.bias_initializer),
-        ] {
-            if let Some(v) = config.get(key).filter(|v| !v.is_null()) {
-                *init = Initializer::from_config(v)?;
-            }
-        }
-        a.stateful = cfg_or(config, "stateful", false)?;
-        a.return_state = cfg_or(config, "return_state", false)?;
-        a.dropout = cfg_or(config, "dropout", 0.0)?;
-        a.recurrent_dropout = cfg_or(config, "recurrent_dropout", 0.0)?;
-        a.zero_output_for_mask = cfg_or(config, "zero_output_for_mask", false)?;
-        for (key, r) in REGULARIZER_KEYS.iter().zip(&mut a.regularizers) {
-            *r = Regularizer::optional(config.get(*key))?;
-        }
-        for (key, c) in CONSTRAINT_KEYS.iter().zip(&mut a.constraints) {
-            *c = Constraint::optional(config.get(*key))?;
-        }
-        Ok(a)
+        Ok(RnnArgs {
+            base: LayerBase::from_config(config),
+            config: RnnConfig::from_config(config, class)?,
+            built: None,
+        })
     }
 
     /// `(batch, timesteps, features)` -> `(batch, timesteps, units)` or `(batch, units)`.
     pub(crate) fn output_shape(&self, input: &Shape, default_name: &str) -> Result<Shape> {
         let name = self.name(default_name);
-        if self.units == 0 {
-            return Err(Error::value(format!(
-                "Layer \"{name}\": received an invalid value for argument `units`, expected a positive integer, got 0."
-            )));
-        }
-        for (arg, rate) in [("dropout", self.dropout), ("recurrent_dropout", self.recurrent_dropout)] {
-            if !(0.0..1.0).contains(&rate) {
-                return Err(Error::value(format!(
-                    "Layer \"{name}\": `{arg}` must be in [0, 1). Received: {arg}={rate}"
-                )));
-            }
-        }
-        if self.stateful && input.0.first().copied().flatten().is_none() {
+        validated(&self.config, name)?;
+        if self.config.stateful && input.0.first().copied().flatten().is_none() {
             return Err(Error::value(format!(
                 "Layer \"{name}\" is stateful, so it needs to know its batch size: declare it with \
                  `Input::new(shape).batch_size(n)`. Received input shape {input}."
@@ -167,16 +157,20 @@ impl RnnArgs {
                 "Layer \"{name}\" needs a known feature axis (batch, timesteps, features), received {input}"
             )));
         }
-        Ok(if self.return_sequences {
-            Shape(vec![input.0[0], input.0[1], Some(self.units)])
+        Ok(if self.config.return_sequences {
+            Shape(vec![input.0[0], input.0[1], Some(self.config.units)])
         } else {
-            Shape(vec![input.0[0], Some(self.units)])
+            Shape(vec![input.0[0], Some(self.config.units)])
         })
     }
 
     pub(crate) fn build_activations(&mut self, input: &Shape) -> Result<usize> {
         let features = input.last().ok_or_else(|| Error::shape("the feature axis must be known"))?;
-        self.built = Some((features, Activation::get(&self.activation)?, Activation::get(&self.recurrent_activation)?));
+        self.built = Some((
+            features,
+            Activation::get(&self.config.activation)?,
+            Activation::get(&self.config.recurrent_activation)?,
+        ));
         Ok(features)
     }
 
@@ -193,7 +187,7 @@ impl RnnArgs {
         count: usize,
         default_name: &str,
     ) -> Result<Vec<Tensor<2>>> {
-        if self.stateful
+        if self.config.stateful
             && let Some(states) = ctx.take_state()
         {
             let held = states[0].dims()[0];
@@ -208,7 +202,7 @@ impl RnnArgs {
             }
             return Ok(states);
         }
-        Ok((0..count).map(|_| Tensor::<2>::zeros([batch, self.units], ctx.device)).collect())
+        Ok((0..count).map(|_| Tensor::<2>::zeros([batch, self.config.units], ctx.device)).collect())
     }
 
     /// The forward pass of a cell with one fused `[x_t, h] @ [kernel; recurrent_kernel]` matmul
@@ -233,14 +227,14 @@ impl RnnArgs {
         let (fused, bias) = self.fused_weights(weights, features, width);
         let initial = self.initial_states(ctx, n, n_states, default_name)?;
         let x = mask_inputs(x, input_mask);
-        let (outputs, last) = scan_fused(x, fused, bias, self.go_backwards, initial, &recurrent_mask, step);
+        let (outputs, last) = scan_fused(x, fused, bias, self.config.go_backwards, initial, &recurrent_mask, step);
         self.keep_states(ctx, last.clone());
-        Ok((assemble(outputs, self.return_sequences), last))
+        Ok((assemble(outputs, self.config.return_sequences), last))
     }
 
     /// Keeps the final states for the next call if the layer is stateful.
     pub(crate) fn keep_states(&self, ctx: &mut CallContext<'_>, states: Vec<Tensor<2>>) {
-        if self.stateful {
+        if self.config.stateful {
             ctx.set_state(states);
         }
     }
@@ -259,8 +253,8 @@ impl RnnArgs {
                 Tensor::<2>::from_data(burn::tensor::TensorData::new(values, [batch, width]), ctx.device)
             })
         };
-        let input = mask(self.dropout, features);
-        (input, mask(self.recurrent_dropout, self.units))
+        let input = mask(self.config.dropout, features);
+        (input, mask(self.config.recurrent_dropout, self.config.units))
     }
 
     /// `x @ kernel` for every step at once, after the input dropout mask: `(batch * steps, width)`.
@@ -281,11 +275,15 @@ impl RnnArgs {
         self.output_shape(input, default_name)?;
         let features = self.build_activations(input)?;
         let mut vars = vec![
-            VariableSpec::trainable("kernel", vec![features, width], self.kernel_initializer.clone()),
-            VariableSpec::trainable("recurrent_kernel", vec![self.units, width], self.recurrent_initializer.clone()),
+            VariableSpec::trainable("kernel", vec![features, width], self.config.kernel_initializer.clone()),
+            VariableSpec::trainable(
+                "recurrent_kernel",
+                vec![self.config.units, width],
+                self.config.recurrent_initializer.clone(),
+            ),
         ];
-        if self.use_bias {
-            vars.push(VariableSpec::trainable("bias", bias_shape, self.bias_initializer.clone()));
+        if self.config.use_bias {
+            vars.push(VariableSpec::trainable("bias", bias_shape, self.config.bias_initializer.clone()));
         }
         Ok(vars)
     }
@@ -299,8 +297,8 @@ impl RnnArgs {
         width: usize,
     ) -> (Tensor<2>, Option<Tensor<2>>) {
         let kernels =
-            vec![weights[0].clone().reshape([features, width]), weights[1].clone().reshape([self.units, width])];
-        (Tensor::cat(kernels, 0), self.use_bias.then(|| weights[2].clone().reshape([1, width])))
+            vec![weights[0].clone().reshape([features, width]), weights[1].clone().reshape([self.config.units, width])];
+        (Tensor::cat(kernels, 0), self.config.use_bias.then(|| weights[2].clone().reshape([1, width])))
     }
 }
 
@@ -393,7 +391,7 @@ macro_rules! rnn_layer_methods {
         }
 
         fn stateful(&self) -> bool {
-            self.args.stateful
+            self.args.config.stateful
         }
 
         fn regularizers(&self) -> Vec<(usize, $crate::regularizers::Regularizer)> {
@@ -409,7 +407,7 @@ macro_rules! rnn_layer_methods {
         }
 
         fn num_outputs(&self) -> usize {
-            if self.args.return_state { 1 + $states } else { 1 }
+            if self.args.config.return_state { 1 + $states } else { 1 }
         }
 
         fn call(
@@ -427,8 +425,9 @@ macro_rules! rnn_layer_methods {
         ) -> $crate::error::Result<Vec<$crate::shape::Shape>> {
             let input = $crate::layers::one_input(Some(self.args.name($default_name)), input_shapes)?;
             let mut shapes = vec![self.compute_output_shape(input)?];
-            if self.args.return_state {
-                let state = $crate::shape::Shape(vec![input.0.first().copied().flatten(), Some(self.args.units)]);
+            if self.args.config.return_state {
+                let state =
+                    $crate::shape::Shape(vec![input.0.first().copied().flatten(), Some(self.args.config.units)]);
                 shapes.extend(std::iter::repeat_n(state, $states));
             }
             Ok(shapes)
@@ -443,7 +442,7 @@ macro_rules! rnn_layer_methods {
             let x = $crate::layers::single_input(Some(self.args.name($default_name)), inputs)?;
             let (output, states) = self.call_with_states(x, weights, ctx)?;
             let mut outputs = vec![output];
-            if self.args.return_state {
+            if self.args.config.return_state {
                 outputs.extend(states.into_iter().map($crate::backend::DynTensor::new));
             }
             Ok(outputs)
@@ -452,7 +451,8 @@ macro_rules! rnn_layer_methods {
 }
 pub(crate) use rnn_layer_methods;
 
-/// Builder methods every recurrent layer has.
+/// The builder methods of a recurrent layer that are not its arguments' (those come from
+/// [`RnnConfig`]): `name` and `trainable`, and the Functional API's `call`.
 macro_rules! rnn_builders {
     ($ty:ty) => {
         impl $ty {
@@ -464,93 +464,6 @@ macro_rules! rnn_builders {
             /// `false` freezes the layer.
             pub fn trainable(mut self, trainable: bool) -> Self {
                 self.args.base.trainable = Some(trainable);
-                self
-            }
-            /// The output activation (default `tanh`).
-            pub fn activation(mut self, activation: &str) -> Self {
-                self.args.activation = activation.to_string();
-                self
-            }
-            /// Whether to add biases (default true).
-            pub fn use_bias(mut self, use_bias: bool) -> Self {
-                self.args.use_bias = use_bias;
-                self
-            }
-            /// Return the whole output sequence (default false: the last output).
-            pub fn return_sequences(mut self, return_sequences: bool) -> Self {
-                self.args.return_sequences = return_sequences;
-                self
-            }
-            /// Process the sequence backwards; outputs stay in processing order (default false).
-            pub fn go_backwards(mut self, go_backwards: bool) -> Self {
-                self.args.go_backwards = go_backwards;
-                self
-            }
-            /// The input kernel initializer (default glorot_uniform).
-            pub fn kernel_initializer(mut self, init: $crate::initializers::Initializer) -> Self {
-                self.args.kernel_initializer = init;
-                self
-            }
-            /// The recurrent kernel initializer (default orthogonal).
-            pub fn recurrent_initializer(mut self, init: $crate::initializers::Initializer) -> Self {
-                self.args.recurrent_initializer = init;
-                self
-            }
-            /// The bias initializer (default zeros).
-            pub fn bias_initializer(mut self, init: $crate::initializers::Initializer) -> Self {
-                self.args.bias_initializer = init;
-                self
-            }
-            /// A penalty on the input kernel added to the loss (Keras' `kernel_regularizer`).
-            pub fn kernel_regularizer(mut self, regularizer: $crate::regularizers::Regularizer) -> Self {
-                self.args.regularizers[0] = Some(regularizer);
-                self
-            }
-            /// A penalty on the recurrent kernel (Keras' `recurrent_regularizer`).
-            pub fn recurrent_regularizer(mut self, regularizer: $crate::regularizers::Regularizer) -> Self {
-                self.args.regularizers[1] = Some(regularizer);
-                self
-            }
-            /// A penalty on the bias (Keras' `bias_regularizer`).
-            pub fn bias_regularizer(mut self, regularizer: $crate::regularizers::Regularizer) -> Self {
-                self.args.regularizers[2] = Some(regularizer);
-                self
-            }
-            /// A projection of the input kernel after each update (Keras' `kernel_constraint`).
-            pub fn kernel_constraint(mut self, constraint: $crate::constraints::Constraint) -> Self {
-                self.args.constraints[0] = Some(constraint);
-                self
-            }
-            /// A projection of the recurrent kernel after each update (Keras' `recurrent_constraint`).
-            pub fn recurrent_constraint(mut self, constraint: $crate::constraints::Constraint) -> Self {
-                self.args.constraints[1] = Some(constraint);
-                self
-            }
-            /// A projection of the bias after each update (Keras' `bias_constraint`).
-            pub fn bias_constraint(mut self, constraint: $crate::constraints::Constraint) -> Self {
-                self.args.constraints[2] = Some(constraint);
-                self
-            }
-            /// Carry the final states of each batch into the next one (default false). Needs a
-            /// fixed batch size (`Input::new(..).batch_size(n)`), `fit` with `shuffle(false)`,
-            /// and `model.reset_states()` where sequences end.
-            pub fn stateful(mut self, stateful: bool) -> Self {
-                self.args.stateful = stateful;
-                self
-            }
-            /// Also return the final states (Functional models only; an error in `Sequential`).
-            pub fn return_state(mut self, return_state: bool) -> Self {
-                self.args.return_state = return_state;
-                self
-            }
-            /// Fraction of the inputs dropped in training (one mask for all steps; default 0).
-            pub fn dropout(mut self, rate: f32) -> Self {
-                self.args.dropout = rate;
-                self
-            }
-            /// Fraction of the recurrent state dropped in training (one mask for all steps; default 0).
-            pub fn recurrent_dropout(mut self, rate: f32) -> Self {
-                self.args.recurrent_dropout = rate;
                 self
             }
         }

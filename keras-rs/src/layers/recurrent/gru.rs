@@ -24,7 +24,7 @@ use crate::shape::Shape;
 /// ```
 #[derive(Clone, Debug)]
 pub struct GRU {
-    args: RnnArgs,
+    pub(crate) args: RnnArgs,
     reset_after: bool,
 }
 
@@ -37,7 +37,7 @@ impl GRU {
     }
     /// The gate activation (default `sigmoid`).
     pub fn recurrent_activation(mut self, activation: &str) -> Self {
-        self.args.recurrent_activation = activation.to_string();
+        self.args.config.recurrent_activation = activation.to_string();
         self
     }
     /// Apply the reset gate after the recurrent matmul (default true, Keras 3 and cuDNN).
@@ -63,12 +63,12 @@ impl GRU {
         let (features, act, rec_act) = self.args.built()?;
         let x = inputs.into_rank::<3>(self.args.name("gru"))?;
         let [n, t, _] = x.dims();
-        let u = self.args.units;
+        let u = self.args.config.units;
         let (input_mask, recurrent_mask) = self.args.dropout_masks(ctx, n, features);
         let recurrent = weights[1].clone().reshape([u, 3 * u]);
         let mut projected = self.args.project(x, input_mask, weights[0].clone().reshape([features, 3 * u]));
         let mut recurrent_bias = None;
-        if self.args.use_bias {
+        if self.args.config.use_bias {
             let bias = weights[2].clone();
             projected = projected + bias.clone().narrow(0, 0, 3 * u).reshape([1, 3 * u]);
             if self.reset_after {
@@ -79,32 +79,34 @@ impl GRU {
         let (recurrent_zr, recurrent_h) =
             (recurrent.clone().narrow(1, 0, 2 * u), recurrent.clone().narrow(1, 2 * u, u));
         let reset_after = self.reset_after;
-        let (outputs, last) = scan(projected.reshape([n, t, 3 * u]), self.args.go_backwards, initial, |x_t, s| {
-            let h = s[0].clone();
-            let h_in = masked(&h, &recurrent_mask);
-            let (x_z, x_r, x_h) = (x_t.clone().narrow(1, 0, u), x_t.clone().narrow(1, u, u), x_t.narrow(1, 2 * u, u));
-            let candidate_input;
-            let (z, r);
-            if reset_after {
-                // One matmul for all three gates.
-                let mut inner = h_in.matmul(recurrent.clone());
-                if let Some(b) = &recurrent_bias {
-                    inner = inner + b.clone();
+        let (outputs, last) =
+            scan(projected.reshape([n, t, 3 * u]), self.args.config.go_backwards, initial, |x_t, s| {
+                let h = s[0].clone();
+                let h_in = masked(&h, &recurrent_mask);
+                let (x_z, x_r, x_h) =
+                    (x_t.clone().narrow(1, 0, u), x_t.clone().narrow(1, u, u), x_t.narrow(1, 2 * u, u));
+                let candidate_input;
+                let (z, r);
+                if reset_after {
+                    // One matmul for all three gates.
+                    let mut inner = h_in.matmul(recurrent.clone());
+                    if let Some(b) = &recurrent_bias {
+                        inner = inner + b.clone();
+                    }
+                    z = rec_act.apply(x_z + inner.clone().narrow(1, 0, u));
+                    r = rec_act.apply(x_r + inner.clone().narrow(1, u, u));
+                    candidate_input = r * inner.narrow(1, 2 * u, u);
+                } else {
+                    let inner = h_in.clone().matmul(recurrent_zr.clone());
+                    z = rec_act.apply(x_z + inner.clone().narrow(1, 0, u));
+                    r = rec_act.apply(x_r + inner.narrow(1, u, u));
+                    candidate_input = (r * h_in).matmul(recurrent_h.clone());
                 }
-                z = rec_act.apply(x_z + inner.clone().narrow(1, 0, u));
-                r = rec_act.apply(x_r + inner.clone().narrow(1, u, u));
-                candidate_input = r * inner.narrow(1, 2 * u, u);
-            } else {
-                let inner = h_in.clone().matmul(recurrent_zr.clone());
-                z = rec_act.apply(x_z + inner.clone().narrow(1, 0, u));
-                r = rec_act.apply(x_r + inner.narrow(1, u, u));
-                candidate_input = (r * h_in).matmul(recurrent_h.clone());
-            }
-            let hh = act.apply(x_h + candidate_input);
-            vec![z.clone() * h + z.neg().add_scalar(1.0) * hh]
-        });
+                let hh = act.apply(x_h + candidate_input);
+                vec![z.clone() * h + z.neg().add_scalar(1.0) * hh]
+            });
         self.args.keep_states(ctx, last.clone());
-        Ok((assemble(outputs, self.args.return_sequences), last))
+        Ok((assemble(outputs, self.args.config.return_sequences), last))
     }
 }
 
@@ -119,7 +121,7 @@ impl Layer for GRU {
     }
 
     fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
-        let u = self.args.units;
+        let u = self.args.config.units;
         let bias_shape = if self.reset_after { vec![2, 3 * u] } else { vec![3 * u] };
         self.args.variable_specs(input_shape, "gru", 3 * u, bias_shape)
     }

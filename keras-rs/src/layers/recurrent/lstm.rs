@@ -24,7 +24,7 @@ use crate::shape::Shape;
 /// ```
 #[derive(Clone, Debug)]
 pub struct LSTM {
-    args: RnnArgs,
+    pub(crate) args: RnnArgs,
     unit_forget_bias: bool,
 }
 
@@ -37,7 +37,7 @@ impl LSTM {
     }
     /// The gate activation (default `sigmoid`; Keras 3's `hard_sigmoid` is `relu6(x+3)/6`).
     pub fn recurrent_activation(mut self, activation: &str) -> Self {
-        self.args.recurrent_activation = activation.to_string();
+        self.args.config.recurrent_activation = activation.to_string();
         self
     }
     /// Start the forget-gate bias at 1 (default true).
@@ -64,9 +64,9 @@ impl LSTM {
         ctx: &mut CallContext<'_>,
     ) -> Result<(DynTensor, Vec<Tensor<2>>)> {
         let (_, act, rec_act) = self.args.built()?;
-        let u = self.args.units;
+        let u = self.args.config.units;
         let keras_cell =
-            act == Activation::Tanh && rec_act == Activation::Sigmoid && self.args.recurrent_dropout == 0.0;
+            act == Activation::Tanh && rec_act == Activation::Sigmoid && self.args.config.recurrent_dropout == 0.0;
         if let DynTensor::R3(x) = &inputs
             && keras_cell
             && x.dims()[1] > 0
@@ -94,20 +94,20 @@ impl LSTM {
     ) -> Result<(DynTensor, Vec<Tensor<2>>)> {
         let (features, _, _) = self.args.built()?;
         let [n, steps, _] = x.dims();
-        let (u, a) = (self.args.units, &self.args);
+        let (u, a) = (self.args.config.units, &self.args);
         let (input_mask, _) = a.dropout_masks(ctx, n, features);
         let initial = a.initial_states(ctx, n, 2, "lstm")?;
         let x = mask_inputs(x, input_mask);
-        let x = if a.go_backwards { x.flip([1]) } else { x };
+        let x = if a.config.go_backwards { x.flip([1]) } else { x };
         let kernel = weights[0].clone().reshape([features, 4 * u]);
-        let bias = if a.use_bias { weights[2].clone() } else { Tensor::zeros([4 * u], &x.device().inner()) };
+        let bias = if a.config.use_bias { weights[2].clone() } else { Tensor::zeros([4 * u], &x.device().inner()) };
         let recurrent_kernel = weights[1].clone().reshape([u, 4 * u]);
         let [h0, c0] = [initial[0].clone(), initial[1].clone()];
         let (hidden, cell) = crate::backend::ops::lstm(x, kernel, bias, recurrent_kernel, h0, c0);
         let last = hidden.clone().narrow(1, steps - 1, 1).reshape([n, u]);
         let states = vec![last.clone(), cell];
         a.keep_states(ctx, states.clone());
-        let output = if a.return_sequences { DynTensor::new(hidden) } else { DynTensor::new(last) };
+        let output = if a.config.return_sequences { DynTensor::new(hidden) } else { DynTensor::new(last) };
         Ok((output, states))
     }
 }
@@ -123,13 +123,13 @@ impl Layer for LSTM {
     }
 
     fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
-        let u = self.args.units;
+        let u = self.args.config.units;
         self.args.variable_specs(input_shape, "lstm", 4 * u, vec![4 * u])
     }
 
     fn initial_values(&self, index: usize, values: &mut [f32]) {
         if index == 2 && self.unit_forget_bias {
-            let u = self.args.units;
+            let u = self.args.config.units;
             // Keras: bias_initializer for i, ones for f, bias_initializer for c and o.
             values[u..2 * u].iter_mut().for_each(|v| *v = 1.0);
         }

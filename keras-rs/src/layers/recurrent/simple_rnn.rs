@@ -20,7 +20,7 @@ use crate::shape::Shape;
 /// ```
 #[derive(Clone, Debug)]
 pub struct SimpleRNN {
-    args: RnnArgs,
+    pub(crate) args: RnnArgs,
 }
 
 rnn_builders!(SimpleRNN);
@@ -47,7 +47,7 @@ impl SimpleRNN {
     ) -> Result<(DynTensor, Vec<Tensor<2>>)> {
         let (_, act, _) = self.args.built()?;
         // [kernel; recurrent_kernel]: one matmul per step, as in LSTM.
-        self.args.run_fused(inputs, weights, ctx, "simple_rnn", 1, self.args.units, |z, _| vec![act.apply(z)])
+        self.args.run_fused(inputs, weights, ctx, "simple_rnn", 1, self.args.config.units, |z, _| vec![act.apply(z)])
     }
 }
 
@@ -60,7 +60,7 @@ impl Layer for SimpleRNN {
     }
 
     fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
-        let u = self.args.units;
+        let u = self.args.config.units;
         self.args.variable_specs(input_shape, "simple_rnn", u, vec![u])
     }
 }

@@ -2,13 +2,13 @@
 //! `1 / (1 - rate)`; the identity in inference.
 
 use burn::tensor::{Tensor, TensorData};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
 use crate::layers::builders::{common_builders, layer_boilerplate};
+use crate::layers::config::{Validate, keras_config};
 use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
-use crate::layers::{cfg_or, cfg_req};
 use crate::shape::Shape;
 
 /// Keras' `Dropout(rate, noise_shape=None)`. Masks come from the model's seeded generator, so
@@ -27,9 +27,37 @@ use crate::shape::Shape;
 #[derive(Clone, Debug)]
 pub struct Dropout {
     base: LayerBase,
-    rate: f32,
-    seed: Option<u64>,
-    noise_shape: Option<Vec<Option<usize>>>,
+    config: DropoutConfig,
+}
+
+keras_config! {
+    /// Keras' `Dropout` arguments, with Keras' names and defaults.
+    pub struct DropoutConfig {
+        required {
+            /// The fraction of the units dropped during training, in `[0, 1)`.
+            rate: f32,
+        }
+        other {
+            /// Keras' `seed=` argument (kept in the config; masks come from the model's generator).
+            seed: Option<u64> = None,
+            /// The shape of the mask broadcast over the input (Keras' `noise_shape`): one entry
+            /// per input axis, each `None` (the input's size) or a size the input's broadcasts
+            /// to (1 or the same).
+            noise_shape: Option<Vec<Option<usize>>> = None,
+        }
+    }
+}
+
+impl Validate for DropoutConfig {
+    fn validate(&self) -> Result<()> {
+        if !(0.0..1.0).contains(&self.rate) {
+            return Err(Error::value(format!(
+                "Invalid value received for argument `rate`. Expected a float value between 0 and 1. Received: rate={}",
+                self.rate
+            )));
+        }
+        Ok(())
+    }
 }
 
 common_builders!(Dropout);
@@ -37,27 +65,23 @@ common_builders!(Dropout);
 impl Dropout {
     /// Drops a fraction `rate` (in `[0, 1)`) of the units during training.
     pub fn new(rate: f32) -> Self {
-        Dropout { base: LayerBase::default(), rate, seed: None, noise_shape: None }
+        Dropout { base: LayerBase::default(), config: DropoutConfig::new(rate) }
     }
     /// The shape of the mask broadcast over the input (Keras' `noise_shape`): one entry per
     /// input axis, each `None` (the input's size) or a size the input's broadcasts to (1 or
     /// the same).
     pub fn noise_shape(mut self, noise_shape: &[Option<usize>]) -> Self {
-        self.noise_shape = Some(noise_shape.to_vec());
+        self.config.noise_shape = Some(noise_shape.to_vec());
         self
     }
     /// Keras' `seed=` argument (kept in the config; masks come from the model's generator).
     pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = Some(seed);
+        self.config.seed = Some(seed);
         self
     }
     /// Reads Keras' `Dropout` config.
     pub fn from_config(config: &Value) -> Result<Self> {
-        let mut d = Dropout::new(cfg_req(config, "rate", "Dropout")?);
-        d.base = LayerBase::from_config(config);
-        d.seed = cfg_or(config, "seed", None)?;
-        d.noise_shape = cfg_or(config, "noise_shape", None)?;
-        Ok(d)
+        Ok(Dropout { base: LayerBase::from_config(config), config: DropoutConfig::from_config(config, "Dropout")? })
     }
 }
 
@@ -65,7 +89,7 @@ impl Layer for Dropout {
     layer_boilerplate!("Dropout");
 
     fn config(&self) -> Value {
-        json!({"rate": self.rate, "seed": self.seed, "noise_shape": self.noise_shape})
+        self.config.to_config()
     }
 
     fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {
@@ -73,26 +97,21 @@ impl Layer for Dropout {
     }
 
     fn build(&mut self, _input_shape: &Shape) -> Result<Vec<VariableSpec>> {
-        if !(0.0..1.0).contains(&self.rate) {
-            return Err(Error::value(format!(
-                "Invalid value received for argument `rate`. Expected a float value between 0 and 1. Received: rate={}",
-                self.rate
-            )));
-        }
+        self.config.validate()?;
         Ok(Vec::new())
     }
 
     fn call(&self, inputs: DynTensor, _w: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor> {
-        if !ctx.training || self.rate == 0.0 {
+        if !ctx.training || self.config.rate == 0.0 {
             return Ok(inputs);
         }
         let dims = inputs.dims();
         let n: usize = dims.iter().product();
-        let mask = match &self.noise_shape {
-            None => ctx.rng.dropout_mask(n, self.rate),
+        let mask = match &self.config.noise_shape {
+            None => ctx.rng.dropout_mask(n, self.config.rate),
             Some(noise) => {
                 let noise = self.concrete_noise_shape(noise, &dims)?;
-                broadcast(ctx.rng.dropout_mask(noise.iter().product(), self.rate), &noise, &dims)
+                broadcast(ctx.rng.dropout_mask(noise.iter().product(), self.config.rate), &noise, &dims)
             }
         };
         let mask = Tensor::<1>::from_data(TensorData::new(mask, [n]), ctx.device);
@@ -165,7 +184,7 @@ mod tests {
         }
         assert!(y.contains(&0.0) && y.contains(&2.0));
         assert_ne!(y[..24], y[24..48]);
-        assert_eq!(Dropout::from_config(&d.config()).unwrap().config()["noise_shape"], json!([null, 1, 8]));
+        assert_eq!(Dropout::from_config(&d.config()).unwrap().config()["noise_shape"], serde_json::json!([null, 1, 8]));
         let bad = Dropout::new(0.5).noise_shape(&[None, Some(2), Some(8)]);
         let err = Layer::call(&bad, x, &[], &mut ctx).unwrap_err().to_string();
         assert!(err.contains("noise_shape=(None, 2, 8) cannot be broadcast to the input's shape (4, 3, 8)"), "{err}");

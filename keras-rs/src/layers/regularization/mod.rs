@@ -2,4 +2,4 @@
 
 mod dropout;
 
-pub use dropout::Dropout;
+pub use dropout::{Dropout, DropoutConfig};

@@ -1,11 +1,12 @@
 //! `Flatten`: `(batch, d1, d2, ...)` to `(batch, d1 * d2 * ...)`, row-major like Keras.
 
 use burn::tensor::Tensor;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
 use crate::layers::builders::{common_builders, layer_boilerplate};
+use crate::layers::config::{Validate, keras_config};
 use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
 use crate::shape::Shape;
 
@@ -20,6 +21,23 @@ use crate::shape::Shape;
 #[derive(Clone, Debug, Default)]
 pub struct Flatten {
     base: LayerBase,
+    config: FlattenConfig,
+}
+
+keras_config! {
+    /// Keras' `Flatten` arguments: none but `data_format`, which keras-rs writes as
+    /// `"channels_last"` (a file that sets `"channels_first"` is refused at load).
+    pub struct FlattenConfig {
+    }
+    constants { data_format: "channels_last" }
+}
+
+impl Validate for FlattenConfig {}
+
+impl Default for FlattenConfig {
+    fn default() -> Self {
+        FlattenConfig::new()
+    }
 }
 
 common_builders!(Flatten);
@@ -31,7 +49,7 @@ impl Flatten {
     }
     /// Reads Keras' `Flatten` config.
     pub fn from_config(config: &Value) -> Result<Self> {
-        Ok(Flatten { base: LayerBase::from_config(config) })
+        Ok(Flatten { base: LayerBase::from_config(config), config: FlattenConfig::from_config(config, "Flatten")? })
     }
 }
 
@@ -39,7 +57,7 @@ impl Layer for Flatten {
     layer_boilerplate!("Flatten");
 
     fn config(&self) -> Value {
-        json!({"data_format": "channels_last"})
+        self.config.to_config()
     }
 
     fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {

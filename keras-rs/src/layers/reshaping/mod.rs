@@ -6,8 +6,8 @@ mod reshape;
 mod up_sampling2d;
 mod zero_padding2d;
 
-pub use flatten::Flatten;
-pub use repeat_vector::RepeatVector;
-pub use reshape::Reshape;
-pub use up_sampling2d::UpSampling2D;
-pub use zero_padding2d::{Padding2, ZeroPadding2D};
+pub use flatten::{Flatten, FlattenConfig};
+pub use repeat_vector::{RepeatVector, RepeatVectorConfig};
+pub use reshape::{Reshape, ReshapeConfig};
+pub use up_sampling2d::{UpSampling2D, UpSampling2DConfig};
+pub use zero_padding2d::{Padding2, ZeroPadding2D, ZeroPadding2DConfig};

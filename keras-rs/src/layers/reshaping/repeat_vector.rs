@@ -1,12 +1,13 @@
 //! `RepeatVector`: `(batch, features)` -> `(batch, n, features)`.
 
 use burn::tensor::Tensor;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
 use crate::layers::builders::{common_builders, layer_boilerplate};
-use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, cfg_req};
+use crate::layers::config::{Validate, keras_config, validated};
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
 use crate::shape::Shape;
 
 /// Keras' `RepeatVector(n)`: repeats each sample's vector `n` times along a new time axis.
@@ -19,7 +20,26 @@ use crate::shape::Shape;
 #[derive(Clone, Debug)]
 pub struct RepeatVector {
     base: LayerBase,
-    n: usize,
+    config: RepeatVectorConfig,
+}
+
+keras_config! {
+    /// Keras' `RepeatVector` arguments.
+    pub struct RepeatVectorConfig {
+        required {
+            /// How many times the input is repeated.
+            n: usize,
+        }
+    }
+}
+
+impl Validate for RepeatVectorConfig {
+    fn validate(&self) -> Result<()> {
+        if self.n == 0 {
+            return Err(Error::value("argument `n` should be a positive integer. Received: n=0"));
+        }
+        Ok(())
+    }
 }
 
 common_builders!(RepeatVector);
@@ -27,11 +47,12 @@ common_builders!(RepeatVector);
 impl RepeatVector {
     /// Repeats the input `n` times.
     pub fn new(n: usize) -> Self {
-        RepeatVector { base: LayerBase::default(), n }
+        RepeatVector { base: LayerBase::default(), config: RepeatVectorConfig::new(n) }
     }
     /// Reads Keras' `RepeatVector` config.
     pub fn from_config(config: &Value) -> Result<Self> {
-        Ok(RepeatVector { base: LayerBase::from_config(config), n: cfg_req(config, "n", "RepeatVector")? })
+        let read = RepeatVectorConfig::from_config(config, "RepeatVector")?;
+        Ok(RepeatVector { base: LayerBase::from_config(config), config: read })
     }
 }
 
@@ -39,18 +60,14 @@ impl Layer for RepeatVector {
     layer_boilerplate!("RepeatVector");
 
     fn config(&self) -> Value {
-        json!({"n": self.n})
+        self.config.to_config()
     }
 
     fn compute_output_shape(&self, input: &Shape) -> Result<Shape> {
         let name = self.base.name.as_deref().unwrap_or("repeat_vector");
         input.check_ndim(name, 2)?;
-        if self.n == 0 {
-            return Err(Error::value(format!(
-                "Layer \"{name}\": argument `n` should be a positive integer. Received: n=0"
-            )));
-        }
-        Ok(Shape(vec![input.0[0], Some(self.n), input.0[1]]))
+        validated(&self.config, name)?;
+        Ok(Shape(vec![input.0[0], Some(self.config.n), input.0[1]]))
     }
 
     fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
@@ -61,7 +78,7 @@ impl Layer for RepeatVector {
     fn call(&self, inputs: DynTensor, _w: &[Tensor<1>], _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         let x = inputs.into_rank::<2>(self.base.name.as_deref().unwrap_or("repeat_vector"))?;
         let [b, f] = x.dims();
-        let y: Tensor<3> = x.reshape([b, 1, f]).expand([b, self.n, f]);
+        let y: Tensor<3> = x.reshape([b, 1, f]).expand([b, self.config.n, f]);
         Ok(DynTensor::new(y))
     }
 }

@@ -1,12 +1,12 @@
 //! `Reshape`: changes the per-sample shape; one axis may be `-1` (inferred).
 
 use burn::tensor::Tensor;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
 use crate::layers::builders::{common_builders, layer_boilerplate};
-use crate::layers::cfg_req;
+use crate::layers::config::{Validate, keras_config};
 use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
 use crate::shape::Shape;
 
@@ -20,34 +20,22 @@ use crate::shape::Shape;
 #[derive(Clone, Debug)]
 pub struct Reshape {
     base: LayerBase,
-    target_shape: Vec<i64>,
+    config: ReshapeConfig,
     resolved: Option<Vec<usize>>,
 }
 
-common_builders!(Reshape);
-
-impl Reshape {
-    /// Reshapes each sample to `target_shape` (one entry may be `-1`).
-    pub fn new(target_shape: &[i64]) -> Self {
-        Reshape { base: LayerBase::default(), target_shape: target_shape.to_vec(), resolved: None }
+keras_config! {
+    /// Keras' `Reshape` arguments.
+    pub struct ReshapeConfig {
+        required {
+            /// The shape of each sample after the reshape; one entry may be `-1`.
+            target_shape: Vec<i64>,
+        }
     }
-    /// Reads Keras' `Reshape` config.
-    pub fn from_config(config: &Value) -> Result<Self> {
-        let mut r = Reshape::new(&cfg_req::<Vec<i64>>(config, "target_shape", "Reshape")?);
-        r.base = LayerBase::from_config(config);
-        Ok(r)
-    }
+}
 
-    fn resolve(&self, input_shape: &Shape) -> Result<Vec<usize>> {
-        let err = || {
-            Error::value(format!(
-                "The total size of the tensor must be unchanged. Received: input_shape={}, target_shape={:?}",
-                Shape(input_shape.0[1..].to_vec()),
-                self.target_shape
-            ))
-        };
-        let name = self.base.name.as_deref().unwrap_or("reshape");
-        let total = crate::shape::checked_size(name, &input_shape.feature_dims().ok_or_else(err)?)?;
+impl Validate for ReshapeConfig {
+    fn validate(&self) -> Result<()> {
         let unknown = self.target_shape.iter().filter(|d| **d == -1).count();
         if unknown > 1 || self.target_shape.iter().any(|d| *d == 0 || *d < -1) {
             return Err(Error::value(format!(
@@ -55,12 +43,41 @@ impl Reshape {
                 self.target_shape
             )));
         }
-        let target: Vec<usize> = self.target_shape.iter().filter(|d| **d > 0).map(|d| *d as usize).collect();
+        Ok(())
+    }
+}
+
+common_builders!(Reshape);
+
+impl Reshape {
+    /// Reshapes each sample to `target_shape` (one entry may be `-1`).
+    pub fn new(target_shape: &[i64]) -> Self {
+        Reshape { base: LayerBase::default(), config: ReshapeConfig::new(target_shape.to_vec()), resolved: None }
+    }
+    /// Reads Keras' `Reshape` config.
+    pub fn from_config(config: &Value) -> Result<Self> {
+        let read = ReshapeConfig::from_config(config, "Reshape")?;
+        Ok(Reshape { base: LayerBase::from_config(config), config: read, resolved: None })
+    }
+
+    fn resolve(&self, input_shape: &Shape) -> Result<Vec<usize>> {
+        let err = || {
+            Error::value(format!(
+                "The total size of the tensor must be unchanged. Received: input_shape={}, target_shape={:?}",
+                Shape(input_shape.0[1..].to_vec()),
+                self.config.target_shape
+            ))
+        };
+        let name = self.base.name.as_deref().unwrap_or("reshape");
+        let total = crate::shape::checked_size(name, &input_shape.feature_dims().ok_or_else(err)?)?;
+        self.config.validate()?;
+        let unknown = self.config.target_shape.iter().filter(|d| **d == -1).count();
+        let target: Vec<usize> = self.config.target_shape.iter().filter(|d| **d > 0).map(|d| *d as usize).collect();
         let known = crate::shape::checked_size(name, &target)?;
         if known == 0 || !total.is_multiple_of(known) || (unknown == 0 && known != total) {
             return Err(err());
         }
-        Ok(self.target_shape.iter().map(|d| if *d == -1 { total / known } else { *d as usize }).collect())
+        Ok(self.config.target_shape.iter().map(|d| if *d == -1 { total / known } else { *d as usize }).collect())
     }
 }
 
@@ -68,7 +85,7 @@ impl Layer for Reshape {
     layer_boilerplate!("Reshape");
 
     fn config(&self) -> Value {
-        json!({"target_shape": self.target_shape})
+        self.config.to_config()
     }
 
     fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape> {

@@ -1,13 +1,14 @@
 //! `UpSampling2D`: repeats rows and columns (nearest-neighbour upsampling).
 
 use burn::tensor::Tensor;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
 use crate::layers::builders::{common_builders, layer_boilerplate};
+use crate::layers::config::{Sizes, Validate, keras_config, validated};
 use crate::layers::convolutional::Size2;
-use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, cfg_or};
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
 use crate::shape::Shape;
 
 /// Keras' `UpSampling2D(size=(2, 2), interpolation="nearest")` on channels-last inputs.
@@ -20,7 +21,26 @@ use crate::shape::Shape;
 #[derive(Clone, Debug)]
 pub struct UpSampling2D {
     base: LayerBase,
-    size: [usize; 2],
+    config: UpSampling2DConfig,
+}
+
+keras_config! {
+    /// Keras' `UpSampling2D` arguments. keras-rs upsamples by repetition (`"nearest"`) on
+    /// channels-last inputs; a file that sets another `interpolation` or `data_format` is
+    /// refused at load.
+    pub struct UpSampling2DConfig {
+        other {
+            /// How many times each row and each column is repeated (default 2).
+            size: Sizes<2> = Sizes([2, 2]),
+        }
+    }
+    constants { data_format: "channels_last", interpolation: "nearest" }
+}
+
+impl Validate for UpSampling2DConfig {
+    fn validate(&self) -> Result<()> {
+        self.size.check("size")
+    }
 }
 
 common_builders!(UpSampling2D);
@@ -28,21 +48,15 @@ common_builders!(UpSampling2D);
 impl UpSampling2D {
     /// Repeats each row `size.0` times and each column `size.1` times.
     pub fn new(size: impl Into<Size2>) -> Self {
-        UpSampling2D { base: LayerBase::default(), size: size.into().0 }
-    }
-    /// Reads Keras' config (`interpolation` must be `"nearest"`).
-    pub fn from_config(config: &Value) -> Result<Self> {
-        let interpolation: String = cfg_or(config, "interpolation", "nearest".to_string())?;
-        if interpolation != "nearest" {
-            return Err(Error::Format(format!(
-                "UpSampling2D supports interpolation=\"nearest\" only, received {interpolation}"
-            )));
+        UpSampling2D {
+            base: LayerBase::default(),
+            config: UpSampling2DConfig { size: size.into(), ..UpSampling2DConfig::new() },
         }
-        let size = match config.get("size") {
-            Some(Value::Number(n)) => [n.as_u64().unwrap_or(2) as usize; 2],
-            _ => cfg_or(config, "size", [2, 2])?,
-        };
-        Ok(UpSampling2D { base: LayerBase::from_config(config), size })
+    }
+    /// Reads Keras' `UpSampling2D` config.
+    pub fn from_config(config: &Value) -> Result<Self> {
+        let read = UpSampling2DConfig::from_config(config, "UpSampling2D")?;
+        Ok(UpSampling2D { base: LayerBase::from_config(config), config: read })
     }
 }
 
@@ -50,14 +64,14 @@ impl Layer for UpSampling2D {
     layer_boilerplate!("UpSampling2D");
 
     fn config(&self) -> Value {
-        json!({"size": self.size, "data_format": "channels_last", "interpolation": "nearest"})
+        self.config.to_config()
     }
 
     fn compute_output_shape(&self, input: &Shape) -> Result<Shape> {
         let name = self.base.name.as_deref().unwrap_or("up_sampling2d");
         input.check_ndim(name, 4)?;
-        crate::layers::convolutional::check_sizes(name, "size", &self.size, 2)?;
-        let [sh, sw] = self.size;
+        validated(&self.config, name)?;
+        let [sh, sw] = self.config.size.0;
         let scaled = |n: Option<usize>, by: usize| match n {
             Some(n) => n.checked_mul(by).map(Some).ok_or_else(|| {
                 Error::value(format!("Layer \"{name}\": an axis of {n} upsampled by {by} is too large"))
@@ -75,7 +89,7 @@ impl Layer for UpSampling2D {
     fn call(&self, inputs: DynTensor, _w: &[Tensor<1>], _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         let x = inputs.into_rank::<4>(self.base.name.as_deref().unwrap_or("up_sampling2d"))?;
         let [n, h, w, c] = x.dims();
-        let [sh, sw] = self.size;
+        let [sh, sw] = self.config.size.0;
         // (n, h, 1, w, 1, c) broadcast to (n, h, sh, w, sw, c), then merged.
         let y: Tensor<6> = x.reshape([n, h, 1, w, 1, c]).expand([n, h, sh, w, sw, c]);
         Ok(DynTensor::new(y.reshape([n, h * sh, w * sw, c])))

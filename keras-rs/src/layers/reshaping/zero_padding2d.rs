@@ -2,11 +2,12 @@
 
 use burn::tensor::Tensor;
 use burn::tensor::ops::PadMode;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::backend::DynTensor;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::layers::builders::{common_builders, layer_boilerplate};
+use crate::layers::config::{ConfigValue, Validate, keras_config};
 use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
 use crate::shape::Shape;
 
@@ -20,13 +21,26 @@ use crate::shape::Shape;
 #[derive(Clone, Debug)]
 pub struct ZeroPadding2D {
     base: LayerBase,
-    padding: [[usize; 2]; 2],
+    config: ZeroPadding2DConfig,
 }
+
+keras_config! {
+    /// Keras' `ZeroPadding2D` arguments (channels last).
+    pub struct ZeroPadding2DConfig {
+        other {
+            /// Zeros added `((top, bottom), (left, right))` (default 1 on every side).
+            padding: Padding2 = Padding2([[1, 1], [1, 1]]),
+        }
+    }
+    constants { data_format: "channels_last" }
+}
+
+impl Validate for ZeroPadding2DConfig {}
 
 common_builders!(ZeroPadding2D);
 
 /// Keras' ways to give the padding: `1`, `(1, 2)` (symmetric per axis) or `((t, b), (l, r))`.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Padding2(pub [[usize; 2]; 2]);
 
 impl From<usize> for Padding2 {
@@ -45,20 +59,31 @@ impl From<((usize, usize), (usize, usize))> for Padding2 {
     }
 }
 
+impl ConfigValue for Padding2 {
+    fn to_value(&self) -> Value {
+        self.0.to_value()
+    }
+    /// One number, `[h, w]` or `[[t, b], [l, r]]`, as Keras accepts.
+    fn read(value: &Value, key: &str, class: &str) -> Result<Self> {
+        if let Some(p) = value.as_u64() {
+            return Ok(Padding2::from(p as usize));
+        }
+        if let Ok([h, w]) = serde_json::from_value::<[usize; 2]>(value.clone()) {
+            return Ok(Padding2::from((h, w)));
+        }
+        <[[usize; 2]; 2]>::read(value, key, class).map(Padding2)
+    }
+}
+
 impl ZeroPadding2D {
     /// Pads with `padding` zeros (see [`Padding2`]).
     pub fn new(padding: impl Into<Padding2>) -> Self {
-        ZeroPadding2D { base: LayerBase::default(), padding: padding.into().0 }
+        ZeroPadding2D { base: LayerBase::default(), config: ZeroPadding2DConfig { padding: padding.into() } }
     }
     /// Reads Keras' config (`padding` as `[[t, b], [l, r]]`).
     pub fn from_config(config: &Value) -> Result<Self> {
-        let padding: [[usize; 2]; 2] = match config.get("padding") {
-            Some(Value::Number(n)) => [[n.as_u64().unwrap_or(0) as usize; 2]; 2],
-            Some(v) => serde_json::from_value(v.clone())
-                .map_err(|e| Error::Format(format!("invalid ZeroPadding2D padding {v}: {e}")))?,
-            None => [[1, 1], [1, 1]],
-        };
-        Ok(ZeroPadding2D { base: LayerBase::from_config(config), padding })
+        let read = ZeroPadding2DConfig::from_config(config, "ZeroPadding2D")?;
+        Ok(ZeroPadding2D { base: LayerBase::from_config(config), config: read })
     }
 }
 
@@ -66,12 +91,12 @@ impl Layer for ZeroPadding2D {
     layer_boilerplate!("ZeroPadding2D");
 
     fn config(&self) -> Value {
-        json!({"padding": self.padding, "data_format": "channels_last"})
+        self.config.to_config()
     }
 
     fn compute_output_shape(&self, input: &Shape) -> Result<Shape> {
         input.check_ndim(self.base.name.as_deref().unwrap_or("zero_padding2d"), 4)?;
-        let [[t, b], [l, r]] = self.padding;
+        let [[t, b], [l, r]] = self.config.padding.0;
         Ok(Shape(vec![input.0[0], input.0[1].map(|h| h + t + b), input.0[2].map(|w| w + l + r), input.0[3]]))
     }
 
@@ -82,7 +107,7 @@ impl Layer for ZeroPadding2D {
 
     fn call(&self, inputs: DynTensor, _w: &[Tensor<1>], _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         let x = inputs.into_rank::<4>(self.base.name.as_deref().unwrap_or("zero_padding2d"))?;
-        let [[t, b], [l, r]] = self.padding;
+        let [[t, b], [l, r]] = self.config.padding.0;
         Ok(DynTensor::new(x.pad([(0, 0), (t, b), (l, r), (0, 0)], PadMode::Constant(0.0))))
     }
 }
