@@ -5,6 +5,7 @@ mod common;
 use common::{array, assert_close_f64, assert_close_slice, fixture};
 use keras_rs::burn::tensor::{Tensor, TensorData};
 use keras_rs::losses::{self, Loss};
+use keras_rs::models::KerasModel;
 use keras_rs::optimizers::{Adam, AdamW, Optimizer, OptimizerState, RMSprop, SGD};
 
 fn rows(a: &ndarray::ArrayD<f32>, cols: usize) -> Tensor<2> {

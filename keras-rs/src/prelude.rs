@@ -13,8 +13,8 @@ pub use crate::losses::{
     BinaryCrossentropy, CategoricalCrossentropy, Huber, MeanAbsoluteError, MeanSquaredError,
     SparseCategoricalCrossentropy,
 };
-pub use crate::models::{KerasTensor, Model, Sequential};
+pub use crate::models::{KerasModel, KerasTensor, Model, Sequential};
 pub use crate::optimizers::{Adam, AdamW, RMSprop, SGD};
 pub use crate::shape::Shape;
-pub use crate::trainers::{CompileOptions, EvaluateOptions, FitOptions, NO_METRICS, PredictOptions};
+pub use crate::trainers::{CompileOptions, EvaluateOptions, FitOptions, NO_METRICS, PredictOptions, StepModel};
 pub use crate::utils::{DatasetBatch, PyDataset};

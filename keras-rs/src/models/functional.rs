@@ -3,8 +3,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use ndarray::ArrayD;
-
 use crate::error::{Error, Result};
 use crate::layers::{Layer, LayerBase, unique_name};
 use crate::models::graph::{CallNode, Graph, GraphNode, KerasTensor, SymbolicInputs, TensorRef};
@@ -232,21 +230,6 @@ impl Model {
         self.network.set_layer_trainable(i, trainable)
     }
 
-    /// The model's variables in `get_weights` order.
-    pub fn variables(&self) -> &[crate::models::Variable] {
-        &self.network.variables
-    }
-
-    /// All weights as arrays in Keras order and layout.
-    pub fn get_weights(&self) -> Result<Vec<ArrayD<f32>>> {
-        self.network.get_weights()
-    }
-
-    /// Replaces all weights; same count, order and shapes as [`Model::get_weights`].
-    pub fn set_weights(&mut self, weights: &[ArrayD<f32>]) -> Result<()> {
-        self.network.set_weights(weights)
-    }
-
     /// Copies the weights of every layer of `other` whose name and weight shapes match a layer
     /// of this model (a feature extractor from a trained model); returns how many layers.
     pub fn copy_weights_from(&mut self, other: &Model) -> usize {
@@ -267,16 +250,6 @@ impl Model {
             }
         }
         copied
-    }
-
-    /// Zeroes the states of every stateful layer (Keras' `model.reset_states()`).
-    pub fn reset_states(&mut self) {
-        self.network.reset_states(None);
-    }
-
-    /// The number of parameters.
-    pub fn count_params(&self) -> usize {
-        self.network.count_params().0
     }
 
     /// The seed this model's random source started from.

@@ -10,7 +10,7 @@ use crate::shape::Shape;
 use crate::trainers::ModelInputs;
 use crate::trainers::PredictOptions;
 use crate::trainers::fit::{self, Trainable};
-use crate::trainers::methods::{trainable_parts, training_methods};
+use crate::trainers::methods::trainable_parts;
 
 impl Trainable for Model {
     fn model_name(&self) -> &str {
@@ -33,8 +33,6 @@ impl Trainable for Model {
         self.name().to_string()
     }
 }
-
-training_methods!(Model);
 
 impl Model {
     /// The outputs for `x` in inference mode (Keras' `model.predict`): one array per output.

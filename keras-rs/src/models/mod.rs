@@ -3,6 +3,7 @@
 mod functional;
 mod functional_fit;
 pub mod graph;
+mod keras_model;
 mod map_graph;
 mod nested;
 pub mod network;
@@ -13,5 +14,6 @@ pub mod summary;
 pub use crate::saving::{LoadedModel, load_model, load_model_from_bytes, model_from_json};
 pub use functional::Model;
 pub use graph::{IntoKerasTensor, KerasTensor, SymbolicInputs, call_layer};
+pub use keras_model::KerasModel;
 pub use network::{LayerEntry, Network, Variable};
 pub use sequential::Sequential;

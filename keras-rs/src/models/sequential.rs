@@ -1,7 +1,5 @@
 //! `Sequential`: a linear stack of layers, Keras' most common model.
 
-use ndarray::ArrayD;
-
 use crate::error::{Error, Result};
 use crate::layers::{Layer, unique_name};
 use crate::models::network::Network;
@@ -217,28 +215,12 @@ impl Sequential {
         })
     }
 
-    /// The model's variables (Keras' `model.variables`): path (`dense/kernel`), Keras shape,
-    /// values and whether they train, in `get_weights` order.
-    pub fn variables(&self) -> &[crate::models::Variable] {
-        &self.network.variables
-    }
-
-    /// Zeroes the states of every stateful layer (Keras' `model.reset_states()`).
-    pub fn reset_states(&mut self) {
-        self.network.reset_states(None);
-    }
-
     /// Zeroes the states of one stateful layer (Keras' `model.get_layer(name).reset_states()`).
     pub fn reset_layer_states(&mut self, name: &str) -> Result<()> {
         let index = self.network.layers.iter().position(|e| e.layer.name() == Some(name));
         let index = index.ok_or_else(|| Error::value(format!("No such layer: {name}.")))?;
         self.network.reset_states(Some(index));
         Ok(())
-    }
-
-    /// The number of parameters (weights) of the model.
-    pub fn count_params(&self) -> usize {
-        self.network.count_params().0
     }
 
     /// The summary table as a string (see [`Sequential::summary`]).
@@ -261,16 +243,6 @@ impl Sequential {
     /// Prints Keras 3's summary table: `Layer (type)`, `Output Shape`, `Param #`, totals.
     pub fn summary(&self) {
         out!("{}", self.summary_string());
-    }
-
-    /// All weights as arrays in Keras order and layout (Dense kernel `(in, out)`, then bias).
-    pub fn get_weights(&self) -> Result<Vec<ArrayD<f32>>> {
-        self.network.get_weights()
-    }
-
-    /// Replaces all weights; same count, order and shapes as [`Sequential::get_weights`].
-    pub fn set_weights(&mut self, weights: &[ArrayD<f32>]) -> Result<()> {
-        self.network.set_weights(weights)
     }
 
     /// The seed this model's random source started from.

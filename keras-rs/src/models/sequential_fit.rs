@@ -8,7 +8,7 @@ use crate::shape::Shape;
 use crate::trainers::ModelInputs;
 use crate::trainers::PredictOptions;
 use crate::trainers::fit::{self, Trainable};
-use crate::trainers::methods::{trainable_parts, training_methods};
+use crate::trainers::methods::trainable_parts;
 
 impl Trainable for Sequential {
     fn model_name(&self) -> &str {
@@ -40,8 +40,6 @@ impl Trainable for Sequential {
         self.layers().first().and_then(|l| l.name()).unwrap_or(self.name()).to_string()
     }
 }
-
-training_methods!(Sequential);
 
 impl Sequential {
     /// The model's outputs for `x` in inference mode (Keras' `model.predict`), batch by batch.

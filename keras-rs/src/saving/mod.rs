@@ -13,7 +13,7 @@ pub(crate) mod weights;
 pub use crate::layers::registry::Reader;
 pub(crate) use keras_file::{create_dir, create_parent, write_atomic, write_atomic_with};
 pub use model_methods::{LoadOptions, LoadedModel, load_model, load_model_from_bytes, model_from_json};
-pub(crate) use model_methods::{Saveable, load_weights_file, save_model, save_weights_file};
+pub(crate) use model_methods::{Saveable, load_weights_file, model_entry, save_model, save_weights_file};
 
 /// Registers a layer class of your own so that model files naming it load (Keras'
 /// `@keras.saving.register_keras_serializable(package=...)`), and returns its registered name

@@ -14,47 +14,68 @@ use super::h5io::{self, H5File};
 use super::keras_file::{check_extension, pack, read_file, unpack, write_atomic};
 use super::weights::{load_optimizer, load_variables, weights_tree};
 use crate::error::{Error, Result};
-use crate::layers::Layer;
 use crate::models::{Model, Sequential};
 use crate::trainers::fit::{Trainable, output_names};
 
-/// What saving needs from a model type (Keras' class name comes from its `Layer` impl).
-pub(crate) trait Saveable: Trainable + Layer + Sized {
+/// What saving needs from a model type.
+pub(crate) trait Saveable: Trainable + Sized {
+    /// Keras' class name: `"Sequential"` or `"Functional"`.
+    fn model_class(&self) -> &'static str;
     /// The model's `config` object.
     fn model_config(&self) -> Value;
     /// `build_config.input_shape`.
     fn build_shape(&self) -> Value;
-    /// The model from its `config` object.
-    fn from_model_config(config: &Value) -> Result<Self>;
 }
 
 impl Saveable for Sequential {
+    fn model_class(&self) -> &'static str {
+        "Sequential"
+    }
     fn model_config(&self) -> Value {
         sequential_config(self)
     }
     fn build_shape(&self) -> Value {
         self.input_shape().map_or(Value::Null, |s| json!(s.0))
     }
-    fn from_model_config(config: &Value) -> Result<Self> {
-        sequential_from_config(config)
-    }
 }
 
 impl Saveable for Model {
+    fn model_class(&self) -> &'static str {
+        "Functional"
+    }
     fn model_config(&self) -> Value {
         functional_config(self)
     }
     fn build_shape(&self) -> Value {
         Value::Null
     }
-    fn from_model_config(config: &Value) -> Result<Self> {
+}
+
+impl Sequential {
+    /// The model's config (Keras' `model.get_config()`): its name and layers.
+    pub fn get_config(&self) -> Value {
+        sequential_config(self)
+    }
+    /// The model a [`get_config`](Self::get_config) describes, with fresh weights.
+    pub fn from_config(config: &Value) -> Result<Self> {
+        sequential_from_config(config)
+    }
+}
+
+impl Model {
+    /// The model's config (Keras' `model.get_config()`): its layers and how they connect.
+    pub fn get_config(&self) -> Value {
+        functional_config(self)
+    }
+    /// The model a [`get_config`](Self::get_config) describes, with fresh weights.
+    pub fn from_config(config: &Value) -> Result<Self> {
         functional_from_config(config)
     }
 }
 
 /// The model's whole serialized form (`config.json`, `to_json`).
-fn model_entry<M: Saveable>(m: &M) -> Value {
-    let class = m.class_name();
+pub(crate) fn model_entry<M: Saveable>(m: &M) -> Value {
+    let class = m.model_class();
     let (module, registered) = module_of(class);
     let mut entry = json!({"module": module, "class_name": class, "config": m.model_config(),
                            "registered_name": registered, "build_config": {"input_shape": m.build_shape()}});
@@ -124,50 +145,6 @@ pub(crate) fn load_weights_file<M: Saveable>(m: &mut M, path: &Path) -> Result<(
     load_weights_bytes(m, read_file(path)?, &path.display().to_string())
 }
 
-macro_rules! saving_methods {
-    ($ty:ty) => {
-        impl $ty {
-            /// Saves the model in Keras 3's `.keras` format (architecture, weights, compile
-            /// config and optimizer state), loadable by `keras.saving.load_model` in Python and
-            /// [`load_model`]. The write is atomic: a failure leaves an existing file intact.
-            pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-                save_model(self, path.as_ref())
-            }
-
-            /// Saves the weights (and optimizer state, when compiled) as Keras'
-            /// `.weights.h5`, atomically.
-            pub fn save_weights(&self, path: impl AsRef<Path>) -> Result<()> {
-                save_weights_file(self, path.as_ref())
-            }
-
-            /// Loads weights saved by `save_weights` (here or in Keras) into this model, which
-            /// must have the same layers; the optimizer state too when the model is compiled.
-            /// Nothing changes if the file does not match.
-            pub fn load_weights(&mut self, path: impl AsRef<Path>) -> Result<()> {
-                load_weights_file(self, path.as_ref())
-            }
-
-            /// The model's config (Keras' `model.get_config()`): layers and their configs.
-            pub fn get_config(&self) -> Value {
-                self.model_config()
-            }
-
-            /// Keras' JSON of the model (`model.to_json()`): module, class, config, and the
-            /// compile config when compiled. Weights are not included.
-            pub fn to_json(&self) -> String {
-                model_entry(self).to_string()
-            }
-
-            /// The model a [`get_config`](Self::get_config) describes, with fresh weights.
-            pub fn from_config(config: &Value) -> Result<Self> {
-                Self::from_model_config(config)
-            }
-        }
-    };
-}
-saving_methods!(Sequential);
-saving_methods!(Model);
-
 /// A model read from a file or JSON: a `Sequential` or a Functional `Model`, as saved. The
 /// common methods work on either; `into_sequential`/`into_functional` give the model itself.
 #[derive(Clone, Debug)]
@@ -185,6 +162,50 @@ macro_rules! both {
             LoadedModel::Functional($m) => $e,
         }
     };
+}
+
+impl Trainable for LoadedModel {
+    fn model_name(&self) -> &str {
+        both!(self, m => m.model_name())
+    }
+    fn network(&self) -> &crate::models::Network {
+        both!(self, m => m.network())
+    }
+    fn parts(
+        &mut self,
+    ) -> (&mut crate::models::Network, &mut crate::random::SeedGenerator, &mut Option<crate::trainers::Compiled>) {
+        both!(self, m => m.parts())
+    }
+    fn compiled_state(&self) -> Option<&crate::trainers::Compiled> {
+        both!(self, m => m.compiled_state())
+    }
+    fn check_deferred(&self) -> Result<()> {
+        both!(self, m => Trainable::check_deferred(m))
+    }
+    fn build_from_data(&mut self, dims: &[&[usize]]) -> Result<()> {
+        both!(self, m => m.build_from_data(dims))
+    }
+    fn input_specs(&self) -> Result<Vec<(String, crate::shape::Shape)>> {
+        both!(self, m => m.input_specs())
+    }
+    fn output_specs(&self) -> Result<Vec<(String, crate::shape::Shape)>> {
+        both!(self, m => m.output_specs())
+    }
+    fn input_owner(&self) -> String {
+        both!(self, m => m.input_owner())
+    }
+}
+
+impl Saveable for LoadedModel {
+    fn model_class(&self) -> &'static str {
+        both!(self, m => m.model_class())
+    }
+    fn model_config(&self) -> Value {
+        both!(self, m => m.model_config())
+    }
+    fn build_shape(&self) -> Value {
+        both!(self, m => m.build_shape())
+    }
 }
 
 impl LoadedModel {
@@ -221,31 +242,6 @@ impl LoadedModel {
             LoadedModel::Functional(m) => m.predict(x, options),
         }
     }
-    /// Trains the model (see `Sequential::fit`); a loaded compiled model resumes training.
-    pub fn fit(
-        &mut self,
-        x: impl crate::trainers::ModelInputs,
-        y: impl crate::trainers::ModelInputs,
-        options: crate::trainers::FitOptions,
-    ) -> Result<crate::callbacks::History> {
-        both!(self, m => m.fit(x, y, options))
-    }
-    /// Trains on a dataset (see `Sequential::fit_dataset`).
-    pub fn fit_dataset(
-        &mut self,
-        dataset: &mut dyn crate::utils::PyDataset,
-        options: crate::trainers::FitOptions,
-    ) -> Result<crate::callbacks::History> {
-        both!(self, m => m.fit_dataset(dataset, options))
-    }
-    /// Loss and metrics over a dataset (see `Sequential::evaluate_dataset`).
-    pub fn evaluate_dataset(
-        &mut self,
-        dataset: &mut dyn crate::utils::PyDataset,
-        options: crate::trainers::EvaluateOptions,
-    ) -> Result<std::collections::BTreeMap<String, f64>> {
-        both!(self, m => m.evaluate_dataset(dataset, options))
-    }
     /// The outputs for a dataset's inputs, one array per output (see `Model::predict_dataset`).
     pub fn predict_dataset(
         &mut self,
@@ -257,39 +253,9 @@ impl LoadedModel {
             LoadedModel::Functional(m) => m.predict_dataset(dataset, options),
         }
     }
-    /// Loss and metrics on `(x, y)` (see `Sequential::evaluate`).
-    pub fn evaluate(
-        &self,
-        x: impl crate::trainers::ModelInputs,
-        y: impl crate::trainers::ModelInputs,
-        options: crate::trainers::EvaluateOptions,
-    ) -> Result<std::collections::BTreeMap<String, f64>> {
-        both!(self, m => m.evaluate(x, y, options))
-    }
-    /// Configures training (see `Sequential::compile_with`).
-    pub fn compile_with(
-        &mut self,
-        optimizer: impl Into<crate::optimizers::OptimizerSpec>,
-        options: crate::trainers::CompileOptions,
-    ) -> Result<()> {
-        both!(self, m => m.compile_with(optimizer, options))
-    }
-    /// Configures training (see `Sequential::compile`).
-    pub fn compile<M: Into<crate::metrics::MetricSpec> + Clone>(
-        &mut self,
-        optimizer: impl Into<crate::optimizers::OptimizerSpec>,
-        loss: impl Into<crate::losses::LossSpec>,
-        metrics: &[M],
-    ) -> Result<()> {
-        both!(self, m => m.compile(optimizer, loss, metrics))
-    }
     /// The layers in Keras' `model.layers` order.
     pub fn layers(&self) -> Vec<&dyn crate::layers::Layer> {
         both!(self, m => m.layers())
-    }
-    /// The number of optimizer updates applied so far.
-    pub fn iterations(&self) -> u64 {
-        both!(self, m => m.iterations())
     }
     /// The summary table as a string.
     pub fn summary_string(&self) -> String {
@@ -298,34 +264,6 @@ impl LoadedModel {
     /// Prints the summary table.
     pub fn summary(&self) {
         out!("{}", self.summary_string());
-    }
-    /// All weights in Keras order and layout.
-    pub fn get_weights(&self) -> Result<Vec<ndarray::ArrayD<f32>>> {
-        both!(self, m => m.get_weights())
-    }
-    /// Replaces all weights.
-    pub fn set_weights(&mut self, weights: &[ndarray::ArrayD<f32>]) -> Result<()> {
-        both!(self, m => m.set_weights(weights))
-    }
-    /// The number of weights.
-    pub fn count_params(&self) -> usize {
-        both!(self, m => m.count_params())
-    }
-    /// Saves in the `.keras` format.
-    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        both!(self, m => m.save(path))
-    }
-    /// Saves the weights as `.weights.h5`.
-    pub fn save_weights(&self, path: impl AsRef<Path>) -> Result<()> {
-        both!(self, m => m.save_weights(path))
-    }
-    /// Loads weights from a `.weights.h5`.
-    pub fn load_weights(&mut self, path: impl AsRef<Path>) -> Result<()> {
-        both!(self, m => m.load_weights(path))
-    }
-    /// Keras' JSON of the model.
-    pub fn to_json(&self) -> String {
-        both!(self, m => m.to_json())
     }
 }
 
@@ -337,12 +275,12 @@ fn from_entry(entry: &Value) -> Result<LoadedModel> {
     })?;
     let mut model = match class {
         "Sequential" => {
-            let mut m = Sequential::from_model_config(config)?;
+            let mut m = sequential_from_config(config)?;
             // Keras also records the input shape in the top-level `build_config`.
             build_from_shape(&mut m, entry.pointer("/build_config/input_shape"))?;
             LoadedModel::Sequential(m)
         }
-        "Functional" | "Model" => LoadedModel::Functional(Model::from_model_config(config)?),
+        "Functional" | "Model" => LoadedModel::Functional(functional_from_config(config)?),
         other => {
             return Err(Error::UnknownIdentifier(format!(
                 "Could not locate class '{other}': keras-rs loads `Sequential` and Functional models."
@@ -372,11 +310,9 @@ pub fn model_from_json(json: &str) -> Result<LoadedModel> {
 /// what a model file may make keras-rs allocate. The plain loading functions use the defaults.
 ///
 /// ```
+/// use keras_rs::prelude::*;
 /// use keras_rs::saving::LoadOptions;
-/// let json = keras_rs::prelude::Sequential::new()
-///     .add(keras_rs::prelude::Input::new(&[1000]))
-///     .add(keras_rs::prelude::Dense::new(1000))
-///     .to_json();
+/// let json = Sequential::new().add(Input::new(&[1000])).add(Dense::new(1000)).to_json();
 /// // 1,001,000 values: over a budget of one million.
 /// let err = LoadOptions::new().max_variable_values(1_000_000).model_from_json(&json).unwrap_err();
 /// assert!(err.to_string().contains("more than the load budget of 1000000"), "{err}");

@@ -49,6 +49,15 @@ pub trait StepModel {
     fn apply_gradients(&mut self, tape: Tape, gradients: Gradients) -> Result<()>;
 }
 
+impl<M: Trainable> StepModel for M {
+    fn forward_tape(&mut self, x: Vec<DynTensor>, training: bool) -> Result<(Vec<DynTensor>, Tape)> {
+        forward_tape(self, x, training)
+    }
+    fn apply_gradients(&mut self, tape: Tape, gradients: Gradients) -> Result<()> {
+        apply_gradients(self, tape, gradients)
+    }
+}
+
 /// `forward_tape` for any model.
 pub(crate) fn forward_tape<M: Trainable>(
     m: &mut M,

@@ -13,7 +13,6 @@ pub(crate) mod source;
 
 pub use compile::CompileOptions;
 pub use custom_step::{Gradients, StepModel, Tape, TrainStep};
-pub(crate) use custom_step::{apply_gradients, forward_tape};
 pub use data::{ArrayInput, ToF32};
 pub use engine::Compiled;
 pub use fit::NO_METRICS;
