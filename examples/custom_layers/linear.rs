@@ -6,7 +6,7 @@
 use keras_rs::backend::DynTensor;
 use keras_rs::burn::tensor::Tensor;
 use keras_rs::initializers::Initializer;
-use keras_rs::layers::{CallContext, Layer, LayerBase, VariableSpec};
+use keras_rs::layers::{CallContext, Layer, LayerBase, VariableSpec, Weights};
 use keras_rs::{Error, Result, Shape};
 use serde_json::{Value, json};
 
@@ -15,20 +15,18 @@ use serde_json::{Value, json};
 pub struct Linear {
     base: LayerBase,
     units: usize,
-    /// The input width, once built.
-    input_dim: Option<usize>,
 }
 
 impl Linear {
     /// A layer with `units` outputs.
     pub fn new(units: usize) -> Self {
-        Linear { base: LayerBase::default(), units, input_dim: None }
+        Linear { base: LayerBase::default(), units }
     }
 
     /// Rebuilds it from what `get_config` wrote.
     pub fn from_config(config: &Value) -> Result<Self> {
         let units = config["units"].as_u64().ok_or_else(|| Error::value("Linear needs an integer `units`"))?;
-        Ok(Linear { base: LayerBase::from_config(config), units: units as usize, input_dim: None })
+        Ok(Linear { base: LayerBase::from_config(config), units: units as usize })
     }
 }
 
@@ -52,17 +50,16 @@ impl Layer for Linear {
     }
     fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
         let input_dim = input_shape.last().ok_or_else(|| Error::value("Linear needs a known input width"))?;
-        self.input_dim = Some(input_dim);
         let normal = Initializer::RandomNormal { mean: 0.0, stddev: 0.05 };
         Ok(vec![
             VariableSpec::trainable("w", vec![input_dim, self.units], normal),
             VariableSpec::trainable("b", vec![self.units], Initializer::Zeros),
         ])
     }
-    fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
-        let input_dim = self.input_dim.ok_or_else(|| Error::value("Linear called before build"))?;
-        let w = weights[0].clone().reshape([input_dim, self.units]);
-        let b = weights[1].clone().reshape([1, self.units]);
+    fn forward(&self, inputs: DynTensor, weights: Weights<'_>, _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+        // By the names `build` gave them; `tensor` reshapes to the Keras shape.
+        let w: Tensor<2> = weights.tensor("w")?;
+        let b = weights.get("b")?.reshape([1, self.units]);
         Ok(DynTensor::new(inputs.into_rows().matmul(w) + b))
     }
     fn clone_box(&self) -> Box<dyn Layer> {

@@ -121,7 +121,7 @@ pub fn check_layer_cases(name: &str) -> usize {
         let mut rng = SeedGenerator::new(0);
         let mut ctx = CallContext::new(training, &mut rng, &device);
         let x_t = DynTensor::from_data(x.iter().copied().collect(), x.shape(), &device).unwrap();
-        let y = layer.call(x_t, &weights, &mut ctx).unwrap();
+        let y = layer.forward(x_t, keras_rs::layers::Weights::from(&weights), &mut ctx).unwrap();
         let y = ndarray::ArrayD::from_shape_vec(y.dims(), y.to_vec().unwrap()).unwrap();
         assert_close(&y, &y_keras, 1e-4, 1e-5, &what);
         if let Some(after) = case.get("weights_after") {

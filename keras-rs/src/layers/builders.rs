@@ -67,13 +67,13 @@ macro_rules! multi_input_glue {
         ) -> $crate::error::Result<Vec<$crate::layers::VariableSpec>> {
             $crate::layers::Layer::build_multi(self, std::slice::from_ref(input_shape))
         }
-        fn call(
+        fn forward(
             &self,
             inputs: $crate::backend::DynTensor,
-            weights: &[burn::tensor::Tensor<1>],
+            weights: $crate::layers::Weights<'_>,
             ctx: &mut $crate::layers::CallContext<'_>,
         ) -> $crate::error::Result<$crate::backend::DynTensor> {
-            $crate::layers::Layer::call_tensors(self, vec![inputs], weights, ctx).map(|mut v| v.remove(0))
+            $crate::layers::Layer::forward_multi(self, vec![inputs], weights, ctx).map(|mut v| v.remove(0))
         }
     };
 }

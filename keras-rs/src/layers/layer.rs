@@ -34,6 +34,90 @@ impl VariableSpec {
     }
 }
 
+/// A layer's weights during a forward pass, in its [`Layer::build`] order: by name
+/// (`weights.get("kernel")` flat, `weights.tensor::<2>("kernel")` in its Keras shape) or by
+/// index (`weights[0]`, flat).
+///
+/// ```
+/// use keras_rs::burn::tensor::Tensor;
+/// use keras_rs::layers::Weights;
+/// let device = keras_rs::backends::default_device();
+/// let values = [Tensor::<1>::ones([6], &device)];
+/// let weights = Weights::from(&values);
+/// assert_eq!(weights[0].dims(), [6]);
+/// // Weights built from a plain list have no names (a model's always do).
+/// assert!(weights.get("kernel").is_err());
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Weights<'a> {
+    values: &'a [Tensor<1>],
+    /// The model's variables these values stand for (names and Keras shapes); empty for a plain list.
+    variables: &'a [crate::models::Variable],
+}
+
+impl<'a> Weights<'a> {
+    /// The values of `variables` (an autodiff leaf in training, the plain value in inference).
+    pub(crate) fn of_variables(values: &'a [Tensor<1>], variables: &'a [crate::models::Variable]) -> Self {
+        Weights { values, variables }
+    }
+
+    /// The weights `range` of these (a wrapped layer's), keeping their names.
+    pub fn slice(&self, range: std::ops::Range<usize>) -> Weights<'a> {
+        let variables = if self.variables.is_empty() { self.variables } else { &self.variables[range.clone()] };
+        Weights { values: &self.values[range], variables }
+    }
+
+    fn position(&self, name: &str) -> Result<usize> {
+        let found = self.variables.iter().position(|v| v.path == name || v.path.ends_with(&format!("/{name}")));
+        found.ok_or_else(|| {
+            let known: Vec<&str> = self.variables.iter().map(|v| v.path.rsplit('/').next().unwrap_or("")).collect();
+            crate::Error::value(format!("The layer has no weight named `{name}`; its weights are {known:?}."))
+        })
+    }
+
+    /// The weight `name` (as `build` named it in its [`VariableSpec`]), flat.
+    pub fn get(&self, name: &str) -> Result<Tensor<1>> {
+        Ok(self.values[self.position(name)?].clone())
+    }
+
+    /// The weight `name` in its Keras shape, which must have `D` axes (`tensor::<2>("kernel")` for
+    /// a Dense kernel `(in, units)`).
+    pub fn tensor<const D: usize>(&self, name: &str) -> Result<Tensor<D>> {
+        let i = self.position(name)?;
+        let shape = &self.variables[i].shape;
+        let dims: [usize; D] = shape
+            .as_slice()
+            .try_into()
+            .map_err(|_| crate::Error::value(format!("Weight `{name}` has shape {shape:?}, not {D} axes.")))?;
+        Ok(self.values[i].clone().reshape(dims))
+    }
+}
+
+impl std::ops::Deref for Weights<'_> {
+    type Target = [Tensor<1>];
+    fn deref(&self) -> &[Tensor<1>] {
+        self.values
+    }
+}
+
+impl<'a> From<&'a [Tensor<1>]> for Weights<'a> {
+    fn from(values: &'a [Tensor<1>]) -> Self {
+        Weights { values, variables: &[] }
+    }
+}
+
+impl<'a, const N: usize> From<&'a [Tensor<1>; N]> for Weights<'a> {
+    fn from(values: &'a [Tensor<1>; N]) -> Self {
+        Weights { values, variables: &[] }
+    }
+}
+
+impl<'a> From<&'a Vec<Tensor<1>>> for Weights<'a> {
+    fn from(values: &'a Vec<Tensor<1>>) -> Self {
+        Weights { values, variables: &[] }
+    }
+}
+
 /// What a layer's forward pass may use besides its input and weights.
 pub struct CallContext<'a> {
     /// `true` inside `fit` (dropout active), `false` in `evaluate`/`predict`.
@@ -198,8 +282,9 @@ pub trait Layer: std::fmt::Debug + Send + Sync {
     fn compute_output_shape(&self, input_shape: &Shape) -> Result<Shape>;
     /// Checks the input shape, remembers what the forward pass needs, and lists the weights.
     fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>>;
-    /// The forward pass; `weights` are this layer's variables in [`Layer::build`] order.
-    fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor>;
+    /// The forward pass (Keras' `call`): `weights` are this layer's variables, by name or in
+    /// [`Layer::build`] order. (The Functional API's `layer.call(&x)` builds the graph.)
+    fn forward(&self, inputs: DynTensor, weights: Weights<'_>, ctx: &mut CallContext<'_>) -> Result<DynTensor>;
     /// A boxed copy.
     fn clone_box(&self) -> Box<dyn Layer>;
 
@@ -233,15 +318,15 @@ pub trait Layer: std::fmt::Debug + Send + Sync {
         let shape = one_input(self.name(), input_shapes)?.clone();
         self.build(&shape)
     }
-    /// [`Layer::call`] on several inputs, giving [`Layer::num_outputs`] outputs; the default
+    /// [`Layer::forward`] on several inputs, giving [`Layer::num_outputs`] outputs; the default
     /// takes exactly one input and gives one output.
-    fn call_tensors(
+    fn forward_multi(
         &self,
         inputs: Vec<DynTensor>,
-        weights: &[Tensor<1>],
+        weights: Weights<'_>,
         ctx: &mut CallContext<'_>,
     ) -> Result<Vec<DynTensor>> {
-        Ok(vec![self.call(single_input(self.name(), inputs)?, weights, ctx)?])
+        Ok(vec![self.forward(single_input(self.name(), inputs)?, weights, ctx)?])
     }
     /// Whether the layer keeps state between calls (a stateful RNN).
     fn stateful(&self) -> bool {

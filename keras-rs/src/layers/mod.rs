@@ -9,12 +9,22 @@
 //! 2. `config` returns those arguments under Keras' names; a `from_config` reads them back;
 //! 3. `compute_output_shape` and `build` (the weights as [`VariableSpec`]s, created once the
 //!    input shape is known, in the order Keras' `add_weight` calls would make them);
-//! 4. `call`: the forward pass in burn tensors, the weights flat in `build` order;
+//! 4. `forward`: the forward pass in burn tensors, the weights by name
+//!    (`weights.tensor::<2>("w")`, [`Weights`]);
 //! 5. [`crate::saving::register_keras_serializable`] once, so files that contain it load — in
 //!    keras-rs and, with the same class registered there, in Python Keras.
 //!
 //! A config key the rebuilt layer does not give back from `get_config` is refused at load
-//! ([`from_config`]); built-in layers are listed once in `registry.rs`.
+//! ([`from_config`]).
+//!
+//! # A built-in layer
+//!
+//! Each built-in layer is one file: its arguments declared once with `keras_config!`
+//! (`layers/config.rs`: a struct with Keras' names, defaults and a doc line per argument, from
+//! which the builder setters, `get_config` and `from_config` come, and a [`Validate`] impl with
+//! Keras' error text), then `compute_output_shape`, `build` and `forward`. Adding one touches its
+//! file, its family's `mod.rs` export and one line of `registry.rs` (plus its Keras fixture in
+//! `tests/fixtures/generate.py`). `core/dense.rs` is the one to copy.
 
 pub(crate) mod builders;
 pub(crate) mod config;
@@ -34,7 +44,7 @@ pub use self::core::{Activation, Dense, DenseConfig, Embedding, Input};
 pub use config::{ConfigValue, IntoArg, Sizes, Validate};
 pub use convolutional::{Conv1D, Conv2D};
 pub use kernel_args::KernelArgs;
-pub use layer::{CallContext, Layer, LayerBase, VariableSpec, to_snake_case, unique_name};
+pub use layer::{CallContext, Layer, LayerBase, VariableSpec, Weights, to_snake_case, unique_name};
 pub(crate) use layer::{MaxPoolHint, cfg_or, one_input, single_input};
 pub use merging::{Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract};
 pub use normalization::{BatchNormalization, LayerNormalization};

@@ -4,7 +4,6 @@
 //! (`<model>/<layer>/<weight>`), so a trained model can be reused (transfer learning); the
 //! forward pass runs the inner layer calls on the outer model's variables.
 
-use burn::tensor::Tensor;
 use serde_json::{Value, json};
 
 use crate::backend::DynTensor;
@@ -98,14 +97,14 @@ macro_rules! model_as_layer {
                 self.compute_output_shapes(input_shapes)?;
                 nested_specs(<$ty>::name(self), &self.network)
             }
-            fn call_tensors(
+            fn forward_multi(
                 &self,
                 inputs: Vec<DynTensor>,
-                weights: &[Tensor<1>],
+                weights: crate::layers::Weights<'_>,
                 ctx: &mut CallContext<'_>,
             ) -> Result<Vec<DynTensor>> {
                 let index = ctx.layer_index;
-                let out = self.network.run(inputs, weights, ctx);
+                let out = self.network.run(inputs, &weights, ctx);
                 ctx.layer_index = index;
                 out
             }

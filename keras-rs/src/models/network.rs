@@ -5,7 +5,7 @@ use ndarray::ArrayD;
 
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
-use crate::layers::{CallContext, Layer, MaxPoolHint};
+use crate::layers::{CallContext, Layer, MaxPoolHint, Weights};
 use crate::models::graph::Graph;
 use crate::random::SeedGenerator;
 use crate::shape::{Shape, format_dims};
@@ -213,7 +213,9 @@ impl Network {
                     let fusable = !ctx.training && entry.layer.activity_regularizer().is_none();
                     let next = self.layers.get(i + 1).filter(|_| fusable);
                     ctx.next_max_pool = next.and_then(|next| MaxPoolHint::of(next.layer.as_ref()));
-                    x = entry.layer.call(x, &params[entry.vars.clone()], ctx)?;
+                    let weights =
+                        Weights::of_variables(&params[entry.vars.clone()], &self.variables[entry.vars.clone()]);
+                    x = entry.layer.forward(x, weights, ctx)?;
                     ctx.add_activity_loss(entry.layer.as_ref(), &x)?;
                     i += if std::mem::take(&mut ctx.pooled) { 2 } else { 1 };
                 }
@@ -236,7 +238,8 @@ impl Network {
             let entry = &self.layers[node.layer];
             ctx.var_offset = base + entry.vars.start;
             ctx.layer_index = node.layer;
-            values[i] = entry.layer.call_tensors(args, &params[entry.vars.clone()], ctx)?;
+            let weights = Weights::of_variables(&params[entry.vars.clone()], &self.variables[entry.vars.clone()]);
+            values[i] = entry.layer.forward_multi(args, weights, ctx)?;
             for output in &values[i] {
                 ctx.add_activity_loss(entry.layer.as_ref(), output)?;
             }

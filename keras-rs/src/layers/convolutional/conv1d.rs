@@ -1,6 +1,5 @@
 //! `Conv1D`: 1-D convolution on channels-last `(batch, steps, channels)` inputs.
 
-use burn::tensor::Tensor;
 use burn::tensor::module::conv1d;
 use burn::tensor::ops::ConvOptions;
 use serde_json::Value;
@@ -10,7 +9,7 @@ use crate::backend::DynTensor;
 use crate::error::Result;
 use crate::layers::builders::layer_boilerplate;
 use crate::layers::config::Sizes;
-use crate::layers::{CallContext, Layer, VariableSpec};
+use crate::layers::{CallContext, Layer, VariableSpec, Weights};
 use crate::shape::Shape;
 
 /// Keras' `Conv1D(filters, kernel_size)`: kernel `(k, in, filters)`, bias `(filters,)`.
@@ -50,7 +49,7 @@ impl Layer for Conv<1> {
         self.build_conv(input_shape, "conv1d")
     }
 
-    fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+    fn forward(&self, inputs: DynTensor, weights: Weights<'_>, _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         let a = &self.config;
         let (channels, activation, padding) = self.built()?;
         let x = inputs.into_rank::<3>(self.layer_name("conv1d"))?;
@@ -73,6 +72,7 @@ impl Layer for Conv<1> {
 mod tests {
     use super::*;
     use crate::random::SeedGenerator;
+    use burn::tensor::Tensor;
 
     #[test]
     fn valid_conv_is_a_cross_correlation() {
@@ -83,7 +83,7 @@ mod tests {
         let mut rng = SeedGenerator::new(0);
         let mut ctx = CallContext::new(false, &mut rng, &device);
         let w = [Tensor::<1>::from_floats([1.0, 10.0], &device), Tensor::<1>::from_floats([0.5], &device)];
-        let y = Layer::call(&conv, x, &w, &mut ctx).unwrap();
+        let y = Layer::forward(&conv, x, Weights::from(&w), &mut ctx).unwrap();
         // no kernel flip: y_t = x_t * 1 + x_{t+1} * 10 + 0.5
         assert_eq!(y.to_vec().unwrap(), vec![21.5, 32.5, 43.5]);
         let cfg = Conv1D::new(3, 5).dilation_rate(2).get_config();

@@ -10,7 +10,7 @@ use crate::activations::Activation;
 use crate::backend::{DynTensor, ops};
 use crate::error::Result;
 use crate::layers::builders::layer_boilerplate;
-use crate::layers::{CallContext, Layer, VariableSpec};
+use crate::layers::{CallContext, Layer, VariableSpec, Weights};
 use crate::shape::Shape;
 
 /// Keras' `Conv2D(filters, kernel_size)`: kernel `(kh, kw, in, filters)`, bias `(filters,)`.
@@ -54,7 +54,7 @@ impl Layer for Conv<2> {
         self.build_conv(input_shape, "conv2d")
     }
 
-    fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+    fn forward(&self, inputs: DynTensor, weights: Weights<'_>, ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         let a = &self.config;
         let (channels, activation, padding) = self.built()?;
         let x = inputs.into_rank::<4>(self.layer_name("conv2d"))?;
@@ -122,7 +122,7 @@ mod tests {
         let x = DynTensor::from_data(vec![1.0; 16], &[1, 4, 4, 1], &device).unwrap();
         let mut rng = SeedGenerator::new(0);
         let mut ctx = CallContext::new(false, &mut rng, &device);
-        let y = Layer::call(&conv, x, &[Tensor::<1>::ones([9], &device)], &mut ctx).unwrap();
+        let y = Layer::forward(&conv, x, Weights::from(&[Tensor::<1>::ones([9], &device)]), &mut ctx).unwrap();
         assert_eq!(y.dims(), vec![1, 2, 2, 1]);
         // windows at rows/cols {0..2} and {2..4 + pad}: full 9, edge 6, corner 4
         assert_eq!(y.to_vec().unwrap(), vec![9.0, 6.0, 6.0, 4.0]);

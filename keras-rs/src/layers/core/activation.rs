@@ -1,6 +1,5 @@
 //! `Activation`: applies an activation function by Keras name.
 
-use burn::tensor::Tensor;
 use serde_json::Value;
 
 use crate::activations::Activation as ActivationFn;
@@ -8,7 +7,7 @@ use crate::backend::DynTensor;
 use crate::error::Result;
 use crate::layers::builders::{common_builders, layer_boilerplate};
 use crate::layers::config::{Validate, keras_config};
-use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, Weights};
 use crate::shape::Shape;
 
 /// Keras' `Activation` layer.
@@ -68,7 +67,7 @@ impl Layer for Activation {
         Ok(Vec::new())
     }
 
-    fn call(&self, inputs: DynTensor, _w: &[Tensor<1>], _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+    fn forward(&self, inputs: DynTensor, _w: Weights<'_>, _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         let f = match self.built {
             Some(f) => f,
             None => ActivationFn::get(&self.config.activation)?,

@@ -1,6 +1,5 @@
 //! `Dense`: `activation(inputs @ kernel + bias)` over the last axis, any input rank.
 
-use burn::tensor::Tensor;
 use serde_json::Value;
 
 use crate::activations::Activation;
@@ -9,7 +8,7 @@ use crate::constraints::Constraint;
 use crate::error::{Error, Result};
 use crate::layers::builders::{common_builders, layer_boilerplate};
 use crate::layers::config::{Validate, keras_config};
-use crate::layers::{CallContext, KernelArgs, Layer, LayerBase, VariableSpec};
+use crate::layers::{CallContext, KernelArgs, Layer, LayerBase, VariableSpec, Weights};
 use crate::regularizers::Regularizer;
 use crate::shape::{Shape, format_dims};
 
@@ -124,7 +123,7 @@ impl Layer for Dense {
         Ok(c.weights.variables(vec![input_dim, c.units], c.units, c.use_bias))
     }
 
-    fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+    fn forward(&self, inputs: DynTensor, weights: Weights<'_>, _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         let (input_dim, activation) = self.built.ok_or_else(|| Error::State("Dense called before build".into()))?;
         let dims = inputs.dims();
         if dims.last() != Some(&input_dim) {
@@ -150,6 +149,7 @@ impl Layer for Dense {
 mod tests {
     use super::*;
     use crate::random::SeedGenerator;
+    use burn::tensor::Tensor;
 
     #[test]
     fn forward_matches_hand_computation_on_3d_input() {
@@ -162,7 +162,7 @@ mod tests {
         let x = DynTensor::from_data(vec![1.0, 2.0, 3.0, 0.0, 0.0, 1.0], &[1, 2, 3], &device).unwrap();
         let mut rng = SeedGenerator::new(0);
         let mut ctx = CallContext::new(false, &mut rng, &device);
-        let y = Layer::call(&d, x, &[kernel, bias], &mut ctx).unwrap();
+        let y = Layer::forward(&d, x, Weights::from(&[kernel, bias]), &mut ctx).unwrap();
         assert_eq!(y.dims(), vec![1, 2, 2]);
         // row 0: [1,2,3] @ K = [2, 6] + b -> relu [2.1, 0]; row 1: [0,0,1] @ K = [0, 2] + b -> [0.1, 0]
         let v = y.to_vec().unwrap();
@@ -180,7 +180,7 @@ mod tests {
         let w = [Tensor::<1>::zeros([6], &device), Tensor::<1>::zeros([2], &device)];
         let mut rng = SeedGenerator::new(0);
         let mut ctx = CallContext::new(false, &mut rng, &device);
-        let err = Layer::call(&d, x, &w, &mut ctx).unwrap_err().to_string();
+        let err = Layer::forward(&d, x, Weights::from(&w), &mut ctx).unwrap_err().to_string();
         assert!(err.contains("\"head\"") && err.contains("value 3") && err.contains("(2, 4)"), "{err}");
         let err = Dense::new(2).activation("rleu").build(&Shape::batched(&[3])).unwrap_err().to_string();
         assert!(err.contains("'rleu'"), "{err}");

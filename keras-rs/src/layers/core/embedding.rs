@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::initializers::Initializer;
 use crate::layers::builders::{common_builders, layer_boilerplate};
 use crate::layers::config::{Validate, keras_config, validated};
-use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, Weights};
 use crate::regularizers::Regularizer;
 use crate::shape::Shape;
 
@@ -113,7 +113,7 @@ impl Layer for Embedding {
         )])
     }
 
-    fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+    fn forward(&self, inputs: DynTensor, weights: Weights<'_>, _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         let dims = inputs.dims();
         let n: usize = dims.iter().product();
         let flat = inputs.reshape(&[n])?.into_rank::<1>(self.layer_name())?;
@@ -148,11 +148,11 @@ mod tests {
         let mut rng = SeedGenerator::new(0);
         let mut ctx = CallContext::new(false, &mut rng, &device);
         let x = DynTensor::from_data(vec![2.0, 0.0, 1.0, 1.0], &[2, 2], &device).unwrap();
-        let y = Layer::call(&e, x, std::slice::from_ref(&table), &mut ctx).unwrap();
+        let y = Layer::forward(&e, x, Weights::from(std::slice::from_ref(&table)), &mut ctx).unwrap();
         assert_eq!(y.dims(), vec![2, 2, 2]);
         assert_eq!(y.to_vec().unwrap(), vec![20.0, 21.0, 0.0, 1.0, 10.0, 11.0, 10.0, 11.0]);
         let bad = DynTensor::from_data(vec![3.0], &[1, 1], &device).unwrap();
-        let err = Layer::call(&e, bad, &[table], &mut ctx).unwrap_err().to_string();
+        let err = Layer::forward(&e, bad, Weights::from(&[table]), &mut ctx).unwrap_err().to_string();
         assert!(err.contains("\"emb\"") && err.contains("index 3") && err.contains("[0, 3)"), "{err}");
         let cfg = e.get_config();
         assert_eq!(Embedding::from_config(&cfg).unwrap().get_config(), cfg);

@@ -1,12 +1,11 @@
 //! `Input`: declares the shape (and optionally the fixed batch size) a model takes.
 
-use burn::tensor::Tensor;
 use serde_json::{Value, json};
 
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
 use crate::layers::builders::layer_boilerplate;
-use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, Weights};
 use crate::shape::Shape;
 
 /// Keras' `keras.Input(shape=...)`: the shape of one sample, without the batch axis.
@@ -102,7 +101,7 @@ impl Layer for Input {
         Ok(Vec::new())
     }
 
-    fn call(&self, inputs: DynTensor, _w: &[Tensor<1>], _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+    fn forward(&self, inputs: DynTensor, _w: Weights<'_>, _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         Ok(inputs)
     }
 

@@ -1,10 +1,10 @@
 //! What the element-wise merging layers share: Keras' `Merge` shape rules and broadcasting.
 
-use burn::tensor::Tensor;
 use serde_json::{Value, json};
 
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
+use crate::layers::Weights;
 use crate::layers::{CallContext, Layer, LayerBase};
 use crate::shape::Shape;
 
@@ -115,10 +115,10 @@ impl<const OP: u8> Layer for Merge<OP> {
         check_count(self.class_name(), input_shapes, 2)?;
         Ok(vec![merge_output_shape(input_shapes)?])
     }
-    fn call_tensors(
+    fn forward_multi(
         &self,
         inputs: Vec<DynTensor>,
-        _w: &[Tensor<1>],
+        _w: Weights<'_>,
         _ctx: &mut CallContext<'_>,
     ) -> Result<Vec<DynTensor>> {
         let shapes: Vec<Shape> = inputs.iter().map(|t| Shape::known(&t.dims())).collect();
@@ -154,6 +154,6 @@ pub(crate) fn run(layer: &dyn Layer, inputs: &[(&[f32], &[usize])]) -> Result<(V
     let xs = inputs.iter().map(|(v, d)| DynTensor::from_data(v.to_vec(), d, &device)).collect::<Result<Vec<_>>>()?;
     let mut rng = crate::random::SeedGenerator::new(0);
     let mut ctx = CallContext::new(false, &mut rng, &device);
-    let y = layer.call_tensors(xs, &[], &mut ctx)?.remove(0);
+    let y = layer.forward_multi(xs, Weights::from(&[]), &mut ctx)?.remove(0);
     Ok((y.to_vec()?, y.dims()))
 }

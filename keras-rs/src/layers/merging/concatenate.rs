@@ -1,11 +1,11 @@
 //! `Concatenate`: joins tensors along one axis.
 
-use burn::tensor::Tensor;
 use serde_json::Value;
 
 use super::base_merge::check_count;
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
+use crate::layers::Weights;
 use crate::layers::builders::{common_builders, layer_boilerplate};
 use crate::layers::config::{Validate, keras_config};
 use crate::layers::{CallContext, Layer, LayerBase};
@@ -106,10 +106,10 @@ impl Layer for Concatenate {
         }
         Ok(vec![Shape(out)])
     }
-    fn call_tensors(
+    fn forward_multi(
         &self,
         inputs: Vec<DynTensor>,
-        _w: &[Tensor<1>],
+        _w: Weights<'_>,
         _ctx: &mut CallContext<'_>,
     ) -> Result<Vec<DynTensor>> {
         let axis = self.resolved_axis(inputs.first().map_or(0, DynTensor::rank))?;

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
+use crate::layers::Weights;
 use crate::layers::builders::{common_builders, layer_boilerplate};
 use crate::layers::config::{ConfigValue, Validate, keras_config};
 use crate::layers::{CallContext, Layer, LayerBase};
@@ -146,10 +147,10 @@ impl Layer for Dot {
         }
         Ok(vec![Shape(s1)])
     }
-    fn call_tensors(
+    fn forward_multi(
         &self,
         inputs: Vec<DynTensor>,
-        _w: &[Tensor<1>],
+        _w: Weights<'_>,
         _ctx: &mut CallContext<'_>,
     ) -> Result<Vec<DynTensor>> {
         let shapes: Vec<Shape> = inputs.iter().map(|t| Shape::known(&t.dims())).collect();

@@ -1,7 +1,6 @@
 //! `BatchNormalization`: batch statistics in training (updating the moving statistics),
 //! moving statistics in inference.
 
-use burn::tensor::Tensor;
 use serde_json::Value;
 
 use crate::backend::DynTensor;
@@ -9,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::initializers::Initializer;
 use crate::layers::builders::{common_builders, layer_boilerplate};
 use crate::layers::config::{Validate, keras_config};
-use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, Weights};
 use crate::shape::Shape;
 
 /// Keras' `BatchNormalization(axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True)`.
@@ -131,7 +130,7 @@ impl Layer for BatchNormalization {
         Ok(vars)
     }
 
-    fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+    fn forward(&self, inputs: DynTensor, weights: Weights<'_>, ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         let c = self.channels.ok_or_else(|| Error::State("BatchNormalization called before build".into()))?;
         let dims = inputs.dims();
         let x = inputs.into_rows();
@@ -164,6 +163,7 @@ impl Layer for BatchNormalization {
 mod tests {
     use super::*;
     use crate::random::SeedGenerator;
+    use burn::tensor::Tensor;
 
     #[test]
     fn training_uses_biased_batch_variance_and_updates_moving_statistics() {
@@ -179,13 +179,13 @@ mod tests {
         let x = DynTensor::from_data(vec![1.0, 3.0], &[2, 1], &device).unwrap();
         let mut rng = SeedGenerator::new(0);
         let mut ctx = CallContext::new(true, &mut rng, &device);
-        let y = Layer::call(&bn, x.clone(), &w, &mut ctx).unwrap().to_vec().unwrap();
+        let y = Layer::forward(&bn, x.clone(), Weights::from(&w), &mut ctx).unwrap().to_vec().unwrap();
         assert_eq!(y, vec![-1.0, 1.0]); // mean 2, biased variance 1
         let updates: Vec<f32> = ctx.updates.iter().map(|(_, t)| t.clone().into_scalar::<f32>()).collect();
         assert_eq!(ctx.updates.iter().map(|(i, _)| *i).collect::<Vec<_>>(), vec![2, 3]);
         assert!((updates[0] - 0.02).abs() < 1e-6 && (updates[1] - 1.0).abs() < 1e-6, "{updates:?}");
         let mut ctx = CallContext::new(false, &mut rng, &device);
-        assert_eq!(Layer::call(&bn, x, &w, &mut ctx).unwrap().to_vec().unwrap(), vec![1.0, 3.0]);
+        assert_eq!(Layer::forward(&bn, x, Weights::from(&w), &mut ctx).unwrap().to_vec().unwrap(), vec![1.0, 3.0]);
         assert!(ctx.updates.is_empty());
     }
 

@@ -1,11 +1,11 @@
 //! `LayerNormalization`: normalises each sample over its last axis.
 
-use burn::tensor::Tensor;
 use serde_json::Value;
 
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
 use crate::initializers::Initializer;
+use crate::layers::Weights;
 use crate::layers::builders::{common_builders, layer_boilerplate};
 use crate::layers::config::{Validate, keras_config};
 use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
@@ -112,7 +112,7 @@ impl Layer for LayerNormalization {
         Ok(vars)
     }
 
-    fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+    fn forward(&self, inputs: DynTensor, weights: Weights<'_>, _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         let c = self.channels.ok_or_else(|| Error::State("LayerNormalization called before build".into()))?;
         let dims = inputs.dims();
         let x = inputs.into_rows();
@@ -134,6 +134,7 @@ impl Layer for LayerNormalization {
 mod tests {
     use super::*;
     use crate::random::SeedGenerator;
+    use burn::tensor::Tensor;
 
     #[test]
     fn normalises_each_row_with_gamma_and_beta() {
@@ -144,7 +145,7 @@ mod tests {
         let x = DynTensor::from_data(vec![1.0, 3.0, 5.0, 5.0 + 1e-3], &[2, 2], &device).unwrap();
         let mut rng = SeedGenerator::new(0);
         let mut ctx = CallContext::new(true, &mut rng, &device);
-        let y = Layer::call(&ln, x, &w, &mut ctx).unwrap().to_vec().unwrap();
+        let y = Layer::forward(&ln, x, Weights::from(&w), &mut ctx).unwrap().to_vec().unwrap();
         for (a, b) in y.iter().zip([-1.0, 2.0, -1.0, 2.0]) {
             assert!((a - b).abs() < 1e-2, "{y:?}");
         }

@@ -16,6 +16,7 @@ pub type AveragePooling1D = Pooling<1, true>;
 mod tests {
     use super::*;
     use crate::backend::DynTensor;
+    use crate::layers::Weights;
     use crate::layers::{CallContext, Layer};
     use crate::random::SeedGenerator;
     use crate::shape::Shape;
@@ -31,7 +32,7 @@ mod tests {
             .unwrap();
         let mut rng = SeedGenerator::new(0);
         let mut ctx = CallContext::new(false, &mut rng, &device);
-        let y = Layer::call(&pool, x, &[], &mut ctx).unwrap();
+        let y = Layer::forward(&pool, x, Weights::from(&[]), &mut ctx).unwrap();
         assert_eq!(Shape::known(&y.dims()), out);
         assert_eq!(y.to_vec().unwrap(), [1.5, 4.0, 2.0, 5.5, 9.0, 1.0].to_vec());
     }

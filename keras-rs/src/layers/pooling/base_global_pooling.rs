@@ -1,13 +1,12 @@
 //! What the global pooling layers share: mean or max over every spatial axis.
 
-use burn::tensor::Tensor;
 use serde_json::Value;
 
 use crate::backend::DynTensor;
 use crate::error::Result;
 use crate::layers::builders::common_builders;
 use crate::layers::config::{Validate, keras_config};
-use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, Weights};
 use crate::shape::Shape;
 
 /// Global max (`AVG = false`) or average (`AVG = true`) pooling over `N` spatial axes:
@@ -92,7 +91,7 @@ impl<const N: usize, const AVG: bool> Layer for GlobalPooling<N, AVG> {
         Ok(Vec::new())
     }
 
-    fn call(&self, inputs: DynTensor, _w: &[Tensor<1>], _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+    fn forward(&self, inputs: DynTensor, _w: Weights<'_>, _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         let dims = inputs.dims();
         let (batch, channels) = (dims[0], dims[dims.len() - 1]);
         let cells: usize = dims[1..dims.len() - 1].iter().product();

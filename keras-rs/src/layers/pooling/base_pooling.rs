@@ -1,7 +1,6 @@
 //! What the windowed pooling layers share (Keras' `BasePooling`): max or average over
 //! `pool_size` windows, strides defaulting to the pool size, Keras' SAME/VALID geometry.
 
-use burn::tensor::Tensor;
 use burn::tensor::module::{avg_pool1d, avg_pool2d, max_pool1d, max_pool2d};
 use burn::tensor::ops::{AvgPoolOptions, MaxPoolOptions};
 use serde_json::Value;
@@ -11,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::layers::builders::common_builders;
 use crate::layers::config::{ConfigValue, Sizes, Validate, keras_config, validated};
 use crate::layers::convolutional::{Padding, Size1, Size2, output_length, padding_pair};
-use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, Weights};
 use crate::shape::Shape;
 
 /// Max (`AVG = false`) or average (`AVG = true`) pooling over `N` spatial axes, channels last.
@@ -164,7 +163,7 @@ impl<const N: usize, const AVG: bool> Layer for Pooling<N, AVG> {
         Ok(Vec::new())
     }
 
-    fn call(&self, inputs: DynTensor, _w: &[Tensor<1>], _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+    fn forward(&self, inputs: DynTensor, _w: Weights<'_>, _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         let padding = Padding::parse(&self.config.padding)?;
         let (k, s) = (self.config.pool_size.0, self.config.strides().0);
         if N == 1 {

@@ -16,6 +16,7 @@ pub type GlobalMaxPooling1D = GlobalPooling<1, false>;
 mod tests {
     use super::*;
     use crate::backend::DynTensor;
+    use crate::layers::Weights;
     use crate::layers::{CallContext, Layer};
     use crate::random::SeedGenerator;
     use crate::shape::Shape;
@@ -27,7 +28,10 @@ mod tests {
         let x = DynTensor::from_data([1.0, 2.0, 3.0, -6.0].to_vec(), &[1, 2, 2], &device).unwrap();
         let mut rng = SeedGenerator::new(0);
         let mut ctx = CallContext::new(false, &mut rng, &device);
-        assert_eq!(Layer::call(&pool, x, &[], &mut ctx).unwrap().to_vec().unwrap(), [3.0, 2.0].to_vec());
+        assert_eq!(
+            Layer::forward(&pool, x, Weights::from(&[]), &mut ctx).unwrap().to_vec().unwrap(),
+            [3.0, 2.0].to_vec()
+        );
         let kept = GlobalMaxPooling1D::new().keepdims(true).compute_output_shape(&Shape::known(&[1, 2, 2])).unwrap();
         assert_eq!(kept.rank(), [1, 2, 2].len());
         assert!(GlobalMaxPooling1D::new().compute_output_shape(&Shape::batched(&[4])).is_err());

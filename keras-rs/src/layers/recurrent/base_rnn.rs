@@ -410,13 +410,13 @@ macro_rules! rnn_layer_methods {
             if self.args.config.return_state { 1 + $states } else { 1 }
         }
 
-        fn call(
+        fn forward(
             &self,
             inputs: $crate::backend::DynTensor,
-            weights: &[burn::tensor::Tensor<1>],
+            weights: $crate::layers::Weights<'_>,
             ctx: &mut $crate::layers::CallContext<'_>,
         ) -> $crate::error::Result<$crate::backend::DynTensor> {
-            self.call_with_states(inputs, weights, ctx).map(|(output, _)| output)
+            self.call_with_states(inputs, &weights, ctx).map(|(output, _)| output)
         }
 
         fn compute_output_shapes(
@@ -433,14 +433,14 @@ macro_rules! rnn_layer_methods {
             Ok(shapes)
         }
 
-        fn call_tensors(
+        fn forward_multi(
             &self,
             inputs: Vec<$crate::backend::DynTensor>,
-            weights: &[burn::tensor::Tensor<1>],
+            weights: $crate::layers::Weights<'_>,
             ctx: &mut $crate::layers::CallContext<'_>,
         ) -> $crate::error::Result<Vec<$crate::backend::DynTensor>> {
             let x = $crate::layers::single_input(Some(self.args.name($default_name)), inputs)?;
-            let (output, states) = self.call_with_states(x, weights, ctx)?;
+            let (output, states) = self.call_with_states(x, &weights, ctx)?;
             let mut outputs = vec![output];
             if self.args.config.return_state {
                 outputs.extend(states.into_iter().map($crate::backend::DynTensor::new));

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
+use crate::layers::Weights;
 use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, cfg_or, from_config, to_snake_case};
 use crate::shape::Shape;
 
@@ -197,10 +198,10 @@ impl Layer for Bidirectional {
         }
     }
 
-    fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+    fn forward(&self, inputs: DynTensor, weights: Weights<'_>, ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         let (f, b) = self.parts()?;
-        let y = f.call(inputs.clone(), &weights[..self.n_forward], ctx)?;
-        let y_rev = b.call(inputs, &weights[self.n_forward..], ctx)?;
+        let y = f.forward(inputs.clone(), weights.slice(0..self.n_forward), ctx)?;
+        let y_rev = b.forward(inputs, weights.slice(self.n_forward..weights.len()), ctx)?;
         let (y, y_rev) = match (y, y_rev) {
             // Sequences: reverse the backward outputs so both directions line up in time.
             (DynTensor::R3(y), DynTensor::R3(r)) => (DynTensor::R3(y), DynTensor::R3(r.flip([1]))),

@@ -68,6 +68,7 @@ impl Layer for SimpleRNN {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layers::Weights;
     use crate::random::SeedGenerator;
 
     #[test]
@@ -81,7 +82,10 @@ mod tests {
         let mut rng = SeedGenerator::new(0);
         let mut ctx = CallContext::new(false, &mut rng, &device);
         // processing 3, 2, 1: outputs 3, 5, 6 (not flipped back)
-        assert_eq!(Layer::call(&rnn, x, &w, &mut ctx).unwrap().to_vec().unwrap(), vec![3.0, 5.0, 6.0]);
+        assert_eq!(
+            Layer::forward(&rnn, x, Weights::from(&w), &mut ctx).unwrap().to_vec().unwrap(),
+            vec![3.0, 5.0, 6.0]
+        );
         let err = SimpleRNN::new(2).compute_output_shape(&Shape::batched(&[5])).unwrap_err().to_string();
         assert!(err.contains("expected ndim=3"), "{err}");
         let cfg = SimpleRNN::new(2).activation("relu").get_config();

@@ -1,11 +1,10 @@
 //! `TimeDistributed`: applies a layer to every timestep of a sequence.
 
-use burn::tensor::Tensor;
 use serde_json::{Value, json};
 
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
-use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, from_config};
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, Weights, from_config};
 use crate::shape::Shape;
 
 /// Keras' `TimeDistributed(layer)`: `(batch, timesteps, ...)` -> the inner layer applied to each
@@ -104,11 +103,11 @@ impl Layer for TimeDistributed {
         self.layer.constraints()
     }
 
-    fn call(&self, inputs: DynTensor, weights: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+    fn forward(&self, inputs: DynTensor, weights: Weights<'_>, ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         let dims = inputs.dims();
         let (n, t) = (dims[0], dims[1]);
         let folded = inputs.reshape(&[vec![n * t], dims[2..].to_vec()].concat())?;
-        let y = self.layer.call(folded, weights, ctx)?;
+        let y = self.layer.forward(folded, weights, ctx)?;
         let out = y.dims();
         y.reshape(&[vec![n, t], out[1..].to_vec()].concat())
     }

@@ -8,7 +8,7 @@ use crate::backend::DynTensor;
 use crate::error::{Error, Result};
 use crate::layers::builders::{common_builders, layer_boilerplate};
 use crate::layers::config::{Validate, keras_config};
-use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, Weights};
 use crate::shape::Shape;
 
 /// Keras' `Dropout(rate, noise_shape=None)`. Masks come from the model's seeded generator, so
@@ -101,7 +101,7 @@ impl Layer for Dropout {
         Ok(Vec::new())
     }
 
-    fn call(&self, inputs: DynTensor, _w: &[Tensor<1>], ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+    fn forward(&self, inputs: DynTensor, _w: Weights<'_>, ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         if !ctx.training || self.config.rate == 0.0 {
             return Ok(inputs);
         }
@@ -157,7 +157,7 @@ mod tests {
         let x = DynTensor::from_data(vec![1.0; 64], &[8, 8], &device).unwrap();
         let mut rng = SeedGenerator::new(seed);
         let mut ctx = CallContext::new(training, &mut rng, &device);
-        Layer::call(&d, x, &[], &mut ctx).unwrap().to_vec().unwrap()
+        Layer::forward(&d, x, Weights::from(&[]), &mut ctx).unwrap().to_vec().unwrap()
     }
 
     #[test]
@@ -177,7 +177,7 @@ mod tests {
         let x = DynTensor::from_data(vec![1.0; 4 * 3 * 8], &[4, 3, 8], &device).unwrap();
         let mut rng = SeedGenerator::new(5);
         let mut ctx = CallContext::new(true, &mut rng, &device);
-        let y = Layer::call(&d, x.clone(), &[], &mut ctx).unwrap().to_vec().unwrap();
+        let y = Layer::forward(&d, x.clone(), Weights::from(&[]), &mut ctx).unwrap().to_vec().unwrap();
         for sample in y.chunks(24) {
             // The same features dropped at each of the 3 steps; different samples differ.
             assert!(sample[..8] == sample[8..16] && sample[8..16] == sample[16..]);
@@ -186,7 +186,7 @@ mod tests {
         assert_ne!(y[..24], y[24..48]);
         assert_eq!(Dropout::from_config(&d.config()).unwrap().config()["noise_shape"], serde_json::json!([null, 1, 8]));
         let bad = Dropout::new(0.5).noise_shape(&[None, Some(2), Some(8)]);
-        let err = Layer::call(&bad, x, &[], &mut ctx).unwrap_err().to_string();
+        let err = Layer::forward(&bad, x, Weights::from(&[]), &mut ctx).unwrap_err().to_string();
         assert!(err.contains("noise_shape=(None, 2, 8) cannot be broadcast to the input's shape (4, 3, 8)"), "{err}");
     }
 

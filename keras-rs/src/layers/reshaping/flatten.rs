@@ -1,13 +1,12 @@
 //! `Flatten`: `(batch, d1, d2, ...)` to `(batch, d1 * d2 * ...)`, row-major like Keras.
 
-use burn::tensor::Tensor;
 use serde_json::Value;
 
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
 use crate::layers::builders::{common_builders, layer_boilerplate};
 use crate::layers::config::{Validate, keras_config};
-use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, Weights};
 use crate::shape::Shape;
 
 /// Keras' `Flatten`. Data are channels-last, so a flattened `(H, W, C)` feature map is indexed
@@ -74,7 +73,7 @@ impl Layer for Flatten {
         Ok(Vec::new())
     }
 
-    fn call(&self, inputs: DynTensor, _w: &[Tensor<1>], _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+    fn forward(&self, inputs: DynTensor, _w: Weights<'_>, _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         let dims = inputs.dims();
         let batch = dims[0];
         let rest: usize = dims[1..].iter().product();
@@ -96,7 +95,7 @@ mod tests {
         let x = DynTensor::from_data((0..12).map(|v| v as f32).collect(), &[1, 2, 3, 2], &device).unwrap();
         let mut rng = SeedGenerator::new(0);
         let mut ctx = CallContext::new(false, &mut rng, &device);
-        let y = Layer::call(&f, x, &[], &mut ctx).unwrap();
+        let y = Layer::forward(&f, x, Weights::from(&[]), &mut ctx).unwrap();
         assert_eq!(y.dims(), vec![1, 12]);
         // (h, w, c) = (1, 2, 1) -> (1 * 3 + 2) * 2 + 1 = 11
         assert_eq!(y.to_vec().unwrap()[11], 11.0);

@@ -7,7 +7,7 @@ use crate::backend::DynTensor;
 use crate::error::{Error, Result};
 use crate::layers::builders::{common_builders, layer_boilerplate};
 use crate::layers::config::{Validate, keras_config, validated};
-use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, Weights};
 use crate::shape::Shape;
 
 /// Keras' `RepeatVector(n)`: repeats each sample's vector `n` times along a new time axis.
@@ -75,7 +75,7 @@ impl Layer for RepeatVector {
         Ok(Vec::new())
     }
 
-    fn call(&self, inputs: DynTensor, _w: &[Tensor<1>], _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+    fn forward(&self, inputs: DynTensor, _w: Weights<'_>, _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         let x = inputs.into_rank::<2>(self.base.name.as_deref().unwrap_or("repeat_vector"))?;
         let [b, f] = x.dims();
         let y: Tensor<3> = x.reshape([b, 1, f]).expand([b, self.config.n, f]);
@@ -95,7 +95,10 @@ mod tests {
         let x = DynTensor::from_data(vec![1.0, 2.0], &[1, 2], &device).unwrap();
         let mut rng = SeedGenerator::new(0);
         let mut ctx = CallContext::new(false, &mut rng, &device);
-        assert_eq!(Layer::call(&r, x, &[], &mut ctx).unwrap().to_vec().unwrap(), vec![1.0, 2.0, 1.0, 2.0]);
+        assert_eq!(
+            Layer::forward(&r, x, Weights::from(&[]), &mut ctx).unwrap().to_vec().unwrap(),
+            vec![1.0, 2.0, 1.0, 2.0]
+        );
         assert!(r.compute_output_shape(&Shape::batched(&[2, 3])).is_err());
         assert_eq!(RepeatVector::from_config(&r.get_config()).unwrap().get_config(), r.get_config());
     }

@@ -1,13 +1,12 @@
 //! `Reshape`: changes the per-sample shape; one axis may be `-1` (inferred).
 
-use burn::tensor::Tensor;
 use serde_json::Value;
 
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
 use crate::layers::builders::{common_builders, layer_boilerplate};
 use crate::layers::config::{Validate, keras_config};
-use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, Weights};
 use crate::shape::Shape;
 
 /// Keras' `Reshape(target_shape)`, batch axis excluded; at most one `-1`.
@@ -99,7 +98,7 @@ impl Layer for Reshape {
         Ok(Vec::new())
     }
 
-    fn call(&self, inputs: DynTensor, _w: &[Tensor<1>], _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+    fn forward(&self, inputs: DynTensor, _w: Weights<'_>, _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         let dims = inputs.dims();
         let target = match &self.resolved {
             Some(t) => t.clone(),

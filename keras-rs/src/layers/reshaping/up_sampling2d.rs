@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::layers::builders::{common_builders, layer_boilerplate};
 use crate::layers::config::{Sizes, Validate, keras_config, validated};
 use crate::layers::convolutional::Size2;
-use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, Weights};
 use crate::shape::Shape;
 
 /// Keras' `UpSampling2D(size=(2, 2), interpolation="nearest")` on channels-last inputs.
@@ -86,7 +86,7 @@ impl Layer for UpSampling2D {
         Ok(Vec::new())
     }
 
-    fn call(&self, inputs: DynTensor, _w: &[Tensor<1>], _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+    fn forward(&self, inputs: DynTensor, _w: Weights<'_>, _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         let x = inputs.into_rank::<4>(self.base.name.as_deref().unwrap_or("up_sampling2d"))?;
         let [n, h, w, c] = x.dims();
         let [sh, sw] = self.config.size.0;
@@ -108,7 +108,7 @@ mod tests {
         let x = DynTensor::from_data(vec![1.0, 2.0, 3.0, 4.0], &[1, 2, 2, 1], &device).unwrap();
         let mut rng = SeedGenerator::new(0);
         let mut ctx = CallContext::new(false, &mut rng, &device);
-        let y = Layer::call(&u, x, &[], &mut ctx).unwrap();
+        let y = Layer::forward(&u, x, Weights::from(&[]), &mut ctx).unwrap();
         assert_eq!(y.dims(), vec![1, 4, 2, 1]);
         assert_eq!(y.to_vec().unwrap(), vec![1.0, 2.0, 1.0, 2.0, 3.0, 4.0, 3.0, 4.0]);
         let cfg = u.get_config();

@@ -1,6 +1,5 @@
 //! `ZeroPadding2D`: adds rows and columns of zeros around `(batch, height, width, channels)`.
 
-use burn::tensor::Tensor;
 use burn::tensor::ops::PadMode;
 use serde_json::Value;
 
@@ -8,7 +7,7 @@ use crate::backend::DynTensor;
 use crate::error::Result;
 use crate::layers::builders::{common_builders, layer_boilerplate};
 use crate::layers::config::{ConfigValue, Validate, keras_config};
-use crate::layers::{CallContext, Layer, LayerBase, VariableSpec};
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, Weights};
 use crate::shape::Shape;
 
 /// Keras' `ZeroPadding2D(padding=(1, 1))`: `((top, bottom), (left, right))` zeros.
@@ -105,7 +104,7 @@ impl Layer for ZeroPadding2D {
         Ok(Vec::new())
     }
 
-    fn call(&self, inputs: DynTensor, _w: &[Tensor<1>], _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+    fn forward(&self, inputs: DynTensor, _w: Weights<'_>, _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         let x = inputs.into_rank::<4>(self.base.name.as_deref().unwrap_or("zero_padding2d"))?;
         let [[t, b], [l, r]] = self.config.padding.0;
         Ok(DynTensor::new(x.pad([(0, 0), (t, b), (l, r), (0, 0)], PadMode::Constant(0.0))))
@@ -124,7 +123,7 @@ mod tests {
         let x = DynTensor::from_data(vec![1.0, 2.0], &[1, 1, 1, 2], &device).unwrap();
         let mut rng = SeedGenerator::new(0);
         let mut ctx = CallContext::new(false, &mut rng, &device);
-        let y = Layer::call(&z, x, &[], &mut ctx).unwrap();
+        let y = Layer::forward(&z, x, Weights::from(&[]), &mut ctx).unwrap();
         assert_eq!(y.dims(), vec![1, 2, 2, 2]);
         assert_eq!(y.to_vec().unwrap(), vec![0.0, 0.0, 0.0, 0.0, 1.0, 2.0, 0.0, 0.0]);
         let cfg = z.get_config();
