@@ -127,14 +127,14 @@ pub struct CallContext<'a> {
     /// The device the tensors live on.
     pub device: &'a Device,
     /// Where the current layer's variables start among the model's variables (set by the model).
-    pub var_offset: usize,
+    pub(crate) var_offset: usize,
     /// New values for non-trainable variables (BatchNormalization's moving statistics),
     /// applied by the model after the step: (model variable index, value).
     pub updates: Vec<(usize, Tensor<1>)>,
     /// The index of the current layer in the model (set by the model).
-    pub layer_index: usize,
+    pub(crate) layer_index: usize,
     /// Recurrent states carried between calls, per layer (stateful RNNs).
-    pub states: Vec<Option<Vec<Tensor<2>>>>,
+    pub(crate) states: Vec<Option<Vec<Tensor<2>>>>,
     /// Set by a Sequential model in inference when the next layer is a `MaxPooling2D`: its
     /// pooling, which a `Conv2D` may apply to its own output in the same op (it then sets
     /// `pooled`, and the model skips the pooling layer).

@@ -2,11 +2,11 @@
 
 mod functional;
 mod functional_fit;
-pub mod graph;
+pub(crate) mod graph;
 mod keras_model;
 mod map_graph;
 mod nested;
-pub mod network;
+pub(crate) mod network;
 mod sequential;
 mod sequential_fit;
 pub mod summary;
@@ -15,5 +15,6 @@ pub use crate::saving::{LoadedModel, load_model, load_model_from_bytes, model_fr
 pub use functional::Model;
 pub use graph::{IntoKerasTensor, KerasTensor, SymbolicInputs, call_layer};
 pub use keras_model::KerasModel;
-pub use network::{LayerEntry, Network, Variable};
+pub use network::Variable;
+pub(crate) use network::{LayerEntry, Network};
 pub use sequential::Sequential;
