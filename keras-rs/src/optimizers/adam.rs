@@ -1,10 +1,10 @@
 //! `Adam`, Keras' formula: epsilon is added to `sqrt(v)` before bias correction ("epsilon hat").
 
 use burn::tensor::Tensor;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::optimizer::{GradientClipping, Optimizer, StepInfo, clipping_builders, config_flag, config_number};
-use super::schedules::LearningRate;
+use super::optimizer::{Optimizer, OptimizerBase, StepInfo, optimizer_base};
+use crate::layers::config::{Validate, keras_config};
 
 /// Keras' `Adam` (defaults `learning_rate=0.001`, `beta_1=0.9`, `beta_2=0.999`, `epsilon=1e-7`).
 ///
@@ -21,27 +21,37 @@ use super::schedules::LearningRate;
 /// ```
 #[derive(Clone, Debug)]
 pub struct Adam {
-    learning_rate: LearningRate,
-    beta_1: f64,
-    beta_2: f64,
-    epsilon: f64,
-    weight_decay: Option<f64>,
-    amsgrad: bool,
-    /// Gradient clipping (AdamW's too).
-    pub(super) clipping: GradientClipping,
+    base: OptimizerBase,
+    config: AdamConfig,
 }
+
+keras_config! {
+    /// Keras' `Adam` and `AdamW` arguments besides the learning rate, weight decay and clipping.
+    pub struct AdamConfig {
+        args {
+            /// Decay rate of the first moment (default 0.9).
+            beta_1: f64 = 0.9,
+            /// Decay rate of the second moment (default 0.999).
+            beta_2: f64 = 0.999,
+            /// The fuzz factor (default 1e-7).
+            epsilon: f64 = 1e-7,
+            /// Keras' `amsgrad` (default false): the update divides by the largest second moment
+            /// seen so far instead of the current one (Reddi et al., "On the Convergence of Adam
+            /// and Beyond").
+            amsgrad: bool = false,
+        }
+    }
+    setters for [] Adam => config;
+    setters for [] super::AdamW => config;
+}
+
+impl Validate for AdamConfig {}
+
+optimizer_base!(Adam, "0.001");
 
 impl Default for Adam {
     fn default() -> Self {
-        Adam {
-            learning_rate: LearningRate::Constant(0.001),
-            beta_1: 0.9,
-            beta_2: 0.999,
-            epsilon: 1e-7,
-            weight_decay: None,
-            amsgrad: false,
-            clipping: GradientClipping::default(),
-        }
+        Adam { base: OptimizerBase::new(0.001, None), config: AdamConfig::new() }
     }
 }
 
@@ -50,53 +60,27 @@ impl Adam {
     pub fn new() -> Self {
         Self::default()
     }
-    /// The learning rate (default 0.001).
-    pub fn learning_rate(mut self, learning_rate: impl Into<LearningRate>) -> Self {
-        self.learning_rate = learning_rate.into();
-        self
-    }
-    /// Decay rate of the first moment (default 0.9).
-    pub fn beta_1(mut self, beta_1: f64) -> Self {
-        self.beta_1 = beta_1;
-        self
-    }
-    /// Decay rate of the second moment (default 0.999).
-    pub fn beta_2(mut self, beta_2: f64) -> Self {
-        self.beta_2 = beta_2;
-        self
-    }
-    /// The fuzz factor (default 1e-7).
-    pub fn epsilon(mut self, epsilon: f64) -> Self {
-        self.epsilon = epsilon;
-        self
-    }
-    /// Decoupled weight decay applied before each update.
-    pub fn weight_decay(mut self, weight_decay: f64) -> Self {
-        self.weight_decay = Some(weight_decay);
-        self
-    }
 
-    /// Keras' `amsgrad` (default false): the update divides by the largest second moment seen
-    /// so far instead of the current one (Reddi et al., "On the Convergence of Adam and Beyond").
-    pub fn amsgrad(mut self, amsgrad: bool) -> Self {
-        self.amsgrad = amsgrad;
-        self
+    /// Reads Keras' config (the learning rate and clipping are read by `optimizers::from_config`).
+    pub fn from_config(config: &Value) -> crate::Result<Self> {
+        Ok(Adam {
+            base: OptimizerBase::new(0.001, None).read(config),
+            config: AdamConfig::from_config(config, "Adam")?,
+        })
     }
+}
 
-    pub(crate) fn adam_config(&self) -> Value {
-        json!({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon, "amsgrad": self.amsgrad})
-    }
-
-    pub(crate) fn adam_slot_names(&self) -> Vec<&'static str> {
+impl AdamConfig {
+    pub(crate) fn slot_names(&self) -> Vec<&'static str> {
         if self.amsgrad { vec!["momentum", "velocity", "velocity_hat"] } else { vec!["momentum", "velocity"] }
     }
 
     /// Keras creates the `velocity_hat` slots after all momentums and velocities.
-    pub(crate) fn adam_slot_groups(&self) -> Vec<Vec<usize>> {
+    pub(crate) fn slot_groups(&self) -> Vec<Vec<usize>> {
         if self.amsgrad { vec![vec![0, 1], vec![2]] } else { vec![vec![0, 1]] }
     }
 
-    pub(crate) fn adam_update(
+    pub(crate) fn update(
         &self,
         variable: Tensor<1>,
         g: Tensor<1>,
@@ -126,55 +110,20 @@ impl Adam {
         slots[1] = v;
         variable
     }
-
-    /// Reads Keras' config (`beta_1`, `beta_2`, `epsilon`, `amsgrad`, `weight_decay`; the learning
-    /// rate and clipping are read by `optimizers::from_config`).
-    pub fn from_config(config: &Value) -> crate::Result<Self> {
-        let mut o = Adam::new().amsgrad(config_flag(config, "amsgrad"));
-        o = o.beta_1(config_number(config, "beta_1").unwrap_or(0.9));
-        o = o.beta_2(config_number(config, "beta_2").unwrap_or(0.999));
-        o = o.epsilon(config_number(config, "epsilon").unwrap_or(1e-7));
-        Ok(match config_number(config, "weight_decay") {
-            Some(wd) => o.weight_decay(wd),
-            None => o,
-        })
-    }
 }
 
-clipping_builders!(Adam, clipping);
-
 impl Optimizer for Adam {
-    fn clipping(&self) -> &GradientClipping {
-        &self.clipping
-    }
-    fn clipping_mut(&mut self) -> &mut GradientClipping {
-        &mut self.clipping
-    }
+    optimizer_base!(accessors);
     fn class_name(&self) -> &'static str {
         "Adam"
     }
-    fn learning_rate(&self) -> &LearningRate {
-        &self.learning_rate
-    }
-    fn learning_rate_mut(&mut self) -> &mut LearningRate {
-        &mut self.learning_rate
-    }
-    fn decoupled_weight_decay(&self) -> Option<f64> {
-        self.weight_decay
-    }
-    fn config(&self) -> Value {
-        self.adam_config()
-    }
     fn slot_names(&self) -> Vec<&'static str> {
-        self.adam_slot_names()
+        self.config.slot_names()
     }
     fn slot_groups(&self) -> Vec<Vec<usize>> {
-        self.adam_slot_groups()
+        self.config.slot_groups()
     }
     fn update(&self, variable: Tensor<1>, gradient: Tensor<1>, slots: &mut [Tensor<1>], step: StepInfo) -> Tensor<1> {
-        self.adam_update(variable, gradient, slots, step)
-    }
-    fn clone_box(&self) -> Box<dyn Optimizer> {
-        Box::new(self.clone())
+        self.config.update(variable, gradient, slots, step)
     }
 }

@@ -140,29 +140,95 @@ impl GradientClipping {
     }
 }
 
-/// Builder methods for an optimizer's [`GradientClipping`] (`clipping` field path given).
-macro_rules! clipping_builders {
-    ($ty:ty, $($field:ident).+) => {
+/// What every optimizer has besides its own arguments (Keras' `Optimizer` base arguments): the
+/// learning rate, decoupled weight decay and gradient clipping.
+#[derive(Clone, Debug)]
+pub(crate) struct OptimizerBase {
+    pub(crate) learning_rate: LearningRate,
+    pub(crate) weight_decay: Option<f64>,
+    pub(crate) clipping: GradientClipping,
+}
+
+impl OptimizerBase {
+    /// Keras' defaults of an optimizer class: its learning rate and weight decay.
+    pub(crate) fn new(learning_rate: f64, weight_decay: Option<f64>) -> Self {
+        OptimizerBase {
+            learning_rate: LearningRate::Constant(learning_rate),
+            weight_decay,
+            clipping: Default::default(),
+        }
+    }
+
+    /// These defaults with the config's `weight_decay`, if set (the learning rate and clipping are
+    /// read by `optimizers::from_config` for every class).
+    pub(crate) fn read(mut self, config: &Value) -> Self {
+        if let Some(wd) = config_number(config, "weight_decay") {
+            self.weight_decay = Some(wd);
+        }
+        self
+    }
+}
+
+/// An optimizer type's builder methods for its [`OptimizerBase`] (field `base`), with the class'
+/// default learning rate in the docs; and (`accessors`) the `Optimizer` methods that hand it out.
+macro_rules! optimizer_base {
+    ($ty:ty, $default_lr:literal) => {
         impl $ty {
+            #[doc = concat!("The learning rate: a number or a schedule (default ", $default_lr, ").")]
+            pub fn learning_rate(
+                mut self,
+                learning_rate: impl Into<$crate::optimizers::schedules::LearningRate>,
+            ) -> Self {
+                self.base.learning_rate = learning_rate.into();
+                self
+            }
+            /// Decoupled weight decay applied before each update (Keras' `weight_decay`).
+            pub fn weight_decay(mut self, weight_decay: f64) -> Self {
+                self.base.weight_decay = Some(weight_decay);
+                self
+            }
             /// Clips each gradient to this L2 norm (Keras' `clipnorm`).
             pub fn clipnorm(mut self, clipnorm: f32) -> Self {
-                self.$($field).+.clipnorm = Some(clipnorm);
+                self.base.clipping.clipnorm = Some(clipnorm);
                 self
             }
             /// Clips all gradients together to this joint L2 norm (Keras' `global_clipnorm`).
             pub fn global_clipnorm(mut self, global_clipnorm: f32) -> Self {
-                self.$($field).+.global_clipnorm = Some(global_clipnorm);
+                self.base.clipping.global_clipnorm = Some(global_clipnorm);
                 self
             }
             /// Clips each gradient element to `[-clipvalue, clipvalue]` (Keras' `clipvalue`).
             pub fn clipvalue(mut self, clipvalue: f32) -> Self {
-                self.$($field).+.clipvalue = Some(clipvalue);
+                self.base.clipping.clipvalue = Some(clipvalue);
                 self
             }
         }
     };
+    (accessors) => {
+        fn clipping(&self) -> &$crate::optimizers::GradientClipping {
+            &self.base.clipping
+        }
+        fn clipping_mut(&mut self) -> &mut $crate::optimizers::GradientClipping {
+            &mut self.base.clipping
+        }
+        fn learning_rate(&self) -> &$crate::optimizers::schedules::LearningRate {
+            &self.base.learning_rate
+        }
+        fn learning_rate_mut(&mut self) -> &mut $crate::optimizers::schedules::LearningRate {
+            &mut self.base.learning_rate
+        }
+        fn decoupled_weight_decay(&self) -> Option<f64> {
+            self.base.weight_decay
+        }
+        fn config(&self) -> serde_json::Value {
+            self.config.to_config()
+        }
+        fn clone_box(&self) -> Box<dyn $crate::optimizers::Optimizer> {
+            Box::new(self.clone())
+        }
+    };
 }
-pub(crate) use clipping_builders;
+pub(crate) use optimizer_base;
 
 /// The optimizer's variables: the step counter and the slots of each trainable variable.
 #[derive(Clone, Debug, Default)]
@@ -214,9 +280,4 @@ pub(crate) fn take(tensor: &mut Tensor<1>) -> Tensor<1> {
 /// An optimizer config's number `key`, if set (`null` is unset).
 pub(crate) fn config_number(config: &Value, key: &str) -> Option<f64> {
     config.get(key).and_then(Value::as_f64)
-}
-
-/// An optimizer config's flag `key` (`false` when unset).
-pub(crate) fn config_flag(config: &Value, key: &str) -> bool {
-    config.get(key).and_then(Value::as_bool).unwrap_or(false)
 }

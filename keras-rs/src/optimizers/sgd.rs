@@ -1,10 +1,11 @@
 //! `SGD` with optional momentum and Nesterov momentum, Keras' formulas.
 
 use burn::tensor::Tensor;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::optimizer::{GradientClipping, Optimizer, StepInfo, clipping_builders, config_flag, config_number};
-use super::schedules::LearningRate;
+use super::optimizer::{Optimizer, OptimizerBase, StepInfo, optimizer_base};
+use crate::error::{Error, Result};
+use crate::layers::config::{Validate, keras_config};
 
 /// Keras' `SGD` (defaults `learning_rate=0.01`, `momentum=0.0`, `nesterov=false`).
 ///
@@ -18,22 +19,40 @@ use super::schedules::LearningRate;
 /// ```
 #[derive(Clone, Debug)]
 pub struct SGD {
-    learning_rate: LearningRate,
-    momentum: f64,
-    nesterov: bool,
-    weight_decay: Option<f64>,
-    clipping: GradientClipping,
+    base: OptimizerBase,
+    config: SgdConfig,
 }
+
+keras_config! {
+    /// Keras' `SGD` arguments besides the learning rate, weight decay and clipping.
+    pub struct SgdConfig {
+        args {
+            /// The momentum (default 0.0).
+            momentum: f64 = 0.0,
+            /// Nesterov momentum (default false).
+            nesterov: bool = false,
+        }
+    }
+    setters for [] SGD => config;
+}
+
+impl Validate for SgdConfig {
+    fn validate(&self) -> Result<()> {
+        if !(0.0..=1.0).contains(&self.momentum) {
+            return Err(Error::value(format!(
+                "`momentum` must be a float between [0, 1]. Received: momentum={}",
+                self.momentum
+            )));
+        }
+        Ok(())
+    }
+}
+
+optimizer_base!(SGD, "0.01");
 
 impl Default for SGD {
     fn default() -> Self {
-        SGD {
-            learning_rate: LearningRate::Constant(0.01),
-            momentum: 0.0,
-            nesterov: false,
-            weight_decay: None,
-            clipping: GradientClipping::default(),
-        }
+        SGD { base: OptimizerBase::new(0.01, None), config: SgdConfig::new() }
     }
 }
 
@@ -42,77 +61,29 @@ impl SGD {
     pub fn new() -> Self {
         Self::default()
     }
-    /// The learning rate (default 0.01).
-    pub fn learning_rate(mut self, learning_rate: impl Into<LearningRate>) -> Self {
-        self.learning_rate = learning_rate.into();
-        self
-    }
-    /// The momentum (default 0.0).
-    pub fn momentum(mut self, momentum: f64) -> Self {
-        self.momentum = momentum;
-        self
-    }
-    /// Nesterov momentum (default false).
-    pub fn nesterov(mut self, nesterov: bool) -> Self {
-        self.nesterov = nesterov;
-        self
-    }
-    /// Decoupled weight decay applied before each update.
-    pub fn weight_decay(mut self, weight_decay: f64) -> Self {
-        self.weight_decay = Some(weight_decay);
-        self
-    }
 
-    /// Reads Keras' config (`momentum`, `nesterov`, `weight_decay`; the learning rate and
-    /// clipping are read by `optimizers::from_config`).
-    pub fn from_config(config: &Value) -> crate::Result<Self> {
-        let mut o = SGD::new().momentum(config_number(config, "momentum").unwrap_or(0.0));
-        o = o.nesterov(config_flag(config, "nesterov"));
-        Ok(match config_number(config, "weight_decay") {
-            Some(wd) => o.weight_decay(wd),
-            None => o,
-        })
+    /// Reads Keras' config (the learning rate and clipping are read by `optimizers::from_config`).
+    pub fn from_config(config: &Value) -> Result<Self> {
+        Ok(SGD { base: OptimizerBase::new(0.01, None).read(config), config: SgdConfig::from_config(config, "SGD")? })
     }
 }
 
-clipping_builders!(SGD, clipping);
-
 impl Optimizer for SGD {
-    fn clipping(&self) -> &GradientClipping {
-        &self.clipping
-    }
-    fn clipping_mut(&mut self) -> &mut GradientClipping {
-        &mut self.clipping
-    }
+    optimizer_base!(accessors);
     fn class_name(&self) -> &'static str {
         "SGD"
     }
-    fn learning_rate(&self) -> &LearningRate {
-        &self.learning_rate
-    }
-    fn learning_rate_mut(&mut self) -> &mut LearningRate {
-        &mut self.learning_rate
-    }
-    fn decoupled_weight_decay(&self) -> Option<f64> {
-        self.weight_decay
-    }
-    fn config(&self) -> Value {
-        json!({"momentum": self.momentum, "nesterov": self.nesterov})
-    }
     fn slot_names(&self) -> Vec<&'static str> {
-        if self.momentum != 0.0 { vec!["momentum"] } else { vec![] }
+        if self.config.momentum != 0.0 { vec!["momentum"] } else { vec![] }
     }
     fn update(&self, variable: Tensor<1>, gradient: Tensor<1>, slots: &mut [Tensor<1>], step: StepInfo) -> Tensor<1> {
         let lr = step.learning_rate;
-        if self.momentum == 0.0 {
+        if self.config.momentum == 0.0 {
             return variable - gradient.mul_scalar(lr);
         }
-        let mu = self.momentum as f32;
+        let mu = self.config.momentum as f32;
         let m = slots[0].clone().mul_scalar(mu) - gradient.clone().mul_scalar(lr);
         slots[0] = m.clone();
-        if self.nesterov { variable + (m.mul_scalar(mu) - gradient.mul_scalar(lr)) } else { variable + m }
-    }
-    fn clone_box(&self) -> Box<dyn Optimizer> {
-        Box::new(self.clone())
+        if self.config.nesterov { variable + (m.mul_scalar(mu) - gradient.mul_scalar(lr)) } else { variable + m }
     }
 }
