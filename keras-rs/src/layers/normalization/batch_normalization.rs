@@ -47,9 +47,12 @@ keras_config! {
             /// Whether to multiply by `gamma` (default true).
             scale: bool = true,
         }
+        other {
+            /// The normalized axis: keras-rs normalizes the last one (`-1`) only.
+            axis: Value = serde_json::json!(-1),
+        }
     }
     constants {
-        axis: -1,
         beta_initializer: Initializer::Zeros.to_config(),
         gamma_initializer: Initializer::Ones.to_config(),
         moving_mean_initializer: Initializer::Zeros.to_config(),
@@ -66,7 +69,17 @@ keras_config! {
     setters for [] BatchNormalization => config;
 }
 
-impl Validate for BatchNormalizationConfig {}
+impl Validate for BatchNormalizationConfig {
+    fn validate(&self) -> Result<()> {
+        if self.axis != serde_json::json!(-1) && self.axis != serde_json::json!([-1]) {
+            return Err(Error::value(format!(
+                "BatchNormalization supports axis=-1 (channels last) only, received axis={}",
+                self.axis
+            )));
+        }
+        Ok(())
+    }
+}
 
 common_builders!(BatchNormalization);
 
@@ -83,12 +96,6 @@ impl BatchNormalization {
     }
     /// Reads Keras' `BatchNormalization` config (axis must be -1, channels last).
     pub fn from_config(config: &Value) -> Result<Self> {
-        let axis: Value = crate::layers::cfg_or(config, "axis", serde_json::json!(-1))?;
-        if axis != serde_json::json!(-1) && axis != serde_json::json!([-1]) {
-            return Err(Error::Format(format!(
-                "BatchNormalization supports axis=-1 (channels last) only, received axis={axis}"
-            )));
-        }
         Ok(BatchNormalization {
             base: LayerBase::from_config(config),
             config: BatchNormalizationConfig::from_config(config, "BatchNormalization")?,

@@ -41,9 +41,12 @@ keras_config! {
             /// Whether to multiply by `gamma` (default true).
             scale: bool = true,
         }
+        other {
+            /// The normalized axis: keras-rs normalizes the last one (`-1`) only.
+            axis: Value = serde_json::json!(-1),
+        }
     }
     constants {
-        axis: -1,
         rms_scaling: false,
         beta_initializer: Initializer::Zeros.to_config(),
         gamma_initializer: Initializer::Ones.to_config(),
@@ -55,7 +58,14 @@ keras_config! {
     setters for [] LayerNormalization => config;
 }
 
-impl Validate for LayerNormalizationConfig {}
+impl Validate for LayerNormalizationConfig {
+    fn validate(&self) -> Result<()> {
+        if self.axis != serde_json::json!(-1) && self.axis != serde_json::json!([-1]) {
+            return Err(Error::value(format!("LayerNormalization supports axis=-1 only, received axis={}", self.axis)));
+        }
+        Ok(())
+    }
+}
 
 common_builders!(LayerNormalization);
 
@@ -72,10 +82,6 @@ impl LayerNormalization {
     }
     /// Reads Keras' `LayerNormalization` config (axis must be -1).
     pub fn from_config(config: &Value) -> Result<Self> {
-        let axis: Value = crate::layers::cfg_or(config, "axis", serde_json::json!(-1))?;
-        if axis != serde_json::json!(-1) && axis != serde_json::json!([-1]) {
-            return Err(Error::Format(format!("LayerNormalization supports axis=-1 only, received axis={axis}")));
-        }
         Ok(LayerNormalization {
             base: LayerBase::from_config(config),
             config: LayerNormalizationConfig::from_config(config, "LayerNormalization")?,
