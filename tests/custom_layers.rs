@@ -3,13 +3,22 @@
 //! trait, registered once, trains, shows in `summary()`, saves and loads — and moves both ways
 //! with Python Keras, where the same class is registered (`tests/fixtures/saving/custom_layer.py`).
 
+#[path = "../examples/custom_layers/activity_regularization.rs"]
+mod activity_regularization;
 mod common;
+#[path = "../examples/custom_layers/compute_sum.rs"]
+mod compute_sum;
 #[path = "../examples/custom_layers/linear.rs"]
 mod linear;
+#[path = "../examples/custom_layers/mlp_block.rs"]
+mod mlp_block;
 
+use activity_regularization::ActivityRegularizationLayer;
 use common::{assert_close, python_keras};
+use compute_sum::ComputeSum;
 use keras_rs::prelude::*;
 use linear::Linear;
+use mlp_block::MlpBlock;
 use ndarray::{Array2, ArrayD};
 use serde_json::{Value, json};
 
@@ -129,4 +138,77 @@ fn a_layer_of_your_own_in_a_functional_model() {
         loaded.predict(&x, PredictOptions::new()).unwrap(),
     );
     assert_close(&after[0], &before[0], 0.0, 0.0, "a reloaded Functional model with Linear");
+}
+
+#[test]
+fn a_loss_added_by_a_layer_counts_in_evaluate_and_fit() {
+    let (x, _) = data();
+    let zeros = Array2::<f32>::zeros((16, 1));
+    let dense = Dense::new(1).kernel_initializer(keras_rs::initializers::Initializer::Zeros);
+    let mut model =
+        Sequential::new().add(Input::new(&[4])).add(ActivityRegularizationLayer::new(0.5)).add(dense.trainable(false));
+    model.compile("sgd", "mse", NO_METRICS).unwrap();
+    // The prediction is 0 = the target: the whole loss is the added 0.5 * mean(x).
+    let expected = 0.5 * x.mean().unwrap() as f64;
+    let logs = model.evaluate(&x, &zeros, EvaluateOptions::new().verbose(0)).unwrap();
+    assert!((logs["loss"] - expected).abs() <= 1e-5 * expected.abs().max(1e-3), "{logs:?} vs {expected}");
+    let history = model.fit(&x, &zeros, FitOptions::new().epochs(1).batch_size(16).verbose(0)).unwrap();
+    let loss = history.history["loss"][0];
+    assert!((loss - expected).abs() <= 1e-5 * expected.abs().max(1e-3), "{loss} vs {expected}");
+    keras_rs::saving::register_keras_serializable("my_package", "ActivityRegularizationLayer", |c| {
+        Ok(Box::new(ActivityRegularizationLayer::from_config(c)?))
+    })
+    .unwrap();
+    let again = keras_rs::models::model_from_json(&model.to_json()).unwrap();
+    assert_eq!(again.to_json(), model.to_json());
+}
+
+#[test]
+fn a_non_trainable_weight_is_updated_after_each_training_step() {
+    let (x, y) = data();
+    let mut model = Sequential::new().seed(5).add(Input::new(&[4])).add(ComputeSum::new()).add(Dense::new(2));
+    assert!(model.summary_string().contains("Non-trainable params: 4"), "{}", model.summary_string());
+    model.compile("sgd", "mse", NO_METRICS).unwrap();
+    model.fit(&x, &y, FitOptions::new().epochs(3).batch_size(5).verbose(0)).unwrap();
+    let total = |m: &Sequential| -> Vec<f32> {
+        let v = m.variables().iter().find(|v| v.path == "compute_sum/total").unwrap();
+        v.value.to_data().try_to_vec::<f32>().unwrap()
+    };
+    let expected = (x.sum_axis(ndarray::Axis(0)) * 3.0).into_dyn();
+    let after_fit = ArrayD::from_shape_vec(vec![4], total(&model)).unwrap();
+    assert_close(&after_fit, &expected, 1e-5, 1e-5, "total after 3 epochs");
+    // Inference leaves it alone (as BatchNormalization's moving statistics).
+    model.predict(&x, PredictOptions::new().verbose(0)).unwrap();
+    assert_eq!(ArrayD::from_shape_vec(vec![4], total(&model)).unwrap(), after_fit);
+    keras_rs::saving::register_keras_serializable("my_package", "ComputeSum", |c| {
+        Ok(Box::new(ComputeSum::from_config(c)?))
+    })
+    .unwrap();
+    let again = keras_rs::models::model_from_json(&model.to_json()).unwrap();
+    assert_eq!(again.to_json(), model.to_json());
+}
+
+#[test]
+fn a_layer_made_of_layers_trains_saves_and_loads() {
+    keras_rs::saving::register_keras_serializable("my_package", "MLPBlock", |c| {
+        Ok(Box::new(MlpBlock::from_config(c)?))
+    })
+    .unwrap();
+    let (x, y) = data();
+    let y = y.column(0).to_owned().insert_axis(ndarray::Axis(1));
+    let mut model = Sequential::new().seed(11).add(Input::new(&[4])).add(MlpBlock::new());
+    // Three Linear layers: 4*32+32 + 32*32+32 + 32*1+1.
+    assert_eq!(model.count_params(), 160 + 1056 + 33);
+    model.compile(Adam::new().learning_rate(0.01), "mse", NO_METRICS).unwrap();
+    let history = model.fit(&x, &y, FitOptions::new().epochs(30).batch_size(8).verbose(0)).unwrap();
+    let loss = &history.history["loss"];
+    assert!(loss[29] < loss[0] / 2.0, "the block's weights train: {loss:?}");
+    let path = temp_path("mlp_block.keras");
+    model.save(&path).unwrap();
+    let loaded = keras_rs::models::load_model(&path).unwrap();
+    let (before, after) = (
+        model.predict(&x, PredictOptions::new().verbose(0)).unwrap(),
+        loaded.predict(&x, PredictOptions::new()).unwrap(),
+    );
+    assert_close(&after[0], &before, 0.0, 0.0, "reloaded predictions");
 }

@@ -67,7 +67,8 @@ impl<'a> Weights<'a> {
         Weights { values: &self.values[range], variables }
     }
 
-    fn position(&self, name: &str) -> Result<usize> {
+    /// The position of weight `name` in `build` order (for [`CallContext::update_variable`]).
+    pub fn index_of(&self, name: &str) -> Result<usize> {
         let found = self.variables.iter().position(|v| v.path == name || v.path.ends_with(&format!("/{name}")));
         found.ok_or_else(|| {
             let known: Vec<&str> = self.variables.iter().map(|v| v.path.rsplit('/').next().unwrap_or("")).collect();
@@ -77,13 +78,13 @@ impl<'a> Weights<'a> {
 
     /// The weight `name` (as `build` named it in its [`VariableSpec`]), flat.
     pub fn get(&self, name: &str) -> Result<Tensor<1>> {
-        Ok(self.values[self.position(name)?].clone())
+        Ok(self.values[self.index_of(name)?].clone())
     }
 
     /// The weight `name` in its Keras shape, which must have `D` axes (`tensor::<2>("kernel")` for
     /// a Dense kernel `(in, units)`).
     pub fn tensor<const D: usize>(&self, name: &str) -> Result<Tensor<D>> {
-        let i = self.position(name)?;
+        let i = self.index_of(name)?;
         let shape = &self.variables[i].shape;
         let dims: [usize; D] = shape
             .as_slice()
@@ -141,8 +142,8 @@ pub struct CallContext<'a> {
     pub(crate) next_max_pool: Option<MaxPoolHint>,
     /// Whether the current layer applied `next_max_pool`.
     pub(crate) pooled: bool,
-    /// The activity-regularization penalties of this pass (Keras' `layer.losses`), added to the
-    /// loss by `fit` and `evaluate`.
+    /// The losses layers added in this pass (activity regularization, [`CallContext::add_loss`]:
+    /// Keras' `layer.losses`), added to the loss by `fit` and `evaluate`.
     pub(crate) activity_losses: Vec<Tensor<1>>,
 }
 
@@ -197,6 +198,13 @@ impl<'a> CallContext<'a> {
         let batch = dims.first().copied().unwrap_or(1).max(1) as f32;
         self.activity_losses.push(regularizer.penalty(flat).div_scalar(batch));
         Ok(())
+    }
+
+    /// Adds `loss` (a one-element tensor computed from this pass' tensors) to the model's loss in
+    /// `fit` and `evaluate`, as Keras' `self.add_loss(value)` inside a layer's `call` does; it is
+    /// counted in the reported `loss`.
+    pub fn add_loss(&mut self, loss: Tensor<1>) {
+        self.activity_losses.push(loss);
     }
 
     /// Takes the current layer's carried states, if any (stateful RNNs).
