@@ -20,6 +20,7 @@ use crate::losses::LossSpec;
 use crate::metrics::MetricSpec;
 use crate::optimizers::OptimizerSpec;
 use crate::saving::{Saveable, load_weights_file, save_model, save_weights_file};
+use crate::shape::Shape;
 use crate::trainers::fit;
 use crate::trainers::{CompileOptions, EvaluateOptions, FitOptions, ModelInputs};
 use crate::utils::PyDataset;
@@ -184,6 +185,24 @@ pub trait KerasModel: Saveable {
     /// The number of parameters (trainable and not).
     fn count_params(&self) -> usize {
         self.network().count_params().0
+    }
+
+    /// The model's inputs: names and shapes, batch axis first (`None` where any size goes), in
+    /// input order — what a serving signature or an export declares.
+    ///
+    /// ```
+    /// use keras_rs::prelude::*;
+    /// let model = Sequential::new().add(Input::new(&[3]).name("x")).add(Dense::new(2).name("y"));
+    /// assert_eq!(model.input_signature().unwrap()[0].0, "x");
+    /// assert_eq!(model.output_signature().unwrap()[0].1.to_string(), "(None, 2)");
+    /// ```
+    fn input_signature(&self) -> Result<Vec<(String, Shape)>> {
+        self.input_specs()
+    }
+
+    /// The model's outputs: names (the output layers' names) and shapes, in output order.
+    fn output_signature(&self) -> Result<Vec<(String, Shape)>> {
+        self.output_specs()
     }
 
     /// Zeroes the states of every stateful layer (Keras' `model.reset_states()`).
