@@ -275,7 +275,7 @@ fn bad_requests_get_tf_serving_errors_and_the_server_keeps_serving() {
             "/v1/models/mlp:predict",
             format!("{{\"instances\": [{}]}}", vec!["[1,2,3,4]"; 20000].join(",")).into_bytes(),
             413,
-            "length limit",
+            "over the limit of 100000 bytes",
         ),
     ];
     for round in 0..50 {

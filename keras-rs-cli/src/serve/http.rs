@@ -4,8 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -18,6 +17,13 @@ use super::tensors::{parse_request, response};
 
 /// The models by name.
 pub type Models = Arc<BTreeMap<String, Arc<Served>>>;
+
+/// What the handlers share: the models and the request size limit.
+#[derive(Clone)]
+pub struct AppState {
+    models: Models,
+    max_body_bytes: usize,
+}
 
 /// An error answer: TF Serving's status code and `{"error": message}`.
 #[derive(Debug)]
@@ -43,8 +49,37 @@ pub fn router(models: Models, max_body_bytes: usize) -> Router {
                 "Malformed request: the API is /v1/models/{name}[/versions/{version}][/metadata|:predict]".into(),
             )
         })
-        .layer(axum::extract::DefaultBodyLimit::max(max_body_bytes))
-        .with_state(models)
+        // The limit is checked while reading (`read_body`), which also drains what is over it.
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .with_state(AppState { models, max_body_bytes })
+}
+
+/// The request body, at most `limit` bytes. A larger one is read on (and dropped) up to a
+/// bound before the 413 answer, so that a client still sending its body reads the answer
+/// instead of a reset connection.
+async fn read_body(mut body: Body, limit: usize) -> Result<Vec<u8>, ApiError> {
+    use http_body_util::BodyExt;
+    let drain_cap = limit.saturating_mul(4).max(64 << 20);
+    let (mut data, mut total) = (Vec::new(), 0usize);
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| bad_request(format!("The request body could not be read: {e}")))?;
+        let Ok(chunk) = frame.into_data() else { continue };
+        total += chunk.len();
+        if total <= limit {
+            data.extend_from_slice(&chunk);
+        } else if total > drain_cap {
+            break;
+        }
+    }
+    if total > limit {
+        return Err(ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "The request body ({total} bytes or more) is over the limit of {limit} bytes (--max_request_bytes)"
+            ),
+        ));
+    }
+    Ok(data)
 }
 
 /// What a path after `/v1/models/` asks for.
@@ -96,9 +131,9 @@ fn version(models: &Models, name: &str, version: Option<u64>) -> Result<Arc<Vers
     }
 }
 
-async fn get_model(State(models): State<Models>, Path(rest): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn get_model(State(state): State<AppState>, Path(rest): Path<String>) -> Result<Json<Value>, ApiError> {
     let t = target(&rest)?;
-    let v = version(&models, t.name, t.version)?;
+    let v = version(&state.models, t.name, t.version)?;
     match t.action {
         "" => Ok(Json(json!({"model_version_status": [{
             "version": v.number.to_string(),
@@ -139,20 +174,19 @@ fn metadata(name: &str, v: &Version) -> Value {
 }
 
 async fn post_model(
-    State(models): State<Models>,
+    State(state): State<AppState>,
     Path(rest): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<Json<Value>, ApiError> {
+    let body = read_body(body, state.max_body_bytes).await?;
     let t = target(&rest)?;
-    let v = version(&models, t.name, t.version)?;
+    let v = version(&state.models, t.name, t.version)?;
     if t.action != "predict" {
         return Err(bad_request(format!(
             "keras-rs serve answers :predict; '{}' (classify/regress) is not implemented",
             t.action
         )));
     }
-    let body =
-        body.map_err(|e| ApiError(e.status(), format!("The request body could not be read: {}", e.body_text())))?;
     let body: Value = serde_json::from_slice(&body).map_err(|e| bad_request(format!("JSON Parse error: {e}")))?;
     let request = parse_request(&body, &v.input_names()).map_err(bad_request)?;
     let outputs = v.predict(request.inputs).await.map_err(bad_request)?;
