@@ -32,6 +32,16 @@ enum Command {
         /// The `.keras` file.
         model: std::path::PathBuf,
     },
+    /// Exports a model for another runtime (Keras' `model.export(path, format="onnx")`).
+    Export {
+        /// The `.keras` file.
+        model: std::path::PathBuf,
+        /// Where to write the exported model.
+        output: std::path::PathBuf,
+        /// The format: `onnx`.
+        #[arg(long, default_value = "onnx")]
+        format: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -45,6 +55,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Summary { model } => keras_rs::models::load_model(&model).map(|m| m.summary()),
+        Command::Export { model, output, format } => {
+            use keras_rs::models::KerasModel;
+            keras_rs::models::load_model(&model).and_then(|m| m.export(&output, &format))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

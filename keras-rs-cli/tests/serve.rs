@@ -453,3 +453,24 @@ print(json.dumps({"x": x.tolist(), "y": model.predict(x, verbose=0).tolist()}))
         .collect();
     assert_json_close(&body["predictions"], &ArrayD::from_shape_vec(vec![3, 2], want).unwrap(), "Keras' predictions");
 }
+
+#[test]
+fn summary_and_export_subcommands() {
+    let dir = temp_dir("subcommands");
+    let model_path = dir.join("mlp.keras");
+    mlp(9).save(&model_path).unwrap();
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_keras-rs")).args(["summary", model_path.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Model: \"sequential\"") && text.contains("Total params: 67"), "{text}");
+    let onnx = dir.join("mlp.onnx");
+    let status = Command::new(env!("CARGO_BIN_EXE_keras-rs"))
+        .args(["export", model_path.to_str().unwrap(), onnx.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(status.success() && onnx.metadata().unwrap().len() > 100);
+    let out = Command::new(env!("CARGO_BIN_EXE_keras-rs")).args(["summary", "missing.keras"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.keras"), "{}", String::from_utf8_lossy(&out.stderr));
+}

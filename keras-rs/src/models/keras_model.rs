@@ -167,6 +167,32 @@ pub trait KerasModel: Saveable {
         crate::saving::model_entry(self).to_string()
     }
 
+    /// Exports the model for another runtime (Keras 3's `model.export(filepath, format)`):
+    /// `format = "onnx"` writes its inference graph as an ONNX model (opset 18, a dynamic batch
+    /// axis, inputs and outputs named as the model's), which ONNX Runtime runs. A layer without
+    /// an ONNX lowering is an error naming it; the write is atomic.
+    ///
+    /// ```
+    /// use keras_rs::prelude::*;
+    /// let model = Sequential::new().add(Input::new(&[4])).add(Dense::new(2).activation("softmax"));
+    /// let path = std::env::temp_dir().join("keras_rs_export_doctest.onnx");
+    /// model.export(&path, "onnx").unwrap();
+    /// assert!(std::fs::metadata(&path).unwrap().len() > 0);
+    /// let err = model.export(&path, "tf_saved_model").unwrap_err();
+    /// assert!(err.to_string().contains("Unrecognized format=tf_saved_model"), "{err}");
+    /// ```
+    fn export(&self, path: impl AsRef<Path>, format: &str) -> Result<()> {
+        if format != "onnx" {
+            return Err(Error::value(format!(
+                "Unrecognized format={format}. keras-rs exports format=\"onnx\" (Keras also has \"tf_saved_model\" \
+                 and \"openvino\")."
+            )));
+        }
+        let (inputs, outputs) = (self.input_specs()?, self.output_specs()?);
+        let bytes = crate::saving::onnx::model_bytes(self.network(), self.model_name(), &inputs, &outputs)?;
+        crate::saving::write_atomic(path.as_ref(), &bytes)
+    }
+
     /// The model's variables (weights and non-trainable state) in Keras order.
     fn variables(&self) -> &[crate::models::Variable] {
         &self.network().variables

@@ -8,6 +8,7 @@ mod h5io;
 pub(crate) mod honoured;
 mod keras_file;
 mod model_methods;
+pub(crate) mod onnx;
 pub(crate) mod weights;
 
 pub use crate::layers::registry::Reader;
