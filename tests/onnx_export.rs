@@ -170,10 +170,51 @@ fn a_two_input_two_output_model_keeps_its_names() {
 }
 
 #[test]
+fn recurrent_models_run_in_onnx_runtime_with_keras_rs_numbers() {
+    if !onnxruntime_available() {
+        return;
+    }
+    let x = grid(&[4, 7, 3], 9);
+    let stacked = Sequential::new()
+        .seed(7)
+        .add(Input::new(&[7, 3]))
+        .add(LSTM::new(5).return_sequences(true))
+        .add(GRU::new(4).return_sequences(true))
+        .add(GRU::new(3).reset_after(false))
+        .add(Dense::new(2));
+    export_and_check(&stacked, &x, "lstm_gru.onnx");
+    let backwards = Sequential::new()
+        .seed(8)
+        .add(Input::new(&[7, 3]))
+        .add(SimpleRNN::new(4).go_backwards(true).return_sequences(true))
+        .add(LSTM::new(3).go_backwards(true).return_sequences(true))
+        .add(SimpleRNN::new(2).activation("relu"));
+    export_and_check(&backwards, &x, "go_backwards.onnx");
+    let bidirectional = Sequential::new()
+        .seed(9)
+        .add(Input::new(&[7, 3]))
+        .add(Bidirectional::new(LSTM::new(4).return_sequences(true)))
+        .add(Bidirectional::new(GRU::new(3)).merge_mode("sum"))
+        .add(Dense::new(1));
+    export_and_check(&bidirectional, &x, "bidirectional.onnx");
+
+    // return_state: the output and the final states, as the Functional model's outputs.
+    let input = Input::new(&[7, 3]).name("sequence").tensor();
+    let outs = LSTM::new(4).return_state(true).call_multi(&input).unwrap();
+    let model = Model::new(&input, &[&outs[0], &outs[1], &outs[2]]).unwrap().seed(10).unwrap();
+    let path = temp("return_state.onnx");
+    model.export(&path, "onnx").unwrap();
+    let expected = model.predict(&x, PredictOptions::new().verbose(0)).unwrap();
+    let names = model.output_signature().unwrap();
+    let names: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
+    check(&path, &[("sequence", &x)], &expected, &names, "return_state");
+}
+
+#[test]
 fn a_layer_without_an_onnx_lowering_is_named() {
-    let model = Sequential::new().add(Input::new(&[5, 3])).add(LSTM::new(4)).add(Dense::new(1));
-    let err = model.export(temp("lstm.onnx"), "onnx").unwrap_err().to_string();
-    assert!(err.contains("Layer \"lstm\" (LSTM) cannot be exported to ONNX"), "{err}");
-    assert!(!temp("lstm.onnx").exists(), "nothing is written");
+    let model = Sequential::new().add(Input::new(&[5, 3])).add(TimeDistributed::new(Dense::new(2))).add(Flatten::new());
+    let err = model.export(temp("time_distributed.onnx"), "onnx").unwrap_err().to_string();
+    assert!(err.contains("Layer \"time_distributed\" (TimeDistributed) cannot be exported to ONNX"), "{err}");
+    assert!(!temp("time_distributed.onnx").exists(), "nothing is written");
     let _ = Array2::<f32>::zeros((1, 1));
 }

@@ -188,7 +188,7 @@ pub trait KerasModel: Saveable {
                  and \"openvino\")."
             )));
         }
-        let (inputs, outputs) = (self.input_specs()?, self.output_specs()?);
+        let (inputs, outputs) = (self.input_signature()?, self.output_signature()?);
         let bytes = crate::saving::onnx::model_bytes(self.network(), self.model_name(), &inputs, &outputs)?;
         crate::saving::write_atomic(path.as_ref(), &bytes)
     }
@@ -226,9 +226,21 @@ pub trait KerasModel: Saveable {
         self.input_specs()
     }
 
-    /// The model's outputs: names (the output layers' names) and shapes, in output order.
+    /// The model's outputs: names (the output layers' names; a layer with several outputs, such
+    /// as a recurrent layer with `return_state`, gives `lstm`, `lstm_1`, `lstm_2`) and shapes, in
+    /// output order.
     fn output_signature(&self) -> Result<Vec<(String, Shape)>> {
-        self.output_specs()
+        let mut specs = self.output_specs()?;
+        let mut seen = std::collections::BTreeSet::new();
+        for (name, _) in &mut specs {
+            let base = name.clone();
+            let mut k = 0;
+            while !seen.insert(name.clone()) {
+                k += 1;
+                *name = format!("{base}_{k}");
+            }
+        }
+        Ok(specs)
     }
 
     /// Zeroes the states of every stateful layer (Keras' `model.reset_states()`).

@@ -4,6 +4,7 @@
 //! back around their op. A layer without an ONNX lowering here is an error naming it.
 
 mod proto;
+mod recurrent;
 
 use ndarray::ArrayD;
 use prost::Message;
@@ -343,15 +344,24 @@ fn lower(
             let repeats = b.ints("repeats", &[1, config["n"].as_i64().unwrap_or(1), 1]);
             b.op("Tile", &[&x, &repeats], vec![])
         }
-        other => {
-            return Err(Error::value(format!(
-                "Layer \"{name}\" ({other}) cannot be exported to ONNX by keras-rs yet; exportable: Dense, Activation, \
-                 Conv1D/2D, pooling, global pooling, BatchNormalization, LayerNormalization, Dropout, Flatten, Reshape, \
-                 merging layers (not Dot), Embedding, ZeroPadding2D, UpSampling2D, RepeatVector"
-            )));
+        "SimpleRNN" | "LSTM" | "GRU" | "Bidirectional" => {
+            if let Some(outputs) = recurrent::lower(b, class, &config, weights, &one(&inputs)?, &name)? {
+                return Ok(outputs);
+            }
+            return Err(unsupported(&name, class));
         }
+        other => return Err(unsupported(&name, other)),
     };
     Ok(vec![y])
+}
+
+fn unsupported(name: &str, class: &str) -> Error {
+    Error::value(format!(
+        "Layer \"{name}\" ({class}) cannot be exported to ONNX by keras-rs yet; exportable: Dense, Activation, \
+         Conv1D/2D, pooling, global pooling, BatchNormalization, LayerNormalization, Dropout, Flatten, Reshape, \
+         merging layers (not Dot), Embedding, ZeroPadding2D, UpSampling2D, RepeatVector, SimpleRNN, LSTM, GRU, \
+         Bidirectional"
+    ))
 }
 
 fn value_info(name: &str, shape: &Shape) -> ValueInfoProto {

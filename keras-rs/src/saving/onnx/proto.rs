@@ -55,7 +55,8 @@ pub struct NodeProto {
     pub attribute: Vec<AttributeProto>,
 }
 
-/// `AttributeProto` (the kinds an export writes: FLOAT 1, INT 2, STRING 3, FLOATS 6, INTS 7).
+/// `AttributeProto` (the kinds an export writes: FLOAT 1, INT 2, STRING 3, FLOATS 6, INTS 7,
+/// STRINGS 8).
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct AttributeProto {
     #[prost(string, tag = "1")]
@@ -70,6 +71,8 @@ pub struct AttributeProto {
     pub floats: Vec<f32>,
     #[prost(int64, repeated, tag = "8")]
     pub ints: Vec<i64>,
+    #[prost(bytes = "vec", repeated, tag = "9")]
+    pub strings: Vec<Vec<u8>>,
     #[prost(int32, tag = "20")]
     pub r#type: i32,
 }
