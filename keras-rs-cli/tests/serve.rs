@@ -474,3 +474,33 @@ fn summary_and_export_subcommands() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.keras"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn predict_subcommand_reads_and_writes_numpy_files() {
+    let dir = temp_dir("predict");
+    let model = mlp(10);
+    let model_path = dir.join("mlp.keras");
+    model.save(&model_path).unwrap();
+    let (input, output) = (dir.join("in.npy"), dir.join("out.npy"));
+    // NumPy writes the input (float64, as np.save does by default) and reads the output back.
+    let write =
+        format!("import numpy as np; np.save('{}', (np.arange(12).reshape(3, 4) / 12.0) - 0.3)", input.display());
+    if !Command::new("python3").args(["-c", &write]).status().is_ok_and(|s| s.success()) {
+        eprintln!("skipped: python3 with NumPy is not available");
+        return;
+    }
+    let status = Command::new(env!("CARGO_BIN_EXE_keras-rs"))
+        .args(["predict", model_path.to_str().unwrap(), input.to_str().unwrap(), output.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let read = format!(
+        "import numpy as np, json; a = np.load('{}'); print(json.dumps([a.dtype.str, a.tolist()]))",
+        output.display()
+    );
+    let out = Command::new("python3").args(["-c", &read]).output().unwrap();
+    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answer[0], "<f4");
+    let x = ArrayD::from_shape_vec(vec![3, 4], (0..12).map(|i| (i as f64 / 12.0 - 0.3) as f32).collect()).unwrap();
+    assert_json_close(&answer[1], &model.predict(&x, PredictOptions::new().verbose(0)).unwrap(), "predict subcommand");
+}
