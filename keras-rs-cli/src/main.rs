@@ -9,7 +9,6 @@
 //! Serving start it unchanged (the binary also acts as `serve` when it is called
 //! `tensorflow_model_server`, e.g. through a symlink).
 
-mod npy;
 mod serve;
 
 use std::process::ExitCode;
@@ -99,7 +98,7 @@ fn predict(model: &std::path::Path, files: &[String]) -> keras_rs::Result<()> {
                 names.join(", ")
             )));
         }
-        arrays.push((name, npy::read(std::path::Path::new(path)).map_err(keras_rs::Error::value)?));
+        arrays.push((name, keras_rs::utils::read_npy(path)?));
     }
     let named: Vec<(&str, &ndarray::ArrayD<f32>)> = arrays.iter().map(|(n, a)| (n.as_str(), a)).collect();
     let outputs = model.predict(named.as_slice(), keras_rs::trainers::PredictOptions::new().verbose(0))?;
@@ -112,7 +111,7 @@ fn predict(model: &std::path::Path, files: &[String]) -> keras_rs::Result<()> {
             let stem = output.file_stem().and_then(|s| s.to_str()).unwrap_or("output");
             output.with_file_name(format!("{stem}_{name}.npy"))
         };
-        npy::write(&path, array).map_err(keras_rs::Error::value)?;
+        keras_rs::utils::write_npy(&path, array)?;
         println!("{} {:?} -> {}", name, array.shape(), path.display());
     }
     Ok(())

@@ -17,7 +17,7 @@ pub use crate::random::set_random_seed;
 pub use image_dataset::{
     ImageDataset, ImageDatasetOptions, image_dataset_from_directory, image_dataset_from_directory_both,
 };
-pub use npy::{parse_npy, read_npy};
+pub use npy::{parse_npy, read_npy, write_npy};
 pub(crate) use plot_history::plot_history;
 pub use plot_model::{Plottable, model_to_dot, plot_model};
 pub use py_dataset::{BoxError, DatasetBatch, PyDataset, SharedDataset};

@@ -1,4 +1,4 @@
-//! Reads NumPy `.npy` files into `ndarray` arrays, for users' own data.
+//! NumPy `.npy` files: read into `ndarray` arrays (users' own data), written as float32.
 
 use std::path::Path;
 
@@ -29,6 +29,29 @@ pub fn read_npy(path: impl AsRef<Path>) -> Result<ArrayD<f32>> {
     let path = path.as_ref();
     let bytes = std::fs::read(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
     parse_npy(&bytes).map_err(|e| Error::Format(format!("{}: {e}", path.display())))
+}
+
+/// Writes `array` as a float32 `.npy` file (NumPy's `np.save`, format version 1), atomically.
+///
+/// ```
+/// let path = std::env::temp_dir().join("keras_rs_write_npy_doc.npy");
+/// let a = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[2, 2]), vec![1.0f32, 2.0, 3.0, 4.5]).unwrap();
+/// keras_rs::utils::write_npy(&path, &a).unwrap();
+/// assert_eq!(keras_rs::utils::read_npy(&path).unwrap(), a);
+/// ```
+pub fn write_npy(path: impl AsRef<Path>, array: &ArrayD<f32>) -> Result<()> {
+    let dims: Vec<String> = array.shape().iter().map(|d| d.to_string()).collect();
+    let shape = if dims.len() == 1 { format!("({},)", dims[0]) } else { format!("({})", dims.join(", ")) };
+    let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {shape}, }}");
+    // Magic, version, length, header and its newline end on a multiple of 64 bytes.
+    let pad = (64 - (10 + header.len() + 1) % 64) % 64;
+    header.push_str(&" ".repeat(pad));
+    header.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend((header.len() as u16).to_le_bytes());
+    bytes.extend(header.as_bytes());
+    bytes.extend(array.iter().flat_map(|v| v.to_le_bytes()));
+    crate::saving::write_atomic(path.as_ref(), &bytes)
 }
 
 /// Parses the bytes of a `.npy` file.
