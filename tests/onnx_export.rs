@@ -170,6 +170,26 @@ fn a_two_input_two_output_model_keeps_its_names() {
 }
 
 #[test]
+fn dot_products_match() {
+    if !onnxruntime_available() {
+        return;
+    }
+    let (a, b) = (Input::new(&[5]).name("a").tensor(), Input::new(&[5]).name("b").tensor());
+    let (s, t) = (Input::new(&[4, 3]).name("s").tensor(), Input::new(&[6, 3]).name("t").tensor());
+    let flat = Dot::new(1).name("flat").call(&[&a, &b]).unwrap();
+    let cosine = Dot::new(2).normalize(true).name("cosine").call(&[&s, &t]).unwrap();
+    let projected = Dense::new(5).call(&s).unwrap();
+    let attention = Dot::new((1, 1)).name("cross").call(&[&s, &projected]).unwrap();
+    let model = Model::new(&[&a, &b, &s, &t], &[&flat, &cosine, &attention]).unwrap().seed(11).unwrap();
+    let path = temp("dot.onnx");
+    model.export(&path, "onnx").unwrap();
+    let xs = [grid(&[3, 5], 1), grid(&[3, 5], 2), grid(&[3, 4, 3], 3), grid(&[3, 6, 3], 4)];
+    let named = [("a", &xs[0]), ("b", &xs[1]), ("s", &xs[2]), ("t", &xs[3])];
+    let expected = model.predict(&named, PredictOptions::new().verbose(0)).unwrap();
+    check(&path, &named, &expected, &["flat", "cosine", "cross"], "Dot");
+}
+
+#[test]
 fn recurrent_models_run_in_onnx_runtime_with_keras_rs_numbers() {
     if !onnxruntime_available() {
         return;

@@ -312,6 +312,41 @@ fn lower(
             let args: Vec<&str> = inputs.iter().map(String::as_str).collect();
             b.op(op, &args, vec![])
         }
+        "Dot" => {
+            let rank = input_shape.rank();
+            let axes: Vec<i64> = match &config["axes"] {
+                Value::Array(a) => a.iter().filter_map(Value::as_i64).collect(),
+                other => vec![other.as_i64().unwrap_or(-1); 2],
+            };
+            let [a1, a2] = [axes[0], axes[1]].map(|a| a.rem_euclid(rank as i64) as usize);
+            let (mut x, mut y) = (inputs[0].clone(), inputs.get(1).cloned().unwrap_or_default());
+            if config["normalize"].as_bool().unwrap_or(false) {
+                // Keras' normalize: x * min(1 / sqrt(sum(x^2)), 1e7) along the dot axis.
+                let cap = b.constant("cap", &[], &[1e7]);
+                for (t, axis) in [(&mut x, a1), (&mut y, a2)] {
+                    let axes = b.ints("axes", &[axis as i64]);
+                    let squares = b.op("ReduceSumSquare", &[t, &axes], vec![attr_i("keepdims", 1)]);
+                    let norm = b.op("Sqrt", &[&squares], vec![]);
+                    let inv = b.op("Reciprocal", &[&norm], vec![]);
+                    let inv = b.op("Min", &[&inv, &cap], vec![]);
+                    *t = b.op("Mul", &[t, &inv], vec![]);
+                }
+            }
+            // batch_dot as an einsum: x's other axes, then y's.
+            let letters = |contracted: usize, other: char| -> String {
+                (1..rank).map(|axis| if axis == contracted { 'c' } else { other }).collect()
+            };
+            let (lx, ly) = (letters(a1, 'i'), letters(a2, 'k'));
+            let out: String = lx.chars().chain(ly.chars()).filter(|c| *c != 'c').collect();
+            let equation = format!("b{lx},b{ly}->b{out}");
+            let product = b.op("Einsum", &[&x, &y], vec![attr_s("equation", &equation)]);
+            if rank == 2 {
+                let axes = b.ints("axes", &[1]);
+                b.op("Unsqueeze", &[&product, &axes], vec![])
+            } else {
+                product
+            }
+        }
         "Concatenate" => {
             let args: Vec<&str> = inputs.iter().map(String::as_str).collect();
             b.op("Concat", &args, vec![attr_i("axis", config["axis"].as_i64().unwrap_or(-1))])
@@ -359,7 +394,7 @@ fn unsupported(name: &str, class: &str) -> Error {
     Error::value(format!(
         "Layer \"{name}\" ({class}) cannot be exported to ONNX by keras-rs yet; exportable: Dense, Activation, \
          Conv1D/2D, pooling, global pooling, BatchNormalization, LayerNormalization, Dropout, Flatten, Reshape, \
-         merging layers (not Dot), Embedding, ZeroPadding2D, UpSampling2D, RepeatVector, SimpleRNN, LSTM, GRU, \
+         merging layers, Embedding, ZeroPadding2D, UpSampling2D, RepeatVector, SimpleRNN, LSTM, GRU, \
          Bidirectional"
     ))
 }
