@@ -1,9 +1,10 @@
 //! `BinaryCrossentropy`: `-(t log p + (1 - t) log(1 - p))`, averaged over the last axis.
 
 use burn::tensor::{Tensor, activation::log_sigmoid};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::loss::{Loss, clip_probs, config_flag, config_number, mean_last};
+use super::loss::{Loss, clip_probs, mean_last};
+use crate::layers::config::{Validate, keras_config};
 
 /// Keras' `BinaryCrossentropy`. On probabilities it clips to `[1e-7, 1 - 1e-7]` in float32
 /// first; with `from_logits(true)` it uses `log_sigmoid`.
@@ -17,31 +18,44 @@ use super::loss::{Loss, clip_probs, config_flag, config_number, mean_last};
 /// // Predicting exactly 1 for a 0 target costs -log(2^-23) = 15.9424 (float32 clip).
 /// assert!((BinaryCrossentropy::new().call(t, p).into_scalar::<f32>() - 15.9424).abs() < 1e-3);
 /// ```
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct BinaryCrossentropy {
-    from_logits: bool,
-    label_smoothing: f32,
+    config: CrossentropyConfig,
 }
+
+keras_config! {
+    /// Keras' arguments of `BinaryCrossentropy` and `CategoricalCrossentropy` (besides
+    /// `reduction`, which every loss has).
+    pub struct CrossentropyConfig {
+        args {
+            /// Whether predictions are logits rather than probabilities (default false).
+            from_logits: bool = false,
+            /// Keras' `label_smoothing`: binary targets become `y (1 - s) + s / 2`, categorical
+            /// ones `y (1 - s) + s / classes` (default 0).
+            label_smoothing: f32 = 0.0,
+        }
+    }
+    constants { axis: -1 }
+    setters for [] super::BinaryCrossentropy => config;
+    setters for [] super::CategoricalCrossentropy => config;
+}
+
+impl Default for CrossentropyConfig {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Validate for CrossentropyConfig {}
 
 impl BinaryCrossentropy {
     /// BCE on probabilities.
     pub fn new() -> Self {
-        BinaryCrossentropy::default()
+        Self::default()
     }
-    /// Whether predictions are logits rather than probabilities.
-    pub fn from_logits(mut self, from_logits: bool) -> Self {
-        self.from_logits = from_logits;
-        self
-    }
-    /// Reads Keras' config (`from_logits`, `label_smoothing`).
+    /// Reads Keras' config.
     pub fn from_config(config: &Value) -> crate::Result<Self> {
-        let loss = Self::new().from_logits(config_flag(config, "from_logits")?);
-        Ok(loss.label_smoothing(config_number(config, "label_smoothing", 0.0)?))
-    }
-    /// Keras' `label_smoothing`: targets become `y (1 - s) + s / 2` (default 0).
-    pub fn label_smoothing(mut self, label_smoothing: f32) -> Self {
-        self.label_smoothing = label_smoothing;
-        self
+        Ok(BinaryCrossentropy { config: CrossentropyConfig::from_config(config, "BinaryCrossentropy")? })
     }
 }
 
@@ -53,13 +67,13 @@ impl Loss for BinaryCrossentropy {
         "BinaryCrossentropy"
     }
     fn config(&self) -> Value {
-        json!({"from_logits": self.from_logits, "label_smoothing": self.label_smoothing, "axis": -1})
+        self.config.to_config()
     }
     fn per_row(&self, y_true: Tensor<2>, y_pred: Tensor<2>) -> Tensor<1> {
-        let s = self.label_smoothing;
+        let s = self.config.label_smoothing;
         let y_true = if s == 0.0 { y_true } else { y_true.mul_scalar(1.0 - s).add_scalar(0.5 * s) };
         let ones_minus_t = y_true.clone().neg().add_scalar(1.0);
-        let bce = if self.from_logits {
+        let bce = if self.config.from_logits {
             y_true * log_sigmoid(y_pred.clone()) + ones_minus_t * log_sigmoid(y_pred.neg())
         } else {
             let p = clip_probs(y_pred);
@@ -68,6 +82,6 @@ impl Loss for BinaryCrossentropy {
         mean_last(bce.neg())
     }
     fn clone_box(&self) -> Box<dyn Loss> {
-        Box::new(*self)
+        Box::new(self.clone())
     }
 }

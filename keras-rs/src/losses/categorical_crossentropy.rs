@@ -1,9 +1,10 @@
 //! `CategoricalCrossentropy`: `-sum(t * log p)` over the last axis, on one-hot targets.
 
 use burn::tensor::{Tensor, activation::log_softmax};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::loss::{Loss, clip_probs, config_flag, config_number, sum_last};
+use super::binary_crossentropy::CrossentropyConfig;
+use super::loss::{Loss, clip_probs, sum_last};
 
 /// Keras' `CategoricalCrossentropy`. On probabilities it renormalises each row by its sum,
 /// clips to `[1e-7, 1 - 1e-7]`, then takes the log; with `from_logits(true)` it uses `log_softmax`.
@@ -16,31 +17,19 @@ use super::loss::{Loss, clip_probs, config_flag, config_number, sum_last};
 /// let p = Tensor::<2>::from_floats([[1.0, 1.0]], &d); // renormalised to [0.5, 0.5]
 /// assert!((CategoricalCrossentropy::new().call(t, p).into_scalar::<f32>() - 2f32.ln()).abs() < 1e-6);
 /// ```
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct CategoricalCrossentropy {
-    from_logits: bool,
-    label_smoothing: f32,
+    pub(super) config: CrossentropyConfig,
 }
 
 impl CategoricalCrossentropy {
     /// CCE on probabilities.
     pub fn new() -> Self {
-        CategoricalCrossentropy::default()
+        Self::default()
     }
-    /// Whether predictions are logits rather than probabilities.
-    pub fn from_logits(mut self, from_logits: bool) -> Self {
-        self.from_logits = from_logits;
-        self
-    }
-    /// Reads Keras' config (`from_logits`, `label_smoothing`).
+    /// Reads Keras' config.
     pub fn from_config(config: &Value) -> crate::Result<Self> {
-        let loss = Self::new().from_logits(config_flag(config, "from_logits")?);
-        Ok(loss.label_smoothing(config_number(config, "label_smoothing", 0.0)?))
-    }
-    /// Keras' `label_smoothing`: targets become `y (1 - s) + s / classes` (default 0).
-    pub fn label_smoothing(mut self, label_smoothing: f32) -> Self {
-        self.label_smoothing = label_smoothing;
-        self
+        Ok(CategoricalCrossentropy { config: CrossentropyConfig::from_config(config, "CategoricalCrossentropy")? })
     }
 }
 
@@ -62,19 +51,19 @@ impl Loss for CategoricalCrossentropy {
         "CategoricalCrossentropy"
     }
     fn config(&self) -> Value {
-        json!({"from_logits": self.from_logits, "label_smoothing": self.label_smoothing, "axis": -1})
+        self.config.to_config()
     }
     fn per_row(&self, y_true: Tensor<2>, y_pred: Tensor<2>) -> Tensor<1> {
-        let s = self.label_smoothing;
+        let s = self.config.label_smoothing;
         let y_true = if s == 0.0 {
             y_true
         } else {
             let classes = y_true.dims()[1] as f32;
             y_true.mul_scalar(1.0 - s).add_scalar(s / classes)
         };
-        sum_last(y_true * log_probs(y_pred, self.from_logits)).neg()
+        sum_last(y_true * log_probs(y_pred, self.config.from_logits)).neg()
     }
     fn clone_box(&self) -> Box<dyn Loss> {
-        Box::new(*self)
+        Box::new(self.clone())
     }
 }

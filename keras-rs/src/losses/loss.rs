@@ -111,26 +111,6 @@ impl Clone for Box<dyn Loss> {
     }
 }
 
-/// A loss config's boolean `key` (`false` when absent or `null`).
-pub(crate) fn config_flag(config: &Value, key: &str) -> Result<bool> {
-    match config.get(key) {
-        None | Some(Value::Null) => Ok(false),
-        Some(v) => v.as_bool().ok_or_else(|| Error::value(format!("`{key}` must be a boolean. Received: {key}={v}"))),
-    }
-}
-
-/// A loss config's number `key` (`default` when absent or `null`); any number, as Keras does
-/// not limit `label_smoothing` or `delta`.
-pub(crate) fn config_number(config: &Value, key: &str, default: f32) -> Result<f32> {
-    match config.get(key) {
-        None | Some(Value::Null) => Ok(default),
-        Some(v) => v
-            .as_f64()
-            .map(|n| n as f32)
-            .ok_or_else(|| Error::value(format!("`{key}` must be a number. Received: {key}={v}"))),
-    }
-}
-
 /// Keras' clip of probabilities into `[eps, 1 - eps]`, done in float32.
 pub(crate) fn clip_probs(p: Tensor<2>) -> Tensor<2> {
     p.clamp(EPSILON as f32, (1.0 - EPSILON) as f32)

@@ -10,12 +10,12 @@ mod mean_squared_error;
 mod reduction;
 mod sparse_categorical_crossentropy;
 
-pub use binary_crossentropy::BinaryCrossentropy;
+pub use binary_crossentropy::{BinaryCrossentropy, CrossentropyConfig};
 pub use categorical_crossentropy::CategoricalCrossentropy;
-pub use huber::Huber;
+pub use huber::{Huber, HuberConfig};
 pub use lookup::{LossSpec, from_config, get};
 pub use loss::{EPSILON, Loss};
 pub use mean_absolute_error::MeanAbsoluteError;
 pub use mean_squared_error::MeanSquaredError;
 pub use reduction::{Reduced, Reduction, WithReduction};
-pub use sparse_categorical_crossentropy::SparseCategoricalCrossentropy;
+pub use sparse_categorical_crossentropy::{SparseCategoricalCrossentropy, SparseCategoricalCrossentropyConfig};

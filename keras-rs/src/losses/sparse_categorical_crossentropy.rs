@@ -1,10 +1,11 @@
 //! `SparseCategoricalCrossentropy`: categorical crossentropy with integer class targets.
 
 use burn::tensor::{Int, Tensor};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::categorical_crossentropy::log_probs;
-use super::loss::{Loss, config_flag};
+use super::loss::Loss;
+use crate::layers::config::{Validate, keras_config};
 
 /// Keras' `SparseCategoricalCrossentropy`: targets are class indices `(batch,)` or
 /// `(batch, 1)`; labels outside `[0, classes)` are rejected before training starts.
@@ -18,24 +19,41 @@ use super::loss::{Loss, config_flag};
 /// let loss = SparseCategoricalCrossentropy::new().from_logits(true).call(t, logits);
 /// assert!((loss.into_scalar::<f32>() - 2f32.ln()).abs() < 1e-6);
 /// ```
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct SparseCategoricalCrossentropy {
-    from_logits: bool,
+    config: SparseCategoricalCrossentropyConfig,
 }
+
+keras_config! {
+    /// Keras' arguments of `SparseCategoricalCrossentropy` (besides `reduction`).
+    pub struct SparseCategoricalCrossentropyConfig {
+        args {
+            /// Whether predictions are logits rather than probabilities (default false).
+            from_logits: bool = false,
+        }
+    }
+    constants { ignore_class: serde_json::Value::Null }
+    setters for [] SparseCategoricalCrossentropy => config;
+}
+
+impl Default for SparseCategoricalCrossentropyConfig {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Validate for SparseCategoricalCrossentropyConfig {}
 
 impl SparseCategoricalCrossentropy {
     /// Sparse CCE on probabilities.
     pub fn new() -> Self {
-        SparseCategoricalCrossentropy::default()
+        Self::default()
     }
-    /// Whether predictions are logits rather than probabilities.
-    pub fn from_logits(mut self, from_logits: bool) -> Self {
-        self.from_logits = from_logits;
-        self
-    }
-    /// Reads Keras' config (`from_logits`).
+    /// Reads Keras' config.
     pub fn from_config(config: &Value) -> crate::Result<Self> {
-        Ok(Self::new().from_logits(config_flag(config, "from_logits")?))
+        Ok(SparseCategoricalCrossentropy {
+            config: SparseCategoricalCrossentropyConfig::from_config(config, "SparseCategoricalCrossentropy")?,
+        })
     }
 }
 
@@ -47,7 +65,7 @@ impl Loss for SparseCategoricalCrossentropy {
         "SparseCategoricalCrossentropy"
     }
     fn config(&self) -> Value {
-        json!({"from_logits": self.from_logits, "ignore_class": null})
+        self.config.to_config()
     }
     fn is_sparse(&self) -> bool {
         true
@@ -55,9 +73,9 @@ impl Loss for SparseCategoricalCrossentropy {
     fn per_row(&self, y_true: Tensor<2>, y_pred: Tensor<2>) -> Tensor<1> {
         let [rows, _] = y_pred.dims();
         let labels: Tensor<2, Int> = y_true.int();
-        log_probs(y_pred, self.from_logits).gather(1, labels).reshape([rows]).neg()
+        log_probs(y_pred, self.config.from_logits).gather(1, labels).reshape([rows]).neg()
     }
     fn clone_box(&self) -> Box<dyn Loss> {
-        Box::new(*self)
+        Box::new(self.clone())
     }
 }
