@@ -41,3 +41,29 @@ fn summary_matches_keras_text() {
         }
     }
 }
+
+#[test]
+fn activation_layers_match_keras() {
+    let fx = fixture("activation_layers.json");
+    let x = array(&fx["x"]);
+    let cases = fx["cases"].as_array().unwrap();
+    assert!(cases.len() >= 13);
+    for case in cases {
+        let class = case["class_name"].as_str().unwrap();
+        // Keras' own config, read through the registry (every key honoured or refused).
+        let layer = keras_rs::layers::from_config(class, &case["config"]).unwrap();
+        let what = format!("{class} {}", case["config"]);
+        let mut model = Sequential::new().add(Input::new(&x.shape()[1..]));
+        model.add_boxed(layer).unwrap();
+        let y = model.predict(&x, PredictOptions::new().verbose(0)).unwrap();
+        assert_close(&y, &array(&case["y"]), 1e-4, 1e-6, &what);
+    }
+    // Keras' errors for negative arguments, at build.
+    let err = Sequential::new().add(Input::new(&[2])).add(ReLU::new().threshold(-1.0)).output_shape().unwrap_err();
+    assert!(err.to_string().contains("threshold of a ReLU layer cannot be a negative value. Received: -1"), "{err}");
+    let err =
+        Sequential::new().add(Input::new(&[2])).add(LeakyReLU::new().negative_slope(-0.1)).output_shape().unwrap_err();
+    assert!(err.to_string().contains("cannot be None or negative value"), "{err}");
+    let err = Sequential::new().add(Input::new(&[2])).add(Softmax::new().axis(3)).output_shape().unwrap_err();
+    assert!(err.to_string().contains("axis=3 is out of bounds"), "{err}");
+}

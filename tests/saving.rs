@@ -64,8 +64,13 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
         .add(Conv2D::new(3, 2).padding("same").use_bias(false))
         .add(Flatten::new())
         .add(Dense::new(6).activation("relu"))
+        .add(ReLU::new().max_value(3.0).negative_slope(0.1).threshold(0.2))
+        .add(LeakyReLU::new())
+        .add(ELU::new().alpha(0.5))
+        .add(Identity::new())
         .add(Dropout::new(0.3))
-        .add(Dense::new(3).activation("softmax"));
+        .add(Dense::new(3))
+        .add(Softmax::new());
 
     let tokens = Input::new(&[9]).name("tokens").dtype("int32");
     let e = Embedding::new(20, 4).call(&tokens).unwrap();

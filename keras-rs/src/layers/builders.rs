@@ -94,3 +94,63 @@ macro_rules! weightless_multi_input_glue {
     };
 }
 pub(crate) use weightless_multi_input_glue;
+
+/// A layer that keeps its input's shape, has no weights and computes each element on its own
+/// (the activation layers, `Identity`): `Default`, `new()` with Keras' defaults, `from_config`,
+/// `name`/`trainable`, and its `Layer` impl, with `forward` given as `|layer, x| expression`
+/// over a burn tensor `x` of any rank. The config is checked (`Validate`) when the layer is built.
+macro_rules! elementwise_layer {
+    ($ty:ident, $config:ident, $class:literal, |$layer:ident, $x:ident| $body:expr) => {
+        $crate::layers::builders::common_builders!($ty);
+
+        impl Default for $ty {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl $ty {
+            #[doc = concat!("A `", $class, "` layer with Keras' defaults.")]
+            pub fn new() -> Self {
+                $ty { base: $crate::layers::LayerBase::default(), config: $config::new() }
+            }
+            #[doc = concat!("Reads Keras' `", $class, "` config.")]
+            pub fn from_config(config: &serde_json::Value) -> $crate::error::Result<Self> {
+                let read = $config::from_config(config, $class)?;
+                Ok($ty { base: $crate::layers::LayerBase::from_config(config), config: read })
+            }
+        }
+
+        impl $crate::layers::Layer for $ty {
+            $crate::layers::builders::layer_boilerplate!($class);
+
+            fn config(&self) -> serde_json::Value {
+                self.config.to_config()
+            }
+            fn compute_output_shape(
+                &self,
+                input_shape: &$crate::shape::Shape,
+            ) -> $crate::error::Result<$crate::shape::Shape> {
+                Ok(input_shape.clone())
+            }
+            fn build(
+                &mut self,
+                _input_shape: &$crate::shape::Shape,
+            ) -> $crate::error::Result<Vec<$crate::layers::VariableSpec>> {
+                let name = $crate::layers::to_snake_case($class);
+                $crate::layers::config::validated(&self.config, self.base.name.as_deref().unwrap_or(&name))?;
+                Ok(Vec::new())
+            }
+            fn forward(
+                &self,
+                inputs: $crate::backend::DynTensor,
+                _weights: $crate::layers::Weights<'_>,
+                _ctx: &mut $crate::layers::CallContext<'_>,
+            ) -> $crate::error::Result<$crate::backend::DynTensor> {
+                let $layer = self;
+                Ok($crate::backend::dyn_tensor::map_tensor!(inputs, $x => $body))
+            }
+        }
+    };
+}
+pub(crate) use elementwise_layer;

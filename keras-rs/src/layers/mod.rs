@@ -26,6 +26,7 @@
 //! file, its family's `mod.rs` export and one line of `registry.rs` (plus its Keras fixture in
 //! `tests/fixtures/generate.py`). `core/dense.rs` is the one to copy.
 
+pub mod activations;
 pub(crate) mod builders;
 pub(crate) mod config;
 pub mod convolutional;
@@ -40,7 +41,8 @@ pub(crate) mod registry;
 pub mod regularization;
 pub mod reshaping;
 
-pub use self::core::{Activation, Dense, DenseConfig, Embedding, Input};
+pub use self::core::{Activation, Dense, DenseConfig, Embedding, Identity, Input};
+pub use activations::{ELU, LeakyReLU, ReLU, Softmax};
 pub use config::{ConfigValue, IntoArg, Sizes, Validate};
 pub use convolutional::{Conv1D, Conv2D};
 pub use kernel_args::KernelArgs;

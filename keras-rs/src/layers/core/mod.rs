@@ -1,11 +1,13 @@
-//! Core layers: `Input`, `Dense`, `Activation`, `Embedding`.
+//! Core layers: `Input`, `Dense`, `Activation`, `Embedding`, `Identity`.
 
 mod activation;
 mod dense;
 mod embedding;
+mod identity;
 mod input;
 
 pub use activation::{Activation, ActivationConfig};
 pub use dense::{Dense, DenseConfig};
 pub use embedding::{Embedding, EmbeddingConfig};
+pub use identity::{Identity, IdentityConfig};
 pub use input::Input;

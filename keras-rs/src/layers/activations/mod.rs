@@ -1,0 +1,11 @@
+//! Activation layers (Keras' `keras.layers.activations`): `ReLU`, `LeakyReLU`, `ELU`, `Softmax`.
+
+mod elu;
+mod leaky_relu;
+mod relu;
+mod softmax;
+
+pub use elu::{ELU, EluConfig};
+pub use leaky_relu::{LeakyReLU, LeakyReluConfig};
+pub use relu::{ReLU, ReluConfig};
+pub use softmax::{Softmax, SoftmaxConfig};
