@@ -74,7 +74,12 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("keras-rs: {e}");
+            let message = e.to_string();
+            if message.starts_with("keras-rs") {
+                eprintln!("{message}");
+            } else {
+                eprintln!("keras-rs: {message}");
+            }
             ExitCode::FAILURE
         }
     }

@@ -83,7 +83,7 @@ impl Served {
     pub fn load(name: &str, base_path: &Path, batching: Option<BatchingOptions>) -> Result<Served, String> {
         let served =
             Served { name: name.to_string(), base_path: base_path.to_path_buf(), current: RwLock::new(None), batching };
-        if !served.reload()? {
+        if !served.reload().map_err(|e| format!("model '{name}': {e}"))? {
             return Err(format!(
                 "model '{name}': no version found under {} (expected {{version}}/model.keras, e.g. 1/model.keras)",
                 base_path.display()
@@ -122,7 +122,7 @@ fn newest(base: &Path) -> Result<Option<(u64, PathBuf)>, String> {
     if base.is_file() {
         return Ok(Some((1, base.to_path_buf())));
     }
-    let entries = std::fs::read_dir(base).map_err(|e| format!("cannot read {}: {e}", base.display()))?;
+    let entries = std::fs::read_dir(base).map_err(|e| format!("cannot read the base path {}: {e}", base.display()))?;
     let mut best: Option<(u64, PathBuf)> = None;
     for entry in entries.flatten() {
         let Some(number) = entry.file_name().to_str().and_then(|n| n.parse::<u64>().ok()) else { continue };
