@@ -58,6 +58,8 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
         .add(ZeroPadding2D::new(1))
         .add(Conv2D::new(4, 3).activation("relu"))
         .add(BatchNormalization::new())
+        .add(Rescaling::new().scale(0.5).offset(0.1))
+        .add(Permute::new(&[2, 1, 3]))
         .add(MaxPooling2D::new(2))
         .add(UpSampling2D::new(2))
         .add(AveragePooling2D::new(2))

@@ -6,8 +6,8 @@ pub use crate::layers::{
     Activation, Add, Average, AveragePooling1D, AveragePooling2D, BatchNormalization, Bidirectional, Concatenate,
     Conv1D, Conv2D, Dense, Dot, Dropout, ELU, Embedding, Flatten, GRU, GlobalAveragePooling1D, GlobalAveragePooling2D,
     GlobalMaxPooling1D, GlobalMaxPooling2D, Identity, Input, LSTM, Layer, LayerNormalization, LeakyReLU, MaxPooling1D,
-    MaxPooling2D, Maximum, Minimum, Multiply, ReLU, RepeatVector, Reshape, SimpleRNN, Softmax, Subtract,
-    TimeDistributed, UpSampling2D, ZeroPadding2D,
+    MaxPooling2D, Maximum, Minimum, Multiply, Permute, ReLU, RepeatVector, Rescaling, Reshape, SimpleRNN, Softmax,
+    Subtract, TimeDistributed, UpSampling2D, ZeroPadding2D,
 };
 pub use crate::losses::{
     BinaryCrossentropy, CategoricalCrossentropy, Huber, MeanAbsoluteError, MeanSquaredError,

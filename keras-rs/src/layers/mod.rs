@@ -41,7 +41,7 @@ pub(crate) mod registry;
 pub mod regularization;
 pub mod reshaping;
 
-pub use self::core::{Activation, Dense, DenseConfig, Embedding, Identity, Input};
+pub use self::core::{Activation, Dense, DenseConfig, Embedding, Identity, Input, Rescaling};
 pub use activations::{ELU, LeakyReLU, ReLU, Softmax};
 pub use config::{ConfigValue, IntoArg, Sizes, Validate};
 pub use convolutional::{Conv1D, Conv2D};
@@ -57,4 +57,4 @@ pub use pooling::{
 pub use recurrent::{Bidirectional, GRU, LSTM, SimpleRNN, TimeDistributed};
 pub use registry::{KNOWN_CLASSES, from_config};
 pub use regularization::Dropout;
-pub use reshaping::{Flatten, RepeatVector, Reshape, UpSampling2D, ZeroPadding2D};
+pub use reshaping::{Flatten, Permute, RepeatVector, Reshape, UpSampling2D, ZeroPadding2D};

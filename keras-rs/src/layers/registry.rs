@@ -33,6 +33,8 @@ registry! {
     "LeakyReLU" => LeakyReLU,
     "ELU" => ELU,
     "Softmax" => Softmax,
+    "Rescaling" => Rescaling,
+    "Permute" => Permute,
     "Dropout" => Dropout,
     "Flatten" => Flatten,
     "Reshape" => Reshape,
