@@ -169,13 +169,11 @@ fn to_channels_first(rank: usize) -> (Vec<i64>, Vec<i64>) {
     (forward, back)
 }
 
+/// A layer variable's path (`dense/kernel`) and its values in Keras' layout.
+type Weight<'a> = (&'a str, &'a ArrayD<f32>);
+
 /// The ONNX nodes of one layer call; `weights` are the layer's variables (Keras layout) by name.
-fn lower(
-    b: &mut Builder,
-    entry: &LayerEntry,
-    weights: &[(String, ArrayD<f32>)],
-    inputs: Vec<String>,
-) -> Result<Vec<String>> {
+fn lower(b: &mut Builder, entry: &LayerEntry, weights: &[Weight<'_>], inputs: Vec<String>) -> Result<Vec<String>> {
     let layer = entry.layer.as_ref();
     let name = layer.name().unwrap_or("?").to_string();
     let class = layer.class_name();
@@ -183,8 +181,8 @@ fn lower(
     let weight = |key: &str| -> Result<&ArrayD<f32>> {
         weights
             .iter()
-            .find(|(n, _)| n == key || n.ends_with(&format!("/{key}")))
-            .map(|(_, w)| w)
+            .find(|(n, _)| *n == key || n.ends_with(&format!("/{key}")))
+            .map(|(_, w)| *w)
             .ok_or_else(|| Error::State(format!("Layer \"{name}\" has no weight `{key}`")))
     };
     let one = |inputs: &[String]| -> Result<String> {
@@ -424,8 +422,8 @@ pub(crate) fn model_bytes(
 ) -> Result<Vec<u8>> {
     let all = network.get_weights()?;
     let mut b = Builder { nodes: Vec::new(), initializers: Vec::new(), count: 0 };
-    let weights_of = |entry: &LayerEntry| -> Vec<(String, ArrayD<f32>)> {
-        entry.vars.clone().map(|i| (network.variables[i].path.clone(), all[i].clone())).collect()
+    let weights_of = |entry: &LayerEntry| -> Vec<Weight<'_>> {
+        entry.vars.clone().map(|i| (network.variables[i].path.as_str(), &all[i])).collect()
     };
     let produced: Vec<String> = match &network.graph {
         None => {

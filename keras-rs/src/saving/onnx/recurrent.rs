@@ -6,7 +6,7 @@
 use ndarray::{Array2, ArrayD, Axis, Ix2};
 use serde_json::Value;
 
-use super::{AttributeProto, Builder, NodeProto, attr_i, attr_s};
+use super::{AttributeProto, Builder, NodeProto, Weight, attr_i, attr_s};
 use crate::error::{Error, Result};
 
 /// Which recurrent op, and its gate order as Keras' gate blocks.
@@ -40,7 +40,7 @@ fn reorder(v: &[f32], order: &[usize], units: usize) -> Vec<f32> {
 
 /// One direction's W `(gates*u, features)`, R `(gates*u, u)` and B `(2*gates*u)`, flat.
 fn direction(
-    weights: &[(String, ArrayD<f32>)],
+    weights: &[Weight<'_>],
     cell: &Cell,
     units: usize,
     config: &Value,
@@ -50,7 +50,7 @@ fn direction(
         weights
             .iter()
             .find(|(n, _)| n.ends_with(&format!("/{key}")))
-            .map(|(_, w)| w)
+            .map(|(_, w)| *w)
             .ok_or_else(|| Error::State(format!("Layer \"{layer}\" has no weight `{key}`")))
     };
     let two = |a: &ArrayD<f32>| a.clone().into_dimensionality::<Ix2>().map_err(|e| Error::State(e.to_string()));
@@ -105,7 +105,7 @@ pub(super) fn lower(
     b: &mut Builder,
     class: &str,
     config: &Value,
-    weights: &[(String, ArrayD<f32>)],
+    weights: &[Weight<'_>],
     x: &str,
     layer: &str,
 ) -> Result<Option<Vec<String>>> {
