@@ -40,18 +40,6 @@ impl Padding {
     }
 }
 
-/// Checks that a size argument (`kernel_size`, `strides`, `pool_size`, ...) has `rank` values,
-/// all positive, as Keras requires.
-pub fn check_sizes(layer: &str, arg: &str, values: &[usize], rank: usize) -> Result<()> {
-    if values.len() != rank || values.contains(&0) {
-        return Err(Error::value(format!(
-            "The `{arg}` argument of layer \"{layer}\" must be a tuple of {rank} positive integers. Received: \
-             {arg}={values:?}"
-        )));
-    }
-    Ok(())
-}
-
 /// Output length along one axis, `None` if the (dilated) window does not fit (VALID) or a size
 /// is zero.
 pub fn output_length(input: usize, kernel: usize, stride: usize, dilation: usize, padding: Padding) -> Option<usize> {
