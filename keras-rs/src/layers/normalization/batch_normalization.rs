@@ -71,13 +71,7 @@ keras_config! {
 
 impl Validate for BatchNormalizationConfig {
     fn validate(&self) -> Result<()> {
-        if self.axis != serde_json::json!(-1) && self.axis != serde_json::json!([-1]) {
-            return Err(Error::value(format!(
-                "BatchNormalization supports axis=-1 (channels last) only, received axis={}",
-                self.axis
-            )));
-        }
-        Ok(())
+        super::check_last_axis(&self.axis, "BatchNormalization", " (channels last)")
     }
 }
 

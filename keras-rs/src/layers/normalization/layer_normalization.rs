@@ -60,10 +60,7 @@ keras_config! {
 
 impl Validate for LayerNormalizationConfig {
     fn validate(&self) -> Result<()> {
-        if self.axis != serde_json::json!(-1) && self.axis != serde_json::json!([-1]) {
-            return Err(Error::value(format!("LayerNormalization supports axis=-1 only, received axis={}", self.axis)));
-        }
-        Ok(())
+        super::check_last_axis(&self.axis, "LayerNormalization", "")
     }
 }
 

@@ -5,3 +5,12 @@ mod layer_normalization;
 
 pub use batch_normalization::{BatchNormalization, BatchNormalizationConfig};
 pub use layer_normalization::{LayerNormalization, LayerNormalizationConfig};
+
+/// Keras' `axis` of a normalization layer: keras-rs normalizes the last axis only (`-1`, or
+/// `[-1]` as Keras also writes it); any other is refused naming the class.
+pub(crate) fn check_last_axis(axis: &serde_json::Value, class: &str, note: &str) -> crate::error::Result<()> {
+    if *axis != serde_json::json!(-1) && *axis != serde_json::json!([-1]) {
+        return Err(crate::error::Error::value(format!("{class} supports axis=-1{note} only, received axis={axis}")));
+    }
+    Ok(())
+}
