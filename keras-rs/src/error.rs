@@ -39,6 +39,15 @@ pub enum Error {
     /// panic in `get_batch`), with the batch's index.
     #[error("{0}")]
     Dataset(String),
+    /// A rank of a distributed job failed (see [`distribution`](crate::distribution)): every
+    /// rank returns its error, so that none waits for the others.
+    #[error("rank {rank}: {message}")]
+    Distributed {
+        /// The rank that failed (the lowest, if several did).
+        rank: usize,
+        /// Its error.
+        message: String,
+    },
     /// The backend failed (e.g. reading a tensor back from the device).
     #[error("backend error: {0}")]
     Backend(String),

@@ -35,6 +35,7 @@ pub mod backend;
 pub mod callbacks;
 pub mod constraints;
 pub mod datasets;
+pub mod distribution;
 mod error;
 pub mod initializers;
 pub mod layers;

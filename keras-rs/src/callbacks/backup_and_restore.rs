@@ -59,6 +59,9 @@ impl Callback for BackupAndRestore {
     }
 
     fn on_epoch_end(&mut self, epoch: usize, _logs: &mut Logs, model: &mut dyn ModelHandle) -> Result<()> {
+        if !crate::distribution::is_chief() {
+            return Ok(()); // under a distribution, rank 0 writes the backup
+        }
         crate::saving::create_dir(&self.backup_dir)?;
         model.save_weights(&self.weights_path())?;
         let meta = serde_json::json!({"epoch": epoch + 1, "batch": 0}).to_string();
@@ -66,7 +69,7 @@ impl Callback for BackupAndRestore {
     }
 
     fn on_train_end(&mut self, _logs: &Logs, _model: &mut dyn ModelHandle) -> Result<()> {
-        if self.delete_checkpoint && self.backup_dir.exists() {
+        if self.delete_checkpoint && crate::distribution::is_chief() && self.backup_dir.exists() {
             std::fs::remove_dir_all(&self.backup_dir)
                 .map_err(|e| Error::io(format!("could not delete {}", self.backup_dir.display()), e))?;
         }

@@ -64,6 +64,9 @@ impl CSVLogger {
 
 impl Callback for CSVLogger {
     fn on_train_begin(&mut self, _model: &mut dyn ModelHandle) -> Result<()> {
+        if !crate::distribution::is_chief() {
+            return Ok(()); // under a distribution, rank 0 writes the log
+        }
         crate::saving::create_parent(&self.filename)?;
         let mut options = std::fs::OpenOptions::new();
         if self.append {
@@ -81,6 +84,9 @@ impl Callback for CSVLogger {
     }
 
     fn on_epoch_end(&mut self, epoch: usize, logs: &mut Logs, _model: &mut dyn ModelHandle) -> Result<()> {
+        if !crate::distribution::is_chief() {
+            return Ok(()); // under a distribution, rank 0 writes the log
+        }
         if self.keys.is_none() {
             let mut keys: Vec<String> = logs.keys().cloned().collect();
             if !keys.iter().any(|k| k.starts_with("val_")) && !keys.is_empty() {

@@ -46,9 +46,13 @@ impl TensorBoard {
 
 impl Callback for TensorBoard {
     fn on_train_begin(&mut self, _model: &mut dyn ModelHandle) -> Result<()> {
-        self.train = Some(EventFileWriter::create(&self.log_dir.join("train"))?);
         self.val = None;
         self.global_batch = 0;
+        if !crate::distribution::is_chief() {
+            self.train = None; // under a distribution, rank 0 writes the logs
+            return Ok(());
+        }
+        self.train = Some(EventFileWriter::create(&self.log_dir.join("train"))?);
         Ok(())
     }
 
@@ -81,7 +85,7 @@ impl Callback for TensorBoard {
             }
             w.flush()?;
         }
-        if logs.keys().any(|k| k.starts_with("val_")) {
+        if self.train.is_some() && logs.keys().any(|k| k.starts_with("val_")) {
             if self.val.is_none() {
                 self.val = Some(EventFileWriter::create(&self.log_dir.join("validation"))?);
             }

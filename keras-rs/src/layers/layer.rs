@@ -145,6 +145,9 @@ pub struct CallContext<'a> {
     /// The losses layers added in this pass (activity regularization, [`CallContext::add_loss`]:
     /// Keras' `layer.losses`), added to the loss by `fit` and `evaluate`.
     pub(crate) activity_losses: Vec<Tensor<1>>,
+    /// Under a distribution, which rows of the global batch this pass computes: random masks
+    /// are drawn for the whole global batch (as one process would) and sliced.
+    pub(crate) share: Option<crate::trainers::Share>,
 }
 
 /// A `MaxPooling2D`'s arguments, as its config gives them.
@@ -185,6 +188,21 @@ impl<'a> CallContext<'a> {
             next_max_pool: None,
             pooled: false,
             activity_losses: Vec::new(),
+            share: None,
+        }
+    }
+
+    /// A dropout mask for `batch` samples of `per_sample` values each, from the model's
+    /// generator. Under a distribution, the mask of the whole global batch is drawn and this
+    /// rank's rows are kept, so every rank's generator stays in step and the masks are those
+    /// one process would draw.
+    pub(crate) fn dropout_mask(&mut self, batch: usize, per_sample: usize, rate: f32) -> Vec<f32> {
+        match self.share {
+            Some(share) if share.rows == batch => {
+                let all = self.rng.dropout_mask(share.global * per_sample, rate);
+                all[share.offset * per_sample..(share.offset + batch) * per_sample].to_vec()
+            }
+            _ => self.rng.dropout_mask(batch * per_sample, rate),
         }
     }
 

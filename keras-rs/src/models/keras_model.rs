@@ -85,7 +85,7 @@ pub trait KerasModel: Saveable {
     /// The epoch loss is the batch-size-weighted mean of the batch losses (the weighted sum over
     /// outputs), each computed before its update; `val_*` values use the end-of-epoch weights.
     fn fit(&mut self, x: impl ModelInputs, y: impl ModelInputs, options: FitOptions) -> Result<History> {
-        fit::fit(self, x.into_host(), y.into_host(), options)
+        fit::alone(fit::fit(self, x.into_host(), y.into_host(), options))
     }
 
     /// Trains on a [`PyDataset`] (Keras' `model.fit(dataset, ...)`): its batches, shuffled in
@@ -93,7 +93,7 @@ pub trait KerasModel: Saveable {
     /// its worker threads and taken in order. `batch_size` is the dataset's; `validation_split`,
     /// `sample_weight` and `class_weight` are errors (weights come from the batches).
     fn fit_dataset(&mut self, dataset: &mut dyn PyDataset, options: FitOptions) -> Result<History> {
-        fit::fit_dataset(self, dataset, options)
+        fit::alone(fit::fit_dataset(self, dataset, options))
     }
 
     /// Loss and metrics on `(x, y)` in inference mode (Keras' `model.evaluate(...,
@@ -104,7 +104,7 @@ pub trait KerasModel: Saveable {
         y: impl ModelInputs,
         options: EvaluateOptions,
     ) -> Result<BTreeMap<String, f64>> {
-        fit::evaluate(self, x.into_host(), y.into_host(), options)
+        fit::alone(fit::evaluate(self, x.into_host(), y.into_host(), options))
     }
 
     /// Loss and metrics over a [`PyDataset`] in inference mode (Keras' `model.evaluate(dataset,
@@ -114,18 +114,18 @@ pub trait KerasModel: Saveable {
         dataset: &mut dyn PyDataset,
         options: EvaluateOptions,
     ) -> Result<BTreeMap<String, f64>> {
-        fit::evaluate_dataset(self, dataset, options)
+        fit::alone(fit::evaluate_dataset(self, dataset, options))
     }
 
     /// One gradient update on one batch (Keras' `train_on_batch`); returns the batch's loss and
     /// metrics.
     fn train_on_batch(&mut self, x: impl ModelInputs, y: impl ModelInputs) -> Result<BTreeMap<String, f64>> {
-        fit::train_on_batch(self, x.into_host(), y.into_host())
+        fit::alone(fit::train_on_batch(self, x.into_host(), y.into_host()))
     }
 
     /// Loss and metrics on one batch in inference mode (Keras' `test_on_batch`).
     fn test_on_batch(&self, x: impl ModelInputs, y: impl ModelInputs) -> Result<BTreeMap<String, f64>> {
-        fit::test_on_batch(self, x.into_host(), y.into_host())
+        fit::alone(fit::test_on_batch(self, x.into_host(), y.into_host()))
     }
 
     /// Runs the model in inference mode on tensors already on its device (Keras' `model(x,

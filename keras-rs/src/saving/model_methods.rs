@@ -129,6 +129,9 @@ fn compile_from<M: Saveable>(m: &mut M, entry: &Value) {
 /// `model.save(path)` for either model type.
 pub(crate) fn save_model<M: Saveable>(m: &M, path: &Path) -> Result<()> {
     check_extension(path, false)?;
+    if !crate::distribution::is_chief() {
+        return Ok(()); // under a distribution, rank 0 writes the file
+    }
     let bytes = pack(&model_entry(m), &weights_bytes(m)?)?;
     write_atomic(path, &bytes)
 }
@@ -136,6 +139,9 @@ pub(crate) fn save_model<M: Saveable>(m: &M, path: &Path) -> Result<()> {
 /// `model.save_weights(path)` for either model type.
 pub(crate) fn save_weights_file<M: Saveable>(m: &M, path: &Path) -> Result<()> {
     check_extension(path, true)?;
+    if !crate::distribution::is_chief() {
+        return Ok(()); // under a distribution, rank 0 writes the file
+    }
     write_atomic(path, &weights_bytes(m)?)
 }
 

@@ -74,6 +74,14 @@ impl MeanAcc {
         }
         if self.count == 0.0 { 0.0 } else { (self.total / self.count as f32) as f64 }
     }
+
+    /// Hands `f` the total and the count, to be replaced (by their sums across ranks).
+    fn with_sums(&mut self, f: &mut dyn FnMut(&mut [f64])) {
+        self.result();
+        let mut sums = [self.total as f64, self.count];
+        f(&mut sums);
+        (self.total, self.count) = (sums[0] as f32, sums[1]);
+    }
 }
 
 /// A metric's running value: the mean of its per-row values, or (streaming metrics) the sum of
@@ -102,14 +110,39 @@ impl MetricAcc {
     }
 
     fn result(&mut self) -> f64 {
+        self.fold();
         let Some(metric) = &self.streaming else { return self.mean.result() };
+        metric.result(&self.total)
+    }
+
+    /// Moves the batch statistics summed on the device into the host total.
+    fn fold(&mut self) {
         if let Some(t) = self.pending.take()
             && let Ok(values) = t.into_data().convert::<f32>().try_into_vec::<f32>()
         {
             self.total.resize(values.len(), 0.0);
             self.total.iter_mut().zip(values).for_each(|(a, b)| *a += b);
         }
-        metric.result(&self.total)
+    }
+
+    /// How many batch statistics a streaming metric sums (0: none seen, or a mean).
+    pub(crate) fn streaming_len(&mut self) -> usize {
+        self.fold();
+        self.total.len()
+    }
+
+    /// Hands `f` the mean's total and count, then (a streaming metric, `len` statistics) the
+    /// statistics' totals, each to be replaced by their sums across ranks.
+    fn with_sums(&mut self, metric: &dyn Metric, len: usize, f: &mut dyn FnMut(&mut [f64])) {
+        self.mean.with_sums(f);
+        if len > 0 {
+            self.fold();
+            self.streaming.get_or_insert_with(|| metric.clone_box());
+            self.total.resize(len, 0.0);
+            let mut sums: Vec<f64> = self.total.iter().map(|&v| v as f64).collect();
+            f(&mut sums);
+            self.total = sums.into_iter().map(|v| v as f32).collect();
+        }
     }
 }
 
@@ -135,6 +168,22 @@ impl Accumulators {
                 .iter()
                 .map(|h| h.metrics.iter().map(|(n, _)| (n.clone(), MetricAcc::default())).collect())
                 .collect(),
+        }
+    }
+
+    /// Every metric's running value, in order.
+    pub(crate) fn metric_accs(&mut self) -> impl Iterator<Item = &mut MetricAcc> {
+        self.metrics.iter_mut().flatten().map(|(_, m)| m)
+    }
+
+    /// Hands `f` every total and count (losses, then metrics with `lens` statistics each, see
+    /// [`MetricAcc::with_sums`]), each to be replaced by its sum across ranks.
+    pub(crate) fn for_each_sum(&mut self, heads: &[Head], lens: &[usize], mut f: impl FnMut(&mut [f64])) {
+        self.loss.with_sums(&mut f);
+        self.output_losses.iter_mut().flatten().for_each(|(_, m)| m.with_sums(&mut f));
+        let metrics = heads.iter().flat_map(|h| h.metrics.iter().map(|(_, m)| m.as_ref()));
+        for ((acc, metric), &len) in self.metrics.iter_mut().flatten().map(|(_, m)| m).zip(metrics).zip(lens) {
+            acc.with_sums(metric, len, &mut f);
         }
     }
 
@@ -200,7 +249,7 @@ fn batch(x: Vec<DynTensor>, y: Vec<DynTensor>, heads: &[Head]) -> Result<Batch> 
 }
 
 /// The weighted total loss of a batch and, per head, its unweighted loss and rows.
-fn losses(
+pub(crate) fn losses(
     heads: &[Head],
     preds: Vec<DynTensor>,
     y: &[Tensor<2>],
@@ -237,14 +286,22 @@ fn losses(
 }
 
 /// One head's batch values for the accumulators.
-struct Scored {
+pub(crate) struct Scored {
     loss: Option<Tensor<1>>,
     y: Tensor<2>,
     pred: Tensor<2>,
 }
 
+/// A training pass' scores without their autodiff graph.
+pub(crate) fn scored_inner(scored: Vec<Option<Scored>>) -> Vec<Option<Scored>> {
+    scored
+        .into_iter()
+        .map(|s| s.map(|s| Scored { loss: s.loss.map(|l| l.inner()), y: s.y, pred: s.pred.inner() }))
+        .collect()
+}
+
 impl Accumulators {
-    fn update(&mut self, heads: &[Head], total: Tensor<1>, samples: usize, scored: Vec<Option<Scored>>) {
+    pub(crate) fn update(&mut self, heads: &[Head], total: Tensor<1>, samples: usize, scored: Vec<Option<Scored>>) {
         self.loss.add(total.mul_scalar(samples as f32), samples as f64);
         for (i, s) in scored.into_iter().enumerate() {
             let Some(s) = s else { continue };
@@ -325,10 +382,7 @@ pub fn train_step(
             apply_gradients(network, optimizer, state, &trainable, gradients)?;
         }
         network.apply_updates(updates);
-        let scored = scored
-            .into_iter()
-            .map(|s| s.map(|s| Scored { loss: s.loss.map(|l| l.inner()), y: s.y, pred: s.pred.inner() }));
-        acc.update(heads, total.inner(), samples, scored.collect());
+        acc.update(heads, total.inner(), samples, scored_inner(scored));
         Ok(())
     })
 }
@@ -359,12 +413,26 @@ pub(crate) fn evaluate_source(
     mut progbar: Option<&mut Progbar>,
     callbacks: &mut [Box<dyn crate::callbacks::Callback>],
 ) -> Result<Vec<(String, f64)>> {
-    callbacks.iter_mut().try_for_each(|c| c.on_test_begin())?;
+    let world = crate::distribution::active();
+    let begin = callbacks.iter_mut().try_for_each(|c| c.on_test_begin());
+    if let Some(world) = world {
+        crate::distribution::collective::agree(world, begin)?;
+    } else {
+        begin?;
+    }
     let mut acc = Accumulators::new(heads);
     let order: Vec<usize> = (0..source.items()).collect();
-    source.for_each(&order, |step, batch| {
+    let pass = source.for_each(&order, |step, batch| {
         callbacks.iter_mut().try_for_each(|c| c.on_test_batch_begin(step))?;
-        let host = prepare(batch)?;
+        let mut host = prepare(batch)?;
+        // Under a distribution, this rank's share of the batch (a rank without rows skips it).
+        if let Some(world) = world {
+            let (mine, share) = super::distributed::take_share(world, host);
+            if share.weight == 0.0 {
+                return Ok(true);
+            }
+            host = mine;
+        }
         let samples = host.len();
         let batch = upload(host, heads, &network.device)?;
         let (preds, activity) = infer_with_losses(network, batch.x)?;
@@ -376,9 +444,18 @@ pub(crate) fn evaluate_source(
         }
         callbacks.iter_mut().try_for_each(|c| c.on_test_batch_end(step))?;
         Ok(true)
-    })?;
+    });
+    match world {
+        // Every rank's totals summed (or every rank returns the error one met).
+        Some(world) => acc.reduce(world, heads, pass)?,
+        None => pass?,
+    }
     let results = acc.results();
     let logs: crate::callbacks::Logs = results.iter().cloned().collect();
-    callbacks.iter_mut().try_for_each(|c| c.on_test_end(&logs))?;
+    let end = callbacks.iter_mut().try_for_each(|c| c.on_test_end(&logs));
+    match world {
+        Some(world) => crate::distribution::collective::agree(world, end)?,
+        None => end?,
+    }
     Ok(results)
 }

@@ -7,6 +7,7 @@ use ndarray::{ArrayD, IxDyn};
 
 use super::compile::CompileOptions;
 use super::data::{Data, Rows, split_validation};
+use super::distributed::{Share, take_share};
 use super::engine::{Accumulators, Batch, Compiled, Head, evaluate_source, infer, train_step, upload};
 use super::inputs::{HostArray, HostData, ModelInputs, OwnedData};
 use super::options::{EvaluateOptions, FitOptions, PredictOptions};
@@ -14,6 +15,7 @@ use super::progbar::Progbar;
 use super::source::{self, HostBatch, Source, Step};
 use crate::callbacks::handle::FitHandle;
 use crate::callbacks::{BatchLogs, Callback, FitParams, History, Logs, ModelHandle, ProgbarLogger};
+use crate::distribution::collective::{Collective, agree, agree_on};
 use crate::error::{Error, Result};
 use crate::metrics;
 use crate::models::Network;
@@ -341,6 +343,10 @@ fn check_shuffle<M: Trainable>(m: &M, options: &FitOptions) -> Result<()> {
 
 /// The epoch loop of `fit` with its callbacks (the progress bar first, the user's, then
 /// `History`), over the training batches of `train` and, after each epoch, `val`'s.
+///
+/// Under a distribution every rank runs this loop in step: its share of each batch, one sum of
+/// the gradients per step, the epoch's results reduced, and after each phase where one rank
+/// alone may fail or ask to stop (callbacks, a dataset's batch) the ranks agree on it.
 fn run_fit<M: Trainable + Saveable + super::StepModel>(
     m: &mut M,
     mut train: Source<'_>,
@@ -348,6 +354,19 @@ fn run_fit<M: Trainable + Saveable + super::StepModel>(
     mut val: Option<Source<'_>>,
     mut options: FitOptions,
 ) -> Result<History> {
+    let world = crate::distribution::active();
+    if let Some(world) = world {
+        if options.train_step.is_some() {
+            return Err(Error::value(
+                "keras-rs: `FitOptions::train_step` (a custom training step) is not supported under a distribution.",
+            ));
+        }
+        if world.rank() != 0 {
+            options.verbose = 0; // rank 0 draws the progress bar
+        }
+        let (network, rng, _) = m.parts();
+        check_same_start(world, network, rng, train.items())?;
+    }
     let steps = train.steps();
     if options.verbose > 0 {
         // Not in Keras: one line up front saying which backend and device train.
@@ -362,15 +381,13 @@ fn run_fit<M: Trainable + Saveable + super::StepModel>(
     callbacks.iter_mut().for_each(|c| c.set_params(&params));
     let mut history = History::default();
     let mut model = FitHandle::new(m);
-    for c in &mut callbacks {
-        c.on_train_begin(&mut model)?;
-    }
+    let begin = callbacks.iter_mut().try_for_each(|c| c.on_train_begin(&mut model));
+    together(world, begin)?;
     let mut last_logs = Logs::new();
     let first_epoch = model.initial_epoch.unwrap_or(options.initial_epoch);
     for epoch in first_epoch..options.epochs {
-        for c in &mut callbacks {
-            c.on_epoch_begin(epoch, &mut model)?;
-        }
+        let begin = callbacks.iter_mut().try_for_each(|c| c.on_epoch_begin(epoch, &mut model));
+        together(world, begin)?;
         // Samples of arrays, or the batches of a dataset, in a new order each epoch.
         let order = {
             let (_, rng, _) = model.model.parts();
@@ -379,25 +396,31 @@ fn run_fit<M: Trainable + Saveable + super::StepModel>(
         let mut acc = Accumulators::new(heads);
         let mut custom = options.train_step.clone().map(CustomStep::new);
         train.for_each(&order, |step, batch| {
-            for c in &mut callbacks {
-                c.on_train_batch_begin(step, &mut model)?;
-            }
-            let host = prepare(&*model.model, batch, true)?;
-            match custom.as_mut() {
-                Some(custom) => {
-                    let batch = upload(host, heads, &model.model.network().device)?;
+            let begin = callbacks.iter_mut().try_for_each(|c| c.on_train_batch_begin(step, &mut model));
+            let host = begin.and_then(|()| prepare(&*model.model, batch, true));
+            match (custom.as_mut(), world) {
+                (_, Some(world)) => {
+                    let local = host.map(|host| take_share(world, host));
+                    train_batch_sharded(model.model, world, heads, &mut acc, local)?
+                }
+                (Some(custom), None) => {
+                    let batch = upload(host?, heads, &model.model.network().device)?;
                     custom.run(model.model, batch)?
                 }
-                None => train_batch(model.model, heads, &mut acc, |device| upload(host, heads, device))?,
+                (None, None) => {
+                    let host = host?;
+                    train_batch(model.model, heads, &mut acc, |device| upload(host, heads, device))?
+                }
             }
             let mut source = || step_logs(&mut custom, &mut acc);
             let mut logs = BatchLogs::new(&mut source);
-            for c in &mut callbacks {
-                c.on_train_batch_end(step, &mut logs, &mut model)?;
-            }
-            Ok(!model.stop_requested())
+            let end = callbacks.iter_mut().try_for_each(|c| c.on_train_batch_end(step, &mut logs, &mut model));
+            Ok(!any_rank(world, end, model.stop_requested())?)
         })?;
         train.end_epoch();
+        if let Some(world) = world {
+            acc.reduce(world, heads, Ok(()))?;
+        }
         let mut logs: Logs = step_logs(&mut custom, &mut acc).into_iter().collect();
         if let Some(v) = val.as_mut() {
             let m = &*model.model;
@@ -408,19 +431,82 @@ fn run_fit<M: Trainable + Saveable + super::StepModel>(
                 logs.insert(format!("val_{k}"), value);
             }
         }
-        for c in &mut callbacks {
-            c.on_epoch_end(epoch, &mut logs, &mut model)?;
-        }
-        history.on_epoch_end(epoch, &mut logs, &mut model)?;
+        let end = callbacks.iter_mut().try_for_each(|c| c.on_epoch_end(epoch, &mut logs, &mut model));
+        let end = end.and_then(|()| history.on_epoch_end(epoch, &mut logs, &mut model));
+        let stop = any_rank(world, end, model.stop_requested())?;
         last_logs = logs;
-        if model.stop_requested() {
+        if stop {
             break;
         }
     }
-    for c in &mut callbacks {
-        c.on_train_end(&last_logs, &mut model)?;
-    }
+    let end = callbacks.iter_mut().try_for_each(|c| c.on_train_end(&last_logs, &mut model));
+    together(world, end)?;
     Ok(history)
+}
+
+/// Under a distribution (`world`), every rank's outcome of a phase: the lowest failing rank's
+/// error on every rank; without one, `local`.
+fn together<T>(world: Option<&dyn Collective>, local: Result<T>) -> Result<T> {
+    match world {
+        Some(world) => agree(world, local),
+        None => local,
+    }
+}
+
+/// Whether any rank raised `flag` (a callback asked to stop training), once every rank's
+/// `local` outcome is agreed (see [`together`]).
+fn any_rank(world: Option<&dyn Collective>, local: Result<()>, flag: bool) -> Result<bool> {
+    let Some(world) = world else { return local.map(|()| flag) };
+    let size = world.size();
+    let mut flags = vec![0.0; size + 1];
+    if local.is_err() {
+        flags[world.rank()] = 1.0;
+    }
+    flags[size] = f64::from(u8::from(flag));
+    world.all_reduce_max(&mut flags);
+    agree_on(world, local, &flags[..size])?;
+    Ok(flags[size] > 0.0)
+}
+
+/// Before training under a distribution: every rank holds the same weights, draws from the
+/// same random generator (shuffling, dropout) and trains on as many samples as rank 0, or
+/// every rank returns an error naming the first that differs.
+fn check_same_start(world: &dyn Collective, network: &Network, rng: &SeedGenerator, items: usize) -> Result<()> {
+    let mut weights = 0xcbf2_9ce4_8422_2325u64; // FNV-1a over every variable's bits
+    let values = network.variables.iter().map(|v| (v.value.clone().into_data().convert::<f32>(), &v.path));
+    for (data, path) in values {
+        let bits = data.as_slice::<f32>().map_err(|e| Error::Backend(format!("{e:?}")))?.iter().map(|v| v.to_bits());
+        for b in path.bytes().map(u32::from).chain(bits) {
+            weights = (weights ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    let mine = [items as u64, weights, rng.clone().next_u64()];
+    let bytes: Vec<u8> = mine.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let root: Vec<u64> =
+        world.broadcast(0, bytes).chunks(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect();
+    let rank = world.rank();
+    let local = if root.len() != 3 {
+        Err(Error::State("rank 0 sent no start state".into()))
+    } else if root[0] != mine[0] {
+        Err(Error::value(format!(
+            "rank {rank} has {items} training samples (or batches of a dataset) and rank 0 has {}: every rank passes \
+             the same data to `fit`, and takes its share of every batch.",
+            root[0]
+        )))
+    } else if root[1] != mine[1] {
+        Err(Error::value(format!(
+            "rank {rank}'s model has other weights than rank 0's: every rank builds the same model from the same seed \
+             (`keras_rs::utils::set_random_seed(seed)` before building it)."
+        )))
+    } else if root[2] != mine[2] {
+        Err(Error::value(format!(
+            "rank {rank}'s model draws other random numbers than rank 0's (shuffling, dropout): every rank seeds the \
+             model the same way (`keras_rs::utils::set_random_seed(seed)` before building it)."
+        )))
+    } else {
+        Ok(())
+    };
+    agree(world, local)
 }
 
 /// Keras' `sample_weight`/`class_weight`: at most one of them; class weights looked up by the
@@ -491,6 +577,21 @@ impl CustomStep {
     }
 }
 
+/// One data-parallel training step on this rank's share of a batch (or the error it met
+/// preparing it, which every rank then returns).
+fn train_batch_sharded<M: Trainable>(
+    m: &mut M,
+    world: &dyn Collective,
+    heads: &[Head],
+    acc: &mut Accumulators,
+    local: Result<(HostBatch, Share)>,
+) -> Result<()> {
+    let (network, rng, compiled) = m.parts();
+    let c = compiled.as_mut().ok_or_else(|| Error::State("You must call `compile()` first.".into()))?;
+    let local = local.and_then(|(host, share)| Ok((upload(host, heads, &network.device)?, share)));
+    super::distributed::train_step(world, network, rng, c.optimizer.as_ref(), &mut c.state, heads, local, acc)
+}
+
 /// Uploads a batch on the model's device (`upload`) and runs one training step on it.
 fn train_batch<M: Trainable>(
     m: &mut M,
@@ -548,7 +649,7 @@ fn run_evaluate<M: Trainable>(
     heads: &[Head],
     options: EvaluateOptions,
 ) -> Result<BTreeMap<String, f64>> {
-    let mut bar = Progbar::new(source.steps(), options.verbose);
+    let mut bar = Progbar::new(source.steps(), chief_verbose(options.verbose));
     let mut callbacks: Vec<Box<dyn Callback>> =
         options.callbacks.into_iter().map(|c| Box::new(c) as Box<dyn Callback>).collect();
     let prepare = |s: Step<'_>| prepare(m, s, true);
@@ -556,6 +657,24 @@ fn run_evaluate<M: Trainable>(
     source.end_epoch();
     bar.finish(&results);
     Ok(results.into_iter().collect())
+}
+
+/// `verbose`, or 0 on the ranks of a distribution other than rank 0 (which draws the bars).
+fn chief_verbose(verbose: u8) -> u8 {
+    if crate::distribution::is_chief() { verbose } else { 0 }
+}
+
+/// Under a distribution, an error this rank met alone (before the ranks agreed on it) ends the
+/// whole job when the process exits (`MPI_Abort`), since the other ranks may be waiting for
+/// this one in a collective operation.
+pub(crate) fn alone<T>(result: Result<T>) -> Result<T> {
+    if let Err(e) = &result
+        && !matches!(e, Error::Distributed { .. })
+        && crate::distribution::active().is_some()
+    {
+        crate::distribution::failed_alone();
+    }
+    result
 }
 
 /// Keras' `train_on_batch`: one gradient update; the batch's loss and metrics.
@@ -570,7 +689,14 @@ pub(crate) fn train_on_batch<M: Trainable>(
     let data = Data::new(xs, ys)?;
     let all: Vec<usize> = (0..data.len()).collect();
     let mut acc = Accumulators::new(&heads);
-    train_batch(m, &heads, &mut acc, |device| upload(HostBatch::from_rows(&data, &all), &heads, device))?;
+    let host = HostBatch::from_rows(&data, &all);
+    match crate::distribution::active() {
+        Some(world) => {
+            train_batch_sharded(m, world, &heads, &mut acc, Ok(take_share(world, host)))?;
+            acc.reduce(world, &heads, Ok(()))?;
+        }
+        None => train_batch(m, &heads, &mut acc, |device| upload(host, &heads, device))?,
+    }
     Ok(acc.results().into_iter().collect())
 }
 
@@ -613,11 +739,13 @@ fn predict_chunk(network: &crate::models::network::Network, batch_size: usize) -
 
 /// Keras' `predict`: one array per output, batch by batch, in inference mode.
 pub(crate) fn predict<M: Trainable>(m: &M, x: HostData<'_>, options: PredictOptions) -> Result<Vec<ArrayD<f32>>> {
-    let xs = resolve_inputs(m, &x)?;
-    check_inputs(m, &xs)?;
-    super::data::check_cardinality(&xs, &[])?;
-    let batch_size = options.batch_size.max(1);
-    run_predict(m, Source::Arrays { data: Data { x: xs, y: Vec::new(), w: None }, batch_size }, options)
+    alone((|| {
+        let xs = resolve_inputs(m, &x)?;
+        check_inputs(m, &xs)?;
+        super::data::check_cardinality(&xs, &[])?;
+        let batch_size = options.batch_size.max(1);
+        run_predict(m, Source::Arrays { data: Data { x: xs, y: Vec::new(), w: None }, batch_size }, options)
+    })())
 }
 
 /// Keras' `predict` on a [`PyDataset`] (its batches' inputs; targets are not read).
@@ -626,8 +754,7 @@ pub(crate) fn predict_dataset<M: Trainable>(
     dataset: &mut dyn PyDataset,
     options: PredictOptions,
 ) -> Result<Vec<ArrayD<f32>>> {
-    build_from_first(m, dataset)?;
-    run_predict(m, Source::Dataset(dataset), options)
+    alone(build_from_first(m, dataset).and_then(|_| run_predict(m, Source::Dataset(dataset), options)))
 }
 
 fn run_predict<M: Trainable>(m: &M, mut source: Source<'_>, options: PredictOptions) -> Result<Vec<ArrayD<f32>>> {
@@ -636,14 +763,14 @@ fn run_predict<M: Trainable>(m: &M, mut source: Source<'_>, options: PredictOpti
         Source::Arrays { data, .. } => Some(data.len()),
         Source::Dataset(_) => None,
     };
-    let mut bar = Progbar::new(source.steps(), options.verbose);
+    let mut bar = Progbar::new(source.steps(), chief_verbose(options.verbose));
     let network = m.network();
     let mut values: Vec<Vec<f32>> = Vec::new();
     let mut sample_dims: Vec<Vec<usize>> = Vec::new();
     let mut rows = 0usize;
-    let mut keep = |outs: Vec<crate::backend::DynTensor>| -> Result<()> {
+    let mut keep = |outs: Vec<(Vec<f32>, Vec<usize>)>| -> Result<()> {
         if values.is_empty() {
-            sample_dims = outs.iter().map(|o| o.dims()[1..].to_vec()).collect();
+            sample_dims = outs.iter().map(|(_, dims)| dims[1..].to_vec()).collect();
             for dims in &sample_dims {
                 let mut v = Vec::new();
                 if let Some(n) = known {
@@ -659,34 +786,55 @@ fn run_predict<M: Trainable>(m: &M, mut source: Source<'_>, options: PredictOpti
                 values.push(v);
             }
         }
-        rows += outs.first().map_or(0, |o| o.dims()[0]);
-        for (v, o) in values.iter_mut().zip(outs) {
-            v.extend(o.into_vec()?);
+        rows += outs.first().map_or(0, |(_, dims)| dims[0]);
+        for (v, (o, _)) in values.iter_mut().zip(outs) {
+            v.extend(o);
         }
         Ok(())
     };
+    let on_host = |outs: Vec<crate::backend::DynTensor>| -> Result<Vec<(Vec<f32>, Vec<usize>)>> {
+        outs.into_iter().map(|o| Ok((o.dims(), o.into_vec()?))).map(|r| r.map(|(d, v)| (v, d))).collect()
+    };
+    let world = crate::distribution::active();
     let mut callbacks = options.callbacks;
     callbacks.iter_mut().try_for_each(|c| c.on_predict_begin())?;
     let chunk = predict_chunk(network, options.batch_size.max(1));
     let order: Vec<usize> = (0..source.items()).collect();
     source.for_each(&order, |step, batch| {
-        callbacks.iter_mut().try_for_each(|c| c.on_predict_batch_begin(step))?;
-        match batch {
+        let begin = callbacks.iter_mut().try_for_each(|c| c.on_predict_batch_begin(step));
+        match (batch, world) {
+            // Under a distribution: this rank's share of the batch, then every rank's rows.
+            (batch, Some(world)) => {
+                let mut weight = 0.0;
+                let local = begin.and_then(|()| {
+                    let (host, share) = take_share(world, prepare(m, batch, false)?);
+                    weight = share.weight;
+                    let x = host
+                        .x
+                        .into_iter()
+                        .map(|(v, shape)| crate::backend::DynTensor::from_data(v, &shape, &network.device))
+                        .collect::<Result<Vec<_>>>()?;
+                    on_host(infer(network, x)?)
+                });
+                keep(super::distributed::gather_outputs(world, local, weight)?)?;
+            }
             // Passes of `chunk` samples (see `predict_chunk`), each gathered from the arrays.
-            Step::Rows(data, idx) => {
+            (Step::Rows(data, idx), None) => {
+                begin?;
                 for idx in idx.chunks(chunk) {
                     let x = data.x.iter().map(|a| a.gather(idx, &network.device)).collect::<Result<Vec<_>>>()?;
-                    keep(infer(network, x)?)?;
+                    keep(on_host(infer(network, x)?)?)?;
                 }
             }
-            dataset => {
+            (dataset, None) => {
+                begin?;
                 let host = prepare(m, dataset, false)?;
                 let x = host
                     .x
                     .into_iter()
                     .map(|(v, shape)| crate::backend::DynTensor::from_data(v, &shape, &network.device))
                     .collect::<Result<Vec<_>>>()?;
-                keep(infer(network, x)?)?;
+                keep(on_host(infer(network, x)?)?)?;
             }
         }
         bar.step(step + 1, Vec::new);

@@ -3,6 +3,7 @@
 mod compile;
 mod custom_step;
 pub mod data;
+pub(crate) mod distributed;
 pub(crate) mod engine;
 pub(crate) mod fit;
 mod inputs;
@@ -14,6 +15,7 @@ pub(crate) mod source;
 pub use compile::CompileOptions;
 pub use custom_step::{Gradients, StepModel, Tape, TrainStep};
 pub use data::{ArrayInput, ToF32};
+pub use distributed::Share;
 pub(crate) use engine::Compiled;
 pub use fit::NO_METRICS;
 pub use inputs::{HostArray, HostData, ModelInputs, OwnedData};

@@ -249,7 +249,7 @@ impl RnnArgs {
     ) -> (Option<Tensor<2>>, Option<Tensor<2>>) {
         let mut mask = |rate: f32, width: usize| {
             (ctx.training && rate > 0.0).then(|| {
-                let values = ctx.rng.dropout_mask(batch * width, rate);
+                let values = ctx.dropout_mask(batch, width, rate);
                 Tensor::<2>::from_data(burn::tensor::TensorData::new(values, [batch, width]), ctx.device)
             })
         };

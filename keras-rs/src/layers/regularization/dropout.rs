@@ -108,10 +108,16 @@ impl Layer for Dropout {
         let dims = inputs.dims();
         let n: usize = dims.iter().product();
         let mask = match &self.config.noise_shape {
-            None => ctx.rng.dropout_mask(n, self.config.rate),
+            None => ctx.dropout_mask(dims[0], n / dims[0].max(1), self.config.rate),
             Some(noise) => {
                 let noise = self.concrete_noise_shape(noise, &dims)?;
-                broadcast(ctx.rng.dropout_mask(noise.iter().product(), self.config.rate), &noise, &dims)
+                let per_sample = noise[1..].iter().product();
+                let mask = if noise[0] == dims[0] {
+                    ctx.dropout_mask(dims[0], per_sample, self.config.rate)
+                } else {
+                    ctx.rng.dropout_mask(noise[0] * per_sample, self.config.rate)
+                };
+                broadcast(mask, &noise, &dims)
             }
         };
         let mask = Tensor::<1>::from_data(TensorData::new(mask, [n]), ctx.device);
