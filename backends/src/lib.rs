@@ -1,10 +1,11 @@
 //! Backend selection for keras-rs.
 //!
 //! Cargo features choose which burn backends are compiled in: `flex` (burn's maintained CPU
-//! backend, the default), `ndarray` (burn's older CPU backend) and `wgpu` (GPUs through
-//! Vulkan/Metal/DX12, or Mesa's software Vulkan without a GPU). [`default_device`] picks one at
-//! run time: the environment variable `BURN_DEVICE` (`flex`, `ndarray`, `wgpu`, `cpu`) wins,
-//! then `wgpu` if compiled in, then `flex`, then `ndarray`.
+//! backend, the default), `ndarray` (burn's older CPU backend), `wgpu` (GPUs through
+//! Vulkan/Metal/DX12, or Mesa's software Vulkan without a GPU) and `cuda` (NVIDIA GPUs).
+//! [`default_device`] picks one at run time: the environment variable `BURN_DEVICE` (`flex`,
+//! `ndarray`, `wgpu`, `cuda`, `gpu`, `cpu`) wins, then `cuda` if compiled in, then `wgpu`,
+//! then `flex`, then `ndarray`.
 //!
 //! ```
 //! let device = keras_rs_backends::default_device();
@@ -16,8 +17,8 @@
 
 pub use burn::tensor::Device;
 
-#[cfg(not(any(feature = "flex", feature = "ndarray", feature = "wgpu")))]
-compile_error!("keras-rs needs at least one backend feature: `flex` (default), `ndarray` or `wgpu`.");
+#[cfg(not(any(feature = "flex", feature = "ndarray", feature = "wgpu", feature = "cuda")))]
+compile_error!("keras-rs needs at least one backend feature: `flex` (default), `ndarray`, `wgpu` or `cuda`.");
 
 /// A backend compiled into this build.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,21 +29,27 @@ pub enum BackendKind {
     NdArray,
     /// burn-wgpu (Vulkan, Metal, DX12, WebGPU; Mesa lavapipe on machines without a GPU).
     Wgpu,
+    /// burn-cuda (NVIDIA GPUs: the first, or under `mpirun` the process' local rank's).
+    Cuda,
 }
 
 impl BackendKind {
-    /// The short name used by `BURN_DEVICE` and in messages (`"flex"`, `"ndarray"`, `"wgpu"`).
+    /// The short name used by `BURN_DEVICE` and in messages (`"flex"`, `"ndarray"`, `"wgpu"`, `"cuda"`).
     pub fn name(self) -> &'static str {
         match self {
             BackendKind::Flex => "flex",
             BackendKind::NdArray => "ndarray",
             BackendKind::Wgpu => "wgpu",
+            BackendKind::Cuda => "cuda",
         }
     }
 
     /// The backends compiled into this build, in order of preference.
     pub fn available() -> Vec<BackendKind> {
         let mut kinds = Vec::new();
+        if cfg!(feature = "cuda") {
+            kinds.push(BackendKind::Cuda);
+        }
         if cfg!(feature = "wgpu") {
             kinds.push(BackendKind::Wgpu);
         }
@@ -62,8 +69,10 @@ impl BackendKind {
         let kind = match wanted.as_str() {
             "flex" => BackendKind::Flex,
             "ndarray" => BackendKind::NdArray,
-            "wgpu" | "gpu" | "vulkan" => BackendKind::Wgpu,
-            "cpu" => *available.iter().find(|k| **k != BackendKind::Wgpu)?,
+            "wgpu" | "vulkan" => BackendKind::Wgpu,
+            "cuda" => BackendKind::Cuda,
+            "gpu" => *available.iter().find(|k| matches!(k, BackendKind::Cuda | BackendKind::Wgpu))?,
+            "cpu" => *available.iter().find(|k| matches!(k, BackendKind::Flex | BackendKind::NdArray))?,
             _ => return None,
         };
         available.contains(&kind).then_some(kind)
@@ -79,6 +88,8 @@ impl BackendKind {
             BackendKind::NdArray => Device::ndarray(),
             #[cfg(feature = "wgpu")]
             BackendKind::Wgpu => Device::wgpu(burn::tensor::DeviceKind::DefaultDevice),
+            #[cfg(feature = "cuda")]
+            BackendKind::Cuda => Device::cuda(local_rank() % cuda_device_count().max(1)),
             #[allow(unreachable_patterns)]
             other => panic!("backend `{}` is not compiled into this build", other.name()),
         }
@@ -86,7 +97,7 @@ impl BackendKind {
 }
 
 /// The backend [`default_device`] uses: `BURN_DEVICE` if it names a compiled backend,
-/// otherwise the first of `wgpu`, `flex`, `ndarray` that is compiled in.
+/// otherwise the first of `cuda`, `wgpu`, `flex`, `ndarray` that is compiled in.
 pub fn default_backend() -> BackendKind {
     if let Ok(value) = std::env::var("BURN_DEVICE")
         && let Some(kind) = BackendKind::parse(&value)
@@ -107,7 +118,8 @@ pub fn backend_of(device: &Device) -> Option<BackendKind> {
     BackendKind::available().into_iter().find(|kind| match kind {
         BackendKind::Flex => debug.contains("Flex"),
         BackendKind::NdArray => debug.contains("NdArray"),
-        BackendKind::Wgpu => debug.contains("Cube") || debug.contains("Wgpu"),
+        BackendKind::Wgpu => debug.contains("Wgpu"),
+        BackendKind::Cuda => debug.contains("Cuda"),
     })
 }
 
@@ -129,8 +141,32 @@ pub fn describe_device(device: &Device) -> String {
             let inner = debug.rsplit('(').next().unwrap_or(&debug).trim_end_matches(['>', ')']);
             format!("wgpu ({inner})")
         }
+        Some(BackendKind::Cuda) => {
+            format!("cuda ({})", debug.rsplit('(').next().unwrap_or(&debug).trim_end_matches(['>', ')']))
+        }
         None => debug,
     }
+}
+
+/// This process' index among the processes `mpirun` (or Slurm) started on this machine, 0 when
+/// it was not started that way: each process of a data-parallel job takes its own GPU.
+pub fn local_rank() -> usize {
+    ["OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "MV2_COMM_WORLD_LOCAL_RANK", "SLURM_LOCALID"]
+        .iter()
+        .find_map(|var| std::env::var(var).ok()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// How many CUDA GPUs this machine has (0 without the `cuda` feature, or without a CUDA driver).
+pub fn cuda_device_count() -> usize {
+    #[cfg(feature = "cuda")]
+    {
+        // Enumerating loads the CUDA driver, which panics where there is none.
+        let count = std::panic::catch_unwind(|| Device::enumerate(burn::tensor::DeviceType::Cuda).len());
+        count.unwrap_or(0)
+    }
+    #[cfg(not(feature = "cuda"))]
+    0
 }
 
 /// The name of the backend [`default_device`] uses, for messages: `"flex"`, `"ndarray"` or `"wgpu"`.

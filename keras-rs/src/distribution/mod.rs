@@ -106,8 +106,8 @@ pub fn num_processes() -> usize {
 
 /// Keras' `keras.distribution.list_devices(device_type=None)`: the devices of every process,
 /// as `"cpu:0"`, `"cpu:1"`, … (one per process: each process trains on its own device).
-/// `device_type` is `"cpu"` or `"gpu"` (`None`: GPUs if there are any, else CPUs); keras-rs
-/// trains on GPUs with its `wgpu` or `cuda` features only.
+/// `device_type` is `"cpu"` or `"gpu"` (`None`: GPUs if there are any, else CPUs); with the
+/// `cuda` feature, `"gpu"` lists this machine's CUDA devices (`"gpu:0"`, …), otherwise none.
 pub fn list_devices(device_type: Option<&str>) -> Result<Vec<String>> {
     let gpus = gpu_count();
     let kind = match device_type.map(str::to_ascii_lowercase).as_deref() {
@@ -121,16 +121,16 @@ pub fn list_devices(device_type: Option<&str>) -> Result<Vec<String>> {
             )));
         }
     };
-    if kind == "gpu" && gpus == 0 {
-        return Ok(Vec::new());
+    if kind == "gpu" {
+        return Ok((0..gpus).map(|i| format!("gpu:{i}")).collect());
     }
     Ok((0..num_processes()).map(|i| format!("{kind}:{i}")).collect())
 }
 
-/// How many GPUs this process trains on: none on the CPU backends (a `wgpu` device may be a
-/// GPU or Mesa's software renderer; keras-rs counts it as the one device of its process).
+/// How many GPUs this process sees: CUDA devices with the `cuda` feature (a `wgpu` device may
+/// be a GPU or Mesa's software renderer: keras-rs counts it as its process' one device).
 fn gpu_count() -> usize {
-    0
+    crate::backends::cuda_device_count()
 }
 
 /// Keras' `keras.distribution.DataParallel`: the same model on every device, each device
@@ -199,7 +199,7 @@ pub(crate) fn failed_alone() {
 
 /// The mean time of one sum of `len` float32 values across the ranks, over `repeats` sums:
 /// what a training step spends communicating its gradients (`len` = the model's trainable
-/// parameters). Every rank calls it; 0 in a world of one process.
+/// parameters). Every rank calls it; in a world of one process, a copy at most.
 ///
 /// ```
 /// let t = keras_rs::distribution::measure_all_reduce(1000, 3);
