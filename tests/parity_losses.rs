@@ -6,7 +6,9 @@ use common::{array, assert_close_f64, assert_close_slice, fixture};
 use keras_rs::burn::tensor::{Tensor, TensorData};
 use keras_rs::losses::{self, Loss};
 use keras_rs::models::KerasModel;
-use keras_rs::optimizers::{Adam, AdamW, Optimizer, OptimizerState, RMSprop, SGD};
+use keras_rs::optimizers::{
+    Adadelta, Adagrad, Adam, AdamW, Adamax, Ftrl, Lion, Nadam, Optimizer, OptimizerState, RMSprop, SGD,
+};
 
 fn rows(a: &ndarray::ArrayD<f32>, cols: usize) -> Tensor<2> {
     let v: Vec<f32> = a.iter().copied().collect();
@@ -44,6 +46,22 @@ fn optimizer(name: &str) -> Box<dyn Optimizer> {
         "rmsprop_momentum_centered" => {
             Box::new(RMSprop::new().learning_rate(0.1).momentum(0.5).centered(true).epsilon(0.5))
         }
+        "adagrad" => Box::new(Adagrad::new().learning_rate(0.1).initial_accumulator_value(0.2).epsilon(0.5)),
+        "adadelta" => Box::new(Adadelta::new().learning_rate(1.0).rho(0.8).epsilon(0.5)),
+        "adamax" => Box::new(Adamax::new().learning_rate(0.1).epsilon(0.5)),
+        "nadam" => Box::new(Nadam::new().learning_rate(0.1).epsilon(0.5)),
+        "ftrl" => Box::new(
+            Ftrl::new()
+                .learning_rate(0.1)
+                .l1_regularization_strength(0.05)
+                .l2_regularization_strength(0.1)
+                .l2_shrinkage_regularization_strength(0.02)
+                .beta(0.3),
+        ),
+        "ftrl_power" => {
+            Box::new(Ftrl::new().learning_rate(0.1).learning_rate_power(-0.3).initial_accumulator_value(0.5))
+        }
+        "lion" => Box::new(Lion::new().learning_rate(0.1).beta_1(0.8)),
         other => panic!("unknown optimizer case {other}"),
     }
 }

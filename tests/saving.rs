@@ -248,7 +248,8 @@ fn training_resumes_from_a_python_file_as_in_keras() {
     // slot order: RMSprop's blocks, SGD momentum, Adam's amsgrad `velocity_hat`s last) and the
     // compile config were restored.
     let expected = fixture("saving/predictions.json");
-    for name in ["stacked_lstm", "two_in_two_out", "amsgrad_mlp"] {
+    let optimizers = ["adagrad_mlp", "adadelta_mlp", "adamax_mlp", "nadam_mlp", "ftrl_mlp", "lion_mlp"];
+    for name in ["stacked_lstm", "two_in_two_out", "amsgrad_mlp"].into_iter().chain(optimizers) {
         let case = &expected[name]["resume"];
         let mut model = keras_rs::models::load_model(saving_fixture(&format!("{name}.keras"))).unwrap();
         let xs: Vec<_> = case["x"].as_array().unwrap().iter().map(array).collect();
@@ -257,6 +258,51 @@ fn training_resumes_from_a_python_file_as_in_keras() {
         let history = model.fit(xr, yr, FitOptions::new().epochs(1).batch_size(16).shuffle(false).verbose(0)).unwrap();
         common::assert_history(&history, &case["history"], name);
     }
+}
+
+#[test]
+fn optimizer_state_moves_both_ways_with_python_keras() {
+    // Keras' file (one epoch) -> keras-rs trains the second epoch and saves -> Python Keras trains
+    // the third from keras-rs' file: the same loss as Keras training epochs two and three itself,
+    // only if every slot (and Nadam's `u_product`) was read and written in Keras' order.
+    let Some(_) = python_keras() else {
+        eprintln!("SKIPPED: python3 with keras and jax is not installed (pip install keras \"jax[cpu]\")");
+        return;
+    };
+    let expected = fixture("saving/predictions.json");
+    let dir = temp_dir("optimizers_both_ways");
+    let names = ["adagrad_mlp", "adadelta_mlp", "adamax_mlp", "nadam_mlp", "ftrl_mlp", "lion_mlp"];
+    let mut python = python_keras().unwrap();
+    python.arg(saving_fixture("resume_in_keras.py"));
+    for name in names {
+        let case = &expected[name];
+        let (x, y) = (array(&case["resume"]["x"][0]), array(&case["resume"]["y"][0]));
+        let mut model = keras_rs::models::load_model(saving_fixture(&format!("{name}.keras"))).unwrap();
+        model.fit(&x, &y, FitOptions::new().epochs(1).batch_size(16).shuffle(false).verbose(0)).unwrap();
+        let path = dir.join(format!("{name}.keras"));
+        model.save(&path).unwrap();
+        let data = dir.join(format!("{name}.json"));
+        let json = serde_json::json!({"x": case["resume"]["x"][0], "y": case["resume"]["y"][0]});
+        std::fs::write(&data, json.to_string()).unwrap();
+        python.arg(&path).arg(&data);
+    }
+    // One Python process for all of them (importing Keras takes seconds).
+    let out = python.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "Python Keras could not resume:\n{stderr}");
+    assert!(!stderr.contains("Skipping variable loading for optimizer"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().filter(|l| l.starts_with('{')).collect();
+    assert_eq!(lines.len(), names.len(), "{stdout}");
+    for (name, line) in names.into_iter().zip(lines) {
+        let case = &expected[name];
+        let result: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(result["iterations"], 6, "{name}: Keras reads keras-rs' step count (2 epochs of 3 steps)");
+        let (got, want) =
+            (result["history"]["loss"][0].as_f64().unwrap(), case["resume2"]["loss"][1].as_f64().unwrap());
+        common::assert_close_f64(got, want, 1e-4, &format!("{name}: Keras' third epoch from keras-rs' file"));
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 fn resumable_model() -> Model {

@@ -14,7 +14,7 @@ pub use crate::losses::{
     SparseCategoricalCrossentropy,
 };
 pub use crate::models::{KerasModel, KerasTensor, Model, Sequential};
-pub use crate::optimizers::{Adam, AdamW, RMSprop, SGD};
+pub use crate::optimizers::{Adadelta, Adagrad, Adam, AdamW, Adamax, Ftrl, Lion, Nadam, RMSprop, SGD};
 pub use crate::shape::Shape;
 pub use crate::trainers::{CompileOptions, EvaluateOptions, FitOptions, NO_METRICS, PredictOptions, StepModel};
 pub use crate::utils::{DatasetBatch, PyDataset};

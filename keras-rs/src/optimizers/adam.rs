@@ -1,7 +1,6 @@
 //! `Adam`, Keras' formula: epsilon is added to `sqrt(v)` before bias correction ("epsilon hat").
 
 use burn::tensor::Tensor;
-use serde_json::Value;
 
 use super::optimizer::{Optimizer, OptimizerBase, StepInfo, optimizer_base};
 use crate::layers::config::{Validate, keras_config};
@@ -47,28 +46,7 @@ keras_config! {
 
 impl Validate for AdamConfig {}
 
-optimizer_base!(Adam, "0.001");
-
-impl Default for Adam {
-    fn default() -> Self {
-        Adam { base: OptimizerBase::new(0.001, None), config: AdamConfig::new() }
-    }
-}
-
-impl Adam {
-    /// Adam with Keras' defaults.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Reads Keras' config (the learning rate and clipping are read by `optimizers::from_config`).
-    pub fn from_config(config: &Value) -> crate::Result<Self> {
-        Ok(Adam {
-            base: OptimizerBase::new(0.001, None).read(config),
-            config: AdamConfig::from_config(config, "Adam")?,
-        })
-    }
-}
+optimizer_base!(Adam: AdamConfig, learning_rate = 0.001, weight_decay = None);
 
 impl AdamConfig {
     pub(crate) fn slot_names(&self) -> Vec<&'static str> {

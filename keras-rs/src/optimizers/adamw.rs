@@ -1,7 +1,6 @@
 //! `AdamW`: Adam with decoupled weight decay `w -= w * weight_decay * lr` before each step.
 
 use burn::tensor::Tensor;
-use serde_json::Value;
 
 use super::adam::AdamConfig;
 use super::optimizer::{Optimizer, OptimizerBase, StepInfo, optimizer_base};
@@ -19,26 +18,7 @@ pub struct AdamW {
     pub(super) config: AdamConfig,
 }
 
-optimizer_base!(AdamW, "0.001");
-
-impl Default for AdamW {
-    fn default() -> Self {
-        AdamW { base: OptimizerBase::new(0.001, Some(0.004)), config: AdamConfig::new() }
-    }
-}
-
-impl AdamW {
-    /// AdamW with Keras' defaults.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Reads Keras' config (the learning rate and clipping are read by `optimizers::from_config`).
-    pub fn from_config(config: &Value) -> crate::Result<Self> {
-        let base = OptimizerBase::new(0.001, Some(0.004)).read(config);
-        Ok(AdamW { base, config: AdamConfig::from_config(config, "AdamW")? })
-    }
-}
+optimizer_base!(AdamW: AdamConfig, learning_rate = 0.001, weight_decay = Some(0.004));
 
 impl Optimizer for AdamW {
     optimizer_base!(accessors);

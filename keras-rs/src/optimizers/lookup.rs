@@ -15,6 +15,12 @@ const OPTIMIZERS: &[(&str, Reader)] = &[
     ("Adam", |c| Ok(Box::new(Adam::from_config(c)?))),
     ("AdamW", |c| Ok(Box::new(AdamW::from_config(c)?))),
     ("RMSprop", |c| Ok(Box::new(RMSprop::from_config(c)?))),
+    ("Adagrad", |c| Ok(Box::new(Adagrad::from_config(c)?))),
+    ("Adadelta", |c| Ok(Box::new(Adadelta::from_config(c)?))),
+    ("Adamax", |c| Ok(Box::new(Adamax::from_config(c)?))),
+    ("Nadam", |c| Ok(Box::new(Nadam::from_config(c)?))),
+    ("Ftrl", |c| Ok(Box::new(Ftrl::from_config(c)?))),
+    ("Lion", |c| Ok(Box::new(Lion::from_config(c)?))),
 ];
 
 /// The registry line of a class name, in any case (`"adam"`, `"Adam"`).
@@ -55,8 +61,10 @@ impl OptimizerSpec {
         match self {
             OptimizerSpec::Name(n) => get(&n),
             OptimizerSpec::Optimizer(o) => {
-                // Keras refuses conflicting clipping arguments when the optimizer is made.
+                // Keras refuses conflicting clipping arguments (and bad arguments) when the
+                // optimizer is made.
                 o.clipping().check()?;
+                o.validate()?;
                 Ok(o)
             }
         }
@@ -84,7 +92,7 @@ macro_rules! optimizer_spec_from {
         }
     )*};
 }
-optimizer_spec_from!(SGD, Adam, AdamW, RMSprop);
+optimizer_spec_from!(SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Ftrl, Lion);
 
 /// Rebuilds an optimizer from Keras' serialized form (`{"class_name": "Adam", "config":
 /// {"learning_rate": 0.001, "beta_1": 0.9, ...}}`); missing entries take Keras' defaults.

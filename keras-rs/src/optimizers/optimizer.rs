@@ -13,6 +13,9 @@ pub struct StepInfo {
     pub learning_rate: f32,
     /// `iterations + 1`.
     pub step: u64,
+    /// The optimizer-wide variable after this step's [`Optimizer::advance_shared`] (Nadam's
+    /// `u_product`; 0 for optimizers without one).
+    pub shared: f32,
 }
 
 /// A Keras optimizer: the update formula of one variable, given its gradient and slots.
@@ -62,10 +65,25 @@ pub trait Optimizer: std::fmt::Debug + Send + Sync {
     fn slot_groups(&self) -> Vec<Vec<usize>> {
         vec![(0..self.slot_names().len()).collect()]
     }
+    /// The value every slot `slot` starts from (Adagrad's and Ftrl's accumulators:
+    /// `initial_accumulator_value`; 0 otherwise).
+    fn slot_initial_value(&self, _slot: usize) -> f32 {
+        0.0
+    }
+    /// Optimizer-wide variables Keras saves after the slots, with their initial values
+    /// (Nadam's `u_product`, 1.0).
+    fn shared_variables(&self) -> Vec<(&'static str, f32)> {
+        Vec::new()
+    }
+    /// Advances the optimizer-wide variables before step `step`'s updates (Nadam:
+    /// `u_product *= beta_1 (1 - 0.5 * 0.96^step)`).
+    fn advance_shared(&self, _shared: &mut [f32], _step: u64) {}
     /// Updates `variable` with `gradient`, reading and writing its `slots`; returns the new value.
     fn update(&self, variable: Tensor<1>, gradient: Tensor<1>, slots: &mut [Tensor<1>], step: StepInfo) -> Tensor<1>;
     /// A boxed copy.
     fn clone_box(&self) -> Box<dyn Optimizer>;
+    /// Keras' `ValueError` for arguments out of range (checked by `compile` and at load).
+    fn validate(&self) -> crate::error::Result<()>;
 
     /// Keras' serialized form.
     fn get_config(&self) -> Value {
@@ -169,12 +187,31 @@ impl OptimizerBase {
     }
 }
 
-/// An optimizer type's builder methods for its [`OptimizerBase`] (field `base`), with the class'
-/// default learning rate in the docs; and (`accessors`) the `Optimizer` methods that hand it out.
+/// An optimizer class `$ty { base: OptimizerBase, config: $config }` made from Keras' defaults
+/// (its learning rate and weight decay): `Default`, `new`, `from_config` (Keras' config, read
+/// into `$config` under the class' name) and the builder methods of its [`OptimizerBase`];
+/// and (`accessors`) the `Optimizer` methods that hand the base and the config out.
 macro_rules! optimizer_base {
-    ($ty:ty, $default_lr:literal) => {
+    ($ty:ident: $config:ident, learning_rate = $default_lr:literal, weight_decay = $weight_decay:expr) => {
+        impl Default for $ty {
+            fn default() -> Self {
+                $ty { base: super::optimizer::OptimizerBase::new($default_lr, $weight_decay), config: $config::new() }
+            }
+        }
+
         impl $ty {
-            #[doc = concat!("The learning rate: a number or a schedule (default ", $default_lr, ").")]
+            #[doc = concat!("`", stringify!($ty), "` with Keras' defaults.")]
+            pub fn new() -> Self {
+                Self::default()
+            }
+
+            /// Reads Keras' config (the learning rate and clipping are read by `optimizers::from_config`).
+            pub fn from_config(config: &serde_json::Value) -> $crate::error::Result<Self> {
+                let base = super::optimizer::OptimizerBase::new($default_lr, $weight_decay).read(config);
+                Ok($ty { base, config: $config::from_config(config, stringify!($ty))? })
+            }
+
+            #[doc = concat!("The learning rate: a number or a schedule (default ", stringify!($default_lr), ").")]
             pub fn learning_rate(
                 mut self,
                 learning_rate: impl Into<$crate::optimizers::schedules::LearningRate>,
@@ -226,6 +263,9 @@ macro_rules! optimizer_base {
         fn clone_box(&self) -> Box<dyn $crate::optimizers::Optimizer> {
             Box::new(self.clone())
         }
+        fn validate(&self) -> $crate::error::Result<()> {
+            $crate::layers::config::Validate::validate(&self.config)
+        }
     };
 }
 pub(crate) use optimizer_base;
@@ -236,25 +276,40 @@ pub struct OptimizerState {
     /// Keras' `iterations`: the number of updates applied.
     pub iterations: u64,
     /// `slots[i][k]`: slot `k` (in [`Optimizer::slot_names`] order) of trainable variable `i`;
-    /// created as zeros on the first update.
+    /// created on the first update (zeros, or [`Optimizer::slot_initial_value`]).
     pub slots: Vec<Vec<Tensor<1>>>,
+    /// The optimizer-wide variables ([`Optimizer::shared_variables`]), once built.
+    pub shared: Vec<f32>,
 }
 
 impl OptimizerState {
     /// Keras' "Optimizer params" of `summary()`: the slot values plus `iterations` and
     /// `learning_rate`; `None` until the first update builds the slots.
     pub fn param_count(&self) -> Option<usize> {
-        (self.iterations > 0).then(|| 2 + self.slots.iter().flatten().map(|t| t.dims()[0]).sum::<usize>())
+        (self.iterations > 0)
+            .then(|| 2 + self.shared.len() + self.slots.iter().flatten().map(|t| t.dims()[0]).sum::<usize>())
     }
 
     /// Applies one update to every variable that has a gradient (Keras' `apply_gradients`).
     pub fn apply(&mut self, optimizer: &dyn Optimizer, variables: &mut [Tensor<1>], gradients: Vec<Option<Tensor<1>>>) {
         if self.slots.len() != variables.len() {
             let n_slots = optimizer.slot_names().len();
-            self.slots = variables.iter().map(|v| (0..n_slots).map(|_| v.zeros_like()).collect()).collect();
+            let slot = |v: &Tensor<1>, s: usize| match optimizer.slot_initial_value(s) {
+                0.0 => v.zeros_like(),
+                init => v.zeros_like().add_scalar(init),
+            };
+            self.slots = variables.iter().map(|v| (0..n_slots).map(|s| slot(v, s)).collect()).collect();
         }
-        let info =
-            StepInfo { learning_rate: optimizer.learning_rate_at(self.iterations) as f32, step: self.iterations + 1 };
+        let shared = optimizer.shared_variables();
+        if self.shared.len() != shared.len() {
+            self.shared = shared.iter().map(|(_, init)| *init).collect();
+        }
+        optimizer.advance_shared(&mut self.shared, self.iterations + 1);
+        let info = StepInfo {
+            learning_rate: optimizer.learning_rate_at(self.iterations) as f32,
+            step: self.iterations + 1,
+            shared: self.shared.first().copied().unwrap_or(0.0),
+        };
         let gradients = optimizer.clipping().apply(gradients);
         for ((var, grad), slots) in variables.iter_mut().zip(gradients).zip(self.slots.iter_mut()) {
             let Some(grad) = grad else { continue };

@@ -1,7 +1,6 @@
 //! `RMSprop`, Keras' formula: epsilon inside the square root; optional momentum and centering.
 
 use burn::tensor::Tensor;
-use serde_json::Value;
 
 use super::optimizer::{Optimizer, OptimizerBase, StepInfo, optimizer_base};
 use crate::layers::config::{Validate, keras_config};
@@ -43,26 +42,7 @@ keras_config! {
 
 impl Validate for RMSpropConfig {}
 
-optimizer_base!(RMSprop, "0.001");
-
-impl Default for RMSprop {
-    fn default() -> Self {
-        RMSprop { base: OptimizerBase::new(0.001, None), config: RMSpropConfig::new() }
-    }
-}
-
-impl RMSprop {
-    /// RMSprop with Keras' defaults.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Reads Keras' config (the learning rate and clipping are read by `optimizers::from_config`).
-    pub fn from_config(config: &Value) -> crate::Result<Self> {
-        let base = OptimizerBase::new(0.001, None).read(config);
-        Ok(RMSprop { base, config: RMSpropConfig::from_config(config, "RMSprop")? })
-    }
-}
+optimizer_base!(RMSprop: RMSpropConfig, learning_rate = 0.001, weight_decay = None);
 
 impl Optimizer for RMSprop {
     optimizer_base!(accessors);

@@ -1,7 +1,6 @@
 //! `SGD` with optional momentum and Nesterov momentum, Keras' formulas.
 
 use burn::tensor::Tensor;
-use serde_json::Value;
 
 use super::optimizer::{Optimizer, OptimizerBase, StepInfo, optimizer_base};
 use crate::error::{Error, Result};
@@ -48,25 +47,7 @@ impl Validate for SgdConfig {
     }
 }
 
-optimizer_base!(SGD, "0.01");
-
-impl Default for SGD {
-    fn default() -> Self {
-        SGD { base: OptimizerBase::new(0.01, None), config: SgdConfig::new() }
-    }
-}
-
-impl SGD {
-    /// SGD with Keras' defaults.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Reads Keras' config (the learning rate and clipping are read by `optimizers::from_config`).
-    pub fn from_config(config: &Value) -> Result<Self> {
-        Ok(SGD { base: OptimizerBase::new(0.01, None).read(config), config: SgdConfig::from_config(config, "SGD")? })
-    }
-}
+optimizer_base!(SGD: SgdConfig, learning_rate = 0.01, weight_decay = None);
 
 impl Optimizer for SGD {
     optimizer_base!(accessors);

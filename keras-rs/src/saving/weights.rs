@@ -77,10 +77,17 @@ pub(crate) fn weights_tree(network: &Network, model_name: &str, compiled: Option
             root.put("optimizer/vars/1", H5Data::F32(vec![], vec![*lr as f32]));
         }
         let shapes: Vec<&Vec<usize>> = network.variables.iter().filter(|v| v.trainable).map(|v| &v.shape).collect();
-        for (index, (var, slot)) in slot_order(c, shapes.len()).into_iter().enumerate() {
-            let Some(t) = c.state.slots.get(var).and_then(|s| s.get(slot)) else { break };
+        let order = slot_order(c, shapes.len());
+        for (index, (var, slot)) in order.iter().enumerate() {
+            let Some(t) = c.state.slots.get(*var).and_then(|s| s.get(*slot)) else { break };
             let values = DynTensor::new(t.clone()).into_vec()?;
-            root.put(&format!("optimizer/vars/{}", index + first), H5Data::F32(shapes[var].clone(), values));
+            root.put(&format!("optimizer/vars/{}", index + first), H5Data::F32(shapes[*var].clone(), values));
+        }
+        // Optimizer-wide variables (Nadam's `u_product`) follow the slots, once built.
+        if !c.state.slots.is_empty() {
+            for (j, value) in c.state.shared.iter().enumerate() {
+                root.put(&format!("optimizer/vars/{}", first + order.len() + j), H5Data::F32(vec![], vec![*value]));
+            }
         }
     }
     Ok(root)
@@ -155,12 +162,13 @@ pub(crate) fn load_optimizer(network: &Network, compiled: &mut Compiled, file: &
     let shapes: Vec<Vec<usize>> = network.variables.iter().filter(|v| v.trainable).map(|v| v.shape.clone()).collect();
     let order = slot_order(compiled, shapes.len());
     let first = lr_var_count(compiled) + 1;
-    if stored != first && stored != first + order.len() {
+    let shared = compiled.optimizer.shared_variables();
+    let built = first + order.len() + shared.len();
+    if stored != first && stored != built {
         errln!(
-            "WARNING: Skipping variable loading for optimizer '{}', because it has {} variables whereas the saved \
-             optimizer has {stored} variables.",
+            "WARNING: Skipping variable loading for optimizer '{}', because it has {built} variables whereas the \
+             saved optimizer has {stored} variables.",
             to_snake_case(compiled.optimizer.class_name()),
-            first + order.len()
         );
         return Ok(());
     }
@@ -176,6 +184,7 @@ pub(crate) fn load_optimizer(network: &Network, compiled: &mut Compiled, file: &
     };
     let iterations = scalar(0)?;
     let learning_rate = if first == 2 { Some(scalar(1)?) } else { None };
+    let order_len = order.len();
     let mut slots: Vec<Vec<Option<Tensor<1>>>> = vec![vec![None; compiled.optimizer.slot_names().len()]; shapes.len()];
     if stored > first {
         for (index, (var, slot)) in order.into_iter().enumerate() {
@@ -200,6 +209,7 @@ pub(crate) fn load_optimizer(network: &Network, compiled: &mut Compiled, file: &
         compiled.optimizer.set_learning_rate(lr as f64)?;
     }
     compiled.state.slots = slots.into_iter().map(|s| s.into_iter().flatten().collect()).collect();
+    compiled.state.shared = (first + order_len..stored).map(scalar).collect::<Result<Vec<f32>>>()?;
     if stored == first {
         compiled.state.slots.clear();
     }
