@@ -113,6 +113,30 @@ fn fit_logs_top_k_and_mean_iou_as_keras() {
 }
 
 #[test]
+fn metrics_named_after_losses_log_as_in_keras() {
+    let fx = fixture("metrics.json");
+    let x = array(&fx["binary_fit"]["x"]);
+    for case in fx["loss_metric_fits"].as_array().unwrap() {
+        let y = array(&case["y"]);
+        let units = case["units"].as_u64().unwrap() as usize;
+        let mut model = Sequential::new()
+            .add(Input::new(&[4]))
+            .add(Dense::new(6).activation("tanh"))
+            .add(Dense::new(units).activation(case["activation"].as_str().unwrap()));
+        model.set_weights(&arrays(&case["weights0"])).unwrap();
+        let metrics: Vec<&str> = case["metrics"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+        model.compile(Adam::new().learning_rate(0.05), case["loss"].as_str().unwrap(), &metrics).unwrap();
+        let history = model.fit(&x, &y, FitOptions::new().epochs(2).batch_size(16).shuffle(false).verbose(0)).unwrap();
+        let label = format!("{} with {metrics:?}", case["loss"]);
+        assert_history(&history, &case["history"], &label);
+        let scores = model.evaluate(&x, &y, EvaluateOptions::new().batch_size(7).verbose(0)).unwrap();
+        for (name, want) in case["evaluate"].as_object().unwrap() {
+            common::assert_close_f64(scores[name], want.as_f64().unwrap(), 1e-4, &format!("{label}: evaluate {name}"));
+        }
+    }
+}
+
+#[test]
 fn sample_weight_and_class_weight_weigh_the_loss_as_in_keras() {
     let fx = fixture("weights.json");
     let x = array(&fx["x"]);

@@ -19,6 +19,25 @@ const LOSSES: &[(&str, &[&str], Reader)] = &[
     ("SparseCategoricalCrossentropy", &["sparse_categorical_crossentropy"], |c| {
         Ok(Box::new(SparseCategoricalCrossentropy::from_config(c)?))
     }),
+    ("BinaryFocalCrossentropy", &["binary_focal_crossentropy"], |c| {
+        Ok(Box::new(BinaryFocalCrossentropy::from_config(c)?))
+    }),
+    ("CategoricalFocalCrossentropy", &["categorical_focal_crossentropy"], |c| {
+        Ok(Box::new(CategoricalFocalCrossentropy::from_config(c)?))
+    }),
+    ("KLDivergence", &["kl_divergence", "kld", "KLD"], |_| Ok(Box::new(KLDivergence))),
+    ("Poisson", &["poisson"], |_| Ok(Box::new(Poisson))),
+    ("MeanAbsolutePercentageError", &["mean_absolute_percentage_error", "mape", "MAPE"], |_| {
+        Ok(Box::new(MeanAbsolutePercentageError))
+    }),
+    ("MeanSquaredLogarithmicError", &["mean_squared_logarithmic_error", "msle", "MSLE"], |_| {
+        Ok(Box::new(MeanSquaredLogarithmicError))
+    }),
+    ("CosineSimilarity", &["cosine_similarity"], |_| Ok(Box::new(CosineSimilarity))),
+    ("LogCosh", &["log_cosh"], |_| Ok(Box::new(LogCosh))),
+    ("Hinge", &["hinge"], |_| Ok(Box::new(Hinge))),
+    ("SquaredHinge", &["squared_hinge"], |_| Ok(Box::new(SquaredHinge))),
+    ("CategoricalHinge", &["categorical_hinge"], |_| Ok(Box::new(CategoricalHinge))),
 ];
 
 /// The registry line of a class or function name.
@@ -97,6 +116,17 @@ loss_spec_from!(
     BinaryCrossentropy,
     CategoricalCrossentropy,
     SparseCategoricalCrossentropy,
+    BinaryFocalCrossentropy,
+    CategoricalFocalCrossentropy,
+    KLDivergence,
+    Poisson,
+    MeanAbsolutePercentageError,
+    MeanSquaredLogarithmicError,
+    CosineSimilarity,
+    LogCosh,
+    Hinge,
+    SquaredHinge,
+    CategoricalHinge,
     Reduced
 );
 

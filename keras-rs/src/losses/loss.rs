@@ -122,6 +122,44 @@ pub(crate) fn mean_last(x: Tensor<2>) -> Tensor<1> {
     x.mean_dim(1).reshape([rows])
 }
 
+/// `log(1 + exp(x))` computed stably (as JAX's `softplus`): `max(x, 0) + log1p(exp(-|x|))`.
+pub(crate) fn softplus(x: Tensor<2>) -> Tensor<2> {
+    x.clone().clamp_min(0.0) + x.abs().neg().exp().log1p()
+}
+
+/// A loss class without arguments (Keras' `LossFunctionWrapper` of a function): the unit
+/// struct, `new`, and its `Loss` impl from Keras' class name, function name and per-row formula.
+macro_rules! stateless_loss {
+    ($(#[$doc:meta])* $ty:ident, $name:literal, |$t:ident, $p:ident| $body:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, Default)]
+        pub struct $ty;
+
+        impl $ty {
+            /// The loss.
+            pub fn new() -> Self {
+                $ty
+            }
+        }
+
+        impl $crate::losses::Loss for $ty {
+            fn name(&self) -> &'static str {
+                $name
+            }
+            fn class_name(&self) -> &'static str {
+                stringify!($ty)
+            }
+            fn per_row(&self, $t: burn::tensor::Tensor<2>, $p: burn::tensor::Tensor<2>) -> burn::tensor::Tensor<1> {
+                $body
+            }
+            fn clone_box(&self) -> Box<dyn $crate::losses::Loss> {
+                Box::new(*self)
+            }
+        }
+    };
+}
+pub(crate) use stateless_loss;
+
 /// Sum over the last axis: `[rows, c]` -> `[rows]`.
 pub(crate) fn sum_last(x: Tensor<2>) -> Tensor<1> {
     let [rows, _] = x.dims();

@@ -1,21 +1,43 @@
 //! Keras losses (`keras.losses`), one file per class, and lookup by Keras name.
 
 mod binary_crossentropy;
+mod binary_focal_crossentropy;
 mod categorical_crossentropy;
+mod categorical_focal_crossentropy;
+mod categorical_hinge;
+mod cosine_similarity;
+mod hinge;
 mod huber;
+mod kl_divergence;
+mod log_cosh;
 mod lookup;
 mod loss;
 mod mean_absolute_error;
+mod mean_absolute_percentage_error;
 mod mean_squared_error;
+mod mean_squared_logarithmic_error;
+mod poisson;
 mod reduction;
 mod sparse_categorical_crossentropy;
+mod squared_hinge;
 
 pub use binary_crossentropy::{BinaryCrossentropy, CrossentropyConfig};
+pub use binary_focal_crossentropy::{BinaryFocalCrossentropy, BinaryFocalCrossentropyConfig};
 pub use categorical_crossentropy::CategoricalCrossentropy;
+pub use categorical_focal_crossentropy::{CategoricalFocalCrossentropy, CategoricalFocalCrossentropyConfig};
+pub use categorical_hinge::CategoricalHinge;
+pub use cosine_similarity::CosineSimilarity;
+pub use hinge::Hinge;
 pub use huber::{Huber, HuberConfig};
+pub use kl_divergence::KLDivergence;
+pub use log_cosh::LogCosh;
 pub use lookup::{LossSpec, from_config, get};
 pub use loss::{EPSILON, Loss};
 pub use mean_absolute_error::MeanAbsoluteError;
+pub use mean_absolute_percentage_error::MeanAbsolutePercentageError;
 pub use mean_squared_error::MeanSquaredError;
+pub use mean_squared_logarithmic_error::MeanSquaredLogarithmicError;
+pub use poisson::Poisson;
 pub use reduction::{Reduced, Reduction, WithReduction};
 pub use sparse_categorical_crossentropy::{SparseCategoricalCrossentropy, SparseCategoricalCrossentropyConfig};
+pub use squared_hinge::SquaredHinge;

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::error::{Error, Result};
+use crate::losses;
 
 /// What `compile` takes as a metric: a Keras name or a metric object.
 #[derive(Debug, Clone)]
@@ -50,7 +51,8 @@ metric_spec_from!(
     Recall,
     AUC,
     TopKCategoricalAccuracy,
-    MeanIoU
+    MeanIoU,
+    LossMetric
 );
 
 /// Reads a metric class's Keras config.
@@ -83,6 +85,41 @@ const METRICS: &[(&str, &[&str], Reader)] = &[
     }),
     ("SparseTopKCategoricalAccuracy", &["sparse_top_k_categorical_accuracy"], |c| {
         Ok(Box::new(TopKCategoricalAccuracy::sparse().k(number(c, "k").unwrap_or(5.0) as usize)))
+    }),
+    ("KLDivergence", &["kl_divergence", "kld", "KLD"], |_| {
+        Ok(Box::new(LossMetric::new("KLDivergence", "kl_divergence", losses::KLDivergence)))
+    }),
+    ("Poisson", &["poisson"], |_| Ok(Box::new(LossMetric::new("Poisson", "poisson", losses::Poisson)))),
+    ("MeanAbsolutePercentageError", &["mean_absolute_percentage_error", "mape", "MAPE"], |_| {
+        let loss = losses::MeanAbsolutePercentageError;
+        Ok(Box::new(LossMetric::new("MeanAbsolutePercentageError", "mean_absolute_percentage_error", loss)))
+    }),
+    ("MeanSquaredLogarithmicError", &["mean_squared_logarithmic_error", "msle", "MSLE"], |_| {
+        let loss = losses::MeanSquaredLogarithmicError;
+        Ok(Box::new(LossMetric::new("MeanSquaredLogarithmicError", "mean_squared_logarithmic_error", loss)))
+    }),
+    ("CosineSimilarity", &["cosine_similarity"], |_| Ok(Box::new(LossMetric::cosine_similarity()))),
+    ("LogCoshError", &["log_cosh_error", "logcosh"], |_| {
+        Ok(Box::new(LossMetric::new("LogCoshError", "logcosh", losses::LogCosh)))
+    }),
+    ("Hinge", &["hinge"], |_| Ok(Box::new(LossMetric::new("Hinge", "hinge", losses::Hinge)))),
+    ("SquaredHinge", &["squared_hinge"], |_| {
+        Ok(Box::new(LossMetric::new("SquaredHinge", "squared_hinge", losses::SquaredHinge)))
+    }),
+    ("CategoricalHinge", &["categorical_hinge"], |_| {
+        Ok(Box::new(LossMetric::new("CategoricalHinge", "categorical_hinge", losses::CategoricalHinge)))
+    }),
+    ("BinaryCrossentropy", &["binary_crossentropy", "bce", "BCE"], |c| {
+        let loss = losses::BinaryCrossentropy::from_config(c)?;
+        Ok(Box::new(LossMetric::new("BinaryCrossentropy", "binary_crossentropy", loss)))
+    }),
+    ("CategoricalCrossentropy", &["categorical_crossentropy"], |c| {
+        let loss = losses::CategoricalCrossentropy::from_config(c)?;
+        Ok(Box::new(LossMetric::new("CategoricalCrossentropy", "categorical_crossentropy", loss)))
+    }),
+    ("SparseCategoricalCrossentropy", &["sparse_categorical_crossentropy"], |c| {
+        let loss = losses::SparseCategoricalCrossentropy::from_config(c)?;
+        Ok(Box::new(LossMetric::new("SparseCategoricalCrossentropy", "sparse_categorical_crossentropy", loss)))
     }),
     ("MeanIoU", &[], |c| {
         let num_classes = number(c, "num_classes")

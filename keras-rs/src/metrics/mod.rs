@@ -5,6 +5,7 @@ mod accuracy_metrics;
 mod confusion_metrics;
 mod iou_metrics;
 mod lookup;
+mod loss_metrics;
 mod metric;
 mod regression_metrics;
 
@@ -12,5 +13,6 @@ pub use accuracy_metrics::{BinaryAccuracy, CategoricalAccuracy, SparseCategorica
 pub use confusion_metrics::{AUC, Precision, Recall};
 pub use iou_metrics::MeanIoU;
 pub use lookup::{MetricSpec, from_config, get, resolve, validate};
+pub use loss_metrics::LossMetric;
 pub use metric::Metric;
 pub use regression_metrics::{MeanAbsoluteError, MeanSquaredError};
