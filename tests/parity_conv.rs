@@ -40,3 +40,28 @@ fn convnet_fit_with_and_without_batch_norm_matches_keras() {
         }
     }
 }
+
+#[test]
+fn transposed_convolutions_match_keras() {
+    let n = common::check_layer_cases("conv_transpose.json");
+    assert!(n >= 36, "{n} cases");
+}
+
+#[test]
+fn a_convolutional_autoencoder_trains_as_in_keras() {
+    // Conv2DTranspose's gradients (kernel, bias and input) through two epochs of Adam.
+    let fx = fixture("conv_transpose.json");
+    let case = &fx["fit"];
+    let (x, y) = (array(&case["x"]), array(&case["y"]));
+    let mut model = Sequential::new()
+        .add(Input::new(&[8, 8, 1]))
+        .add(Conv2D::new(4, 3).strides(2).padding("same").activation("relu"))
+        .add(Conv2DTranspose::new(4, 3).strides(2).padding("same").activation("relu"))
+        .add(Conv2DTranspose::new(2, 2).activation("relu"))
+        .add(Conv2D::new(1, 2).activation("sigmoid"));
+    model.set_weights(&arrays(&case["weights0"])).unwrap();
+    model.compile(Adam::new().learning_rate(0.01), "binary_crossentropy", NO_METRICS).unwrap();
+    let history = model.fit(&x, &y, FitOptions::new().epochs(2).batch_size(8).shuffle(false).verbose(0)).unwrap();
+    assert_history(&history, &case["history"], "autoencoder");
+    assert_weights(&model.get_weights().unwrap(), &case["weights"], "autoencoder");
+}

@@ -62,6 +62,7 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
         .add(Permute::new(&[2, 1, 3]))
         .add(MaxPooling2D::new(2))
         .add(UpSampling2D::new(2))
+        .add(Conv2DTranspose::new(3, 3).strides(2).padding("same").activation("relu"))
         .add(AveragePooling2D::new(2))
         .add(Conv2D::new(3, 2).padding("same").use_bias(false))
         .add(Flatten::new())
@@ -77,6 +78,7 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
     let tokens = Input::new(&[9]).name("tokens").dtype("int32");
     let e = Embedding::new(20, 4).call(&tokens).unwrap();
     let c = Conv1D::new(5, 2).activation("tanh").call(&e).unwrap();
+    let c = Conv1DTranspose::new(5, 2).call(&c).unwrap();
     let p = MaxPooling1D::new(2).call(&c).unwrap();
     let r = SimpleRNN::new(4).return_sequences(true).call(&p).unwrap();
     let l = LSTM::new(4).return_sequences(true).call(&r).unwrap();

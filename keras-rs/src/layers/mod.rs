@@ -44,7 +44,7 @@ pub mod reshaping;
 pub use self::core::{Activation, Dense, DenseConfig, Embedding, Identity, Input, Rescaling};
 pub use activations::{ELU, LeakyReLU, ReLU, Softmax};
 pub use config::{ConfigValue, IntoArg, Sizes, Validate};
-pub use convolutional::{Conv1D, Conv2D};
+pub use convolutional::{Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose};
 pub use kernel_args::KernelArgs;
 pub use layer::{CallContext, Layer, LayerBase, VariableSpec, Weights, to_snake_case, unique_name};
 pub(crate) use layer::{MaxPoolHint, cfg_or, one_input, single_input};

@@ -42,6 +42,8 @@ registry! {
     "UpSampling2D" => UpSampling2D,
     "Conv1D" => Conv1D,
     "Conv2D" => Conv2D,
+    "Conv1DTranspose" => Conv1DTranspose,
+    "Conv2DTranspose" => Conv2DTranspose,
     "MaxPooling1D" => MaxPooling1D,
     "MaxPooling2D" => MaxPooling2D,
     "AveragePooling1D" => AveragePooling1D,

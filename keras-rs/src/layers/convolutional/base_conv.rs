@@ -1,14 +1,10 @@
 //! What Conv1D and Conv2D share (Keras' `BaseConv`): arguments, output sizes, SAME padding.
 
-use serde_json::Value;
-
 use crate::activations::Activation;
-use crate::constraints::Constraint;
 use crate::error::{Error, Result};
 use crate::layers::builders::common_builders;
 use crate::layers::config::{Sizes, Validate, keras_config, validated};
 use crate::layers::{KernelArgs, LayerBase, VariableSpec};
-use crate::regularizers::Regularizer;
 use crate::shape::Shape;
 
 /// Sizes for the two spatial axes of a 2-D layer: `3`, `(3, 3)` or `[3, 3]`.
@@ -109,17 +105,28 @@ keras_config! {
     setters for [const N: usize] Conv<N> => config;
 }
 
+/// Keras' checks of the arguments every convolution has (`BaseConv`, `BaseConvTranspose`).
+pub(crate) fn check_conv_args<const N: usize>(
+    filters: usize,
+    kernel_size: &Sizes<N>,
+    strides: &Sizes<N>,
+    dilation_rate: &Sizes<N>,
+    padding: &str,
+) -> Result<()> {
+    if filters == 0 {
+        return Err(Error::value(
+            "Invalid value for argument `filters`. Expected a strictly positive value. Received filters=0.",
+        ));
+    }
+    kernel_size.check("kernel_size")?;
+    strides.check("strides")?;
+    dilation_rate.check("dilation_rate")?;
+    Padding::parse(padding).map(|_| ())
+}
+
 impl<const N: usize> Validate for ConvConfig<N> {
     fn validate(&self) -> Result<()> {
-        if self.filters == 0 {
-            return Err(Error::value(
-                "Invalid value for argument `filters`. Expected a strictly positive value. Received filters=0.",
-            ));
-        }
-        self.kernel_size.check("kernel_size")?;
-        self.strides.check("strides")?;
-        self.dilation_rate.check("dilation_rate")?;
-        Padding::parse(&self.padding)?;
+        check_conv_args(self.filters, &self.kernel_size, &self.strides, &self.dilation_rate, &self.padding)?;
         if self.groups == 0 {
             return Err(Error::value(
                 "Invalid value for argument `groups`: expected a positive integer. Received groups=0.",
@@ -138,33 +145,9 @@ impl<const N: usize> Validate for ConvConfig<N> {
 
 common_builders!([const N: usize] Conv<N>);
 
+conv_common!(Conv, ConvConfig);
+
 impl<const N: usize> Conv<N> {
-    /// A convolution with these arguments.
-    pub fn with_config(config: ConvConfig<N>) -> Self {
-        Conv { base: LayerBase::default(), config, built: None }
-    }
-
-    /// Reads Keras' config of `class`.
-    pub(crate) fn read(config: &Value, class: &str) -> Result<Self> {
-        let mut conv = Conv::with_config(ConvConfig::from_config(config, class)?);
-        conv.base = LayerBase::from_config(config);
-        Ok(conv)
-    }
-
-    pub(crate) fn layer_name<'a>(&'a self, default: &'a str) -> &'a str {
-        self.base.name.as_deref().unwrap_or(default)
-    }
-
-    /// The kernel's (variable 0) and the bias's (variable 1) regularizers.
-    pub(crate) fn regularizers(&self) -> Vec<(usize, Regularizer)> {
-        self.config.weights.regularizers(self.config.use_bias)
-    }
-
-    /// The kernel's (variable 0) and the bias's (variable 1) constraints.
-    pub(crate) fn constraints(&self) -> Vec<(usize, Constraint)> {
-        self.config.weights.constraints(self.config.use_bias)
-    }
-
     /// Keras' `compute_output_shape` for channels-last input of `N` spatial axes.
     pub(crate) fn output_shape(&self, input: &Shape, default_name: &str) -> Result<Shape> {
         let c = &self.config;
@@ -210,11 +193,53 @@ impl<const N: usize> Conv<N> {
         kernel_shape.extend([channels / c.groups, c.filters]);
         Ok(c.weights.variables(kernel_shape, c.filters, c.use_bias))
     }
-
-    pub(crate) fn built(&self) -> Result<(usize, Activation, Padding)> {
-        self.built.ok_or_else(|| Error::State("convolution called before build".into()))
-    }
 }
+
+/// What a convolution type (`Conv<N>`, `ConvTranspose<N>`: fields `base`, `config` with
+/// `weights` and `use_bias`, `built`) shares: `with_config`, reading Keras' config, its name,
+/// its kernel's (variable 0) and bias' (variable 1) penalties and constraints, and the state
+/// `build` leaves.
+macro_rules! conv_common {
+    ($ty:ident, $config:ident) => {
+        impl<const N: usize> $ty<N> {
+            /// A layer with these arguments.
+            pub fn with_config(config: $config<N>) -> Self {
+                $ty { base: $crate::layers::LayerBase::default(), config, built: None }
+            }
+
+            /// Reads Keras' config of `class`.
+            pub(crate) fn read(config: &serde_json::Value, class: &str) -> $crate::error::Result<Self> {
+                let mut layer = $ty::with_config($config::from_config(config, class)?);
+                layer.base = $crate::layers::LayerBase::from_config(config);
+                Ok(layer)
+            }
+
+            pub(crate) fn layer_name<'a>(&'a self, default: &'a str) -> &'a str {
+                self.base.name.as_deref().unwrap_or(default)
+            }
+
+            /// The kernel's (variable 0) and the bias's (variable 1) regularizers.
+            pub(crate) fn regularizers(&self) -> Vec<(usize, $crate::regularizers::Regularizer)> {
+                self.config.weights.regularizers(self.config.use_bias)
+            }
+
+            /// The kernel's (variable 0) and the bias's (variable 1) constraints.
+            pub(crate) fn constraints(&self) -> Vec<(usize, $crate::constraints::Constraint)> {
+                self.config.weights.constraints(self.config.use_bias)
+            }
+
+            /// (input channels, activation, padding), once built.
+            pub(crate) fn built(
+                &self,
+            ) -> $crate::error::Result<(usize, $crate::activations::Activation, $crate::layers::convolutional::Padding)>
+            {
+                self.built
+                    .ok_or_else(|| $crate::error::Error::State(concat!(stringify!($ty), " called before build").into()))
+            }
+        }
+    };
+}
+pub(crate) use conv_common;
 
 /// The `Layer` methods that hand a convolution's penalties and constraints to the model.
 macro_rules! conv_penalties {
