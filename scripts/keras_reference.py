@@ -1,7 +1,7 @@
 """Runs the Python Keras originals of keras-rs' examples on the bundled MNIST split, for the
 "real Keras 3 reaches X%" numbers the examples are compared with.
 
-Usage: pip install keras "jax[cpu]"; KERAS_BACKEND=jax python3 scripts/keras_reference.py [mlp|convnet|convnet_bn]
+Usage: pip install keras "jax[cpu]"; KERAS_BACKEND=jax python3 scripts/keras_reference.py [mlp|convnet|convnet_bn|autoencoder]
 """
 
 import gzip
@@ -27,10 +27,37 @@ def idx(name):
     return np.frombuffer(raw[8:], np.uint8)
 
 
+def autoencoder(x_train, x_test, epochs=3):
+    """keras.io's denoising autoencoder, as examples/denoising_autoencoder.rs runs it (its noise
+    comes from NumPy here, keras-rs' from its own generator: the same distribution)."""
+    train_data, test_data = x_train[..., None] / 255.0, x_test[..., None] / 255.0
+    rng = np.random.default_rng(1)
+    noisy_train_data = np.clip(train_data + 0.4 * rng.normal(size=train_data.shape), 0.0, 1.0)
+    noisy_test_data = np.clip(test_data + 0.4 * rng.normal(size=test_data.shape), 0.0, 1.0)
+    inputs = layers.Input(shape=(28, 28, 1))
+    x = layers.Conv2D(32, (3, 3), activation="relu", padding="same")(inputs)
+    x = layers.MaxPooling2D((2, 2), padding="same")(x)
+    x = layers.Conv2D(32, (3, 3), activation="relu", padding="same")(x)
+    x = layers.MaxPooling2D((2, 2), padding="same")(x)
+    x = layers.Conv2DTranspose(32, (3, 3), strides=2, activation="relu", padding="same")(x)
+    x = layers.Conv2DTranspose(32, (3, 3), strides=2, activation="relu", padding="same")(x)
+    x = layers.Conv2D(1, (3, 3), activation="sigmoid", padding="same")(x)
+    model = keras.Model(inputs, x)
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    model.fit(noisy_train_data, train_data, epochs=epochs, batch_size=128, shuffle=True,
+              validation_data=(noisy_test_data, test_data), verbose=2)
+    loss = model.evaluate(noisy_test_data, test_data, verbose=0)
+    denoised = model.predict(noisy_test_data, verbose=0)
+    print(f"autoencoder: test loss {loss:.4f}; mean squared error to the clean test digits: noisy "
+          f"{np.mean((noisy_test_data - test_data) ** 2):.4f}, denoised {np.mean((denoised - test_data) ** 2):.4f}")
+
+
 def main(which):
     keras.utils.set_random_seed(1337)
     x_train, y_train = idx("train-images-idx3-ubyte"), idx("train-labels-idx1-ubyte")
     x_test, y_test = idx("t10k-images-idx3-ubyte"), idx("t10k-labels-idx1-ubyte")
+    if which == "autoencoder":
+        return autoencoder(x_train, x_test)
     if which == "mlp":
         x_train, x_test = x_train.reshape(-1, 784) / 255.0, x_test.reshape(-1, 784) / 255.0
         model = keras.Sequential([keras.Input((784,)), layers.Dense(128, activation="relu"),
