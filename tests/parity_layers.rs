@@ -42,15 +42,13 @@ fn summary_matches_keras_text() {
     }
 }
 
-#[test]
-fn activation_layers_match_keras() {
-    let fx = fixture("activation_layers.json");
+/// Each case's layer, rebuilt from Keras' own config (every key honoured or refused) alone in
+/// a model, predicts Keras' output on the fixture's `x`; the number of cases.
+fn predict_layer_cases(fx: &serde_json::Value) -> usize {
     let x = array(&fx["x"]);
     let cases = fx["cases"].as_array().unwrap();
-    assert!(cases.len() >= 13);
     for case in cases {
         let class = case["class_name"].as_str().unwrap();
-        // Keras' own config, read through the registry (every key honoured or refused).
         let layer = keras_rs::layers::from_config(class, &case["config"]).unwrap();
         let what = format!("{class} {}", case["config"]);
         let mut model = Sequential::new().add(Input::new(&x.shape()[1..]));
@@ -58,6 +56,13 @@ fn activation_layers_match_keras() {
         let y = model.predict(&x, PredictOptions::new().verbose(0)).unwrap();
         assert_close(&y, &array(&case["y"]), 1e-4, 1e-6, &what);
     }
+    cases.len()
+}
+
+#[test]
+fn activation_layers_match_keras() {
+    let fx = fixture("activation_layers.json");
+    assert!(predict_layer_cases(&fx) >= 13);
     // Keras' errors for negative arguments, at build.
     let err = Sequential::new().add(Input::new(&[2])).add(ReLU::new().threshold(-1.0)).output_shape().unwrap_err();
     assert!(err.to_string().contains("threshold of a ReLU layer cannot be a negative value. Received: -1"), "{err}");
@@ -66,4 +71,28 @@ fn activation_layers_match_keras() {
     assert!(err.to_string().contains("cannot be None or negative value"), "{err}");
     let err = Sequential::new().add(Input::new(&[2])).add(Softmax::new().axis(3)).output_shape().unwrap_err();
     assert!(err.to_string().contains("axis=3 is out of bounds"), "{err}");
+}
+
+#[test]
+fn noise_layers_and_unit_normalization_match_keras() {
+    let fx = fixture("noise_layers.json");
+    // In inference the noise layers are the identity; UnitNormalization scales rows to norm 1.
+    assert_eq!(predict_layer_cases(&fx), 5);
+    // ActivityRegularization's penalty in fit's and evaluate's loss, and UnitNormalization's
+    // gradients, over two epochs.
+    let case = &fx["fit"];
+    let (xf, yf) = (array(&case["x"]), array(&case["y"]));
+    let mut model = Sequential::new()
+        .add(Input::new(&[4]))
+        .add(Dense::new(5).activation("tanh"))
+        .add(keras_rs::layers::ActivityRegularization::new().l1(0.01).l2(0.05))
+        .add(keras_rs::layers::UnitNormalization::new())
+        .add(Dense::new(1));
+    model.set_weights(&common::arrays(&case["weights0"])).unwrap();
+    model.compile(SGD::new().learning_rate(0.1), "mse", NO_METRICS).unwrap();
+    let history = model.fit(&xf, &yf, FitOptions::new().epochs(2).batch_size(8).shuffle(false).verbose(0)).unwrap();
+    common::assert_history(&history, &case["history"], "ActivityRegularization fit");
+    common::assert_weights(&model.get_weights().unwrap(), &case["weights"], "ActivityRegularization fit");
+    let scores = model.evaluate(&xf, &yf, EvaluateOptions::new().batch_size(16).verbose(0)).unwrap();
+    common::assert_close_f64(scores["loss"], case["evaluate"]["loss"].as_f64().unwrap(), 1e-4, "evaluate loss");
 }

@@ -59,6 +59,10 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
         .add(Conv2D::new(4, 3).activation("relu"))
         .add(BatchNormalization::new())
         .add(Rescaling::new().scale(0.5).offset(0.1))
+        .add(keras_rs::layers::SpatialDropout2D::new(0.1))
+        .add(Reshape::new(&[8, 8, 1, 4]))
+        .add(keras_rs::layers::SpatialDropout3D::new(0.1))
+        .add(Reshape::new(&[8, 8, 4]))
         .add(Permute::new(&[2, 1, 3]))
         .add(MaxPooling2D::new(2))
         .add(UpSampling2D::new(2))
@@ -71,6 +75,10 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
         .add(LeakyReLU::new())
         .add(ELU::new().alpha(0.5))
         .add(Identity::new())
+        .add(keras_rs::layers::GaussianNoise::new(0.1))
+        .add(keras_rs::layers::GaussianDropout::new(0.1))
+        .add(keras_rs::layers::ActivityRegularization::new().l2(0.01))
+        .add(keras_rs::layers::UnitNormalization::new())
         .add(Dropout::new(0.3))
         .add(Dense::new(3))
         .add(Softmax::new());
@@ -79,6 +87,7 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
     let e = Embedding::new(20, 4).call(&tokens).unwrap();
     let c = Conv1D::new(5, 2).activation("tanh").call(&e).unwrap();
     let c = Conv1DTranspose::new(5, 2).call(&c).unwrap();
+    let c = keras_rs::layers::SpatialDropout1D::new(0.1).call(&c).unwrap();
     let p = MaxPooling1D::new(2).call(&c).unwrap();
     let r = SimpleRNN::new(4).return_sequences(true).call(&p).unwrap();
     let l = LSTM::new(4).return_sequences(true).call(&r).unwrap();

@@ -197,12 +197,29 @@ impl<'a> CallContext<'a> {
     /// rank's rows are kept, so every rank's generator stays in step and the masks are those
     /// one process would draw.
     pub(crate) fn dropout_mask(&mut self, batch: usize, per_sample: usize, rate: f32) -> Vec<f32> {
+        self.random_rows(batch, per_sample, |rng, n| rng.dropout_mask(n, rate))
+    }
+
+    /// `batch * per_sample` normal samples of `mean` and `stddev` (GaussianNoise,
+    /// GaussianDropout), drawn as [`CallContext::dropout_mask`] draws its masks.
+    pub(crate) fn normal(&mut self, batch: usize, per_sample: usize, mean: f32, stddev: f32) -> Vec<f32> {
+        self.random_rows(batch, per_sample, |rng, n| (0..n).map(|_| mean + stddev * rng.normal()).collect())
+    }
+
+    /// `draw(generator, n)` for `batch` rows of `per_sample` values; under a distribution for
+    /// the whole global batch, keeping this rank's rows.
+    fn random_rows(
+        &mut self,
+        batch: usize,
+        per_sample: usize,
+        draw: impl Fn(&mut SeedGenerator, usize) -> Vec<f32>,
+    ) -> Vec<f32> {
         match self.share {
             Some(share) if share.rows == batch => {
-                let all = self.rng.dropout_mask(share.global * per_sample, rate);
+                let all = draw(self.rng, share.global * per_sample);
                 all[share.offset * per_sample..(share.offset + batch) * per_sample].to_vec()
             }
-            _ => self.rng.dropout_mask(batch * per_sample, rate),
+            _ => draw(self.rng, batch * per_sample),
         }
     }
 

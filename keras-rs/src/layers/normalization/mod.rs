@@ -1,10 +1,12 @@
-//! Normalization layers: `BatchNormalization`, `LayerNormalization`.
+//! Normalization layers: `BatchNormalization`, `LayerNormalization`, `UnitNormalization`.
 
 mod batch_normalization;
 mod layer_normalization;
+mod unit_normalization;
 
 pub use batch_normalization::{BatchNormalization, BatchNormalizationConfig};
 pub use layer_normalization::{LayerNormalization, LayerNormalizationConfig};
+pub use unit_normalization::{UnitNormalization, UnitNormalizationConfig};
 
 /// Keras' `axis` of a normalization layer: keras-rs normalizes the last axis only (`-1`, or
 /// `[-1]` as Keras also writes it); any other is refused naming the class.
