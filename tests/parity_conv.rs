@@ -65,3 +65,9 @@ fn a_convolutional_autoencoder_trains_as_in_keras() {
     assert_history(&history, &case["history"], "autoencoder");
     assert_weights(&model.get_weights().unwrap(), &case["weights"], "autoencoder");
 }
+
+#[test]
+fn padding_cropping_and_upsampling_1d_match_keras() {
+    let n = common::check_layer_cases("reshaping.json");
+    assert_eq!(n, 10);
+}

@@ -55,7 +55,8 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
     let images = Sequential::named("images")
         .seed(1)
         .add(Input::new(&[8, 8, 2]))
-        .add(ZeroPadding2D::new(1))
+        .add(ZeroPadding2D::new(2))
+        .add(keras_rs::layers::Cropping2D::new(((1, 1), (0, 2))))
         .add(Conv2D::new(4, 3).activation("relu"))
         .add(BatchNormalization::new())
         .add(Rescaling::new().scale(0.5).offset(0.1))
@@ -88,6 +89,9 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
     let c = Conv1D::new(5, 2).activation("tanh").call(&e).unwrap();
     let c = Conv1DTranspose::new(5, 2).call(&c).unwrap();
     let c = keras_rs::layers::SpatialDropout1D::new(0.1).call(&c).unwrap();
+    let c = keras_rs::layers::ZeroPadding1D::new((1, 0)).call(&c).unwrap();
+    let c = keras_rs::layers::UpSampling1D::new(2).call(&c).unwrap();
+    let c = keras_rs::layers::Cropping1D::new((1, 1)).call(&c).unwrap();
     let p = MaxPooling1D::new(2).call(&c).unwrap();
     let r = SimpleRNN::new(4).return_sequences(true).call(&p).unwrap();
     let l = LSTM::new(4).return_sequences(true).call(&r).unwrap();
