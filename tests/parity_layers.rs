@@ -96,3 +96,21 @@ fn noise_layers_and_unit_normalization_match_keras() {
     let scores = model.evaluate(&xf, &yf, EvaluateOptions::new().batch_size(16).verbose(0)).unwrap();
     common::assert_close_f64(scores["loss"], case["evaluate"]["loss"].as_f64().unwrap(), 1e-4, "evaluate loss");
 }
+
+#[test]
+fn prelu_matches_keras_and_trains_its_slopes() {
+    assert_eq!(common::check_layer_cases("prelu.json"), 4);
+    let fx = fixture("prelu.json");
+    let case = &fx["fit"];
+    let (x, y) = (array(&case["x"]), array(&case["y"]));
+    let mut model = Sequential::new()
+        .add(Input::new(&[5]))
+        .add(Dense::new(6))
+        .add(keras_rs::layers::PReLU::new())
+        .add(Dense::new(1));
+    model.set_weights(&common::arrays(&case["weights0"])).unwrap();
+    model.compile(Adam::new().learning_rate(0.05), "mse", NO_METRICS).unwrap();
+    let history = model.fit(&x, &y, FitOptions::new().epochs(2).batch_size(8).shuffle(false).verbose(0)).unwrap();
+    common::assert_history(&history, &case["history"], "PReLU fit");
+    common::assert_weights(&model.get_weights().unwrap(), &case["weights"], "PReLU fit");
+}

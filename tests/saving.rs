@@ -74,6 +74,7 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
         .add(Dense::new(6).activation("relu"))
         .add(ReLU::new().max_value(3.0).negative_slope(0.1).threshold(0.2))
         .add(LeakyReLU::new())
+        .add(keras_rs::layers::PReLU::new())
         .add(ELU::new().alpha(0.5))
         .add(Identity::new())
         .add(keras_rs::layers::GaussianNoise::new(0.1))

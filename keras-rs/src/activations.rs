@@ -121,8 +121,8 @@ impl Activation {
             Activation::Softmax => act::softmax(x, D - 1),
             Activation::LogSoftmax => act::log_softmax(x, D - 1),
             Activation::Gelu => act::gelu(x),
-            Activation::Elu => act::elu(x, 1.0),
-            Activation::Selu => act::selu(x),
+            Activation::Elu => elu(x, 1.0),
+            Activation::Selu => elu(x, 1.673_263_2).mul_scalar(1.050_701),
             Activation::Softplus => act::softplus(x, 1.0),
             Activation::Softsign => act::softsign(x),
             Activation::Silu => act::silu(x),
@@ -154,6 +154,24 @@ impl std::fmt::Display for Activation {
     }
 }
 
+/// `exp(x) - 1`, accurate near 0 as JAX's `expm1` is (Keras' ELU and SELU use it): `exp(x) - 1`
+/// loses all but a few digits of a tiny `x`, which a following normalization can blow up.
+/// Within `|x| < 0.01` a Taylor polynomial (error below 1e-9 relative), elsewhere `exp(x) - 1`.
+pub(crate) fn expm1<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    let small = x.clone().abs().lower_elem(0.01);
+    // x (1 + x (1/2 + x (1/6 + x / 24)))
+    let inner = x.clone().div_scalar(24.0).add_scalar(1.0 / 6.0);
+    let inner = (x.clone() * inner).add_scalar(0.5);
+    let taylor = x.clone() * (x.clone() * inner).add_scalar(1.0);
+    x.exp().sub_scalar(1.0).mask_where(small, taylor)
+}
+
+/// Keras' `elu`: `x` where `x > 0`, else `alpha * expm1(x)`.
+pub(crate) fn elu<const D: usize>(x: Tensor<D>, alpha: f32) -> Tensor<D> {
+    let positive = x.clone().greater_elem(0.0);
+    expm1(x.clone()).mul_scalar(alpha).mask_where(positive, x)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,6 +180,17 @@ mod tests {
         let device = keras_rs_backends::default_device();
         let x = Tensor::<1>::from_floats(v, &device);
         a.apply(x).into_data().convert::<f32>().try_into_vec::<f32>().unwrap()
+    }
+
+    #[test]
+    fn elu_keeps_tiny_negative_inputs_accurate() {
+        // exp(x) - 1 in float32 gives -1.0014e-5 for -1e-5 (JAX's expm1: -0.99999500e-5).
+        for (x, want) in
+            [(-1e-5f64, -9.99995e-6f64), (-0.005, -0.004987521), (-0.02, -0.019801327), (-3.0, -0.95021296)]
+        {
+            let got = run(Activation::Elu, &[x as f32])[0] as f64;
+            assert!(((got - want) / want).abs() < 1e-6, "elu({x}) = {got}, expected {want}");
+        }
     }
 
     #[test]

@@ -39,6 +39,7 @@ keras_config! {
     }
     setters for [] crate::layers::Dense => config.weights;
     setters for [const N: usize] crate::layers::convolutional::Conv<N> => config.weights;
+    setters for [const N: usize] crate::layers::convolutional::ConvTranspose<N> => config.weights;
 }
 
 impl Validate for KernelArgs {}

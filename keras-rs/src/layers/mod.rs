@@ -42,7 +42,7 @@ pub mod regularization;
 pub mod reshaping;
 
 pub use self::core::{Activation, Dense, DenseConfig, Embedding, Identity, Input, Rescaling};
-pub use activations::{ELU, LeakyReLU, ReLU, Softmax};
+pub use activations::{ELU, LeakyReLU, PReLU, ReLU, Softmax};
 pub use config::{ConfigValue, IntoArg, Sizes, Validate};
 pub use convolutional::{Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose};
 pub use kernel_args::KernelArgs;

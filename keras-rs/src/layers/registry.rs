@@ -31,6 +31,7 @@ registry! {
     "Identity" => Identity,
     "ReLU" => ReLU,
     "LeakyReLU" => LeakyReLU,
+    "PReLU" => PReLU,
     "ELU" => ELU,
     "Softmax" => Softmax,
     "Rescaling" => Rescaling,

@@ -1,7 +1,5 @@
 //! `ELU`: `x` for `x > 0`, `alpha * (exp(x) - 1)` below.
 
-use burn::tensor::activation as act;
-
 use crate::layers::LayerBase;
 use crate::layers::builders::elementwise_layer;
 use crate::layers::config::{Validate, keras_config};
@@ -34,4 +32,4 @@ keras_config! {
 
 impl Validate for EluConfig {}
 
-elementwise_layer!(ELU, EluConfig, "ELU", |layer, x| act::elu(x, layer.config.alpha as f64));
+elementwise_layer!(ELU, EluConfig, "ELU", |layer, x| crate::activations::elu(x, layer.config.alpha));
