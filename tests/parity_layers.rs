@@ -114,3 +114,23 @@ fn prelu_matches_keras_and_trains_its_slopes() {
     common::assert_history(&history, &case["history"], "PReLU fit");
     common::assert_weights(&model.get_weights().unwrap(), &case["weights"], "PReLU fit");
 }
+
+#[test]
+fn group_normalization_matches_keras() {
+    assert_eq!(common::check_layer_cases("group_normalization.json"), 5);
+    let fx = fixture("group_normalization.json");
+    let case = &fx["fit"];
+    let (x, y) = (array(&case["x"]), array(&case["y"]));
+    let mut model = Sequential::new()
+        .add(Input::new(&[4, 4, 2]))
+        .add(Conv2D::new(4, 3).padding("same"))
+        .add(keras_rs::layers::GroupNormalization::new().groups(2))
+        .add(Activation::new("relu"))
+        .add(Flatten::new())
+        .add(Dense::new(3).activation("softmax"));
+    model.set_weights(&common::arrays(&case["weights0"])).unwrap();
+    model.compile(Adam::new().learning_rate(0.02), "sparse_categorical_crossentropy", NO_METRICS).unwrap();
+    let history = model.fit(&x, &y, FitOptions::new().epochs(2).batch_size(8).shuffle(false).verbose(0)).unwrap();
+    common::assert_history(&history, &case["history"], "GroupNormalization fit");
+    common::assert_weights(&model.get_weights().unwrap(), &case["weights"], "GroupNormalization fit");
+}

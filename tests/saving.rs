@@ -59,6 +59,7 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
         .add(keras_rs::layers::Cropping2D::new(((1, 1), (0, 2))))
         .add(Conv2D::new(4, 3).activation("relu"))
         .add(BatchNormalization::new())
+        .add(keras_rs::layers::GroupNormalization::new().groups(2))
         .add(Rescaling::new().scale(0.5).offset(0.1))
         .add(keras_rs::layers::SpatialDropout2D::new(0.1))
         .add(Reshape::new(&[8, 8, 1, 4]))

@@ -49,7 +49,7 @@ pub use kernel_args::KernelArgs;
 pub use layer::{CallContext, Layer, LayerBase, VariableSpec, Weights, to_snake_case, unique_name};
 pub(crate) use layer::{MaxPoolHint, cfg_or, one_input, single_input};
 pub use merging::{Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract};
-pub use normalization::{BatchNormalization, LayerNormalization, UnitNormalization};
+pub use normalization::{BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization};
 pub use pooling::{
     AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
     GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D,

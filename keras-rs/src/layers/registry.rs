@@ -66,6 +66,7 @@ registry! {
     "GlobalMaxPooling2D" => GlobalMaxPooling2D,
     "BatchNormalization" => BatchNormalization,
     "LayerNormalization" => LayerNormalization,
+    "GroupNormalization" => GroupNormalization,
     "Embedding" => Embedding,
     "RepeatVector" => RepeatVector,
     "SimpleRNN" => SimpleRNN,

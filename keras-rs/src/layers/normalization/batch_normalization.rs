@@ -119,13 +119,7 @@ impl Layer for BatchNormalization {
         self.compute_output_shape(input_shape)?;
         let c = input_shape.last().expect("checked");
         self.channels = Some(c);
-        let mut vars = Vec::new();
-        if self.config.scale {
-            vars.push(VariableSpec::trainable("gamma", vec![c], Initializer::Ones));
-        }
-        if self.config.center {
-            vars.push(VariableSpec::trainable("beta", vec![c], Initializer::Zeros));
-        }
+        let mut vars = super::affine_variables(c, self.config.scale, self.config.center);
         vars.push(VariableSpec::non_trainable("moving_mean", vec![c], Initializer::Zeros));
         vars.push(VariableSpec::non_trainable("moving_variance", vec![c], Initializer::Ones));
         Ok(vars)

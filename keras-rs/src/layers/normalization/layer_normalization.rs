@@ -105,13 +105,7 @@ impl Layer for LayerNormalization {
         self.compute_output_shape(input_shape)?;
         let c = input_shape.last().expect("checked");
         self.channels = Some(c);
-        let mut vars = Vec::new();
-        if self.config.scale {
-            vars.push(VariableSpec::trainable("gamma", vec![c], Initializer::Ones));
-        }
-        if self.config.center {
-            vars.push(VariableSpec::trainable("beta", vec![c], Initializer::Zeros));
-        }
+        let vars = super::affine_variables(c, self.config.scale, self.config.center);
         Ok(vars)
     }
 
