@@ -80,6 +80,7 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
         .add(Identity::new())
         .add(keras_rs::layers::GaussianNoise::new(0.1))
         .add(keras_rs::layers::GaussianDropout::new(0.1))
+        .add(keras_rs::layers::AlphaDropout::new(0.1))
         .add(keras_rs::layers::ActivityRegularization::new().l2(0.01))
         .add(keras_rs::layers::UnitNormalization::new())
         .add(Dropout::new(0.3))

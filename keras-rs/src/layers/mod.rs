@@ -57,7 +57,7 @@ pub use pooling::{
 pub use recurrent::{Bidirectional, GRU, LSTM, SimpleRNN, TimeDistributed};
 pub use registry::{KNOWN_CLASSES, from_config};
 pub use regularization::{
-    ActivityRegularization, Dropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D,
+    ActivityRegularization, AlphaDropout, Dropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D,
     SpatialDropout3D,
 };
 pub use reshaping::{

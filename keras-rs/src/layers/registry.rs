@@ -42,6 +42,7 @@ registry! {
     "SpatialDropout3D" => SpatialDropout3D,
     "GaussianNoise" => GaussianNoise,
     "GaussianDropout" => GaussianDropout,
+    "AlphaDropout" => AlphaDropout,
     "ActivityRegularization" => ActivityRegularization,
     "UnitNormalization" => UnitNormalization,
     "Flatten" => Flatten,

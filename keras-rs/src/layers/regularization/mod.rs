@@ -1,13 +1,15 @@
 //! Regularization layers: `Dropout`, `SpatialDropout1D/2D/3D`, `GaussianNoise`,
-//! `GaussianDropout`, `ActivityRegularization`.
+//! `GaussianDropout`, `AlphaDropout`, `ActivityRegularization`.
 
 mod activity_regularization;
+mod alpha_dropout;
 mod dropout;
 mod gaussian_dropout;
 mod gaussian_noise;
 mod spatial_dropout;
 
 pub use activity_regularization::{ActivityRegularization, ActivityRegularizationConfig};
+pub use alpha_dropout::{AlphaDropout, AlphaDropoutConfig};
 pub use dropout::{Dropout, DropoutConfig};
 pub use gaussian_dropout::{GaussianDropout, GaussianDropoutConfig};
 pub use gaussian_noise::{GaussianNoise, GaussianNoiseConfig};
