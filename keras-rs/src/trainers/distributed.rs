@@ -16,16 +16,16 @@ use crate::random::SeedGenerator;
 
 /// Which rows of a global batch a rank computes.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Share {
+pub(crate) struct Share {
     /// The first row of the global batch this rank takes.
-    pub offset: usize,
+    pub(crate) offset: usize,
     /// How many rows it computes.
-    pub rows: usize,
+    pub(crate) rows: usize,
     /// The rows of the global batch.
-    pub global: usize,
+    pub(crate) global: usize,
     /// This rank's weight in the sums across ranks: its rows over the global batch's (0 for a
     /// rank with no rows of a short last batch, which computes one row for the others' sake).
-    pub weight: f32,
+    pub(crate) weight: f32,
 }
 
 /// This rank's rows of a global host batch (see [`crate::distribution::shard`]), and its share.

@@ -15,7 +15,7 @@ pub(crate) mod source;
 pub use compile::CompileOptions;
 pub use custom_step::{Gradients, StepModel, Tape, TrainStep};
 pub use data::{ArrayInput, ToF32};
-pub use distributed::Share;
+pub(crate) use distributed::Share;
 pub(crate) use engine::Compiled;
 pub use fit::NO_METRICS;
 pub use inputs::{HostArray, HostData, ModelInputs, OwnedData};
