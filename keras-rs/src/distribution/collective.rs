@@ -54,6 +54,14 @@ pub(crate) fn agree<T>(world: &dyn Collective, local: Result<T>) -> Result<T> {
     agree_on(world, local, &failed)
 }
 
+/// Under a distribution (`world`), [`agree`]; without one, `local` itself.
+pub(crate) fn together<T>(world: Option<&dyn Collective>, local: Result<T>) -> Result<T> {
+    match world {
+        Some(world) => agree(world, local),
+        None => local,
+    }
+}
+
 /// [`agree`], where `failed` (one entry per rank, non-zero for a failed rank) has already been
 /// reduced, e.g. in the same buffer as a step's gradients.
 pub(crate) fn agree_on<T>(world: &dyn Collective, local: Result<T>, failed: &[f64]) -> Result<T> {

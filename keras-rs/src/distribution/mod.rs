@@ -109,11 +109,12 @@ pub fn num_processes() -> usize {
 /// `device_type` is `"cpu"` or `"gpu"` (`None`: GPUs if there are any, else CPUs); with the
 /// `cuda` feature, `"gpu"` lists this machine's CUDA devices (`"gpu:0"`, …), otherwise none.
 pub fn list_devices(device_type: Option<&str>) -> Result<Vec<String>> {
-    let gpus = gpu_count();
-    let kind = match device_type.map(str::to_ascii_lowercase).as_deref() {
-        None if gpus > 0 => "gpu",
-        None | Some("cpu") => "cpu",
-        Some("gpu") => "gpu",
+    let cpus = || (0..num_processes()).map(|i| format!("cpu:{i}")).collect();
+    let wanted = device_type.map(str::to_ascii_lowercase);
+    // Counting GPUs loads the CUDA driver (with the `cuda` feature): only when GPUs may be listed.
+    let gpus = match wanted.as_deref() {
+        Some("cpu") => return Ok(cpus()),
+        None | Some("gpu") => gpu_count(),
         Some(other) => {
             return Err(Error::value(format!(
                 "Invalid value for argument `device_type`: expected one of 'cpu', 'gpu' or None. Received: \
@@ -121,10 +122,10 @@ pub fn list_devices(device_type: Option<&str>) -> Result<Vec<String>> {
             )));
         }
     };
-    if kind == "gpu" {
-        return Ok((0..gpus).map(|i| format!("gpu:{i}")).collect());
+    if gpus == 0 && wanted.is_none() {
+        return Ok(cpus());
     }
-    Ok((0..num_processes()).map(|i| format!("{kind}:{i}")).collect())
+    Ok((0..gpus).map(|i| format!("gpu:{i}")).collect())
 }
 
 /// How many GPUs this process sees: CUDA devices with the `cuda` feature (a `wgpu` device may
@@ -181,7 +182,7 @@ pub fn distribution() -> Option<DataParallel> {
 
 /// The world `fit`/`evaluate`/`predict` shard over: `Some` under a distribution.
 pub(crate) fn active() -> Option<&'static dyn Collective> {
-    distribution().map(|_| world())
+    DISTRIBUTION.lock().unwrap_or_else(|e| e.into_inner()).is_some().then(world)
 }
 
 /// Whether this process writes files (`save`, checkpoints, logs) and draws progress bars:

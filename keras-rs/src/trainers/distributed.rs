@@ -5,11 +5,10 @@
 
 use burn::tensor::{Tensor, TensorData};
 
-use super::engine::{Accumulators, Batch, Head, apply_gradients, gradient_leaves, losses, scored_inner};
+use super::engine::{Accumulators, Batch, Head, apply_gradients, forward_backward};
 use super::source::HostBatch;
 use crate::distribution::collective::{Collective, agree, agree_on};
 use crate::error::{Error, Result};
-use crate::layers::CallContext;
 use crate::models::Network;
 use crate::optimizers::{Optimizer, OptimizerState};
 use crate::random::SeedGenerator;
@@ -61,9 +60,9 @@ impl HostBatch {
     }
 }
 
-/// What one rank's forward and backward pass produced.
+/// What one rank's forward and backward pass produced, on the host.
 struct Computed {
-    gradients: Vec<Option<Vec<f32>>>,
+    gradients: Option<Vec<Option<Vec<f32>>>>,
     updates: Vec<(usize, Vec<f32>)>,
     total: Tensor<1>,
     scored: Vec<Option<super::engine::Scored>>,
@@ -90,23 +89,13 @@ pub(crate) fn train_step(
         let trainable: Vec<usize> = (0..network.variables.len()).filter(|&i| network.variables[i].trainable).collect();
         let share = local.as_ref().ok().map(|(_, s)| *s);
         let computed = local.and_then(|(batch, share)| {
-            let (trainable, params) = gradient_leaves(network);
-            let mut ctx = CallContext::new(true, rng, &device);
-            ctx.share = Some(share);
-            let preds = network.forward_all(batch.x, &params, &mut ctx)?;
-            let updates = std::mem::take(&mut ctx.updates);
-            let activity = std::mem::take(&mut ctx.activity_losses);
-            let (total, scored) = losses(heads, preds, &batch.y, batch.w.as_ref())?;
-            let total = network.add_model_losses(total, |i| params[i].clone(), activity);
-            let mut gradients = vec![None; trainable.len()];
-            if !trainable.is_empty() && total.is_tracked() {
-                let mut grads = total.backward();
-                for (g, &i) in gradients.iter_mut().zip(&trainable) {
-                    *g = params[i].grad_remove(&mut grads).map(host).transpose()?;
-                }
-            }
-            let updates = updates.into_iter().map(|(i, v)| Ok((i, host(v)?))).collect::<Result<Vec<_>>>()?;
-            Ok(Computed { gradients, updates, total: total.inner(), scored: scored_inner(scored) })
+            let pass = forward_backward(network, rng, heads, batch, Some(share))?;
+            let on_host = |gradients: Vec<Option<Tensor<1>>>| -> Result<Vec<Option<Vec<f32>>>> {
+                gradients.into_iter().map(|g| g.map(host).transpose()).collect()
+            };
+            let gradients = pass.gradients.map(on_host).transpose()?;
+            let updates = pass.updates.into_iter().map(|(i, v)| Ok((i, host(v)?))).collect::<Result<Vec<_>>>()?;
+            Ok(Computed { gradients, updates, total: pass.total, scored: pass.scored })
         });
         // One sum across ranks: a failure flag per rank, then every gradient.
         let (rank, size) = (world.rank(), world.size());
@@ -115,7 +104,7 @@ pub(crate) fn train_step(
         match (&computed, share) {
             (Ok(c), Some(share)) => {
                 let mut at = size;
-                for (g, len) in c.gradients.iter().zip(&lens) {
+                for (g, len) in c.gradients.iter().flatten().zip(&lens) {
                     if let Some(g) = g {
                         buffer[at..at + len].iter_mut().zip(g).for_each(|(b, v)| *b = v * share.weight);
                     }
@@ -128,18 +117,20 @@ pub(crate) fn train_step(
         let failed: Vec<f64> = buffer[..size].iter().map(|&f| f as f64).collect();
         let computed = agree_on(world, computed, &failed)?;
         let share = share.ok_or_else(|| Error::State("a step without a batch went on".into()))?;
-        let mut at = size;
-        let gradients = computed
-            .gradients
-            .iter()
-            .zip(&lens)
-            .map(|(g, &len)| {
-                let values = &buffer[at..at + len];
-                at += len;
-                g.as_ref().map(|_| Tensor::<1>::from_data(TensorData::new(values.to_vec(), [len]), &device))
-            })
-            .collect();
-        apply_gradients(network, optimizer, state, &trainable, gradients)?;
+        // Every rank made the same model's pass: all differentiated, or none did.
+        if let Some(local) = &computed.gradients {
+            let mut at = size;
+            let gradients = local
+                .iter()
+                .zip(&lens)
+                .map(|(g, &len)| {
+                    let values = &buffer[at..at + len];
+                    at += len;
+                    g.as_ref().map(|_| Tensor::<1>::from_data(TensorData::new(values.to_vec(), [len]), &device))
+                })
+                .collect();
+            apply_gradients(network, optimizer, state, &trainable, gradients)?;
+        }
         // Moving statistics (BatchNormalization): the ranks' values averaged by share.
         if !computed.updates.is_empty() {
             let mut values: Vec<f32> =

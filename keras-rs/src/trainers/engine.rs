@@ -5,6 +5,7 @@ use burn::tensor::Tensor;
 use super::progbar::Progbar;
 use super::source::{HostBatch, Source, Step};
 use crate::backend::DynTensor;
+use crate::distribution::collective::together;
 use crate::error::{Error, Result};
 use crate::layers::CallContext;
 use crate::losses::Loss;
@@ -221,9 +222,6 @@ pub struct Batch {
 
 /// Uploads a host batch on `device`.
 pub fn upload(host: HostBatch, heads: &[Head], device: &burn::tensor::Device) -> Result<Batch> {
-    let take = |arrays: Vec<(Vec<f32>, Vec<usize>)>| {
-        arrays.into_iter().map(|(v, shape)| DynTensor::from_data(v, &shape, device)).collect::<Result<Vec<_>>>()
-    };
     let w = match host.w {
         Some(w) => {
             let n = w.len();
@@ -231,7 +229,12 @@ pub fn upload(host: HostBatch, heads: &[Head], device: &burn::tensor::Device) ->
         }
         None => None,
     };
-    Ok(Batch { w, ..batch(take(host.x)?, take(host.y)?, heads)? })
+    Ok(Batch { w, ..batch(to_device(host.x, device)?, to_device(host.y, device)?, heads)? })
+}
+
+/// Host arrays, `(values, shape)` each, as tensors on `device`.
+pub(crate) fn to_device(arrays: Vec<(Vec<f32>, Vec<usize>)>, device: &burn::tensor::Device) -> Result<Vec<DynTensor>> {
+    arrays.into_iter().map(|(v, shape)| DynTensor::from_data(v, &shape, device)).collect()
 }
 
 /// A batch from uploaded inputs and targets, each target as `[rows, cols]` for its head.
@@ -352,9 +355,52 @@ pub(crate) fn apply_gradients(
     Ok(())
 }
 
-/// One training step (Keras' `train_step`): forward with autodiff leaves for the trainable
-/// variables, the weighted sum of the output losses, backward, optimizer update; the batch's
-/// losses and metrics go to `acc`. Runs on the compute pool.
+/// What one forward and backward pass in training mode gives (Keras' `train_step` before the
+/// optimizer update).
+pub(crate) struct Pass {
+    /// The indices of the trainable variables.
+    pub trainable: Vec<usize>,
+    /// Their gradients, in that order; `None` when nothing was differentiated (no trainable
+    /// variable, or a loss that does not depend on them): no optimizer step then.
+    pub gradients: Option<Vec<Option<Tensor<1>>>>,
+    /// New values of non-trainable variables (BatchNormalization's moving statistics).
+    pub updates: Vec<(usize, Tensor<1>)>,
+    /// The batch's total loss, without its graph.
+    pub total: Tensor<1>,
+    /// Each head's scores, without their graph.
+    pub scored: Vec<Option<Scored>>,
+}
+
+/// Forward with autodiff leaves for the trainable variables, the weighted sum of the output
+/// losses, backward. `share` says which rows of a global batch this rank computes (random masks
+/// are drawn for the global batch, see [`CallContext::dropout_mask`]).
+pub(crate) fn forward_backward(
+    network: &Network,
+    rng: &mut SeedGenerator,
+    heads: &[Head],
+    batch: Batch,
+    share: Option<super::Share>,
+) -> Result<Pass> {
+    let device = network.device.clone();
+    let (trainable, params) = gradient_leaves(network);
+    let mut ctx = CallContext::new(true, rng, &device);
+    ctx.share = share;
+    let preds = network.forward_all(batch.x, &params, &mut ctx)?;
+    let updates = std::mem::take(&mut ctx.updates);
+    let activity = std::mem::take(&mut ctx.activity_losses);
+    let (total, scored) = losses(heads, preds, &batch.y, batch.w.as_ref())?;
+    let total = network.add_model_losses(total, |i| params[i].clone(), activity);
+    let gradients = (!trainable.is_empty() && total.is_tracked()).then(|| {
+        let mut grads = total.backward();
+        trainable.iter().map(|&i| params[i].grad_remove(&mut grads)).collect()
+    });
+    // `params` (the autodiff leaves, which share the variables' buffers) are dropped on return,
+    // before the optimizer updates the variables.
+    Ok(Pass { trainable, gradients, updates, total: total.inner(), scored: scored_inner(scored) })
+}
+
+/// One training step (Keras' `train_step`): [`forward_backward`], then the optimizer update;
+/// the batch's losses and metrics go to `acc`. Runs on the compute pool.
 pub fn train_step(
     network: &mut Network,
     rng: &mut SeedGenerator,
@@ -366,23 +412,12 @@ pub fn train_step(
 ) -> Result<()> {
     crate::backend::runtime::install(&network.device.clone(), || {
         let samples = batch.x[0].dims()[0];
-        let device = network.device.clone();
-        let (trainable, params) = gradient_leaves(network);
-        let mut ctx = CallContext::new(true, rng, &device);
-        let preds = network.forward_all(batch.x, &params, &mut ctx)?;
-        let updates = std::mem::take(&mut ctx.updates);
-        let activity = std::mem::take(&mut ctx.activity_losses);
-        let (total, scored) = losses(heads, preds, &batch.y, batch.w.as_ref())?;
-        let total = network.add_model_losses(total, |i| params[i].clone(), activity);
-        if !trainable.is_empty() && total.is_tracked() {
-            let mut grads = total.backward();
-            let gradients: Vec<Option<Tensor<1>>> =
-                trainable.iter().map(|&i| params[i].grad_remove(&mut grads)).collect();
-            drop(params); // the autodiff leaves share the variables' buffers
-            apply_gradients(network, optimizer, state, &trainable, gradients)?;
+        let pass = forward_backward(network, rng, heads, batch, None)?;
+        if let Some(gradients) = pass.gradients {
+            apply_gradients(network, optimizer, state, &pass.trainable, gradients)?;
         }
-        network.apply_updates(updates);
-        acc.update(heads, total.inner(), samples, scored_inner(scored));
+        network.apply_updates(pass.updates);
+        acc.update(heads, pass.total, samples, pass.scored);
         Ok(())
     })
 }
@@ -414,12 +449,7 @@ pub(crate) fn evaluate_source(
     callbacks: &mut [Box<dyn crate::callbacks::Callback>],
 ) -> Result<Vec<(String, f64)>> {
     let world = crate::distribution::active();
-    let begin = callbacks.iter_mut().try_for_each(|c| c.on_test_begin());
-    if let Some(world) = world {
-        crate::distribution::collective::agree(world, begin)?;
-    } else {
-        begin?;
-    }
+    together(world, callbacks.iter_mut().try_for_each(|c| c.on_test_begin()))?;
     let mut acc = Accumulators::new(heads);
     let order: Vec<usize> = (0..source.items()).collect();
     let pass = source.for_each(&order, |step, batch| {
@@ -452,10 +482,6 @@ pub(crate) fn evaluate_source(
     }
     let results = acc.results();
     let logs: crate::callbacks::Logs = results.iter().cloned().collect();
-    let end = callbacks.iter_mut().try_for_each(|c| c.on_test_end(&logs));
-    match world {
-        Some(world) => crate::distribution::collective::agree(world, end)?,
-        None => end?,
-    }
+    together(world, callbacks.iter_mut().try_for_each(|c| c.on_test_end(&logs)))?;
     Ok(results)
 }

@@ -8,14 +8,14 @@ use ndarray::{ArrayD, IxDyn};
 use super::compile::CompileOptions;
 use super::data::{Data, Rows, split_validation};
 use super::distributed::{Share, take_share};
-use super::engine::{Accumulators, Batch, Compiled, Head, evaluate_source, infer, train_step, upload};
+use super::engine::{Accumulators, Batch, Compiled, Head, evaluate_source, infer, to_device, train_step, upload};
 use super::inputs::{HostArray, HostData, ModelInputs, OwnedData};
 use super::options::{EvaluateOptions, FitOptions, PredictOptions};
 use super::progbar::Progbar;
 use super::source::{self, HostBatch, Source, Step};
 use crate::callbacks::handle::FitHandle;
 use crate::callbacks::{BatchLogs, Callback, FitParams, History, Logs, ModelHandle, ProgbarLogger};
-use crate::distribution::collective::{Collective, agree, agree_on};
+use crate::distribution::collective::{Collective, agree, agree_on, together};
 use crate::error::{Error, Result};
 use crate::metrics;
 use crate::models::Network;
@@ -361,9 +361,7 @@ fn run_fit<M: Trainable + Saveable + super::StepModel>(
                 "keras-rs: `FitOptions::train_step` (a custom training step) is not supported under a distribution.",
             ));
         }
-        if world.rank() != 0 {
-            options.verbose = 0; // rank 0 draws the progress bar
-        }
+        options.verbose = chief_verbose(options.verbose); // rank 0 draws the progress bar
         let (network, rng, _) = m.parts();
         check_same_start(world, network, rng, train.items())?;
     }
@@ -444,17 +442,8 @@ fn run_fit<M: Trainable + Saveable + super::StepModel>(
     Ok(history)
 }
 
-/// Under a distribution (`world`), every rank's outcome of a phase: the lowest failing rank's
-/// error on every rank; without one, `local`.
-fn together<T>(world: Option<&dyn Collective>, local: Result<T>) -> Result<T> {
-    match world {
-        Some(world) => agree(world, local),
-        None => local,
-    }
-}
-
 /// Whether any rank raised `flag` (a callback asked to stop training), once every rank's
-/// `local` outcome is agreed (see [`together`]).
+/// `local` outcome is agreed (see `collective::together`).
 fn any_rank(world: Option<&dyn Collective>, local: Result<()>, flag: bool) -> Result<bool> {
     let Some(world) = world else { return local.map(|()| flag) };
     let size = world.size();
@@ -793,7 +782,12 @@ fn run_predict<M: Trainable>(m: &M, mut source: Source<'_>, options: PredictOpti
         Ok(())
     };
     let on_host = |outs: Vec<crate::backend::DynTensor>| -> Result<Vec<(Vec<f32>, Vec<usize>)>> {
-        outs.into_iter().map(|o| Ok((o.dims(), o.into_vec()?))).map(|r| r.map(|(d, v)| (v, d))).collect()
+        outs.into_iter()
+            .map(|o| {
+                let dims = o.dims();
+                Ok((o.into_vec()?, dims))
+            })
+            .collect()
     };
     let world = crate::distribution::active();
     let mut callbacks = options.callbacks;
@@ -809,12 +803,7 @@ fn run_predict<M: Trainable>(m: &M, mut source: Source<'_>, options: PredictOpti
                 let local = begin.and_then(|()| {
                     let (host, share) = take_share(world, prepare(m, batch, false)?);
                     weight = share.weight;
-                    let x = host
-                        .x
-                        .into_iter()
-                        .map(|(v, shape)| crate::backend::DynTensor::from_data(v, &shape, &network.device))
-                        .collect::<Result<Vec<_>>>()?;
-                    on_host(infer(network, x)?)
+                    on_host(infer(network, to_device(host.x, &network.device)?)?)
                 });
                 keep(super::distributed::gather_outputs(world, local, weight)?)?;
             }
@@ -829,12 +818,7 @@ fn run_predict<M: Trainable>(m: &M, mut source: Source<'_>, options: PredictOpti
             (dataset, None) => {
                 begin?;
                 let host = prepare(m, dataset, false)?;
-                let x = host
-                    .x
-                    .into_iter()
-                    .map(|(v, shape)| crate::backend::DynTensor::from_data(v, &shape, &network.device))
-                    .collect::<Result<Vec<_>>>()?;
-                keep(on_host(infer(network, x)?)?)?;
+                keep(on_host(infer(network, to_device(host.x, &network.device)?)?)?)?;
             }
         }
         bar.step(step + 1, Vec::new);
