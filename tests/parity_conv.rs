@@ -4,6 +4,7 @@
 mod common;
 
 use common::{array, arrays, assert_close_f64, assert_history, assert_weights, fixture};
+use keras_rs::layers::{AveragePooling3D, Conv3D, Conv3DTranspose, GlobalAveragePooling3D, MaxPooling3D};
 use keras_rs::prelude::*;
 
 #[test]
@@ -67,7 +68,60 @@ fn a_convolutional_autoencoder_trains_as_in_keras() {
 }
 
 #[test]
-fn padding_cropping_and_upsampling_1d_match_keras() {
+fn depthwise_and_separable_convolutions_match_keras() {
+    let n = common::check_layer_cases("depthwise_separable.json");
+    assert_eq!(n, 22);
+}
+
+#[test]
+fn a_mobilenet_shaped_block_trains_as_in_keras() {
+    // DepthwiseConv2D's and SeparableConv2D's gradients (kernels, bias, input) through Adam.
+    let fx = fixture("depthwise_separable.json");
+    let case = &fx["fit"];
+    let (x, y) = (array(&case["x"]), array(&case["y"]));
+    let mut model = Sequential::new()
+        .add(Input::new(&[8, 8, 3]))
+        .add(Conv2D::new(4, 3).strides(2).padding("same").activation("relu"))
+        .add(DepthwiseConv2D::new(3).padding("same").depth_multiplier(2).activation("relu"))
+        .add(SeparableConv2D::new(6, 3).padding("same").activation("relu"))
+        .add(GlobalAveragePooling2D::new())
+        .add(Dense::new(2).activation("softmax"));
+    model.set_weights(&arrays(&case["weights0"])).unwrap();
+    model.compile(Adam::new().learning_rate(0.01), "sparse_categorical_crossentropy", &["accuracy"]).unwrap();
+    let history = model.fit(&x, &y, FitOptions::new().epochs(2).batch_size(8).shuffle(false).verbose(0)).unwrap();
+    assert_history(&history, &case["history"], "mobilenet block");
+    assert_weights(&model.get_weights().unwrap(), &case["weights"], "mobilenet block");
+}
+
+#[test]
+fn volume_layers_match_keras() {
+    let n = common::check_layer_cases("volumes.json");
+    assert_eq!(n, 31);
+}
+
+#[test]
+fn a_3d_convnet_trains_as_in_keras() {
+    // Conv3D's, Conv3DTranspose's and the 3-D poolings' gradients through Adam.
+    let fx = fixture("volumes.json");
+    let case = &fx["fit"];
+    let (x, y) = (array(&case["x"]), array(&case["y"]));
+    let mut model = Sequential::new()
+        .add(Input::new(&[4, 6, 6, 1]))
+        .add(Conv3D::new(3, 3).padding("same").activation("relu"))
+        .add(MaxPooling3D::new((1, 2, 2)))
+        .add(Conv3DTranspose::new(2, 2).strides((1, 2, 2)).activation("relu"))
+        .add(AveragePooling3D::new(2).padding("same"))
+        .add(GlobalAveragePooling3D::new())
+        .add(Dense::new(2).activation("softmax"));
+    model.set_weights(&arrays(&case["weights0"])).unwrap();
+    model.compile(Adam::new().learning_rate(0.01), "sparse_categorical_crossentropy", &["accuracy"]).unwrap();
+    let history = model.fit(&x, &y, FitOptions::new().epochs(2).batch_size(4).shuffle(false).verbose(0)).unwrap();
+    assert_history(&history, &case["history"], "3-D convnet");
+    assert_weights(&model.get_weights().unwrap(), &case["weights"], "3-D convnet");
+}
+
+#[test]
+fn padding_cropping_and_upsampling_match_keras() {
     let n = common::check_layer_cases("reshaping.json");
-    assert_eq!(n, 10);
+    assert_eq!(n, 12);
 }

@@ -134,3 +134,44 @@ fn group_normalization_matches_keras() {
     common::assert_history(&history, &case["history"], "GroupNormalization fit");
     common::assert_weights(&model.get_weights().unwrap(), &case["weights"], "GroupNormalization fit");
 }
+
+#[test]
+fn normalization_matches_keras_given_or_adapted() {
+    assert_eq!(common::check_layer_cases("normalization.json"), 4);
+    // Keras' adapt on a whole array and on a list of batches (merged), for several axes: the
+    // statistics a model starts with, and its predictions.
+    let fx = fixture("normalization.json");
+    let data = array(&fx["data"]);
+    let probe = data.slice(ndarray::s![..3, .., ..]).to_owned().into_dyn();
+    for case in fx["adapt"].as_array().unwrap() {
+        let axis: Vec<i64> = case["axis"].as_array().unwrap().iter().map(|a| a.as_i64().unwrap()).collect();
+        let label = format!("axis {axis:?}, batched {}", case["batched"]);
+        let layer = keras_rs::layers::Normalization::new().axis(&axis);
+        let layer = if case["batched"].as_bool().unwrap() {
+            let batches = [0..15, 15..32, 32..40].map(|r| data.slice(ndarray::s![r, .., ..]).to_owned().into_dyn());
+            layer.adapt_batches(batches).unwrap()
+        } else {
+            layer.adapt(&data).unwrap()
+        };
+        let model = Sequential::new().add(Input::new(&[4, 3])).add(layer);
+        let weights = model.get_weights().unwrap();
+        assert_close(
+            &weights[0],
+            &array(&case["mean"]).into_shape_with_order(weights[0].shape()).unwrap(),
+            1e-5,
+            1e-6,
+            &label,
+        );
+        assert_close(
+            &weights[1],
+            &array(&case["variance"]).into_shape_with_order(weights[1].shape()).unwrap(),
+            1e-4,
+            1e-5,
+            &label,
+        );
+        let y = model.predict(&probe, PredictOptions::new().verbose(0)).unwrap();
+        assert_close(&y, &array(&case["y"]), 1e-4, 1e-5, &label);
+    }
+    let err = keras_rs::layers::Normalization::new().axis(&[3]).adapt(&data).unwrap_err().to_string();
+    assert!(err.contains("must be in the range [-ndim, ndim)"), "{err}");
+}

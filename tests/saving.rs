@@ -55,10 +55,13 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
     let images = Sequential::named("images")
         .seed(1)
         .add(Input::new(&[8, 8, 2]))
+        .add(keras_rs::layers::Normalization::new().adapt(&inputs_for(&[&[4, 8, 8, 2]], 3)[0]).unwrap())
         .add(ZeroPadding2D::new(2))
         .add(keras_rs::layers::Cropping2D::new(((1, 1), (0, 2))))
         .add(Conv2D::new(4, 3).activation("relu"))
         .add(BatchNormalization::new())
+        .add(DepthwiseConv2D::new(3).padding("same").depth_multiplier(2))
+        .add(SeparableConv2D::new(4, 3).padding("same").activation("relu"))
         .add(keras_rs::layers::GroupNormalization::new().groups(2))
         .add(Rescaling::new().scale(0.5).offset(0.1))
         .add(keras_rs::layers::SpatialDropout2D::new(0.1))
@@ -67,7 +70,7 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
         .add(Reshape::new(&[8, 8, 4]))
         .add(Permute::new(&[2, 1, 3]))
         .add(MaxPooling2D::new(2))
-        .add(UpSampling2D::new(2))
+        .add(UpSampling2D::new(2).interpolation("bilinear"))
         .add(Conv2DTranspose::new(3, 3).strides(2).padding("same").activation("relu"))
         .add(AveragePooling2D::new(2))
         .add(Conv2D::new(3, 2).padding("same").use_bias(false))
@@ -87,10 +90,29 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
         .add(Dense::new(3))
         .add(Softmax::new());
 
+    use keras_rs::layers::{
+        AveragePooling3D, Conv3D, Conv3DTranspose, Cropping3D, GlobalAveragePooling3D, GlobalMaxPooling3D,
+        MaxPooling3D, UpSampling3D, ZeroPadding3D,
+    };
+    let volumes = Sequential::named("volumes")
+        .seed(4)
+        .add(Input::new(&[4, 6, 6, 1]))
+        .add(ZeroPadding3D::new(1))
+        .add(Conv3D::new(2, 3).activation("relu"))
+        .add(Cropping3D::new(1))
+        .add(UpSampling3D::new((1, 2, 2)))
+        .add(MaxPooling3D::new((1, 2, 2)))
+        .add(Conv3DTranspose::new(2, (1, 2, 2)).strides((1, 2, 2)))
+        .add(AveragePooling3D::new(2))
+        .add(GlobalAveragePooling3D::new().keepdims(true))
+        .add(GlobalMaxPooling3D::new());
+
     let tokens = Input::new(&[9]).name("tokens").dtype("int32");
     let e = Embedding::new(20, 4).call(&tokens).unwrap();
     let c = Conv1D::new(5, 2).activation("tanh").call(&e).unwrap();
     let c = Conv1DTranspose::new(5, 2).call(&c).unwrap();
+    let c = DepthwiseConv1D::new(2).padding("same").depth_multiplier(2).call(&c).unwrap();
+    let c = SeparableConv1D::new(5, 3).padding("same").call(&c).unwrap();
     let c = keras_rs::layers::SpatialDropout1D::new(0.1).call(&c).unwrap();
     let c = keras_rs::layers::ZeroPadding1D::new((1, 0)).call(&c).unwrap();
     let c = keras_rs::layers::UpSampling1D::new(2).call(&c).unwrap();
@@ -133,6 +155,7 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
 
     vec![
         (Seq(images), vec![vec![2, 8, 8, 2]]),
+        (Seq(volumes), vec![vec![2, 4, 6, 6, 1]]),
         (Functional(sequences), vec![vec![3, 9]]),
         (Functional(merges), vec![vec![2, 4], vec![2, 4]]),
     ]

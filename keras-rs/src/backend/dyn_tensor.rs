@@ -105,6 +105,11 @@ impl DynTensor {
         })
     }
 
+    /// The device the tensor lives on.
+    pub fn device(&self) -> burn::tensor::Device {
+        with_tensor!(self, t => t.device())
+    }
+
     /// The rank (number of axes).
     pub fn rank(&self) -> usize {
         with_tensor!(self, t => t.dims().len())

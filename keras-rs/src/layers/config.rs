@@ -96,6 +96,11 @@ impl IntoArg<Sizes<2>> for (usize, usize) {
         Sizes([self.0, self.1])
     }
 }
+impl IntoArg<Sizes<3>> for (usize, usize, usize) {
+    fn into_arg(self) -> Sizes<3> {
+        Sizes([self.0, self.1, self.2])
+    }
+}
 
 /// The error for an argument whose JSON value has the wrong type.
 pub(crate) fn invalid(key: &str, class: &str, value: &Value, why: impl std::fmt::Display) -> Error {
@@ -183,6 +188,11 @@ impl<const N: usize> From<[usize; N]> for Sizes<N> {
 impl From<(usize, usize)> for Sizes<2> {
     fn from(v: (usize, usize)) -> Self {
         Sizes([v.0, v.1])
+    }
+}
+impl From<(usize, usize, usize)> for Sizes<3> {
+    fn from(v: (usize, usize, usize)) -> Self {
+        Sizes([v.0, v.1, v.2])
     }
 }
 

@@ -36,6 +36,7 @@ mod layer;
 pub mod merging;
 pub mod normalization;
 pub mod pooling;
+pub mod preprocessing;
 pub mod recurrent;
 pub(crate) mod registry;
 pub mod regularization;
@@ -44,16 +45,21 @@ pub mod reshaping;
 pub use self::core::{Activation, Dense, DenseConfig, Embedding, Identity, Input, Rescaling};
 pub use activations::{ELU, LeakyReLU, PReLU, ReLU, Softmax};
 pub use config::{ConfigValue, IntoArg, Sizes, Validate};
-pub use convolutional::{Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose};
+pub use convolutional::{
+    Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose, DepthwiseConv1D, DepthwiseConv2D,
+    SeparableConv1D, SeparableConv2D,
+};
 pub use kernel_args::KernelArgs;
 pub use layer::{CallContext, Layer, LayerBase, VariableSpec, Weights, to_snake_case, unique_name};
 pub(crate) use layer::{MaxPoolHint, cfg_or, one_input, single_input};
 pub use merging::{Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract};
 pub use normalization::{BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization};
 pub use pooling::{
-    AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
-    GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D,
+    AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D, GlobalAveragePooling2D,
+    GlobalAveragePooling3D, GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPooling1D, MaxPooling2D,
+    MaxPooling3D,
 };
+pub use preprocessing::Normalization;
 pub use recurrent::{Bidirectional, GRU, LSTM, SimpleRNN, TimeDistributed};
 pub use registry::{KNOWN_CLASSES, from_config};
 pub use regularization::{
@@ -61,6 +67,6 @@ pub use regularization::{
     SpatialDropout3D,
 };
 pub use reshaping::{
-    Cropping1D, Cropping2D, Flatten, Permute, RepeatVector, Reshape, UpSampling1D, UpSampling2D, ZeroPadding1D,
-    ZeroPadding2D,
+    Cropping1D, Cropping2D, Cropping3D, Flatten, Permute, RepeatVector, Reshape, UpSampling1D, UpSampling2D,
+    UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D,
 };

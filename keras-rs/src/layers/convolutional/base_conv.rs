@@ -60,6 +60,51 @@ pub fn padding_pair(input: usize, kernel: usize, stride: usize, dilation: usize,
     (total / 2, total - total / 2)
 }
 
+/// A convolution's window over `N` spatial axes: what sizes its output (Keras'
+/// `compute_conv_output_shape`), shared by every convolution that is not transposed.
+pub(crate) struct Window<'a, const N: usize> {
+    /// The window size per spatial axis.
+    pub kernel_size: &'a Sizes<N>,
+    /// The step per spatial axis.
+    pub strides: &'a Sizes<N>,
+    /// The spacing of the window's taps per spatial axis.
+    pub dilation_rate: &'a Sizes<N>,
+}
+
+impl<const N: usize> Window<'_, N> {
+    /// The output shape for channels-last `input` (rank `N + 2`, already checked) with
+    /// `out_channels` channels; `kernel_tail` (the kernel's last two dimensions) goes into the
+    /// error for a window larger than the input.
+    pub(crate) fn output_shape(
+        &self,
+        input: &Shape,
+        name: &str,
+        padding: Padding,
+        kernel_tail: [usize; 2],
+        out_channels: usize,
+    ) -> Result<Shape> {
+        let mut out = vec![input.0[0]];
+        for i in 0..N {
+            let size = input.0[i + 1].ok_or_else(|| {
+                Error::shape(format!("Layer \"{name}\" needs known spatial dimensions, received input shape {input}"))
+            })?;
+            let (k, s, d) = (self.kernel_size.0[i], self.strides.0[i], self.dilation_rate.0[i]);
+            out.push(Some(output_length(size, k, s, d, padding).ok_or_else(|| {
+                let mut kernel = self.kernel_size.0.to_vec();
+                kernel.extend(kernel_tail);
+                Error::shape(format!(
+                    "Computed output size would be negative for layer \"{name}\": the kernel is larger than the \
+                     (valid-padded) input. Received `inputs shape={input}`, `kernel shape={}`, `dilation_rate={:?}`.",
+                    crate::shape::format_dims(&kernel),
+                    self.dilation_rate.0
+                ))
+            })?));
+        }
+        out.push(Some(out_channels));
+        Ok(Shape(out))
+    }
+}
+
 /// A convolution over `N` spatial axes, channels last (Keras' `BaseConv`); [`Conv1D`](super::Conv1D)
 /// and [`Conv2D`](super::Conv2D) are its one- and two-axis forms.
 #[derive(Clone, Debug)]
@@ -154,7 +199,6 @@ impl<const N: usize> Conv<N> {
         let name = self.layer_name(default_name);
         input.check_ndim(name, N + 2)?;
         validated(c, name)?;
-        let padding = Padding::parse(&c.padding)?;
         if let Some(channels) = input.last().filter(|ch| !ch.is_multiple_of(c.groups)) {
             return Err(Error::value(format!(
                 "The number of input channels must be evenly divisible by the number of groups. Received groups={}, \
@@ -162,25 +206,9 @@ impl<const N: usize> Conv<N> {
                 c.groups
             )));
         }
-        let mut out = vec![input.0[0]];
-        for i in 0..N {
-            let size = input.0[i + 1].ok_or_else(|| {
-                Error::shape(format!("Layer \"{name}\" needs known spatial dimensions, received input shape {input}"))
-            })?;
-            let len = output_length(size, c.kernel_size.0[i], c.strides.0[i], c.dilation_rate.0[i], padding);
-            out.push(Some(len.ok_or_else(|| {
-                let mut kernel = c.kernel_size.0.to_vec();
-                kernel.extend([input.last().unwrap_or(0), c.filters]);
-                Error::shape(format!(
-                    "Computed output size would be negative for layer \"{name}\": the kernel is larger than the \
-                     (valid-padded) input. Received `inputs shape={input}`, `kernel shape={}`, `dilation_rate={:?}`.",
-                    crate::shape::format_dims(&kernel),
-                    c.dilation_rate.0
-                ))
-            })?));
-        }
-        out.push(Some(c.filters));
-        Ok(Shape(out))
+        let kernel_tail = [input.last().unwrap_or(0) / c.groups, c.filters];
+        let window = Window { kernel_size: &c.kernel_size, strides: &c.strides, dilation_rate: &c.dilation_rate };
+        window.output_shape(input, name, Padding::parse(&c.padding)?, kernel_tail, c.filters)
     }
 
     /// Checks the input and lists kernel `(*kernel_size, in, filters)` and bias `(filters,)`.

@@ -52,8 +52,10 @@ impl<const N: usize, const AVG: bool> GlobalPooling<N, AVG> {
     const CLASS: &'static str = match (N, AVG) {
         (1, false) => "GlobalMaxPooling1D",
         (1, true) => "GlobalAveragePooling1D",
-        (_, false) => "GlobalMaxPooling2D",
-        (_, true) => "GlobalAveragePooling2D",
+        (2, false) => "GlobalMaxPooling2D",
+        (2, true) => "GlobalAveragePooling2D",
+        (_, false) => "GlobalMaxPooling3D",
+        (_, true) => "GlobalAveragePooling3D",
     };
 }
 

@@ -1,6 +1,7 @@
 //! What the windowed pooling layers share (Keras' `BasePooling`): max or average over
 //! `pool_size` windows, strides defaulting to the pool size, Keras' SAME/VALID geometry.
 
+use burn::tensor::Tensor;
 use burn::tensor::module::{avg_pool1d, avg_pool2d, max_pool1d, max_pool2d};
 use burn::tensor::ops::{AvgPoolOptions, MaxPoolOptions};
 use serde_json::Value;
@@ -13,7 +14,7 @@ use crate::layers::convolutional::{Padding, Size1, Size2, output_length, padding
 use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, Weights};
 use crate::shape::Shape;
 
-/// Max (`AVG = false`) or average (`AVG = true`) pooling over `N` spatial axes, channels last.
+/// Max (`AVG = false`) or average (`AVG = true`) pooling over `N` (1 to 3) spatial axes, channels last.
 /// Average pooling with `"same"` padding divides by the number of real (non-padded) cells.
 #[derive(Clone, Debug)]
 pub struct Pooling<const N: usize, const AVG: bool> {
@@ -22,8 +23,8 @@ pub struct Pooling<const N: usize, const AVG: bool> {
 }
 
 keras_config! {
-    /// Keras' arguments of a pooling layer over `N` spatial axes (`MaxPooling1D/2D`,
-    /// `AveragePooling1D/2D`), with Keras' names and defaults.
+    /// Keras' arguments of a pooling layer over `N` spatial axes (`MaxPooling1D/2D/3D`,
+    /// `AveragePooling1D/2D/3D`), with Keras' names and defaults.
     pub struct PoolingConfig<const N: usize> {
         args {
             /// `"valid"` (default) or `"same"`.
@@ -81,6 +82,18 @@ impl<const AVG: bool> Pooling<1, AVG> {
     }
 }
 
+impl<const AVG: bool> Pooling<3, AVG> {
+    /// Pools over `pool_size` windows (`2` or `(2, 2, 2)`); strides default to the pool size.
+    pub fn new(pool_size: impl Into<Sizes<3>>) -> Self {
+        Self::with_size(pool_size.into())
+    }
+    /// The strides (default: the pool size).
+    pub fn strides(mut self, strides: impl Into<Sizes<3>>) -> Self {
+        self.config.strides = Some(strides.into());
+        self
+    }
+}
+
 impl<const N: usize, const AVG: bool> Pooling<N, AVG> {
     fn with_size(pool_size: Sizes<N>) -> Self {
         Pooling { base: LayerBase::default(), config: PoolingConfig { pool_size, ..PoolingConfig::new() } }
@@ -94,16 +107,20 @@ impl<const N: usize, const AVG: bool> Pooling<N, AVG> {
     const CLASS: &'static str = match (N, AVG) {
         (1, false) => "MaxPooling1D",
         (1, true) => "AveragePooling1D",
-        (_, false) => "MaxPooling2D",
-        (_, true) => "AveragePooling2D",
+        (2, false) => "MaxPooling2D",
+        (2, true) => "AveragePooling2D",
+        (_, false) => "MaxPooling3D",
+        (_, true) => "AveragePooling3D",
     };
 
     fn default_name(&self) -> &'static str {
         match (N, AVG) {
             (1, false) => "max_pooling1d",
             (1, true) => "average_pooling1d",
-            (_, false) => "max_pooling2d",
-            (_, true) => "average_pooling2d",
+            (2, false) => "max_pooling2d",
+            (2, true) => "average_pooling2d",
+            (_, false) => "max_pooling3d",
+            (_, true) => "average_pooling3d",
         }
     }
 
@@ -182,6 +199,12 @@ impl<const N: usize, const AVG: bool> Layer for Pooling<N, AVG> {
             };
             return Ok(DynTensor::new(y.permute([0, 2, 1])));
         }
+        if N == 3 {
+            let x = inputs.into_rank::<5>(self.layer_name())?;
+            let [_, d, h, w, _] = x.dims();
+            let pads: [(usize, usize); 3] = std::array::from_fn(|i| padding_pair([d, h, w][i], k[i], s[i], 1, padding));
+            return Ok(DynTensor::new(pool3d::<AVG>(x, [k[0], k[1], k[2]], [s[0], s[1], s[2]], pads)));
+        }
         let x = inputs.into_rank::<4>(self.layer_name())?;
         let [_, h, w, _] = x.dims();
         let pads = [padding_pair(h, k[0], s[0], 1, padding), padding_pair(w, k[1], s[1], 1, padding)];
@@ -202,4 +225,31 @@ impl<const N: usize, const AVG: bool> Layer for Pooling<N, AVG> {
         };
         Ok(DynTensor::new(y.permute([0, 2, 3, 1])))
     }
+}
+
+/// Max or average pooling of channels-last `(batch, d, h, w, channels)` over `k` windows: burn
+/// has no 3-D pooling, and a box window is separable — the max (or the mean over real cells,
+/// whose count is the product of each axis' count) over `(h, w)` windows, then over `d` ones.
+fn pool3d<const AVG: bool>(x: Tensor<5>, k: [usize; 3], s: [usize; 3], pads: [(usize, usize); 3]) -> Tensor<5> {
+    let [b, d, h, w, c] = x.dims();
+    // (b, d, h, w, c) -> (b * d, c, h, w): pool the rows and columns.
+    let x = x.reshape([b * d, h, w, c]).permute([0, 3, 1, 2]);
+    let (k2, s2, p2) = ([k[1], k[2]], [s[1], s[2]], [pads[1], pads[2]]);
+    let x = if AVG {
+        avg_pool2d(x, AvgPoolOptions::new(k2).with_stride(s2).with_padding_pairs(p2).with_count_include_pad(false))
+    } else {
+        max_pool2d(x, MaxPoolOptions::new(k2).with_stride(s2).with_padding_pairs(p2))
+    };
+    let [_, _, oh, ow] = x.dims();
+    // (b * d, c, oh, ow) -> (b, oh * ow * c, d): pool the depth.
+    let x = x.reshape([b, d, c * oh * ow]).swap_dims(1, 2);
+    let (k1, s1, p1) = ([k[0]], [s[0]], [pads[0]]);
+    let x = if AVG {
+        avg_pool1d(x, AvgPoolOptions::new(k1).with_stride(s1).with_padding_pairs(p1).with_count_include_pad(false))
+    } else {
+        max_pool1d(x, MaxPoolOptions::new(k1).with_stride(s1).with_padding_pairs(p1))
+    };
+    let od = x.dims()[2];
+    // (b, c * oh * ow, od) -> (b, od, oh, ow, c)
+    x.swap_dims(1, 2).reshape([b, od, c, oh, ow]).permute([0, 1, 3, 4, 2])
 }

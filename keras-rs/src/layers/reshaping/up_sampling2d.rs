@@ -1,6 +1,8 @@
 //! `UpSampling2D`: repeats rows and columns (nearest-neighbour upsampling).
 
 use burn::tensor::Tensor;
+use burn::tensor::module::interpolate;
+use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 use serde_json::Value;
 
 use crate::backend::DynTensor;
@@ -11,12 +13,17 @@ use crate::layers::convolutional::Size2;
 use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, Weights};
 use crate::shape::Shape;
 
-/// Keras' `UpSampling2D(size=(2, 2), interpolation="nearest")` on channels-last inputs.
+/// Keras' `UpSampling2D(size=(2, 2), interpolation="nearest")` on channels-last inputs:
+/// `"nearest"` repeats rows and columns, `"bilinear"` interpolates (half-pixel centres, as
+/// Keras' `ops.image.resize`).
 ///
 /// ```
 /// use keras_rs::prelude::*;
-/// let model = Sequential::new().add(Input::new(&[3, 4, 2])).add(UpSampling2D::new((2, 3)));
-/// assert_eq!(model.output_shape().unwrap().to_string(), "(None, 6, 12, 2)");
+/// let model = Sequential::new()
+///     .add(Input::new(&[3, 4, 2]))
+///     .add(UpSampling2D::new((2, 3)))
+///     .add(UpSampling2D::new(2).interpolation("bilinear"));
+/// assert_eq!(model.output_shape().unwrap().to_string(), "(None, 12, 24, 2)");
 /// ```
 #[derive(Clone, Debug)]
 pub struct UpSampling2D {
@@ -25,21 +32,32 @@ pub struct UpSampling2D {
 }
 
 keras_config! {
-    /// Keras' `UpSampling2D` arguments. keras-rs upsamples by repetition (`"nearest"`) on
-    /// channels-last inputs; a file that sets another `interpolation` or `data_format` is
-    /// refused at load.
+    /// Keras' `UpSampling2D` arguments, channels last; of Keras' interpolations keras-rs has
+    /// `"nearest"` and `"bilinear"` (others are refused, also at load).
     pub struct UpSampling2DConfig {
+        args {
+            /// `"nearest"` (default: repetition) or `"bilinear"`.
+            interpolation: String = "nearest".to_string(),
+        }
         other {
-            /// How many times each row and each column is repeated (default 2).
+            /// The upsampling factor for rows and columns (default 2).
             size: Sizes<2> = Sizes([2, 2]),
         }
     }
-    constants { data_format: "channels_last", interpolation: "nearest" }
+    constants { data_format: "channels_last" }
+    setters for [] UpSampling2D => config;
 }
 
 impl Validate for UpSampling2DConfig {
     fn validate(&self) -> Result<()> {
-        self.size.check("size")
+        self.size.check("size")?;
+        match self.interpolation.as_str() {
+            "nearest" | "bilinear" => Ok(()),
+            other => Err(Error::value(format!(
+                "Invalid value for argument `interpolation` of UpSampling2D: keras-rs supports \"nearest\" and \
+                 \"bilinear\". Received: interpolation={other}"
+            ))),
+        }
     }
 }
 
@@ -90,6 +108,12 @@ impl Layer for UpSampling2D {
         let x = inputs.into_rank::<4>(self.base.name.as_deref().unwrap_or("up_sampling2d"))?;
         let [n, h, w, c] = x.dims();
         let [sh, sw] = self.config.size.0;
+        if self.config.interpolation == "bilinear" {
+            let options = InterpolateOptions::new(InterpolateMode::Bilinear)
+                .with_align_corners(false)
+                .with_output_size([h * sh, w * sw]);
+            return Ok(DynTensor::new(interpolate(x.permute([0, 3, 1, 2]), options).permute([0, 2, 3, 1])));
+        }
         // (n, h, 1, w, 1, c) broadcast to (n, h, sh, w, sw, c), then merged.
         let y: Tensor<6> = x.reshape([n, h, 1, w, 1, c]).expand([n, h, sh, w, sw, c]);
         Ok(DynTensor::new(y.reshape([n, h * sh, w * sw, c])))
