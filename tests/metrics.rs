@@ -1,5 +1,6 @@
-//! Streaming metrics (Precision, Recall, AUC, MeanIoU) and top-k accuracy against Keras 3:
-//! values after one and two batches, and `fit`/`evaluate` logs that use them.
+//! Streaming metrics (Precision, Recall, AUC, MeanIoU, R2Score, F-scores, the sensitivity/
+//! specificity trade-offs) and top-k accuracy against Keras 3: values after one and two batches,
+//! and `fit`/`evaluate` logs that use them.
 
 mod common;
 
@@ -134,6 +135,68 @@ fn metrics_named_after_losses_log_as_in_keras() {
             common::assert_close_f64(scores[name], want.as_f64().unwrap(), 1e-4, &format!("{label}: evaluate {name}"));
         }
     }
+}
+
+#[test]
+fn score_metrics_rebuilt_from_keras_configs_accumulate_like_keras() {
+    let fx = fixture("score_metrics.json");
+    for case in fx["cases"].as_array().unwrap() {
+        let label = format!("{}", case["metric"]["config"]);
+        let metric = keras_rs::metrics::from_config(&case["metric"]).unwrap_or_else(|e| panic!("{label}: {e}"));
+        let (first, all) = streamed(metric.as_ref(), &array(&case["y"]), &array(&case["p"]));
+        assert_close_f64(first, case["after_first"].as_f64().unwrap(), 1e-4, &format!("{label} after one batch"));
+        assert_close_f64(all, case["result"].as_f64().unwrap(), 1e-4, &format!("{label} after two batches"));
+    }
+}
+
+#[test]
+fn fit_and_evaluate_log_f_scores_r2_and_trade_off_metrics_as_keras() {
+    use keras_rs::metrics::{F1Score, FBetaScore, MetricSpec, PrecisionAtRecall, RecallAtPrecision};
+    let fx = fixture("score_metrics.json");
+    let x = array(&fx["classify_fit"]["x"]);
+    let metrics: Vec<MetricSpec> = vec![
+        F1Score::new().average("macro").into(),
+        FBetaScore::new().average("weighted").beta(2.0).threshold(0.4).into(),
+        PrecisionAtRecall::new(0.5).into(),
+        RecallAtPrecision::new(0.6).into(),
+    ];
+    let r2: Vec<MetricSpec> = vec!["r2_score".into()];
+    for (key, units, activation, loss, metrics) in
+        [("classify_fit", 3, "softmax", "categorical_crossentropy", metrics), ("regress_fit", 2, "linear", "mse", r2)]
+    {
+        let case = &fx[key];
+        let y = array(&case["y"]);
+        let hidden = if units == 3 { "relu" } else { "tanh" };
+        let mut model = Sequential::new()
+            .add(Input::new(&[4]))
+            .add(Dense::new(6).activation(hidden))
+            .add(Dense::new(units).activation(activation));
+        model.set_weights(&arrays(&case["weights0"])).unwrap();
+        model.compile(Adam::new().learning_rate(0.05), loss, &metrics).unwrap();
+        let history = model.fit(&x, &y, FitOptions::new().epochs(2).batch_size(16).shuffle(false).verbose(0)).unwrap();
+        assert_history(&history, &case["history"], key);
+        let scores = model.evaluate(&x, &y, EvaluateOptions::new().batch_size(7).verbose(0)).unwrap();
+        for (name, want) in case["evaluate"].as_object().unwrap() {
+            assert_close_f64(scores[name], want.as_f64().unwrap(), 1e-4, &format!("{key}: evaluate {name}"));
+        }
+    }
+}
+
+#[test]
+fn per_class_scores_are_refused_with_keras_arguments_named() {
+    use keras_rs::metrics::{F1Score, MetricSpec, R2Score};
+    let mut model = Sequential::new().add(Input::new(&[4])).add(Dense::new(3).activation("softmax"));
+    let f1: Vec<MetricSpec> = vec![F1Score::new().into()];
+    let err = model.compile(Adam::new(), "categorical_crossentropy", &f1).unwrap_err().to_string();
+    assert!(err.contains("F1Score with average=None"), "{err}");
+    let err = model.compile(Adam::new(), "mse", &["f1_score"]).unwrap_err().to_string();
+    assert!(err.contains("average=None"), "{err}");
+    let r2: Vec<MetricSpec> = vec![R2Score::new().class_aggregation("median").into()];
+    let err = model.compile(Adam::new(), "mse", &r2).unwrap_err().to_string();
+    assert!(err.contains("Received: class_aggregation=median"), "{err}");
+    let config = serde_json::json!({"class_name": "PrecisionAtRecall", "config": {"recall": 0.5, "class_id": 1}});
+    let err = keras_rs::metrics::from_config(&config).unwrap_err().to_string();
+    assert!(err.contains("class_id"), "{err}");
 }
 
 #[test]

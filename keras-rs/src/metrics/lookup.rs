@@ -52,7 +52,13 @@ metric_spec_from!(
     AUC,
     TopKCategoricalAccuracy,
     MeanIoU,
-    LossMetric
+    LossMetric,
+    FBetaScore,
+    R2Score,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
+    PrecisionAtRecall,
+    RecallAtPrecision
 );
 
 /// Reads a metric class's Keras config.
@@ -121,6 +127,13 @@ const METRICS: &[(&str, &[&str], Reader)] = &[
         let loss = losses::SparseCategoricalCrossentropy::from_config(c)?;
         Ok(Box::new(LossMetric::new("SparseCategoricalCrossentropy", "sparse_categorical_crossentropy", loss)))
     }),
+    ("F1Score", &["f1_score"], |c| Ok(Box::new(FBetaScore::from_config(c, true)?))),
+    ("FBetaScore", &["fbeta_score"], |c| Ok(Box::new(FBetaScore::from_config(c, false)?))),
+    ("R2Score", &["r2_score"], |c| Ok(Box::new(R2Score::from_config(c)?))),
+    ("SensitivityAtSpecificity", &[], |c| Ok(Box::new(SensitivityAtSpecificity::from_config(c)?))),
+    ("SpecificityAtSensitivity", &[], |c| Ok(Box::new(SpecificityAtSensitivity::from_config(c)?))),
+    ("PrecisionAtRecall", &[], |c| Ok(Box::new(PrecisionAtRecall::from_config(c)?))),
+    ("RecallAtPrecision", &[], |c| Ok(Box::new(RecallAtPrecision::from_config(c)?))),
     ("MeanIoU", &[], |c| {
         let num_classes = number(c, "num_classes")
             .ok_or_else(|| Error::value("MeanIoU needs `num_classes` (pass MeanIoU::new(n))".to_string()))?;
@@ -173,7 +186,7 @@ pub fn validate(spec: &MetricSpec) -> Result<()> {
     match spec {
         MetricSpec::Name(n) if n == "accuracy" || n == "acc" => Ok(()),
         MetricSpec::Name(n) => get(n).map(|_| ()),
-        MetricSpec::Metric(_) => Ok(()),
+        MetricSpec::Metric(m) => m.check(),
     }
 }
 

@@ -38,6 +38,11 @@ pub trait Metric: std::fmt::Debug + Send + Sync {
     fn config(&self) -> serde_json::Value {
         serde_json::json!({})
     }
+    /// Keras' argument checks, run by `compile` (a metric built with invalid arguments, or with
+    /// ones keras-rs cannot report, is refused there).
+    fn check(&self) -> crate::error::Result<()> {
+        Ok(())
+    }
     /// A boxed copy.
     fn clone_box(&self) -> Box<dyn Metric>;
 }
