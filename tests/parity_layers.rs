@@ -175,3 +175,11 @@ fn normalization_matches_keras_given_or_adapted() {
     let err = keras_rs::layers::Normalization::new().axis(&[3]).adapt(&data).unwrap_err().to_string();
     assert!(err.contains("must be in the range [-ndim, ndim)"), "{err}");
 }
+
+#[test]
+fn augmentation_layers_transform_as_keras_in_training_and_pass_through_in_inference() {
+    // Ranges of one value fix the draw, so Keras' rotations, zooms, translations (every fill
+    // mode and interpolation) and contrast are compared exactly; RandomFlip's coin is tested in
+    // its unit test.
+    assert_eq!(common::check_layer_cases("augmentation.json"), 30);
+}

@@ -137,3 +137,37 @@ fn mnist_mlp_example_prints_keras_output_and_reaches_94_percent() {
     let acc: f64 = stdout.lines().find_map(|l| l.strip_prefix("Test accuracy: ")).unwrap().parse().unwrap();
     assert!(acc >= 0.94, "test accuracy {acc}");
 }
+
+#[test]
+fn augmentation_layers_train_reproducibly_and_leave_inference_alone() {
+    use keras_rs::layers::{RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom};
+    let x = ndarray::Array4::from_shape_fn((32, 8, 8, 1), |(n, i, j, _)| ((n * 7 + i * 3 + j) % 11) as f32 / 10.0);
+    let y = ndarray::Array1::from_shape_fn(32, |n| (n % 2) as f32);
+    let run = |seed: u64| {
+        let augment = Sequential::named("data_augmentation")
+            .add(Input::new(&[8, 8, 1]))
+            .add(RandomFlip::new().mode("horizontal"))
+            .add(RandomRotation::new(0.2))
+            .add(RandomZoom::new(0.1))
+            .add(RandomTranslation::new(0.1, 0.1))
+            .add(RandomContrast::new(0.2).value_range((0.0, 1.0)));
+        let mut model = Sequential::new()
+            .seed(seed)
+            .add(Input::new(&[8, 8, 1]))
+            .add(augment)
+            .add(Flatten::new())
+            .add(Dense::new(2).activation("softmax"));
+        model.compile("adam", "sparse_categorical_crossentropy", &["accuracy"]).unwrap();
+        let history = model.fit(&x, &y, FitOptions::new().epochs(2).batch_size(8).verbose(0)).unwrap();
+        // Inference: the augmentation is the identity, so predict is the classifier alone.
+        let weights = model.get_weights().unwrap();
+        let mut plain =
+            Sequential::new().add(Input::new(&[8, 8, 1])).add(Flatten::new()).add(Dense::new(2).activation("softmax"));
+        plain.set_weights(&weights).unwrap();
+        let opts = || PredictOptions::new().verbose(0);
+        assert_eq!(model.predict(&x, opts()).unwrap(), plain.predict(&x, opts()).unwrap());
+        history.history["loss"].clone()
+    };
+    assert_eq!(run(3), run(3), "the same seed draws the same augmentations");
+    assert_ne!(run(3), run(4));
+}

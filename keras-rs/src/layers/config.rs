@@ -119,7 +119,7 @@ macro_rules! serde_values {
         }
     )*};
 }
-serde_values!(usize, u64, i64, f32, f64, bool, String, Value, [i64; 2], [usize; 2], [[usize; 2]; 2]);
+serde_values!(usize, u64, i64, f32, f64, bool, String, Value, [i64; 2], [usize; 2], [[usize; 2]; 2], (f32, f32));
 
 impl<T: ConfigValue> ConfigValue for Option<T> {
     fn to_value(&self) -> Value {

@@ -206,6 +206,12 @@ impl<'a> CallContext<'a> {
         self.random_rows(batch, per_sample, |rng, n| (0..n).map(|_| mean + stddev * rng.normal()).collect())
     }
 
+    /// `batch * per_sample` uniform samples in `[low, high)` (the augmentation layers' random
+    /// parameters), drawn as [`CallContext::dropout_mask`] draws its masks.
+    pub(crate) fn uniform(&mut self, batch: usize, per_sample: usize, low: f32, high: f32) -> Vec<f32> {
+        self.random_rows(batch, per_sample, |rng, n| (0..n).map(|_| rng.uniform(low, high)).collect())
+    }
+
     /// `draw(generator, n)` for `batch` rows of `per_sample` values; under a distribution for
     /// the whole global batch, keeping this rank's rows.
     fn random_rows(

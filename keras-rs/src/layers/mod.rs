@@ -59,7 +59,7 @@ pub use pooling::{
     GlobalAveragePooling3D, GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPooling1D, MaxPooling2D,
     MaxPooling3D,
 };
-pub use preprocessing::Normalization;
+pub use preprocessing::{Normalization, RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom};
 pub use recurrent::{Bidirectional, GRU, LSTM, SimpleRNN, TimeDistributed};
 pub use registry::{KNOWN_CLASSES, from_config};
 pub use regularization::{
