@@ -1,7 +1,7 @@
 """Runs the Python Keras originals of keras-rs' examples on the bundled MNIST split, for the
 "real Keras 3 reaches X%" numbers the examples are compared with.
 
-Usage: pip install keras "jax[cpu]"; KERAS_BACKEND=jax python3 scripts/keras_reference.py [mlp|convnet|convnet_bn|autoencoder]
+Usage: pip install keras "jax[cpu]"; KERAS_BACKEND=jax python3 scripts/keras_reference.py [mlp|convnet|convnet_bn|autoencoder|augmentation]
 """
 
 import gzip
@@ -52,12 +52,30 @@ def autoencoder(x_train, x_test, epochs=3):
           f"{np.mean((noisy_test_data - test_data) ** 2):.4f}, denoised {np.mean((denoised - test_data) ** 2):.4f}")
 
 
+def augmentation(x_train, y_train, x_test, y_test, epochs=10):
+    """examples/mnist_augmentation.rs: augmentation and rescaling inside the model, raw pixels in
+    (the random draws come from Keras' generator here, keras-rs' own there: the same distributions)."""
+    data_augmentation = keras.Sequential([layers.RandomRotation(0.1), layers.RandomZoom(0.1),
+                                          layers.RandomTranslation(0.1, 0.1)], name="data_augmentation")
+    model = keras.Sequential([keras.Input((28, 28, 1)), data_augmentation, layers.Rescaling(1.0 / 255),
+                              layers.Conv2D(32, 3, activation="relu"), layers.MaxPooling2D(2),
+                              layers.Conv2D(64, 3, activation="relu"), layers.MaxPooling2D(2), layers.Flatten(),
+                              layers.Dropout(0.5), layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x_train[..., None].astype("float32"), y_train, batch_size=128, epochs=epochs, validation_split=0.1,
+              verbose=2)
+    loss, acc = model.evaluate(x_test[..., None].astype("float32"), y_test, verbose=0)
+    print(f"augmentation: test loss {loss:.4f}, test accuracy {acc:.4f}")
+
+
 def main(which):
     keras.utils.set_random_seed(1337)
     x_train, y_train = idx("train-images-idx3-ubyte"), idx("train-labels-idx1-ubyte")
     x_test, y_test = idx("t10k-images-idx3-ubyte"), idx("t10k-labels-idx1-ubyte")
     if which == "autoencoder":
         return autoencoder(x_train, x_test)
+    if which == "augmentation":
+        return augmentation(x_train, y_train, x_test, y_test)
     if which == "mlp":
         x_train, x_test = x_train.reshape(-1, 784) / 255.0, x_test.reshape(-1, 784) / 255.0
         model = keras.Sequential([keras.Input((784,)), layers.Dense(128, activation="relu"),
