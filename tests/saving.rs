@@ -61,6 +61,8 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
         .add(keras_rs::layers::RandomZoom::new(0.2).width_factor((-0.1, 0.1)))
         .add(keras_rs::layers::RandomTranslation::new(0.1, (-0.2, 0.1)).interpolation("nearest"))
         .add(keras_rs::layers::RandomContrast::new(0.3).value_range((-2.0, 2.0)))
+        .add(keras_rs::layers::Resizing::new(10, 12).crop_to_aspect_ratio(true))
+        .add(keras_rs::layers::CenterCrop::new(8, 8))
         .add(ZeroPadding2D::new(2))
         .add(keras_rs::layers::Cropping2D::new(((1, 1), (0, 2))))
         .add(Conv2D::new(4, 3).activation("relu"))

@@ -59,7 +59,9 @@ pub use pooling::{
     GlobalAveragePooling3D, GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPooling1D, MaxPooling2D,
     MaxPooling3D,
 };
-pub use preprocessing::{Normalization, RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom};
+pub use preprocessing::{
+    CenterCrop, Normalization, RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Resizing,
+};
 pub use recurrent::{Bidirectional, GRU, LSTM, SimpleRNN, TimeDistributed};
 pub use registry::{KNOWN_CLASSES, from_config};
 pub use regularization::{

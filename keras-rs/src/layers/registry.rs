@@ -51,6 +51,8 @@ registry! {
     "RandomZoom" => RandomZoom,
     "RandomTranslation" => RandomTranslation,
     "RandomContrast" => RandomContrast,
+    "Resizing" => Resizing,
+    "CenterCrop" => CenterCrop,
     "Flatten" => Flatten,
     "Reshape" => Reshape,
     "ZeroPadding1D" => ZeroPadding1D,

@@ -1,8 +1,9 @@
 //! Preprocessing layers that live inside models and are saved with them: `Normalization`
-//! (statistics given or learned by `adapt`) and the image augmentation layers `RandomFlip`,
+//! (statistics given or learned by `adapt`), `Resizing`, `CenterCrop`, and the image augmentation layers `RandomFlip`,
 //! `RandomRotation`, `RandomZoom`, `RandomTranslation`, `RandomContrast` (random in training,
 //! the identity in inference).
 
+mod center_crop;
 mod image_transform;
 mod normalization;
 mod random_contrast;
@@ -10,7 +11,9 @@ mod random_flip;
 mod random_rotation;
 mod random_translation;
 mod random_zoom;
+mod resizing;
 
+pub use center_crop::{CenterCrop, CenterCropConfig};
 pub use image_transform::{Factor, FillArgs};
 pub use normalization::{Normalization, NormalizationConfig, Stat};
 pub use random_contrast::{RandomContrast, RandomContrastConfig};
@@ -18,3 +21,4 @@ pub use random_flip::{RandomFlip, RandomFlipConfig};
 pub use random_rotation::{RandomRotation, RandomRotationConfig};
 pub use random_translation::{RandomTranslation, RandomTranslationConfig};
 pub use random_zoom::{RandomZoom, RandomZoomConfig};
+pub use resizing::{Resizing, ResizingConfig};
