@@ -2,9 +2,9 @@
 
 use serde_json::Value;
 
-use super::resizing::{crop_to_aspect_ratio, resize};
+use super::resizing::{check_size, crop_to_aspect_ratio, resize, resized_shape};
 use crate::backend::DynTensor;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::layers::builders::{common_builders, layer_boilerplate};
 use crate::layers::config::{Validate, keras_config, validated};
 use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, Weights};
@@ -41,13 +41,7 @@ keras_config! {
 
 impl Validate for CenterCropConfig {
     fn validate(&self) -> Result<()> {
-        if self.height == 0 || self.width == 0 {
-            return Err(Error::value(format!(
-                "CenterCrop needs a positive `height` and `width`. Received: height={}, width={}",
-                self.height, self.width
-            )));
-        }
-        Ok(())
+        check_size(self.height, self.width, "CenterCrop")
     }
 }
 
@@ -73,9 +67,8 @@ impl Layer for CenterCrop {
     }
     fn compute_output_shape(&self, input: &Shape) -> Result<Shape> {
         let name = self.base.name.as_deref().unwrap_or("center_crop");
-        input.check_ndim(name, 4)?;
         validated(&self.config, name)?;
-        Ok(Shape(vec![input.0[0], Some(self.config.height), Some(self.config.width), input.0[3]]))
+        resized_shape(input, name, self.config.height, self.config.width)
     }
     fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
         self.compute_output_shape(input_shape)?;

@@ -60,12 +60,7 @@ keras_config! {
 
 impl Validate for ResizingConfig {
     fn validate(&self) -> Result<()> {
-        if self.height == 0 || self.width == 0 {
-            return Err(Error::value(format!(
-                "Resizing needs a positive `height` and `width`. Received: height={}, width={}",
-                self.height, self.width
-            )));
-        }
+        check_size(self.height, self.width, "Resizing")?;
         check_interpolation(&self.interpolation, "Resizing")?;
         if self.crop_to_aspect_ratio && self.pad_to_aspect_ratio {
             return Err(Error::value(
@@ -82,6 +77,22 @@ impl Validate for ResizingConfig {
         }
         Ok(())
     }
+}
+
+/// A positive output size, or the error naming `class`.
+pub(crate) fn check_size(height: usize, width: usize, class: &str) -> Result<()> {
+    if height == 0 || width == 0 {
+        return Err(Error::value(format!(
+            "{class} needs a positive `height` and `width`. Received: height={height}, width={width}"
+        )));
+    }
+    Ok(())
+}
+
+/// The shape of image batches `input` resized to `height × width`.
+pub(crate) fn resized_shape(input: &Shape, name: &str, height: usize, width: usize) -> Result<Shape> {
+    input.check_ndim(name, 4)?;
+    Ok(Shape(vec![input.0[0], Some(height), Some(width), input.0[3]]))
 }
 
 /// The interpolations keras-rs resizes with: Keras' `"bilinear"` and `"nearest"`.
@@ -117,9 +128,8 @@ impl Layer for Resizing {
     }
     fn compute_output_shape(&self, input: &Shape) -> Result<Shape> {
         let name = self.base.name.as_deref().unwrap_or("resizing");
-        input.check_ndim(name, 4)?;
         validated(&self.config, name)?;
-        Ok(Shape(vec![input.0[0], Some(self.config.height), Some(self.config.width), input.0[3]]))
+        resized_shape(input, name, self.config.height, self.config.width)
     }
     fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
         self.compute_output_shape(input_shape)?;
