@@ -49,7 +49,9 @@ fn model(name: &str) -> std::result::Result<(Sequential, Vec<usize>, usize), Str
         "mlp" => Ok((models::mlp(Sequential::new()), vec![784], 128)),
         "convnet" => Ok((models::convnet(Sequential::new(), 0.5), vec![28, 28, 1], 128)),
         "lstm" => Ok((models::lstm(Sequential::new()), vec![28, 28], 64)),
-        other => Err(format!("unknown model {other} (mlp, convnet, lstm, matmul)")),
+        "upconv" => Ok((models::upconv(Sequential::new()), vec![28, 28, 1], 128)),
+        "mobilenet" => Ok((models::mobilenet(Sequential::new()), vec![28, 28, 1], 128)),
+        other => Err(format!("unknown model {other} (mlp, convnet, lstm, upconv, mobilenet, matmul)")),
     }
 }
 

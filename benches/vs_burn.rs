@@ -21,6 +21,7 @@ use keras_rs::prelude::*;
 use ndarray::{Array1, ArrayD, IxDyn};
 
 #[path = "common/models.rs"]
+#[allow(dead_code)] // upconv and mobilenet are the peers benchmark's only
 mod models;
 
 /// The keras.io MNIST convnet, NCHW, as a burn user writes it.

@@ -33,3 +33,31 @@ pub fn lstm(model: Sequential) -> Sequential {
         .add(LSTM::new(128))
         .add(Dense::new(10).activation("softmax"))
 }
+
+/// A Conv2DTranspose network: (28, 28, 1) → Conv2D(32, 3, strides 2, same, relu) →
+/// Conv2DTranspose(32, 3, strides 2, same, relu) → Conv2D(8, 3, strides 2, same, relu) →
+/// Flatten → Dense(10, softmax); the transposed convolution is most of the work.
+pub fn upconv(model: Sequential) -> Sequential {
+    model
+        .add(Input::new(&[28, 28, 1]))
+        .add(Conv2D::new(32, 3).strides(2).padding("same").activation("relu"))
+        .add(Conv2DTranspose::new(32, 3).strides(2).padding("same").activation("relu"))
+        .add(Conv2D::new(8, 3).strides(2).padding("same").activation("relu"))
+        .add(Flatten::new())
+        .add(Dense::new(10).activation("softmax"))
+}
+
+/// MobileNet's blocks: (28, 28, 1) → Conv2D(32, 3, strides 2, same, relu) → DepthwiseConv2D(3,
+/// same, relu) → Conv2D(64, 1, relu) → DepthwiseConv2D(3, strides 2, same, relu) →
+/// Conv2D(128, 1, relu) → GlobalAveragePooling2D → Dense(10, softmax).
+pub fn mobilenet(model: Sequential) -> Sequential {
+    model
+        .add(Input::new(&[28, 28, 1]))
+        .add(Conv2D::new(32, 3).strides(2).padding("same").activation("relu"))
+        .add(DepthwiseConv2D::new(3).padding("same").activation("relu"))
+        .add(Conv2D::new(64, 1).activation("relu"))
+        .add(DepthwiseConv2D::new(3).strides(2).padding("same").activation("relu"))
+        .add(Conv2D::new(128, 1).activation("relu"))
+        .add(GlobalAveragePooling2D::new())
+        .add(Dense::new(10).activation("softmax"))
+}

@@ -42,6 +42,8 @@ MODELS = {
     "mlp": ModelSpec((784,), 128, 669_706, 25_600, 20_480),
     "convnet": ModelSpec((28, 28, 1), 128, 34_826, 2_560, 8_192),
     "lstm": ModelSpec((28, 28), 64, 213_258, 2_560, 8_192),
+    "upconv": ModelSpec((28, 28, 1), 128, 27_570, 2_560, 8_192),
+    "mobilenet": ModelSpec((28, 28, 1), 128, 13_002, 2_560, 8_192),
 }
 NUM_CLASSES = 10
 PREDICT_BATCH = 1024

@@ -2,7 +2,7 @@
 with `model.fit` one epoch per call and run with `model.predict`, as a Keras user writes them
 (default `jit_compile="auto"`).
 
-Usage: python3 bench_keras.py --backend jax|tensorflow --model mlp|convnet|lstm [--epochs E]
+Usage: python3 bench_keras.py --backend jax|tensorflow --model mlp|convnet|lstm|upconv|mobilenet [--epochs E]
        [--samples N] [--predict-samples M] [--seed S]      (JSON lines on stdout; see _common.py)
 """
 
@@ -47,6 +47,19 @@ def build(model):
             layers.Conv2D(32, 3, activation="relu"), layers.MaxPooling2D(2),
             layers.Conv2D(64, 3, activation="relu"), layers.MaxPooling2D(2),
             layers.Flatten(), layers.Dropout(0.5),
+        ]
+    elif model == "upconv":
+        stack = [
+            layers.Conv2D(32, 3, strides=2, padding="same", activation="relu"),
+            layers.Conv2DTranspose(32, 3, strides=2, padding="same", activation="relu"),
+            layers.Conv2D(8, 3, strides=2, padding="same", activation="relu"), layers.Flatten(),
+        ]
+    elif model == "mobilenet":
+        stack = [
+            layers.Conv2D(32, 3, strides=2, padding="same", activation="relu"),
+            layers.DepthwiseConv2D(3, padding="same", activation="relu"), layers.Conv2D(64, 1, activation="relu"),
+            layers.DepthwiseConv2D(3, strides=2, padding="same", activation="relu"),
+            layers.Conv2D(128, 1, activation="relu"), layers.GlobalAveragePooling2D(),
         ]
     else:
         stack = [layers.LSTM(128, return_sequences=True), layers.LSTM(128)]

@@ -2,7 +2,7 @@
 convolutions, logits trained with nn.CrossEntropyLoss, a plain training loop in eager mode
 (torch.compile is not used), softmax applied for prediction.
 
-Usage: python3 bench_torch.py --model mlp|convnet|lstm [--epochs E] [--samples N]
+Usage: python3 bench_torch.py --model mlp|convnet|lstm|upconv|mobilenet [--epochs E] [--samples N]
        [--predict-samples M] [--seed S]      (JSON lines on stdout; see _common.py)
 """
 
@@ -44,11 +44,26 @@ def build(model):
             nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
             nn.Flatten(), nn.Dropout(0.5), nn.Linear(64 * 5 * 5, NUM_CLASSES),
         )
+    if model == "upconv":
+        # Keras' "same" with stride 2 pads (0, 1) on even sizes, PyTorch symmetrically: the same work.
+        return nn.Sequential(
+            nn.Conv2d(1, 32, 3, stride=2, padding=1), nn.ReLU(),
+            nn.ConvTranspose2d(32, 32, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
+            nn.Conv2d(32, 8, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Flatten(), nn.Linear(8 * 14 * 14, NUM_CLASSES),
+        )
+    if model == "mobilenet":
+        return nn.Sequential(
+            nn.Conv2d(1, 32, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(32, 32, 3, padding=1, groups=32), nn.ReLU(), nn.Conv2d(32, 64, 1), nn.ReLU(),
+            nn.Conv2d(64, 64, 3, stride=2, padding=1, groups=64), nn.ReLU(), nn.Conv2d(64, 128, 1), nn.ReLU(),
+            nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(128, NUM_CLASSES),
+        )
     return nn.Sequential(nn.LSTM(28, 128, num_layers=2, batch_first=True), LastStep(), nn.Linear(128, NUM_CLASSES))
 
 
 def to_torch(x):
-    """A channels-last batch as the tensor the network takes (NCHW for the convnet)."""
+    """A channels-last batch as the tensor the network takes (NCHW for the convolutional ones)."""
     x = torch.from_numpy(x)
     return x.permute(0, 3, 1, 2).contiguous() if x.dim() == 4 else x
 

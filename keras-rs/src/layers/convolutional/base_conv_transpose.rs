@@ -1,8 +1,6 @@
 //! What Conv1DTranspose and Conv2DTranspose share (Keras' `BaseConvTranspose`): arguments,
 //! Keras' output-size rule with `output_padding`, and the padding JAX applies.
 
-use burn::tensor::ops::PadMode;
-
 use super::base_conv::{Padding, check_conv_args, conv_common};
 use crate::activations::Activation;
 use crate::error::{Error, Result};
@@ -156,39 +154,18 @@ impl<const N: usize> ConvTranspose<N> {
         Ok(c.weights.variables(kernel_shape, c.filters, c.use_bias))
     }
 
-    /// Axis `i`'s `(stride, dilation, (before, after))`: the stride-dilated input's padding.
-    pub(crate) fn axis(&self, i: usize, padding: Padding) -> (usize, usize, (usize, usize)) {
+    /// Axis `i` (of length `input`) as burn's transposed convolution takes it:
+    /// `(stride, dilation, padding_out, (start, length))`. burn's output is the stride-dilated
+    /// input padded by `dilated kernel - 1` on both sides (plus `padding_out` at the end) and
+    /// convolved; Keras' is the same with JAX's `(before, after)` padding, so it is burn's from
+    /// `start`, `length` long.
+    pub(crate) fn burn_axis(&self, i: usize, padding: Padding, input: usize) -> (usize, usize, usize, (usize, usize)) {
         let c = &self.config;
         let (k, s, d) = (c.kernel_size.0[i], c.strides.0[i], c.dilation_rate.0[i]);
-        (s, d, transpose_padding(k, s, d, padding, c.output_padding.as_ref().map(|p| p.0[i])))
+        let output_padding = c.output_padding.as_ref().map(|p| p.0[i]);
+        let (before, after) = transpose_padding(k, s, d, padding, output_padding);
+        let dk = (k - 1) * d + 1;
+        let length = transpose_output_length(input, k, s, d, padding, output_padding);
+        (s, d, after.saturating_sub(dk - 1), (dk - 1 - before, length))
     }
-}
-
-/// `x` (channels first, `[batch, channels, *spatial]` with `D = N + 2`) with `stride - 1` zeros
-/// between neighbours along each spatial axis, then padded `(before, after)`: the input the
-/// transposed convolution's ordinary convolution (stride 1, flipped kernel) runs over.
-pub(crate) fn dilate_and_pad<const D: usize>(
-    x: burn::tensor::Tensor<D>,
-    axes: &[(usize, (usize, usize))],
-) -> burn::tensor::Tensor<D> {
-    let mut x = x;
-    for (i, &(stride, _)) in axes.iter().enumerate() {
-        let axis = i + 2;
-        let n = x.dims()[axis];
-        if stride > 1 && n > 1 {
-            // Each element followed by `stride - 1` zeros: [outer, 1, inner] padded to
-            // [outer, stride, inner] is the axis grown to n * stride; keep (n - 1) * stride + 1.
-            let mut dims = x.dims();
-            let outer: usize = dims[..=axis].iter().product();
-            let inner: usize = dims[axis + 1..].iter().product();
-            let y = x.reshape([outer, 1, inner]).pad([(0, 0), (0, stride - 1), (0, 0)], PadMode::Constant(0.0));
-            dims[axis] = n * stride;
-            x = y.reshape(dims).narrow(axis, 0, (n - 1) * stride + 1);
-        }
-    }
-    let mut pad = [(0, 0); D];
-    for (i, &(_, before_after)) in axes.iter().enumerate() {
-        pad[i + 2] = before_after;
-    }
-    x.pad(pad, PadMode::Constant(0.0))
 }

@@ -1,12 +1,12 @@
 //! `Conv1DTranspose`: the transpose (gradient) of a 1-D convolution, on channels-last
 //! `(batch, steps, channels)` inputs; upsamples by its stride.
 
-use burn::tensor::module::conv1d;
-use burn::tensor::ops::ConvOptions;
+use burn::tensor::module::conv_transpose1d;
+use burn::tensor::ops::ConvTransposeOptions;
 use serde_json::Value;
 
 use super::base_conv::conv_penalties;
-use super::base_conv_transpose::{ConvTranspose, ConvTransposeConfig, dilate_and_pad};
+use super::base_conv_transpose::{ConvTranspose, ConvTransposeConfig};
 use crate::backend::DynTensor;
 use crate::error::Result;
 use crate::layers::builders::layer_boilerplate;
@@ -55,13 +55,14 @@ impl Layer for ConvTranspose<1> {
         let a = &self.config;
         let (channels, activation, padding) = self.built()?;
         let x = inputs.into_rank::<3>(self.layer_name("conv1d_transpose"))?;
-        let (s, d, p) = self.axis(0, padding);
-        // Keras (k, filters, in) -> burn (filters, in, k), flipped; NLC -> NCL and back.
+        let (s, d, out_pad, (start, len)) = self.burn_axis(0, padding, x.dims()[1]);
+        // burn's transposed convolution, cropped to Keras' output: Keras (k, filters, in) ->
+        // burn (in, filters, k); NLC -> NCL and back.
         let k = a.kernel_size.0[0];
-        let kernel = weights[0].clone().reshape([k, a.filters, channels]).permute([1, 2, 0]).flip([2]);
+        let kernel = weights[0].clone().reshape([k, a.filters, channels]).permute([2, 1, 0]);
         let bias = a.use_bias.then(|| weights[1].clone());
-        let x = dilate_and_pad(x.permute([0, 2, 1]), &[(s, p)]);
-        let y = conv1d(x, kernel, bias, ConvOptions::new([1], [0], [d], 1));
+        let options = ConvTransposeOptions::new([s], [0], [out_pad], [d], 1);
+        let y = conv_transpose1d(x.permute([0, 2, 1]), kernel, bias, options).narrow(2, start, len);
         Ok(DynTensor::new(if activation.is_elementwise() {
             activation.apply(y).permute([0, 2, 1])
         } else {

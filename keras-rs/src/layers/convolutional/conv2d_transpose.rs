@@ -1,12 +1,12 @@
 //! `Conv2DTranspose`: the transpose (gradient) of a 2-D convolution, on channels-last
 //! `(batch, rows, cols, channels)` inputs; upsamples by its strides.
 
-use burn::tensor::module::conv2d;
-use burn::tensor::ops::ConvOptions;
+use burn::tensor::module::conv_transpose2d;
+use burn::tensor::ops::ConvTransposeOptions;
 use serde_json::Value;
 
 use super::base_conv::conv_penalties;
-use super::base_conv_transpose::{ConvTranspose, ConvTransposeConfig, dilate_and_pad};
+use super::base_conv_transpose::{ConvTranspose, ConvTransposeConfig};
 use crate::backend::DynTensor;
 use crate::error::Result;
 use crate::layers::builders::layer_boilerplate;
@@ -59,14 +59,17 @@ impl Layer for ConvTranspose<2> {
         let a = &self.config;
         let (channels, activation, padding) = self.built()?;
         let x = inputs.into_rank::<4>(self.layer_name("conv2d_transpose"))?;
-        let [(sh, dh, ph), (sw, dw, pw)] = [self.axis(0, padding), self.axis(1, padding)];
-        // The stride-dilated, padded input convolved (stride 1) with the flipped kernel, as
-        // JAX's conv_transpose: Keras (kh, kw, filters, in) -> burn (filters, in, kh, kw).
+        let [_, h, w, _] = x.dims();
+        let [(sh, dh, oh, rows), (sw, dw, ow, cols)] = [self.burn_axis(0, padding, h), self.burn_axis(1, padding, w)];
+        // burn's transposed convolution (a matmul and col2im: no multiplications by the zeros
+        // between strided inputs), cropped to Keras' output: Keras (kh, kw, filters, in) ->
+        // burn (in, filters, kh, kw); NHWC -> NCHW and back.
         let [kh, kw] = a.kernel_size.0;
-        let kernel = weights[0].clone().reshape([kh, kw, a.filters, channels]).permute([2, 3, 0, 1]).flip([2, 3]);
+        let kernel = weights[0].clone().reshape([kh, kw, a.filters, channels]).permute([3, 2, 0, 1]);
         let bias = a.use_bias.then(|| weights[1].clone());
-        let x = dilate_and_pad(x.permute([0, 3, 1, 2]), &[(sh, ph), (sw, pw)]);
-        let y = conv2d(x, kernel, bias, ConvOptions::new([1, 1], [0, 0], [dh, dw], 1));
+        let options = ConvTransposeOptions::new([sh, sw], [0, 0], [oh, ow], [dh, dw], 1);
+        let y = conv_transpose2d(x.permute([0, 3, 1, 2]), kernel, bias, options);
+        let y = y.narrow(2, rows.0, rows.1).narrow(3, cols.0, cols.1);
         Ok(DynTensor::new(if activation.is_elementwise() {
             activation.apply(y).permute([0, 2, 3, 1])
         } else {

@@ -1,12 +1,12 @@
 //! `Conv3DTranspose`: the transpose (gradient) of a 3-D convolution, on channels-last
 //! `(batch, depth, rows, cols, channels)` volumes; upsamples by its strides.
 
-use burn::tensor::module::conv3d;
-use burn::tensor::ops::ConvOptions;
+use burn::tensor::module::conv_transpose3d;
+use burn::tensor::ops::ConvTransposeOptions;
 use serde_json::Value;
 
 use super::base_conv::conv_penalties;
-use super::base_conv_transpose::{ConvTranspose, ConvTransposeConfig, dilate_and_pad};
+use super::base_conv_transpose::{ConvTranspose, ConvTransposeConfig};
 use crate::backend::DynTensor;
 use crate::error::Result;
 use crate::layers::builders::layer_boilerplate;
@@ -59,18 +59,18 @@ impl Layer for ConvTranspose<3> {
         let a = &self.config;
         let (channels, activation, padding) = self.built()?;
         let x = inputs.into_rank::<5>(self.layer_name("conv3d_transpose"))?;
-        let axes = [self.axis(0, padding), self.axis(1, padding), self.axis(2, padding)];
-        // As Conv2DTranspose: the stride-dilated, padded input convolved (stride 1) with the
-        // flipped kernel; Keras (kd, kh, kw, filters, in) -> burn (filters, in, kd, kh, kw).
+        let [_, d, h, w, _] = x.dims();
+        let axes = [self.burn_axis(0, padding, d), self.burn_axis(1, padding, h), self.burn_axis(2, padding, w)];
+        // As Conv2DTranspose: burn's transposed convolution cropped to Keras' output; Keras
+        // (kd, kh, kw, filters, in) -> burn (in, filters, kd, kh, kw).
         let k = a.kernel_size.0;
-        let kernel = weights[0]
-            .clone()
-            .reshape([k[0], k[1], k[2], a.filters, channels])
-            .permute([3, 4, 0, 1, 2])
-            .flip([2, 3, 4]);
+        let kernel = weights[0].clone().reshape([k[0], k[1], k[2], a.filters, channels]).permute([4, 3, 0, 1, 2]);
         let bias = a.use_bias.then(|| weights[1].clone());
-        let x = dilate_and_pad(x.permute([0, 4, 1, 2, 3]), &axes.map(|(s, _, pads)| (s, pads)));
-        let y = conv3d(x, kernel, bias, ConvOptions::new([1, 1, 1], [0, 0, 0], axes.map(|(_, d, _)| d), 1));
+        let options = ConvTransposeOptions::new(axes.map(|a| a.0), [0, 0, 0], axes.map(|a| a.2), axes.map(|a| a.1), 1);
+        let mut y = conv_transpose3d(x.permute([0, 4, 1, 2, 3]), kernel, bias, options);
+        for (i, (_, _, _, (start, len))) in axes.into_iter().enumerate() {
+            y = y.narrow(i + 2, start, len);
+        }
         Ok(DynTensor::new(if activation.is_elementwise() {
             activation.apply(y).permute([0, 2, 3, 4, 1])
         } else {
