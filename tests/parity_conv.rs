@@ -125,3 +125,23 @@ fn padding_cropping_and_upsampling_match_keras() {
     let n = common::check_layer_cases("reshaping.json");
     assert_eq!(n, 12);
 }
+
+#[test]
+fn causal_conv1d_matches_keras_and_trains_a_dilated_stack() {
+    assert_eq!(common::check_layer_cases("causal_conv1d.json"), 5);
+    let fx = fixture("causal_conv1d.json");
+    let case = &fx["fit"];
+    let (x, y) = (array(&case["x"]), array(&case["y"]));
+    let mut model = Sequential::new().add(Input::new(&[16, 1]));
+    for dilation in [1, 2, 4] {
+        model = model.add(Conv1D::new(4, 2).padding("causal").dilation_rate(dilation).activation("relu"));
+    }
+    let mut model = model.add(Conv1D::new(1, 1));
+    model.set_weights(&arrays(&case["weights0"])).unwrap();
+    model.compile(Adam::new().learning_rate(0.01), "mse", NO_METRICS).unwrap();
+    let history = model.fit(&x, &y, FitOptions::new().epochs(2).batch_size(8).shuffle(false).verbose(0)).unwrap();
+    assert_history(&history, &case["history"], "causal stack");
+    assert_weights(&model.get_weights().unwrap(), &case["weights"], "causal stack");
+    let err = Conv2D::new(2, 3).padding("causal").compute_output_shape(&Shape::batched(&[5, 5, 1])).unwrap_err();
+    assert!(err.to_string().contains("Received: padding=causal"), "{err}");
+}

@@ -118,6 +118,7 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
     let e = Embedding::new(20, 4).call(&tokens).unwrap();
     let c = Conv1D::new(5, 2).activation("tanh").call(&e).unwrap();
     let c = Conv1DTranspose::new(5, 2).call(&c).unwrap();
+    let c = Conv1D::new(5, 3).padding("causal").dilation_rate(2).call(&c).unwrap();
     let c = DepthwiseConv1D::new(2).padding("same").depth_multiplier(2).call(&c).unwrap();
     let c = SeparableConv1D::new(5, 3).padding("same").call(&c).unwrap();
     let c = keras_rs::layers::SpatialDropout1D::new(0.1).call(&c).unwrap();

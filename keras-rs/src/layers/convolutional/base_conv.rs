@@ -21,6 +21,9 @@ pub enum Padding {
     Valid,
     /// Output size `ceil(in / stride)`; any odd extra pad goes at the end (bottom/right).
     Same,
+    /// `Conv1D` only: `dilated kernel - 1` zeros before the sequence, none after, so output
+    /// step `t` sees inputs up to `t` (Keras' `"causal"`).
+    Causal,
 }
 
 impl Padding {
@@ -34,6 +37,18 @@ impl Padding {
             ))),
         }
     }
+
+    /// Parses `"valid"`, `"same"` or `"causal"` (Keras' `Conv1D`).
+    pub fn parse_allowing_causal(value: &str) -> Result<Self> {
+        match value.to_ascii_lowercase().as_str() {
+            "causal" => Ok(Padding::Causal),
+            "valid" | "same" => Self::parse(value),
+            other => Err(Error::value(format!(
+                "Invalid value for argument `padding`: expected one of {{'valid', 'same', 'causal'}}. Received: \
+                 padding={other}"
+            ))),
+        }
+    }
 }
 
 /// Output length along one axis, `None` if the (dilated) window does not fit (VALID) or a size
@@ -44,7 +59,7 @@ pub fn output_length(input: usize, kernel: usize, stride: usize, dilation: usize
     }
     let dk = (kernel - 1) * dilation + 1;
     match padding {
-        Padding::Same => Some(input.div_ceil(stride)),
+        Padding::Same | Padding::Causal => Some(input.div_ceil(stride)),
         Padding::Valid if input >= dk => Some((input - dk) / stride + 1),
         Padding::Valid => None,
     }
@@ -52,10 +67,12 @@ pub fn output_length(input: usize, kernel: usize, stride: usize, dilation: usize
 
 /// `(before, after)` padding along one axis: TF/Keras SAME puts the odd extra pad after.
 pub fn padding_pair(input: usize, kernel: usize, stride: usize, dilation: usize, padding: Padding) -> (usize, usize) {
-    if padding == Padding::Valid {
-        return (0, 0);
-    }
     let dk = (kernel - 1) * dilation + 1;
+    match padding {
+        Padding::Valid => return (0, 0),
+        Padding::Causal => return (dk - 1, 0),
+        Padding::Same => {}
+    }
     let total = ((input.div_ceil(stride) - 1) * stride + dk).saturating_sub(input);
     (total / 2, total - total / 2)
 }
@@ -129,7 +146,8 @@ keras_config! {
         args {
             /// The strides (default 1).
             strides: Sizes<N> = Sizes([1; N]),
-            /// `"valid"` (default) or `"same"` (Keras' rule: any odd extra pad at the end).
+            /// `"valid"` (default), `"same"` (Keras' rule: any odd extra pad at the end) or, for
+            /// `Conv1D`, `"causal"`.
             padding: String = "valid".to_string(),
             /// The dilation rate (default 1).
             dilation_rate: Sizes<N> = Sizes([1; N]),
@@ -169,9 +187,18 @@ pub(crate) fn check_conv_args<const N: usize>(
     Padding::parse(padding).map(|_| ())
 }
 
+impl<const N: usize> ConvConfig<N> {
+    /// The padding: `"valid"` or `"same"`, and for `Conv1D` also `"causal"` (as Keras).
+    pub(crate) fn padding(&self) -> Result<Padding> {
+        if N == 1 { Padding::parse_allowing_causal(&self.padding) } else { Padding::parse(&self.padding) }
+    }
+}
+
 impl<const N: usize> Validate for ConvConfig<N> {
     fn validate(&self) -> Result<()> {
-        check_conv_args(self.filters, &self.kernel_size, &self.strides, &self.dilation_rate, &self.padding)?;
+        let padding = if N == 1 && self.padding.eq_ignore_ascii_case("causal") { "valid" } else { &self.padding };
+        check_conv_args(self.filters, &self.kernel_size, &self.strides, &self.dilation_rate, padding)?;
+        self.padding()?;
         if self.groups == 0 {
             return Err(Error::value(
                 "Invalid value for argument `groups`: expected a positive integer. Received groups=0.",
@@ -208,7 +235,7 @@ impl<const N: usize> Conv<N> {
         }
         let kernel_tail = [input.last().unwrap_or(0) / c.groups, c.filters];
         let window = Window { kernel_size: &c.kernel_size, strides: &c.strides, dilation_rate: &c.dilation_rate };
-        window.output_shape(input, name, Padding::parse(&c.padding)?, kernel_tail, c.filters)
+        window.output_shape(input, name, c.padding()?, kernel_tail, c.filters)
     }
 
     /// Checks the input and lists kernel `(*kernel_size, in, filters)` and bias `(filters,)`.
@@ -216,7 +243,7 @@ impl<const N: usize> Conv<N> {
         self.output_shape(input, default_name)?;
         let c = &self.config;
         let channels = input.last().ok_or_else(|| Error::shape("the channel axis must be known"))?;
-        self.built = Some((channels, Activation::get(&c.activation)?, Padding::parse(&c.padding)?));
+        self.built = Some((channels, Activation::get(&c.activation)?, c.padding()?));
         let mut kernel_shape = c.kernel_size.0.to_vec();
         kernel_shape.extend([channels / c.groups, c.filters]);
         Ok(c.weights.variables(kernel_shape, c.filters, c.use_bias))
@@ -299,5 +326,7 @@ mod tests {
         assert_eq!(output_length(7, 3, 2, 1, Padding::Same), Some(4));
         assert_eq!(output_length(2, 3, 1, 1, Padding::Valid), None);
         assert!(Padding::parse("causal").is_err());
+        let causal = Padding::parse_allowing_causal("causal").unwrap();
+        assert_eq!((padding_pair(7, 3, 1, 2, causal), output_length(7, 3, 2, 2, causal)), ((4, 0), Some(4)));
     }
 }

@@ -20,7 +20,8 @@ pub fn transpose_output_length(
 ) -> usize {
     let dk = (kernel - 1) * dilation + 1;
     match (output_padding, padding) {
-        (None, Padding::Valid) => input * stride + dk.saturating_sub(stride),
+        // (causal padding is refused for transposed convolutions, as in Keras)
+        (None, Padding::Valid | Padding::Causal) => input * stride + dk.saturating_sub(stride),
         (None, Padding::Same) => input * stride,
         (Some(op), padding) => {
             let pad = if padding == Padding::Same { dk / 2 } else { 0 };
@@ -40,7 +41,7 @@ pub(crate) fn transpose_padding(
 ) -> (usize, usize) {
     let dk = (kernel - 1) * dilation + 1;
     match padding {
-        Padding::Valid => {
+        Padding::Valid | Padding::Causal => {
             let op = output_padding.unwrap_or(dk.max(stride) - dk);
             (dk - 1, dk - 1 + op)
         }
