@@ -183,3 +183,8 @@ fn augmentation_layers_transform_as_keras_in_training_and_pass_through_in_infere
     // its unit test.
     assert_eq!(common::check_layer_cases("augmentation.json"), 38);
 }
+
+#[test]
+fn category_encoding_matches_keras() {
+    assert_eq!(common::check_layer_cases("category_encoding.json"), 7);
+}

@@ -135,7 +135,8 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
     let a = AveragePooling1D::new(2).call(&n).unwrap();
     let gmax = GlobalMaxPooling1D::new().call(&a).unwrap();
     let gavg = GlobalAveragePooling1D::new().call(&n).unwrap();
-    let out = Concatenate::new().call(&[&gmax, &gavg]).unwrap();
+    let counts = keras_rs::layers::CategoryEncoding::new(20).output_mode("count").call(&tokens).unwrap();
+    let out = Concatenate::new().call(&[&gmax, &gavg, &counts]).unwrap();
     let sequences = Model::new(&tokens, &out).unwrap().named("sequences").seed(2).unwrap();
 
     let x = Input::new(&[4]).name("x");

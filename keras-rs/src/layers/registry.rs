@@ -53,6 +53,7 @@ registry! {
     "RandomContrast" => RandomContrast,
     "Resizing" => Resizing,
     "CenterCrop" => CenterCrop,
+    "CategoryEncoding" => CategoryEncoding,
     "Flatten" => Flatten,
     "Reshape" => Reshape,
     "ZeroPadding1D" => ZeroPadding1D,

@@ -1,8 +1,9 @@
 //! Preprocessing layers that live inside models and are saved with them: `Normalization`
-//! (statistics given or learned by `adapt`), `Resizing`, `CenterCrop`, and the image augmentation layers `RandomFlip`,
+//! (statistics given or learned by `adapt`), `CategoryEncoding`, `Resizing`, `CenterCrop`, and the image augmentation layers `RandomFlip`,
 //! `RandomRotation`, `RandomZoom`, `RandomTranslation`, `RandomContrast` (random in training,
 //! the identity in inference).
 
+mod category_encoding;
 mod center_crop;
 mod image_transform;
 mod normalization;
@@ -13,6 +14,7 @@ mod random_translation;
 mod random_zoom;
 mod resizing;
 
+pub use category_encoding::{CategoryEncoding, CategoryEncodingConfig};
 pub use center_crop::{CenterCrop, CenterCropConfig};
 pub use image_transform::{Factor, FillArgs};
 pub use normalization::{Normalization, NormalizationConfig, Stat};
