@@ -188,3 +188,28 @@ fn augmentation_layers_transform_as_keras_in_training_and_pass_through_in_infere
 fn category_encoding_matches_keras() {
     assert_eq!(common::check_layer_cases("category_encoding.json"), 7);
 }
+
+#[test]
+fn discretization_matches_keras_given_or_adapted() {
+    assert_eq!(common::check_layer_cases("discretization.json"), 6);
+    // Keras' adapt: approximate quantiles from summaries of the whole array or merged batch by batch.
+    let fx = fixture("discretization.json");
+    let data = array(&fx["data"]);
+    let probe = data.slice(ndarray::s![..5, ..]).to_owned().into_dyn();
+    for case in fx["adapt"].as_array().unwrap() {
+        let (num_bins, epsilon) = (case["num_bins"].as_u64().unwrap() as usize, case["epsilon"].as_f64().unwrap());
+        let label = format!("num_bins {num_bins}, epsilon {epsilon}, batched {}", case["batched"]);
+        let layer = keras_rs::layers::Discretization::new().num_bins(num_bins).epsilon(epsilon);
+        let layer = if case["batched"].as_bool().unwrap() {
+            let batches = [0..100, 100..230, 230..300].map(|r| data.slice(ndarray::s![r, ..]).to_owned().into_dyn());
+            layer.adapt_batches(batches).unwrap()
+        } else {
+            layer.adapt(&data).unwrap()
+        };
+        let got = layer.get_config()["bin_boundaries"].clone();
+        assert_close(&array(&got), &array(&case["bin_boundaries"]), 1e-4, 1e-5, &label);
+        let model = Sequential::new().add(Input::new(&[3])).add(layer);
+        let y = model.predict(&probe, PredictOptions::new().verbose(0)).unwrap();
+        assert_close(&y, &array(&case["y"]), 0.0, 0.0, &label);
+    }
+}

@@ -160,7 +160,9 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
     let head = inner.call(&act).unwrap();
     let pooled = GlobalAveragePooling2D::new().call(&Reshape::new(&[5, 5, 2]).call(&flat).unwrap()).unwrap();
     let pooled_max = GlobalMaxPooling2D::new().call(&Reshape::new(&[5, 5, 2]).call(&flat).unwrap()).unwrap();
-    let merges = Model::new(&[&x, &y], &[&head, &pooled, &pooled_max]).unwrap().named("merges").seed(3).unwrap();
+    let bins =
+        keras_rs::layers::Discretization::new().bin_boundaries(&[0.0, 0.5]).output_mode("count").call(&x).unwrap();
+    let merges = Model::new(&[&x, &y], &[&head, &pooled, &pooled_max, &bins]).unwrap().named("merges").seed(3).unwrap();
 
     vec![
         (Seq(images), vec![vec![2, 8, 8, 2]]),

@@ -96,6 +96,16 @@ impl IntoArg<Sizes<2>> for (usize, usize) {
         Sizes([self.0, self.1])
     }
 }
+impl IntoArg<Option<Vec<f64>>> for &[f64] {
+    fn into_arg(self) -> Option<Vec<f64>> {
+        Some(self.to_vec())
+    }
+}
+impl<const N: usize> IntoArg<Option<Vec<f64>>> for &[f64; N] {
+    fn into_arg(self) -> Option<Vec<f64>> {
+        Some(self.to_vec())
+    }
+}
 impl IntoArg<Sizes<3>> for (usize, usize, usize) {
     fn into_arg(self) -> Sizes<3> {
         Sizes([self.0, self.1, self.2])

@@ -54,6 +54,7 @@ registry! {
     "Resizing" => Resizing,
     "CenterCrop" => CenterCrop,
     "CategoryEncoding" => CategoryEncoding,
+    "Discretization" => Discretization,
     "Flatten" => Flatten,
     "Reshape" => Reshape,
     "ZeroPadding1D" => ZeroPadding1D,

@@ -94,12 +94,7 @@ impl Layer for CategoryEncoding {
                 self.layer_name()
             )));
         }
-        let tokens = Some(self.config.num_tokens);
-        Ok(match (self.config.output_mode.as_str(), input.0[1]) {
-            ("one_hot", Some(1)) => Shape(vec![input.0[0], tokens]),
-            ("one_hot", n) => Shape(vec![input.0[0], n, tokens]),
-            _ => Shape(vec![input.0[0], tokens]),
-        })
+        Ok(encoded_shape(input, &self.config.output_mode, self.config.num_tokens))
     }
     fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
         self.compute_output_shape(input_shape)?;
@@ -107,17 +102,31 @@ impl Layer for CategoryEncoding {
     }
     fn forward(&self, inputs: DynTensor, _w: Weights<'_>, _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         let x = inputs.into_rank::<2>(self.layer_name())?;
-        let [batch, n] = x.dims();
-        let tokens = self.config.num_tokens;
-        // ids cast to integers as Keras' int32 cast does, compared with 0..num_tokens.
-        let ids = x.int().float().reshape([batch, n, 1]).expand([batch, n, tokens]);
-        let positions = Tensor::<1, Int>::arange(0..tokens as i64, &ids.device()).float();
-        let one_hot = ids.equal(positions.reshape([1, 1, tokens]).expand([batch, n, tokens])).float();
-        Ok(DynTensor::new(match self.config.output_mode.as_str() {
-            "one_hot" if n == 1 => one_hot.reshape([batch, tokens]),
-            "one_hot" => return Ok(DynTensor::new(one_hot)),
-            "count" => one_hot.sum_dim(1).reshape([batch, tokens]),
-            _ => one_hot.max_dim(1).reshape([batch, tokens]),
-        }))
+        Ok(encode(x, &self.config.output_mode, self.config.num_tokens))
+    }
+}
+
+/// The shape of `(batch, n)` ids encoded in `mode` (`"one_hot"`, `"multi_hot"`, `"count"`)
+/// with `depth` positions (Keras' `compute_output_shape` of the encoding layers).
+pub(crate) fn encoded_shape(input: &Shape, mode: &str, depth: usize) -> Shape {
+    match (mode, input.0[1]) {
+        ("one_hot", Some(1)) => Shape(vec![input.0[0], Some(depth)]),
+        ("one_hot", n) => Shape(vec![input.0[0], n, Some(depth)]),
+        _ => Shape(vec![input.0[0], Some(depth)]),
+    }
+}
+
+/// Keras' `encode_categorical_inputs` for `(batch, n)` ids: cast to integers as Keras' int32
+/// cast does, compared with `0..depth` (ids outside give no position, as on JAX).
+pub(crate) fn encode(ids: Tensor<2>, mode: &str, depth: usize) -> DynTensor {
+    let [batch, n] = ids.dims();
+    let ids = ids.int().float().reshape([batch, n, 1]).expand([batch, n, depth]);
+    let positions = Tensor::<1, Int>::arange(0..depth as i64, &ids.device()).float();
+    let one_hot = ids.equal(positions.reshape([1, 1, depth]).expand([batch, n, depth])).float();
+    match mode {
+        "one_hot" if n == 1 => DynTensor::new(one_hot.reshape([batch, depth])),
+        "one_hot" => DynTensor::new(one_hot),
+        "count" => DynTensor::new(one_hot.sum_dim(1).reshape([batch, depth])),
+        _ => DynTensor::new(one_hot.max_dim(1).reshape([batch, depth])),
     }
 }

@@ -1,10 +1,12 @@
 //! Preprocessing layers that live inside models and are saved with them: `Normalization`
-//! (statistics given or learned by `adapt`), `CategoryEncoding`, `Resizing`, `CenterCrop`, and the image augmentation layers `RandomFlip`,
+//! (statistics given or learned by `adapt`), `CategoryEncoding`, `Discretization`, `Resizing`,
+//! `CenterCrop`, and the image augmentation layers `RandomFlip`,
 //! `RandomRotation`, `RandomZoom`, `RandomTranslation`, `RandomContrast` (random in training,
 //! the identity in inference).
 
 mod category_encoding;
 mod center_crop;
+mod discretization;
 mod image_transform;
 mod normalization;
 mod random_contrast;
@@ -16,6 +18,7 @@ mod resizing;
 
 pub use category_encoding::{CategoryEncoding, CategoryEncodingConfig};
 pub use center_crop::{CenterCrop, CenterCropConfig};
+pub use discretization::{Discretization, DiscretizationConfig};
 pub use image_transform::{Factor, FillArgs};
 pub use normalization::{Normalization, NormalizationConfig, Stat};
 pub use random_contrast::{RandomContrast, RandomContrastConfig};
