@@ -286,3 +286,22 @@ fn recurrent_layers_return_their_states_in_a_functional_model() {
     assert_eq!(p[0], p[1], "the last output of an LSTM is its final h");
     assert_ne!(p[1], p[2]);
 }
+
+#[test]
+fn a_graph_with_keyword_tensor_inputs_is_refused_naming_the_node() {
+    // Keras' seq2seq decoder (`LSTM(...)(x, initial_state=[h, c])`) and an RNN given `mask=`:
+    // keras-rs would drop those tensors and build a different model, so loading refuses it.
+    let fx = common::fixture("keyword_inputs.json");
+    let models = fx["models"].as_array().unwrap();
+    for (model, refused) in models.iter().zip(fx["refused"].as_array().unwrap()) {
+        let (layer, key) = (refused[0].as_str().unwrap(), refused[1].as_str().unwrap());
+        let err = match keras_rs::models::model_from_json(&model.to_string()) {
+            Ok(_) => panic!("{layer}: a graph passing `{key}` loaded"),
+            Err(e) => e.to_string(),
+        };
+        assert!(
+            err.contains(&format!("Layer '{layer}'")) && err.contains(&format!("keyword argument `{key}`")),
+            "{err}"
+        );
+    }
+}

@@ -230,6 +230,27 @@ fn flatten_refs(v: &Value, out: &mut Vec<(String, usize, usize)>) -> Result<()> 
     }
 }
 
+/// Refuses an inbound node whose call passed keyword arguments keras-rs would drop: anything
+/// but `training` (which the model's own mode overrides, as in Keras) and `null` values — a
+/// tensor passed as `initial_state=`, `mask=` or an attention `value=` would otherwise be lost
+/// and the model rebuilt with different numbers.
+fn check_call_kwargs(name: &str, class: &str, node: &Value) -> Result<()> {
+    let Some(kwargs) = node.get("kwargs").and_then(Value::as_object) else { return Ok(()) };
+    for (key, value) in kwargs {
+        if key == "training" || value.is_null() {
+            continue;
+        }
+        let what = if value.to_string().contains("__keras_tensor__") { "a tensor" } else { "a value" };
+        return Err(Error::Format(format!(
+            "Layer '{name}' ({class}) is called with {what} as the keyword argument `{key}` in this model's graph \
+             ({}): keras-rs cannot rebuild that call exactly yet, so the model is refused rather than rebuilt \
+             differently",
+            truncated(value)
+        )));
+    }
+    Ok(())
+}
+
 /// A Functional model from its `config`, by Keras' algorithm: create every layer, then replay
 /// the calls in `inbound_nodes`, deferring a call until its inputs exist.
 pub(crate) fn functional_from_config(config: &Value) -> Result<Model> {
@@ -267,6 +288,7 @@ pub(crate) fn functional_from_config(config: &Value) -> Result<Model> {
         let before = pending;
         for (name, layer, nodes) in &mut layers {
             while let Some(node) = nodes.first() {
+                check_call_kwargs(name, layer.class_name(), node)?;
                 let mut kts = Vec::new();
                 collect_tensors(node.get("args").unwrap_or(node), &mut kts);
                 let refs: Option<Vec<_>> = kts.iter().map(history).collect();
