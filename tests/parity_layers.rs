@@ -213,3 +213,34 @@ fn discretization_matches_keras_given_or_adapted() {
         assert_close(&y, &array(&case["y"]), 0.0, 0.0, &label);
     }
 }
+
+#[test]
+fn integer_lookup_matches_keras_given_or_adapted() {
+    assert_eq!(common::check_layer_cases("integer_lookup.json"), 19);
+    // Keras' adapt: the most frequent tokens first (ties: the larger first), within max_tokens.
+    let fx = fixture("integer_lookup.json");
+    let data = array(&fx["data"]);
+    let probe = data.slice(ndarray::s![..3, ..]).to_owned().into_dyn();
+    for case in fx["adapt"].as_array().unwrap() {
+        let kwargs = &case["kwargs"];
+        let mut layer = keras_rs::layers::IntegerLookup::new();
+        if let Some(max) = kwargs["max_tokens"].as_u64() {
+            layer = layer.max_tokens(max as usize);
+        }
+        if let Some(mask) = kwargs["mask_token"].as_i64() {
+            layer = layer.mask_token(mask);
+        }
+        if let Some(oov) = kwargs["num_oov_indices"].as_u64() {
+            layer = layer.num_oov_indices(oov as usize);
+        }
+        let reserved =
+            kwargs["num_oov_indices"].as_u64().unwrap_or(1) as usize + usize::from(!kwargs["mask_token"].is_null());
+        let layer = layer.adapt(&data).unwrap();
+        let vocabulary: Vec<i64> = serde_json::from_value(layer.get_config()["vocabulary"].clone()).unwrap();
+        let keras: Vec<i64> = serde_json::from_value(case["vocabulary"].clone()).unwrap();
+        assert_eq!(vocabulary, keras[reserved..], "{kwargs}");
+        let model = Sequential::new().add(Input::new(&[5])).add(layer);
+        let y = model.predict(&probe, PredictOptions::new().verbose(0)).unwrap();
+        assert_close(&y, &array(&case["y"]), 0.0, 0.0, &format!("{kwargs}"));
+    }
+}

@@ -164,8 +164,17 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
         keras_rs::layers::Discretization::new().bin_boundaries(&[0.0, 0.5]).output_mode("count").call(&x).unwrap();
     let merges = Model::new(&[&x, &y], &[&head, &pooled, &pooled_max, &bins]).unwrap().named("merges").seed(3).unwrap();
 
+    // Keras' lookup layers run on TensorFlow in Python: a model of their own, which the Python
+    // round trip loads only where TensorFlow is installed.
+    let ids = Input::new(&[6]).name("ids").dtype("int32");
+    let lookup = || keras_rs::layers::IntegerLookup::new().vocabulary(vec![3, 1, 4, 15, 9]);
+    let indices = lookup().call(&ids).unwrap();
+    let hot = lookup().output_mode("multi_hot").mask_token(0).call(&ids).unwrap();
+    let lookups = Model::new(&ids, &[&indices, &hot]).unwrap().named("lookups").seed(5).unwrap();
+
     vec![
         (Seq(images), vec![vec![2, 8, 8, 2]]),
+        (Functional(lookups), vec![vec![3, 6]]),
         (Seq(volumes), vec![vec![2, 4, 6, 6, 1]]),
         (Functional(sequences), vec![vec![3, 9]]),
         (Functional(merges), vec![vec![2, 4], vec![2, 4]]),
@@ -179,7 +188,7 @@ fn every_layer_round_trips_with_identical_predictions() {
     for (model, shapes) in every_layer_models() {
         let shape_refs: Vec<&[usize]> = shapes.iter().map(Vec::as_slice).collect();
         let mut xs = inputs_for(&shape_refs, 7);
-        if model.name() == "sequences" {
+        if model.name() == "sequences" || model.name() == "lookups" {
             xs[0].mapv_inplace(|v| ((v + 1.0) * 6.0).floor().clamp(0.0, 19.0));
         }
         let refs: Vec<&_> = xs.iter().collect();
@@ -232,8 +241,12 @@ fn keras_rs_files_load_in_python_keras_with_the_same_predictions() {
     for (model, shapes) in &models {
         let shape_refs: Vec<&[usize]> = shapes.iter().map(Vec::as_slice).collect();
         let mut xs = inputs_for(&shape_refs, 11);
-        if model.name() == "sequences" {
+        if model.name() == "sequences" || model.name() == "lookups" {
             xs[0].mapv_inplace(|v| ((v + 1.0) * 6.0).floor().clamp(0.0, 19.0));
+        }
+        if model.name() == "lookups" && !python_has("tensorflow") {
+            eprintln!("SKIPPED in Python: Keras' IntegerLookup needs TensorFlow (pip install tensorflow-cpu)");
+            continue;
         }
         let refs: Vec<&_> = xs.iter().collect();
         let ours = model.predict(refs, PredictOptions::new()).unwrap();
@@ -276,6 +289,14 @@ fn keras_rs_files_load_in_python_keras_with_the_same_predictions() {
         }
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Whether Python can import `module`.
+fn python_has(module: &str) -> bool {
+    std::process::Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// `{"shape": [2, 3], "values": [..]}` as a nested JSON list.

@@ -60,8 +60,8 @@ pub use pooling::{
     MaxPooling3D,
 };
 pub use preprocessing::{
-    CategoryEncoding, CenterCrop, Discretization, Normalization, RandomContrast, RandomFlip, RandomRotation,
-    RandomTranslation, RandomZoom, Resizing,
+    CategoryEncoding, CenterCrop, Discretization, IntegerLookup, Normalization, RandomContrast, RandomFlip,
+    RandomRotation, RandomTranslation, RandomZoom, Resizing,
 };
 pub use recurrent::{Bidirectional, GRU, LSTM, SimpleRNN, TimeDistributed};
 pub use registry::{KNOWN_CLASSES, from_config};

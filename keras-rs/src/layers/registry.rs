@@ -55,6 +55,7 @@ registry! {
     "CenterCrop" => CenterCrop,
     "CategoryEncoding" => CategoryEncoding,
     "Discretization" => Discretization,
+    "IntegerLookup" => IntegerLookup,
     "Flatten" => Flatten,
     "Reshape" => Reshape,
     "ZeroPadding1D" => ZeroPadding1D,

@@ -88,13 +88,7 @@ impl Layer for CategoryEncoding {
     }
     fn compute_output_shape(&self, input: &Shape) -> Result<Shape> {
         validated(&self.config, self.layer_name())?;
-        if input.rank() != 2 {
-            return Err(Error::shape(format!(
-                "Layer \"{}\" takes ids of shape (batch, n); received input shape {input}",
-                self.layer_name()
-            )));
-        }
-        Ok(encoded_shape(input, &self.config.output_mode, self.config.num_tokens))
+        index_output_shape(input, self.layer_name(), &self.config.output_mode, self.config.num_tokens)
     }
     fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
         self.compute_output_shape(input_shape)?;
@@ -108,12 +102,26 @@ impl Layer for CategoryEncoding {
 
 /// The shape of `(batch, n)` ids encoded in `mode` (`"one_hot"`, `"multi_hot"`, `"count"`)
 /// with `depth` positions (Keras' `compute_output_shape` of the encoding layers).
-pub(crate) fn encoded_shape(input: &Shape, mode: &str, depth: usize) -> Shape {
+fn encoded_shape(input: &Shape, mode: &str, depth: usize) -> Shape {
     match (mode, input.0[1]) {
         ("one_hot", Some(1)) => Shape(vec![input.0[0], Some(depth)]),
         ("one_hot", n) => Shape(vec![input.0[0], n, Some(depth)]),
         _ => Shape(vec![input.0[0], Some(depth)]),
     }
+}
+
+/// The output shape of a layer that gives indices (`"int"`, any input shape) or encodes them
+/// (`(batch, n)` inputs only) with `depth` positions.
+pub(crate) fn index_output_shape(input: &Shape, layer: &str, mode: &str, depth: usize) -> Result<Shape> {
+    if mode == "int" {
+        return Ok(input.clone());
+    }
+    if input.rank() != 2 {
+        return Err(Error::shape(format!(
+            "Layer \"{layer}\" encodes values of shape (batch, n); received input shape {input}"
+        )));
+    }
+    Ok(encoded_shape(input, mode, depth))
 }
 
 /// Keras' `encode_categorical_inputs` for `(batch, n)` ids: cast to integers as Keras' int32

@@ -4,7 +4,7 @@
 use burn::tensor::Tensor;
 use serde_json::Value;
 
-use super::category_encoding::{encode, encoded_shape};
+use super::category_encoding::{encode, index_output_shape};
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
 use crate::layers::builders::{common_builders, layer_boilerplate};
@@ -208,17 +208,8 @@ impl Layer for Discretization {
     }
     fn compute_output_shape(&self, input: &Shape) -> Result<Shape> {
         validated(&self.config, self.layer_name())?;
-        if self.config.output_mode == "int" {
-            return Ok(input.clone());
-        }
-        if input.rank() != 2 {
-            return Err(Error::shape(format!(
-                "Layer \"{}\" encodes values of shape (batch, n); received input shape {input}",
-                self.layer_name()
-            )));
-        }
         let depth = self.config.bin_boundaries.as_ref().map_or(self.config.num_bins.unwrap_or(0), |b| b.len() + 1);
-        Ok(encoded_shape(input, &self.config.output_mode, depth))
+        index_output_shape(input, self.layer_name(), &self.config.output_mode, depth)
     }
     fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
         self.compute_output_shape(input_shape)?;

@@ -1,5 +1,6 @@
 //! Preprocessing layers that live inside models and are saved with them: `Normalization`
-//! (statistics given or learned by `adapt`), `CategoryEncoding`, `Discretization`, `Resizing`,
+//! (statistics given or learned by `adapt`), `CategoryEncoding`, `Discretization`, `IntegerLookup`,
+//! `Resizing`,
 //! `CenterCrop`, and the image augmentation layers `RandomFlip`,
 //! `RandomRotation`, `RandomZoom`, `RandomTranslation`, `RandomContrast` (random in training,
 //! the identity in inference).
@@ -8,6 +9,7 @@ mod category_encoding;
 mod center_crop;
 mod discretization;
 mod image_transform;
+mod integer_lookup;
 mod normalization;
 mod random_contrast;
 mod random_flip;
@@ -20,6 +22,7 @@ pub use category_encoding::{CategoryEncoding, CategoryEncodingConfig};
 pub use center_crop::{CenterCrop, CenterCropConfig};
 pub use discretization::{Discretization, DiscretizationConfig};
 pub use image_transform::{Factor, FillArgs};
+pub use integer_lookup::{IntegerLookup, IntegerLookupConfig};
 pub use normalization::{Normalization, NormalizationConfig, Stat};
 pub use random_contrast::{RandomContrast, RandomContrastConfig};
 pub use random_flip::{RandomFlip, RandomFlipConfig};

@@ -1,0 +1,275 @@
+//! `IntegerLookup`: integer tokens (ids, codes, years, ...) to contiguous indices into a
+//! vocabulary, given or learned by `adapt`.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::category_encoding::{encode, index_output_shape};
+use crate::backend::DynTensor;
+use crate::error::{Error, Result};
+use crate::layers::builders::{common_builders, layer_boilerplate};
+use crate::layers::config::{Validate, keras_config, validated};
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, Weights};
+use crate::shape::Shape;
+
+/// Keras' `IntegerLookup(max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=-1,
+/// vocabulary=None, output_mode="int", invert=False)`: index 0 is the mask token (when set),
+/// then `num_oov_indices` out-of-vocabulary indices (an unknown token `t` takes
+/// `floormod(t, num_oov_indices)` among them), then the vocabulary in order. `adapt` builds the
+/// vocabulary from data: the most frequent tokens first (ties: the larger token first, as Keras),
+/// at most `max_tokens` indices in all. `output_mode` `"one_hot"`/`"multi_hot"`/`"count"` encode
+/// the indices (without the mask's); `invert` maps indices back to tokens. A keras-rs file keeps
+/// the vocabulary in the layer's config, which Python Keras loads as a given vocabulary.
+///
+/// ```
+/// use keras_rs::prelude::*;
+/// use keras_rs::layers::IntegerLookup;
+/// let lookup = IntegerLookup::new().vocabulary(vec![12, 36, 1138, 42]);
+/// let model = Sequential::new().add(Input::new(&[3])).add(lookup);
+/// let y = model.predict(&ndarray::array![[12.0f32, 1138.0, 7.0]], PredictOptions::new().verbose(0)).unwrap();
+/// assert_eq!(y.into_raw_vec_and_offset().0, vec![1.0, 3.0, 0.0]); // 7 is out of vocabulary
+/// ```
+#[derive(Clone, Debug)]
+pub struct IntegerLookup {
+    base: LayerBase,
+    config: IntegerLookupConfig,
+}
+
+keras_config! {
+    /// Keras' `IntegerLookup` arguments.
+    pub struct IntegerLookupConfig {
+        args {
+            /// Map indices back to tokens (default false).
+            invert: bool = false,
+            /// The most indices `adapt` makes, mask and out-of-vocabulary ones included.
+            max_tokens: Option<usize> = None,
+            /// How many indices unknown tokens share (default 1; keras-rs needs at least 1).
+            num_oov_indices: usize = 1,
+            /// The token `invert` gives for out-of-vocabulary indices (default -1).
+            oov_token: i64 = -1,
+            /// A token that maps to index 0 and is left out of the encodings (default none).
+            mask_token: Option<i64> = None,
+            /// `"int"` (default), `"one_hot"`, `"multi_hot"` or `"count"`.
+            output_mode: String = "int".to_string(),
+            /// Keras' sparse outputs (only `false`).
+            sparse: bool = false,
+            /// Encode to `max_tokens` positions whatever the vocabulary's size (default false).
+            pad_to_max_tokens: bool = false,
+            /// The vocabulary, in index order (default: from `adapt`).
+            vocabulary: Option<Vec<i64>> = None,
+        }
+        other {
+            /// Keras' token dtype (only `"int64"`).
+            vocabulary_dtype: String = "int64".to_string(),
+            /// Keras' TF-IDF weights (only `None`: `tf_idf` is not implemented).
+            idf_weights: Option<Value> = None,
+            /// How unknown tokens pick their index (only Keras' `"floormod"`).
+            oov_method: String = "floormod".to_string(),
+            /// Keras' hashing salt (only `None`).
+            salt: Option<Value> = None,
+        }
+    }
+    setters for [] IntegerLookup => config;
+}
+
+impl Validate for IntegerLookupConfig {
+    fn validate(&self) -> Result<()> {
+        if !matches!(self.output_mode.as_str(), "int" | "one_hot" | "multi_hot" | "count") {
+            return Err(Error::value(format!(
+                "Invalid value for argument `output_mode` of IntegerLookup: keras-rs has 'int', 'one_hot', \
+                 'multi_hot' and 'count' (not 'tf_idf'). Received: output_mode={}",
+                self.output_mode
+            )));
+        }
+        if self.num_oov_indices == 0 {
+            return Err(Error::value(
+                "IntegerLookup: keras-rs needs num_oov_indices >= 1 (with 0, Keras fails on the first unknown \
+                 token); received num_oov_indices=0",
+            ));
+        }
+        if self.invert && self.output_mode != "int" {
+            return Err(Error::value(format!(
+                "`output_mode` must be `'int'` when `invert` is true. Received: output_mode={}",
+                self.output_mode
+            )));
+        }
+        if self.sparse || self.oov_method != "floormod" || self.vocabulary_dtype != "int64" {
+            return Err(Error::value(format!(
+                "IntegerLookup: keras-rs has dense int64 lookups with oov_method='floormod'; received sparse={}, \
+                 oov_method={}, vocabulary_dtype={}",
+                self.sparse, self.oov_method, self.vocabulary_dtype
+            )));
+        }
+        if self.pad_to_max_tokens && self.max_tokens.is_none() {
+            return Err(Error::value("If pad_to_max_tokens is True, must set `max_tokens`."));
+        }
+        if let Some(vocabulary) = &self.vocabulary {
+            let mut seen = std::collections::HashSet::new();
+            if let Some(repeated) = vocabulary.iter().find(|t| !seen.insert(**t)) {
+                return Err(Error::value(format!(
+                    "The passed vocabulary has at least one repeated term. Please uniquify your dataset. The \
+                     repeated term is {repeated}"
+                )));
+            }
+            if vocabulary.iter().any(|t| Some(*t) == self.mask_token || *t == self.oov_token) {
+                return Err(Error::value(
+                    "The passed vocabulary holds the mask or the OOV token: they have their own indices",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+common_builders!(IntegerLookup);
+
+impl Default for IntegerLookup {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl IntegerLookup {
+    /// Keras' defaults: one out-of-vocabulary index, no mask; give `vocabulary` or `adapt`.
+    pub fn new() -> Self {
+        IntegerLookup { base: LayerBase::default(), config: IntegerLookupConfig::new() }
+    }
+    /// Reads Keras' `IntegerLookup` config. A Keras-adapted layer keeps its vocabulary in a file
+    /// asset of the `.keras` archive (its config says `vocabulary: null`), which keras-rs does
+    /// not read: such a config is refused.
+    pub fn from_config(config: &Value) -> Result<Self> {
+        let read = IntegerLookupConfig::from_config(config, "IntegerLookup")?;
+        let layer = IntegerLookup { base: LayerBase::from_config(config), config: read };
+        let given = config.get("vocabulary_size").and_then(Value::as_u64).map(|n| n as usize);
+        if let Some(size) = given.filter(|&n| n != layer.vocabulary_size()) {
+            return Err(Error::Format(format!(
+                "IntegerLookup '{}': a vocabulary of {size} indices that the config does not list (Keras keeps an \
+                 adapted vocabulary as a file asset, which keras-rs does not read yet)",
+                layer.layer_name()
+            )));
+        }
+        Ok(layer)
+    }
+
+    fn layer_name(&self) -> &str {
+        self.base.name.as_deref().unwrap_or("integer_lookup")
+    }
+
+    /// Keras' `vocabulary_size()`: every index, the mask's counted in `"int"` mode only.
+    pub fn vocabulary_size(&self) -> usize {
+        let c = &self.config;
+        let mask = usize::from(c.mask_token.is_some() && c.output_mode == "int");
+        mask + c.num_oov_indices + c.vocabulary.as_ref().map_or(0, Vec::len)
+    }
+
+    /// Keras' `adapt` on an array of tokens: the vocabulary, most frequent first.
+    pub fn adapt(self, data: &ndarray::ArrayD<f32>) -> Result<Self> {
+        self.adapt_batches([data.clone()])
+    }
+
+    /// Keras' `adapt` on batches of tokens.
+    pub fn adapt_batches<I: IntoIterator<Item = ndarray::ArrayD<f32>>>(mut self, batches: I) -> Result<Self> {
+        let c = &self.config;
+        let mut counts: HashMap<i64, usize> = HashMap::new();
+        for batch in batches {
+            for &v in batch.iter() {
+                let token = v as i64;
+                if Some(token) != c.mask_token && token != c.oov_token {
+                    *counts.entry(token).or_default() += 1;
+                }
+            }
+        }
+        // NumPy's lexsort((tokens, counts))[::-1]: by count, then token, both descending.
+        let mut tokens: Vec<(i64, usize)> = counts.into_iter().collect();
+        tokens.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
+        let reserved = c.num_oov_indices + usize::from(c.mask_token.is_some());
+        let keep = c.max_tokens.map_or(tokens.len(), |m| m.saturating_sub(reserved));
+        self.config.vocabulary = Some(tokens.into_iter().take(keep).map(|(t, _)| t).collect());
+        Ok(self)
+    }
+
+    /// The index of each token (as `"int"` mode gives it).
+    fn lookup(&self, tokens: &[f32]) -> Vec<f32> {
+        let c = &self.config;
+        let mask = usize::from(c.mask_token.is_some());
+        let oov = c.num_oov_indices as i64;
+        let vocabulary = c.vocabulary.as_deref().unwrap_or(&[]);
+        let index: HashMap<i64, usize> =
+            vocabulary.iter().enumerate().map(|(i, &t)| (t, mask + oov as usize + i)).collect();
+        tokens
+            .iter()
+            .map(|&v| {
+                let token = v as i64;
+                if Some(token) == c.mask_token {
+                    0.0
+                } else {
+                    index.get(&token).map_or((mask as i64 + token.rem_euclid(oov)) as f32, |&i| i as f32)
+                }
+            })
+            .collect()
+    }
+
+    /// The token of each index (`invert`).
+    fn tokens_of(&self, indices: &[f32]) -> Vec<f32> {
+        let c = &self.config;
+        let mask = usize::from(c.mask_token.is_some());
+        let first = mask + c.num_oov_indices;
+        let vocabulary = c.vocabulary.as_deref().unwrap_or(&[]);
+        indices
+            .iter()
+            .map(|&v| {
+                let i = v as i64;
+                match c.mask_token {
+                    Some(m) if i == 0 => m as f32,
+                    _ if i >= first as i64 && ((i as usize) - first) < vocabulary.len() => {
+                        vocabulary[i as usize - first] as f32
+                    }
+                    _ => c.oov_token as f32,
+                }
+            })
+            .collect()
+    }
+
+    /// The number of positions of the encoded modes.
+    fn depth(&self) -> usize {
+        match self.config.max_tokens {
+            Some(max) if self.config.pad_to_max_tokens => max,
+            _ => self.vocabulary_size(),
+        }
+    }
+}
+
+impl Layer for IntegerLookup {
+    layer_boilerplate!("IntegerLookup");
+
+    fn config(&self) -> Value {
+        let mut config = self.config.to_config();
+        config["vocabulary_size"] = self.vocabulary_size().into();
+        config
+    }
+    fn compute_output_shape(&self, input: &Shape) -> Result<Shape> {
+        validated(&self.config, self.layer_name())?;
+        index_output_shape(input, self.layer_name(), &self.config.output_mode, self.depth())
+    }
+    fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
+        self.compute_output_shape(input_shape)?;
+        Ok(Vec::new())
+    }
+    fn forward(&self, inputs: DynTensor, _w: Weights<'_>, _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+        let (dims, device) = (inputs.dims(), inputs.device());
+        let values = inputs.into_vec()?;
+        if self.config.invert {
+            return DynTensor::from_data(self.tokens_of(&values), &dims, &device);
+        }
+        let indices = DynTensor::from_data(self.lookup(&values), &dims, &device)?;
+        if self.config.output_mode == "int" {
+            return Ok(indices);
+        }
+        // The encodings leave out the mask's index 0: shift it out of range.
+        let shift = usize::from(self.config.mask_token.is_some());
+        let indices = indices.into_rank::<2>(self.layer_name())?;
+        let indices = if shift == 1 { indices.sub_scalar(1.0) } else { indices };
+        Ok(encode(indices, &self.config.output_mode, self.depth()))
+    }
+}
