@@ -77,6 +77,23 @@ pub fn padding_pair(input: usize, kernel: usize, stride: usize, dilation: usize,
     (total / 2, total - total / 2)
 }
 
+/// Applies `activation` to a channels-first convolution result (`[batch, channels, *spatial]`)
+/// and returns it channels last. An element-wise activation runs on the contiguous
+/// channels-first tensor, so the permute back is a view that a following pooling or convolution
+/// layer permutes straight back without a copy.
+pub(crate) fn activate_channels_last<const D: usize>(
+    y: burn::tensor::Tensor<D>,
+    activation: Activation,
+) -> burn::tensor::Tensor<D> {
+    // [0, 2, .., D - 1, 1]
+    let axes: [usize; D] = std::array::from_fn(|i| match i {
+        0 => 0,
+        i if i == D - 1 => 1,
+        i => i + 1,
+    });
+    if activation.is_elementwise() { activation.apply(y).permute(axes) } else { activation.apply(y.permute(axes)) }
+}
+
 /// A convolution's window over `N` spatial axes: what sizes its output (Keras'
 /// `compute_conv_output_shape`), shared by every convolution that is not transposed.
 pub(crate) struct Window<'a, const N: usize> {

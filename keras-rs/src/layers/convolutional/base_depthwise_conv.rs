@@ -211,12 +211,3 @@ impl Depthwise2d {
         conv2d(x.permute([0, 3, 1, 2]), kernel, bias, options)
     }
 }
-
-/// Applies `activation` to a channels-first result and returns it channels last.
-pub(crate) fn activate_channels_last(y: Tensor<4>, activation: Activation) -> Tensor<4> {
-    if activation.is_elementwise() {
-        activation.apply(y).permute([0, 2, 3, 1])
-    } else {
-        activation.apply(y.permute([0, 2, 3, 1]))
-    }
-}

@@ -4,7 +4,7 @@ use burn::tensor::module::conv1d;
 use burn::tensor::ops::ConvOptions;
 use serde_json::Value;
 
-use super::base_conv::{Conv, ConvConfig, conv_penalties, padding_pair};
+use super::base_conv::{Conv, ConvConfig, activate_channels_last, conv_penalties, padding_pair};
 use crate::backend::DynTensor;
 use crate::error::Result;
 use crate::layers::builders::layer_boilerplate;
@@ -60,11 +60,7 @@ impl Layer for Conv<1> {
         let bias = a.use_bias.then(|| weights[1].clone());
         let options = ConvOptions::new_with_padding([s], [padding_pair(steps, k, s, d, padding)], [d], a.groups);
         let y = conv1d(x.permute([0, 2, 1]), kernel, bias, options);
-        Ok(DynTensor::new(if activation.is_elementwise() {
-            activation.apply(y).permute([0, 2, 1])
-        } else {
-            activation.apply(y.permute([0, 2, 1]))
-        }))
+        Ok(DynTensor::new(activate_channels_last(y, activation)))
     }
 }
 

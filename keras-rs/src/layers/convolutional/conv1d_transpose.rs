@@ -5,7 +5,7 @@ use burn::tensor::module::conv_transpose1d;
 use burn::tensor::ops::ConvTransposeOptions;
 use serde_json::Value;
 
-use super::base_conv::conv_penalties;
+use super::base_conv::{activate_channels_last, conv_penalties};
 use super::base_conv_transpose::{ConvTranspose, ConvTransposeConfig};
 use crate::backend::DynTensor;
 use crate::error::Result;
@@ -63,10 +63,6 @@ impl Layer for ConvTranspose<1> {
         let bias = a.use_bias.then(|| weights[1].clone());
         let options = ConvTransposeOptions::new([s], [0], [out_pad], [d], 1);
         let y = conv_transpose1d(x.permute([0, 2, 1]), kernel, bias, options).narrow(2, start, len);
-        Ok(DynTensor::new(if activation.is_elementwise() {
-            activation.apply(y).permute([0, 2, 1])
-        } else {
-            activation.apply(y.permute([0, 2, 1]))
-        }))
+        Ok(DynTensor::new(activate_channels_last(y, activation)))
     }
 }

@@ -5,7 +5,7 @@ use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
 use serde_json::Value;
 
-use super::base_conv::{Conv, ConvConfig, Padding, Size2, conv_penalties, padding_pair};
+use super::base_conv::{Conv, ConvConfig, Padding, Size2, activate_channels_last, conv_penalties, padding_pair};
 use crate::activations::Activation;
 use crate::backend::{DynTensor, ops};
 use crate::error::Result;
@@ -97,14 +97,8 @@ impl Layer for Conv<2> {
         let kernel = weights[0].clone().reshape([k[0], k[1], channels / a.groups, a.filters]).permute([3, 2, 0, 1]);
         let bias = a.use_bias.then(|| weights[1].clone());
         let options = ConvOptions::new_with_padding([s[0], s[1]], pads, [d[0], d[1]], a.groups);
-        // The activation runs on the contiguous NCHW result; the permute back is then a view that
-        // a following pooling or convolution layer permutes straight back without a copy.
         let y = conv2d(x.permute([0, 3, 1, 2]), kernel, bias, options);
-        Ok(DynTensor::new(if activation.is_elementwise() {
-            activation.apply(y).permute([0, 2, 3, 1])
-        } else {
-            activation.apply(y.permute([0, 2, 3, 1]))
-        }))
+        Ok(DynTensor::new(activate_channels_last(y, activation)))
     }
 }
 

@@ -5,7 +5,7 @@ use burn::tensor::module::conv_transpose2d;
 use burn::tensor::ops::ConvTransposeOptions;
 use serde_json::Value;
 
-use super::base_conv::conv_penalties;
+use super::base_conv::{activate_channels_last, conv_penalties};
 use super::base_conv_transpose::{ConvTranspose, ConvTransposeConfig};
 use crate::backend::DynTensor;
 use crate::error::Result;
@@ -70,10 +70,6 @@ impl Layer for ConvTranspose<2> {
         let options = ConvTransposeOptions::new([sh, sw], [0, 0], [oh, ow], [dh, dw], 1);
         let y = conv_transpose2d(x.permute([0, 3, 1, 2]), kernel, bias, options);
         let y = y.narrow(2, rows.0, rows.1).narrow(3, cols.0, cols.1);
-        Ok(DynTensor::new(if activation.is_elementwise() {
-            activation.apply(y).permute([0, 2, 3, 1])
-        } else {
-            activation.apply(y.permute([0, 2, 3, 1]))
-        }))
+        Ok(DynTensor::new(activate_channels_last(y, activation)))
     }
 }

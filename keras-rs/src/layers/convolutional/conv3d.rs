@@ -4,7 +4,7 @@ use burn::tensor::module::conv3d;
 use burn::tensor::ops::{ConvOptions, PadMode};
 use serde_json::Value;
 
-use super::base_conv::{Conv, ConvConfig, conv_penalties, padding_pair};
+use super::base_conv::{Conv, ConvConfig, activate_channels_last, conv_penalties, padding_pair};
 use crate::backend::DynTensor;
 use crate::error::Result;
 use crate::layers::builders::layer_boilerplate;
@@ -68,10 +68,6 @@ impl Layer for Conv<3> {
         let x = x.permute([0, 4, 1, 2, 3]).pad([(0, 0), (0, 0), pads[0], pads[1], pads[2]], PadMode::Constant(0.0));
         let options = ConvOptions::new(s, [0, 0, 0], dil, a.groups);
         let y = conv3d(x, kernel.permute([4, 3, 0, 1, 2]), bias, options);
-        Ok(DynTensor::new(if activation.is_elementwise() {
-            activation.apply(y).permute([0, 2, 3, 4, 1])
-        } else {
-            activation.apply(y.permute([0, 2, 3, 4, 1]))
-        }))
+        Ok(DynTensor::new(activate_channels_last(y, activation)))
     }
 }

@@ -5,7 +5,7 @@ use burn::tensor::module::conv_transpose3d;
 use burn::tensor::ops::ConvTransposeOptions;
 use serde_json::Value;
 
-use super::base_conv::conv_penalties;
+use super::base_conv::{activate_channels_last, conv_penalties};
 use super::base_conv_transpose::{ConvTranspose, ConvTransposeConfig};
 use crate::backend::DynTensor;
 use crate::error::Result;
@@ -71,10 +71,6 @@ impl Layer for ConvTranspose<3> {
         for (i, (_, _, _, (start, len))) in axes.into_iter().enumerate() {
             y = y.narrow(i + 2, start, len);
         }
-        Ok(DynTensor::new(if activation.is_elementwise() {
-            activation.apply(y).permute([0, 2, 3, 4, 1])
-        } else {
-            activation.apply(y.permute([0, 2, 3, 4, 1]))
-        }))
+        Ok(DynTensor::new(activate_channels_last(y, activation)))
     }
 }

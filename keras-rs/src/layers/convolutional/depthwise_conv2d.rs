@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use super::base_conv::conv_penalties;
-use super::base_depthwise_conv::{Depthwise2d, DepthwiseConv, DepthwiseConvConfig, activate_channels_last};
+use super::base_conv::{activate_channels_last, conv_penalties};
+use super::base_depthwise_conv::{Depthwise2d, DepthwiseConv, DepthwiseConvConfig};
 use crate::backend::DynTensor;
 use crate::error::Result;
 use crate::layers::builders::layer_boilerplate;

@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use super::base_conv::conv_penalties;
-use super::base_depthwise_conv::{Depthwise2d, activate_channels_last};
+use super::base_conv::{activate_channels_last, conv_penalties};
+use super::base_depthwise_conv::Depthwise2d;
 use super::base_separable_conv::{SeparableConv, SeparableConvConfig, separable_conv2d};
 use crate::backend::DynTensor;
 use crate::error::Result;
