@@ -185,23 +185,35 @@ keras_config! {
     setters for [const N: usize] Conv<N> => config;
 }
 
-/// Keras' checks of the arguments every convolution has (`BaseConv`, `BaseConvTranspose`).
+/// Keras' checks of the arguments every convolution has (`BaseConv`, `BaseConvTranspose`,
+/// `BaseSeparableConv`); `padding` is the layer's parsed padding.
 pub(crate) fn check_conv_args<const N: usize>(
     filters: usize,
     kernel_size: &Sizes<N>,
     strides: &Sizes<N>,
     dilation_rate: &Sizes<N>,
-    padding: &str,
+    padding: Result<Padding>,
 ) -> Result<()> {
     if filters == 0 {
         return Err(Error::value(
             "Invalid value for argument `filters`. Expected a strictly positive value. Received filters=0.",
         ));
     }
+    check_window(kernel_size, strides, dilation_rate, padding)
+}
+
+/// Keras' checks of a convolution's window (also `BaseDepthwiseConv`'s, which has no
+/// `filters`): every size positive, and the padding one the layer takes.
+pub(crate) fn check_window<const N: usize>(
+    kernel_size: &Sizes<N>,
+    strides: &Sizes<N>,
+    dilation_rate: &Sizes<N>,
+    padding: Result<Padding>,
+) -> Result<()> {
     kernel_size.check("kernel_size")?;
     strides.check("strides")?;
     dilation_rate.check("dilation_rate")?;
-    Padding::parse(padding).map(|_| ())
+    padding.map(|_| ())
 }
 
 impl<const N: usize> ConvConfig<N> {
@@ -213,9 +225,7 @@ impl<const N: usize> ConvConfig<N> {
 
 impl<const N: usize> Validate for ConvConfig<N> {
     fn validate(&self) -> Result<()> {
-        let padding = if N == 1 && self.padding.eq_ignore_ascii_case("causal") { "valid" } else { &self.padding };
-        check_conv_args(self.filters, &self.kernel_size, &self.strides, &self.dilation_rate, padding)?;
-        self.padding()?;
+        check_conv_args(self.filters, &self.kernel_size, &self.strides, &self.dilation_rate, self.padding())?;
         if self.groups == 0 {
             return Err(Error::value(
                 "Invalid value for argument `groups`: expected a positive integer. Received groups=0.",

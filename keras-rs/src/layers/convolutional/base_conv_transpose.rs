@@ -103,7 +103,13 @@ keras_config! {
 
 impl<const N: usize> Validate for ConvTransposeConfig<N> {
     fn validate(&self) -> Result<()> {
-        check_conv_args(self.filters, &self.kernel_size, &self.strides, &self.dilation_rate, &self.padding)?;
+        check_conv_args(
+            self.filters,
+            &self.kernel_size,
+            &self.strides,
+            &self.dilation_rate,
+            Padding::parse(&self.padding),
+        )?;
         if let Some(op) = &self.output_padding
             && op.0.iter().zip(&self.strides.0).any(|(o, s)| o >= s)
         {

@@ -6,7 +6,7 @@ use burn::tensor::Tensor;
 use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
 
-use super::base_conv::{Padding, Window, conv_common, padding_pair};
+use super::base_conv::{Padding, Window, check_window, conv_common, padding_pair};
 use crate::activations::Activation;
 use crate::constraints::Constraint;
 use crate::error::{Error, Result};
@@ -115,10 +115,7 @@ pub(crate) fn check_depth_multiplier(depth_multiplier: usize) -> Result<()> {
 impl<const N: usize> Validate for DepthwiseConvConfig<N> {
     fn validate(&self) -> Result<()> {
         check_depth_multiplier(self.depth_multiplier)?;
-        self.kernel_size.check("kernel_size")?;
-        self.strides.check("strides")?;
-        self.dilation_rate.check("dilation_rate")?;
-        Padding::parse(&self.padding).map(|_| ())
+        check_window(&self.kernel_size, &self.strides, &self.dilation_rate, Padding::parse(&self.padding))
     }
 }
 

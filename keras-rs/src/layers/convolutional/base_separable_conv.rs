@@ -121,7 +121,13 @@ impl SeparableArgs {
 impl<const N: usize> Validate for SeparableConvConfig<N> {
     fn validate(&self) -> Result<()> {
         check_depth_multiplier(self.depth_multiplier)?;
-        check_conv_args(self.filters, &self.kernel_size, &self.strides, &self.dilation_rate, &self.padding)
+        check_conv_args(
+            self.filters,
+            &self.kernel_size,
+            &self.strides,
+            &self.dilation_rate,
+            Padding::parse(&self.padding),
+        )
     }
 }
 
