@@ -5,9 +5,7 @@ use burn::tensor::Tensor;
 
 use super::metric::Metric;
 use crate::error::{Error, Result};
-
-/// Keras' `backend.epsilon()`, in the F-score's denominators.
-const EPSILON: f64 = 1e-7;
+use crate::losses::EPSILON;
 
 /// Keras' `FBetaScore(average=None, beta=1.0, threshold=None)`: the weighted harmonic mean of
 /// precision and recall, `(1 + beta²) · p · r / (beta² · p + r)`, per class and then averaged —

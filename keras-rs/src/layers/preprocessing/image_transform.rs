@@ -250,11 +250,10 @@ pub(crate) fn on_images(
     who: &str,
     augment: impl FnOnce(Vec<f32>, [usize; 4]) -> Result<Vec<f32>>,
 ) -> Result<crate::backend::DynTensor> {
-    let device = inputs.device();
-    let x = inputs.into_rank::<4>(who)?;
-    let dims = x.dims();
-    let values = x.into_data().convert::<f32>().try_into_vec::<f32>().map_err(|e| Error::Backend(format!("{e:?}")))?;
-    crate::backend::DynTensor::from_data(augment(values, dims)?, &dims, &device)
+    let (device, dims) = (inputs.device(), inputs.dims());
+    crate::shape::Shape::known(&dims).check_ndim(who, 4)?;
+    let images = augment(inputs.into_vec()?, [dims[0], dims[1], dims[2], dims[3]])?;
+    crate::backend::DynTensor::from_data(images, &dims, &device)
 }
 
 /// The `Layer` of an augmentation layer (`$ty` has `base`, `config` with `to_config`, and

@@ -10,10 +10,8 @@ use crate::initializers::Initializer;
 use crate::layers::builders::{common_builders, layer_boilerplate};
 use crate::layers::config::{ConfigValue, Validate, invalid, keras_config};
 use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, Weights};
+use crate::losses::EPSILON;
 use crate::shape::Shape;
-
-/// Keras' `backend.epsilon()`: the smallest standard deviation divided by.
-const EPSILON: f32 = 1e-7;
 
 /// Keras' `Normalization(axis=-1, mean=None, variance=None, invert=False)`: `(x - mean) /
 /// sqrt(variance)` (with `invert`, `mean + x * sqrt(variance)`), one mean and variance per
@@ -354,7 +352,8 @@ impl Layer for Normalization {
 
     fn forward(&self, inputs: DynTensor, weights: Weights<'_>, _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         let (mean, variance) = self.statistics(&weights, &inputs.dims(), &inputs.device())?;
-        let std = |v: Tensor<6>| v.sqrt().clamp_min(EPSILON);
+        // Keras divides by at least backend.epsilon().
+        let std = |v: Tensor<6>| v.sqrt().clamp_min(EPSILON as f32);
         if self.config.invert {
             inputs.zip_with(variance, |x, v| x * std(v))?.zip_with(mean, |x, m| x + m)
         } else {
