@@ -96,12 +96,16 @@ impl Discretization {
 
     /// Keras' `adapt` on an array: the boundaries of `num_bins` bins of its values.
     pub fn adapt(self, data: &ndarray::ArrayD<f32>) -> Result<Self> {
-        self.adapt_batches([data.clone()])
+        self.adapt_batches([data])
     }
 
     /// Keras' `adapt` on batches: each batch summarized, the summaries merged, then cut into
     /// `num_bins` bins.
-    pub fn adapt_batches<I: IntoIterator<Item = ndarray::ArrayD<f32>>>(mut self, batches: I) -> Result<Self> {
+    pub fn adapt_batches<I>(mut self, batches: I) -> Result<Self>
+    where
+        I: IntoIterator,
+        I::Item: std::borrow::Borrow<ndarray::ArrayD<f32>>,
+    {
         let num_bins = self.config.num_bins.ok_or_else(|| {
             Error::value(
                 "Cannot adapt a Discretization layer that has been initialized with `bin_boundaries`, use \
@@ -111,6 +115,7 @@ impl Discretization {
         let epsilon = self.config.epsilon;
         let mut summary = Summary::default();
         for batch in batches {
+            let batch = std::borrow::Borrow::borrow(&batch);
             summary = summary.merge(Summary::of(batch.iter().copied().collect(), epsilon), epsilon);
         }
         let (mut bins, _) = summary.compress(1.0 / num_bins as f64);

@@ -165,14 +165,19 @@ impl IntegerLookup {
 
     /// Keras' `adapt` on an array of tokens: the vocabulary, most frequent first.
     pub fn adapt(self, data: &ndarray::ArrayD<f32>) -> Result<Self> {
-        self.adapt_batches([data.clone()])
+        self.adapt_batches([data])
     }
 
     /// Keras' `adapt` on batches of tokens.
-    pub fn adapt_batches<I: IntoIterator<Item = ndarray::ArrayD<f32>>>(mut self, batches: I) -> Result<Self> {
+    pub fn adapt_batches<I>(mut self, batches: I) -> Result<Self>
+    where
+        I: IntoIterator,
+        I::Item: std::borrow::Borrow<ndarray::ArrayD<f32>>,
+    {
         let c = &self.config;
         let mut counts: HashMap<i64, usize> = HashMap::new();
         for batch in batches {
+            let batch = std::borrow::Borrow::borrow(&batch);
             for &v in batch.iter() {
                 let token = v as i64;
                 if Some(token) != c.mask_token && token != c.oov_token {

@@ -37,6 +37,8 @@ pub struct Normalization {
     adapted: Option<(Vec<f32>, Vec<f32>)>,
     /// The kept axes' positions and sizes once built (or adapted).
     kept: Option<Kept>,
+    /// A given mean and variance spread over [`Kept::broadcast_shape`], once built.
+    given: Option<(Vec<f32>, Vec<f32>)>,
 }
 
 /// Where the statistics live: the input rank, the kept (non-reduced) axes and their sizes.
@@ -45,6 +47,37 @@ struct Kept {
     rank: usize,
     axes: Vec<usize>,
     sizes: Vec<usize>,
+}
+
+impl Kept {
+    /// The statistics' shape: the input's rank, size 1 on every reduced axis.
+    fn broadcast_shape(&self) -> Vec<usize> {
+        let mut shape = vec![1; self.rank];
+        for (&axis, &size) in self.axes.iter().zip(&self.sizes) {
+            shape[axis] = size;
+        }
+        shape
+    }
+
+    /// A given statistic over [`Kept::broadcast_shape`]: a scalar at every kept position, a
+    /// list along the last kept axis.
+    fn spread(&self, stat: &Stat, layer: &str) -> Result<Vec<f32>> {
+        let total: usize = self.sizes.iter().product();
+        match stat {
+            Stat::Scalar(v) => Ok(vec![*v; total]),
+            Stat::List(v) => {
+                let last = self.sizes.last().copied().unwrap_or(1);
+                if v.len() != last && v.len() != 1 {
+                    return Err(Error::value(format!(
+                        "Layer \"{layer}\": `mean`/`variance` of length {} do not match the last kept axis (size \
+                         {last})",
+                        v.len()
+                    )));
+                }
+                Ok((0..total).map(|i| v[if v.len() == 1 { 0 } else { i % last }]).collect())
+            }
+        }
+    }
 }
 
 keras_config! {
@@ -130,7 +163,13 @@ impl Default for Normalization {
 impl Normalization {
     /// Keras' defaults: statistics per feature (last axis), from `adapt` or the saved weights.
     pub fn new() -> Self {
-        Normalization { base: LayerBase::default(), config: NormalizationConfig::new(), adapted: None, kept: None }
+        Normalization {
+            base: LayerBase::default(),
+            config: NormalizationConfig::new(),
+            adapted: None,
+            kept: None,
+            given: None,
+        }
     }
     /// Reads Keras' `Normalization` config.
     pub fn from_config(config: &Value) -> Result<Self> {
@@ -143,7 +182,7 @@ impl Normalization {
                 _ => read.axis,
             };
         }
-        Ok(Normalization { base: LayerBase::from_config(config), config: read, adapted: None, kept: None })
+        Ok(Normalization { base: LayerBase::from_config(config), config: read, adapted: None, kept: None, given: None })
     }
     /// The axes that keep one statistic per position (default `[-1]`; `[]` for one overall).
     pub fn axis(mut self, axis: &[i64]) -> Self {
@@ -203,12 +242,16 @@ impl Normalization {
     /// the (population) variance of every kept position, over all other axes. Call it before
     /// the layer goes into a model; the model starts with these statistics.
     pub fn adapt(self, data: &ndarray::ArrayD<f32>) -> Result<Self> {
-        self.adapt_batches([data.clone()])
+        self.adapt_batches([data])
     }
 
     /// Keras' `adapt` on a batched dataset: the batches' statistics merged as Keras does
     /// (each batch weighted by its number of values).
-    pub fn adapt_batches<I: IntoIterator<Item = ndarray::ArrayD<f32>>>(mut self, batches: I) -> Result<Self> {
+    pub fn adapt_batches<I>(mut self, batches: I) -> Result<Self>
+    where
+        I: IntoIterator,
+        I::Item: std::borrow::Borrow<ndarray::ArrayD<f32>>,
+    {
         if self.config.mean.is_some() {
             return Err(Error::value(
                 "adapt() on a Normalization layer with a given `mean` and `variance`: they would be replaced",
@@ -216,6 +259,7 @@ impl Normalization {
         }
         let mut total: Option<(Vec<f64>, Vec<f64>, usize)> = None;
         for batch in batches {
+            let batch = std::borrow::Borrow::borrow(&batch);
             let kept = self.kept_axes(&Shape::known(batch.shape()))?;
             if let Some(previous) = self.kept.as_ref().filter(|k| k.sizes != kept.sizes || k.rank != kept.rank) {
                 return Err(Error::value(format!(
@@ -224,7 +268,7 @@ impl Normalization {
                     crate::shape::format_dims(batch.shape())
                 )));
             }
-            let (mean, var, count) = moments(&batch, &kept.axes);
+            let (mean, var, count) = moments(batch, &kept.axes);
             self.kept = Some(kept);
             total = Some(match total {
                 None => (mean, var, count),
@@ -249,7 +293,7 @@ impl Normalization {
         Ok(self)
     }
 
-    /// The mean and variance, each of the input's shape with size 1 on reduced axes.
+    /// The mean and variance, each broadcast to the input's `dims`.
     fn statistics(
         &self,
         weights: &Weights<'_>,
@@ -257,36 +301,18 @@ impl Normalization {
         device: &burn::tensor::Device,
     ) -> Result<(DynTensor, DynTensor)> {
         let kept = self.kept.as_ref().ok_or_else(|| Error::State("Normalization called before build".into()))?;
-        let mut shape = vec![1; dims.len()];
-        for (&axis, &size) in kept.axes.iter().zip(&kept.sizes) {
-            shape[axis] = size;
-        }
-        let stat = |given: &Option<Stat>, weight: usize| -> Result<DynTensor> {
-            match given {
-                None => DynTensor::new(weights[weight].clone()).reshape(&shape),
-                Some(stat) => {
-                    // A scalar fills every kept position; a list runs along the last kept axis.
-                    let values = match stat {
-                        Stat::Scalar(v) => vec![*v; shape.iter().product()],
-                        Stat::List(v) => {
-                            let last = kept.sizes.last().copied().unwrap_or(1);
-                            if v.len() != last && v.len() != 1 {
-                                return Err(Error::value(format!(
-                                    "Layer \"{}\": `mean`/`variance` of length {} do not match the last kept axis \
-                                     (size {last})",
-                                    self.layer_name(),
-                                    v.len()
-                                )));
-                            }
-                            let total: usize = shape.iter().product();
-                            (0..total).map(|i| v[if v.len() == 1 { 0 } else { i % last }]).collect()
-                        }
-                    };
-                    DynTensor::from_data(values, &shape, device)
-                }
-            }
+        let shape = kept.broadcast_shape();
+        let (mean, variance) = match &self.given {
+            Some((mean, variance)) => (
+                DynTensor::from_data(mean.clone(), &shape, device)?,
+                DynTensor::from_data(variance.clone(), &shape, device)?,
+            ),
+            None => (
+                DynTensor::new(weights[0].clone()).reshape(&shape)?,
+                DynTensor::new(weights[1].clone()).reshape(&shape)?,
+            ),
         };
-        Ok((stat(&self.config.mean, 0)?.expand(dims)?, stat(&self.config.variance, 1)?.expand(dims)?))
+        Ok((mean.expand(dims)?, variance.expand(dims)?))
     }
 }
 
@@ -329,10 +355,13 @@ impl Layer for Normalization {
             )));
         }
         let shape = kept.sizes.clone();
-        self.kept = Some(kept);
-        if self.config.mean.is_some() {
+        if let (Some(mean), Some(variance)) = (&self.config.mean, &self.config.variance) {
+            let name = self.layer_name();
+            self.given = Some((kept.spread(mean, name)?, kept.spread(variance, name)?));
+            self.kept = Some(kept);
             return Ok(Vec::new());
         }
+        self.kept = Some(kept);
         Ok(vec![
             VariableSpec::non_trainable("mean", shape.clone(), Initializer::Zeros),
             VariableSpec::non_trainable("variance", shape, Initializer::Ones),
