@@ -34,6 +34,8 @@ use crate::shape::Shape;
 pub struct IntegerLookup {
     base: LayerBase,
     config: IntegerLookupConfig,
+    /// Each vocabulary token's index, once built.
+    index: HashMap<i64, usize>,
 }
 
 keras_config! {
@@ -133,14 +135,14 @@ impl Default for IntegerLookup {
 impl IntegerLookup {
     /// Keras' defaults: one out-of-vocabulary index, no mask; give `vocabulary` or `adapt`.
     pub fn new() -> Self {
-        IntegerLookup { base: LayerBase::default(), config: IntegerLookupConfig::new() }
+        IntegerLookup { base: LayerBase::default(), config: IntegerLookupConfig::new(), index: HashMap::new() }
     }
     /// Reads Keras' `IntegerLookup` config. A Keras-adapted layer keeps its vocabulary in a file
     /// asset of the `.keras` archive (its config says `vocabulary: null`), which keras-rs does
     /// not read: such a config is refused.
     pub fn from_config(config: &Value) -> Result<Self> {
         let read = IntegerLookupConfig::from_config(config, "IntegerLookup")?;
-        let layer = IntegerLookup { base: LayerBase::from_config(config), config: read };
+        let layer = IntegerLookup { base: LayerBase::from_config(config), config: read, index: HashMap::new() };
         let given = config.get("vocabulary_size").and_then(Value::as_u64).map(|n| n as usize);
         if let Some(size) = given.filter(|&n| n != layer.vocabulary_size()) {
             return Err(Error::Format(format!(
@@ -199,9 +201,6 @@ impl IntegerLookup {
         let c = &self.config;
         let mask = usize::from(c.mask_token.is_some());
         let oov = c.num_oov_indices as i64;
-        let vocabulary = c.vocabulary.as_deref().unwrap_or(&[]);
-        let index: HashMap<i64, usize> =
-            vocabulary.iter().enumerate().map(|(i, &t)| (t, mask + oov as usize + i)).collect();
         tokens
             .iter()
             .map(|&v| {
@@ -209,7 +208,7 @@ impl IntegerLookup {
                 if Some(token) == c.mask_token {
                     0.0
                 } else {
-                    index.get(&token).map_or((mask as i64 + token.rem_euclid(oov)) as f32, |&i| i as f32)
+                    self.index.get(&token).map_or((mask as i64 + token.rem_euclid(oov)) as f32, |&i| i as f32)
                 }
             })
             .collect()
@@ -259,6 +258,10 @@ impl Layer for IntegerLookup {
     }
     fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
         self.compute_output_shape(input_shape)?;
+        let c = &self.config;
+        let first = usize::from(c.mask_token.is_some()) + c.num_oov_indices;
+        let vocabulary = c.vocabulary.as_deref().unwrap_or(&[]);
+        self.index = vocabulary.iter().enumerate().map(|(i, &t)| (t, first + i)).collect();
         Ok(Vec::new())
     }
     fn forward(&self, inputs: DynTensor, _w: Weights<'_>, _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
