@@ -50,18 +50,6 @@ impl Cropping2D {
         let read = Cropping2DConfig::from_config(config, "Cropping2D")?;
         Ok(Cropping2D { base: LayerBase::from_config(config), config: read })
     }
-
-    /// The kept length of an axis of `size` cropped by `pair`, or Keras' error.
-    fn kept(&self, size: Option<usize>, [before, after]: [usize; 2], input: &Shape) -> Result<Option<usize>> {
-        match size {
-            Some(n) if before + after >= n => Err(Error::value(format!(
-                "Values in `cropping` argument should be smaller than the corresponding spatial dimension of the \
-                 input. Received: input_shape={input}, cropping={:?}",
-                self.config.cropping.0
-            ))),
-            n => Ok(n.map(|n| n - before - after)),
-        }
-    }
 }
 
 impl Layer for Cropping2D {
@@ -75,8 +63,8 @@ impl Layer for Cropping2D {
         let [rows, cols] = self.config.cropping.0;
         Ok(Shape(vec![
             input.0[0],
-            self.kept(input.0[1], rows, input)?,
-            self.kept(input.0[2], cols, input)?,
+            kept_length(input.0[1], rows, input, &self.config.cropping.0)?,
+            kept_length(input.0[2], cols, input, &self.config.cropping.0)?,
             input.0[3],
         ]))
     }
@@ -89,7 +77,27 @@ impl Layer for Cropping2D {
         let [_, h, w, _] = x.dims();
         let [[top, bottom], [left, right]] = self.config.cropping.0;
         let input = Shape::batched(&x.dims()[1..]);
-        let (rows, cols) = (self.kept(Some(h), [top, bottom], &input)?, self.kept(Some(w), [left, right], &input)?);
+        let (rows, cols) = (
+            kept_length(Some(h), [top, bottom], &input, &self.config.cropping.0)?,
+            kept_length(Some(w), [left, right], &input, &self.config.cropping.0)?,
+        );
         Ok(DynTensor::new(x.narrow(1, top, rows.unwrap_or(0)).narrow(2, left, cols.unwrap_or(0))))
+    }
+}
+
+/// The kept length of an axis of `size` cropped by `[before, after]`, or Keras' error naming
+/// the whole `cropping` (Cropping2D, Cropping3D).
+pub(super) fn kept_length(
+    size: Option<usize>,
+    [before, after]: [usize; 2],
+    input: &Shape,
+    cropping: &impl std::fmt::Debug,
+) -> Result<Option<usize>> {
+    match size {
+        Some(n) if before + after >= n => Err(Error::value(format!(
+            "Values in `cropping` argument should be smaller than the corresponding spatial dimension of the input. \
+             Received: input_shape={input}, cropping={cropping:?}"
+        ))),
+        n => Ok(n.map(|n| n - before - after)),
     }
 }

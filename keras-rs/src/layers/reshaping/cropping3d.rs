@@ -2,9 +2,10 @@
 
 use serde_json::Value;
 
+use super::cropping2d::kept_length;
 use super::zero_padding3d::Padding3;
 use crate::backend::DynTensor;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::layers::builders::{common_builders, layer_boilerplate};
 use crate::layers::config::{Validate, keras_config};
 use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, Weights};
@@ -62,16 +63,7 @@ impl Layer for Cropping3D {
         input.check_ndim(self.base.name.as_deref().unwrap_or("cropping3d"), 5)?;
         let mut out = input.0.clone();
         for (axis, [before, after]) in self.config.cropping.0.into_iter().enumerate() {
-            out[axis + 1] = match input.0[axis + 1] {
-                Some(n) if before + after >= n => {
-                    return Err(Error::value(format!(
-                        "Values in `cropping` argument should be smaller than the corresponding spatial dimension \
-                         of the input. Received: input_shape={input}, cropping={:?}",
-                        self.config.cropping.0
-                    )));
-                }
-                n => n.map(|n| n - before - after),
-            };
+            out[axis + 1] = kept_length(input.0[axis + 1], [before, after], input, &self.config.cropping.0)?;
         }
         Ok(Shape(out))
     }
