@@ -174,34 +174,17 @@ impl Metric for AUC {
                            "multi_label": false, "num_labels": null, "label_weights": null, "from_logits": false})
     }
     fn batch_stats(&self, y_true: Tensor<2>, y_pred: Tensor<2>) -> Option<Tensor<1>> {
-        let thresholds = self.thresholds();
-        let t = thresholds.len();
-        let (pred, truth) = (y_pred.clone(), y_true.not_equal_elem(0.0).float());
-        let n = pred.dims().iter().product::<usize>();
-        let device = pred.device();
-        let pred = pred.reshape([n, 1]).repeat_dim(1, t);
-        let thr = Tensor::<1>::from_floats(thresholds.as_slice(), &device).reshape([1, t]).repeat_dim(0, n);
-        let above = pred.greater(thr).float();
-        let truth = truth.reshape([n, 1]);
-        let tp = (above.clone() * truth.clone().repeat_dim(1, t)).sum_dim(0).reshape([t]);
-        let fp = above.sum_dim(0).reshape([t]) - tp.clone();
-        let pos = truth.sum();
-        let neg = Tensor::<1>::from_floats([n as f32], &device) - pos.clone();
-        Some(Tensor::cat(vec![tp, fp, pos, neg], 0))
+        Some(threshold_counts(y_true, y_pred, &self.thresholds()))
     }
     fn result(&self, stats: &[f32]) -> f64 {
         let t = self.num_thresholds;
-        if stats.len() != 2 * t + 2 {
+        if stats.len() != 4 * t {
             return 0.0; // no batch seen
         }
-        let (tp, fp) = (&stats[..t], &stats[t..2 * t]);
-        let (pos, neg) = (stats[2 * t] as f64, stats[2 * t + 1] as f64);
-        let (x, y): (Vec<f64>, Vec<f64>) = (0..t)
-            .map(|i| {
-                let (tp, fp) = (tp[i] as f64, fp[i] as f64);
-                (ratio(fp, neg), ratio(tp, pos))
-            })
-            .unzip();
+        let at = |k: usize, i: usize| stats[k * t + i] as f64;
+        // Every threshold sees all rows: positives tp + fn, negatives fp + tn.
+        let (pos, neg) = (at(0, 0) + at(3, 0), at(1, 0) + at(2, 0));
+        let (x, y): (Vec<f64>, Vec<f64>) = (0..t).map(|i| (ratio(at(1, i), neg), ratio(at(0, i), pos))).unzip();
         (0..t - 1).map(|i| (x[i] - x[i + 1]) * (y[i] + y[i + 1]) / 2.0).sum()
     }
     fn clone_box(&self) -> Box<dyn Metric> {
