@@ -67,6 +67,35 @@ impl Factor {
         }
     }
 
+    /// Keras' `_set_factor` range check for factors bounded by `[floor, 1]`, naming `key`.
+    pub(crate) fn check(self, key: &str, floor: f32) -> Result<()> {
+        let (largest, smallest) = match self {
+            Factor::Number(f) => (f, f),
+            Factor::Range(a, b) => (a.max(b), a.min(b)),
+        };
+        if largest < floor || smallest > 1.0 {
+            let received = match self {
+                Factor::Number(f) => format!("{f}"),
+                Factor::Range(a, b) => format!("({a}, {b})"),
+            };
+            return Err(Error::value(format!(
+                "The `{key}` argument should be a number (or a list of two numbers) in the range [{floor}, 1]. \
+                 Received: {key}={received}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// What Keras' `_set_factor` keeps and writes for bounds `[floor, 1]`: the sorted pair. An
+    /// out-of-range factor stays as given, so `build` refuses it in Keras' words.
+    pub(crate) fn as_set(self, floor: f32) -> Factor {
+        if self.check("factor", floor).is_err() {
+            return self;
+        }
+        let (lower, upper) = self.range(floor);
+        Factor::Range(lower, upper)
+    }
+
     /// The numbers given, for range checks.
     pub(crate) fn values(self) -> Vec<f32> {
         match self {

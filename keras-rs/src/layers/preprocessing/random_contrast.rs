@@ -3,7 +3,6 @@
 use serde_json::Value;
 
 use super::image_transform::{Factor, augmentation_layer, on_images};
-use super::random_rotation::check_factor;
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
 use crate::layers::builders::common_builders;
@@ -48,7 +47,7 @@ keras_config! {
 
 impl Validate for RandomContrastConfig {
     fn validate(&self) -> Result<()> {
-        check_factor(self.factor, "factor", 0.0)?;
+        self.factor.check("factor", 0.0)?;
         if self.value_range.0 > self.value_range.1 {
             return Err(Error::value(format!(
                 "The `value_range` argument should be a list of two numbers, lower first. Received: \
@@ -65,15 +64,7 @@ common_builders!(RandomContrast);
 impl RandomContrast {
     /// Contrast factors from `factor` (`0.2` or `(0.1, 0.3)`).
     pub fn new(factor: impl Into<Factor>) -> Self {
-        let factor = factor.into();
-        let normalized = match check_factor(factor, "factor", 0.0) {
-            Ok(()) => {
-                let (lower, upper) = factor.range(0.0);
-                Factor::Range(lower, upper)
-            }
-            Err(_) => factor, // refused at build, in Keras' words
-        };
-        RandomContrast { base: LayerBase::default(), config: RandomContrastConfig::new(normalized) }
+        RandomContrast { base: LayerBase::default(), config: RandomContrastConfig::new(factor.into().as_set(0.0)) }
     }
     /// Reads Keras' `RandomContrast` config.
     pub fn from_config(config: &Value) -> Result<Self> {

@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::image_transform::{Factor, FillArgs, Transform, affine_transform, augmentation_layer, on_images};
 use crate::backend::DynTensor;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::layers::builders::common_builders;
 use crate::layers::config::{Validate, keras_config};
 use crate::layers::{CallContext, LayerBase};
@@ -48,28 +48,9 @@ keras_config! {
 
 impl Validate for RandomRotationConfig {
     fn validate(&self) -> Result<()> {
-        check_factor(self.factor, "factor", -1.0)?;
+        self.factor.check("factor", -1.0)?;
         self.fill.validate()
     }
-}
-
-/// Keras' `_set_factor` range check for factors bounded by `[floor, 1]`.
-pub(crate) fn check_factor(factor: Factor, key: &str, floor: f32) -> Result<()> {
-    let out = match factor {
-        Factor::Number(f) => f < floor || f > 1.0,
-        Factor::Range(a, b) => a.max(b) < floor || a.min(b) > 1.0,
-    };
-    if out {
-        return Err(Error::value(format!(
-            "The `{key}` argument should be a number (or a list of two numbers) in the range [{floor}, 1]. \
-             Received: {key}={}",
-            match factor {
-                Factor::Number(f) => format!("{f}"),
-                Factor::Range(a, b) => format!("({a}, {b})"),
-            }
-        )));
-    }
-    Ok(())
 }
 
 common_builders!(RandomRotation);
@@ -77,17 +58,8 @@ common_builders!(RandomRotation);
 impl RandomRotation {
     /// Angles in `factor × 360°`: `0.1` or `(-0.2, 0.3)`.
     pub fn new(factor: impl Into<Factor>) -> Self {
-        let factor = factor.into();
-        let (lower, upper) = factor.range(-1.0);
-        RandomRotation { base: LayerBase::default(), config: RandomRotationConfig::new(Factor::Range(lower, upper)) }
-            .keep_invalid(factor)
-    }
-    /// An out-of-range factor stays as given, so `build` reports it in Keras' words.
-    fn keep_invalid(mut self, factor: Factor) -> Self {
-        if check_factor(factor, "factor", -1.0).is_err() {
-            self.config.factor = factor;
-        }
-        self
+        let config = RandomRotationConfig::new(factor.into().as_set(-1.0));
+        RandomRotation { base: LayerBase::default(), config }
     }
     /// Reads Keras' `RandomRotation` config.
     pub fn from_config(config: &Value) -> Result<Self> {
