@@ -67,13 +67,15 @@ impl Factor {
         }
     }
 
-    /// Keras' `_set_factor` range check for factors bounded by `[floor, 1]`, naming `key`.
+    /// Keras' `_set_factor` range check for factors bounded by `[floor, 1]`, naming `key`: a
+    /// number within the bounds; a pair, as given, whose first value is at most 1 and second at
+    /// least `floor`.
     pub(crate) fn check(self, key: &str, floor: f32) -> Result<()> {
-        let (largest, smallest) = match self {
-            Factor::Number(f) => (f, f),
-            Factor::Range(a, b) => (a.max(b), a.min(b)),
+        let out = match self {
+            Factor::Number(f) => f < floor || f > 1.0,
+            Factor::Range(first, second) => first > 1.0 || second < floor,
         };
-        if largest < floor || smallest > 1.0 {
+        if out {
             let received = match self {
                 Factor::Number(f) => format!("{f}"),
                 Factor::Range(a, b) => format!("({a}, {b})"),
@@ -342,6 +344,11 @@ mod tests {
         assert_eq!(Factor::Number(0.2).range(-1.0), (-0.2, 0.2));
         assert_eq!(Factor::Number(0.2).range(0.0), (0.0, 0.2));
         assert!(FillMode::parse("mirror").unwrap_err().to_string().contains("Unknown `fill_mode` mirror"));
+        // Keras 3.15's RandomRotation: pairs are checked as given, then sorted.
+        for (pair, ok) in [((0.5, -2.0), false), ((2.0, 0.5), false), ((-2.0, 0.5), true), ((0.9, 0.1), true)] {
+            assert_eq!(Factor::from(pair).check("factor", -1.0).is_ok(), ok, "{pair:?}");
+        }
+        assert_eq!(Factor::from((0.9, 0.1)).as_set(-1.0), Factor::Range(0.1, 0.9));
     }
 
     #[test]
