@@ -172,12 +172,42 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
     let hot = lookup().output_mode("multi_hot").mask_token(0).call(&ids).unwrap();
     let lookups = Model::new(&ids, &[&indices, &hot]).unwrap().named("lookups").seed(5).unwrap();
 
+    // Attention: EinsumDense projections, causal self-attention, cross-attention with a
+    // distinct key. (Keras on JAX needs value_dim == key_dim unless dropout > 0.)
+    let seq = Input::new(&[5, 6]).name("seq");
+    let context = Input::new(&[3, 4]).name("context");
+    let e = EinsumDense::new("abc,cde->abde", [None, Some(2), Some(3)]).bias_axes("de").call(&seq).unwrap();
+    let e = Reshape::new(&[5, 6]).call(&e).unwrap();
+    let causal = serde_json::json!({"use_causal_mask": true});
+    let s = MultiHeadAttention::new(2, 3).call_with(&[&e, &e], causal).unwrap();
+    let c = MultiHeadAttention::new(2, 4).value_dim(2).output_shape(5).use_bias(false).dropout(0.1);
+    let c = c.call(&[&s, &context.tensor()]).unwrap();
+    let k = MultiHeadAttention::new(1, 2).call(&[&c, &context.tensor(), &context.tensor()]).unwrap();
+    let out = EinsumDense::new("...b,bc->...c", 3).bias_axes("c").activation("relu").call(&k).unwrap();
+    let attention = Model::new(&[&seq, &context], &[&out]).unwrap().named("attention").seed(6).unwrap();
+
+    // Keras ops in the graph (Python operators, `ops.mean`, slicing, ...).
+    use keras_rs::ops::{self, Index, Key};
+    let (u, v) = (Input::new(&[3, 4]).name("u").tensor(), Input::new(&[3, 4]).name("v").tensor());
+    let d = Dense::new(4).call(&u).unwrap();
+    let s = ((&d + &v).unwrap() * 0.5).unwrap();
+    let m = ops::reshape(&ops::mean(&s, Some(&[1]), true).unwrap(), &[-1, 4]).unwrap();
+    let all = Index::Slice(None, None, None);
+    let g = ops::get_item(&s, Key::new(vec![all, Index::Slice(Some(1), None, None)])).unwrap();
+    let c = ops::concatenate(&[&g, &ops::tanh(&g).unwrap()], -1).unwrap();
+    let t = ops::matmul(&c, &ops::transpose(&c, Some(&[0, 2, 1])).unwrap()).unwrap();
+    let positive = ops::cast(&ops::greater(&t, 0.0).unwrap(), "float32").unwrap();
+    let p = ops::softmax(&(&t * &positive).unwrap(), -1).unwrap();
+    let ops_model = Model::new(&[&u, &v], &[&m, &p]).unwrap().named("ops").seed(7).unwrap();
+
     vec![
         (Seq(images), vec![vec![2, 8, 8, 2]]),
         (Functional(lookups), vec![vec![3, 6]]),
         (Seq(volumes), vec![vec![2, 4, 6, 6, 1]]),
         (Functional(sequences), vec![vec![3, 9]]),
         (Functional(merges), vec![vec![2, 4], vec![2, 4]]),
+        (Functional(attention), vec![vec![2, 5, 6], vec![2, 3, 4]]),
+        (Functional(ops_model), vec![vec![2, 3, 4], vec![2, 3, 4]]),
     ]
 }
 

@@ -247,8 +247,14 @@ impl Initializer {
 
     /// Draws initial values for a weight of `shape`, row-major.
     pub fn sample(&self, shape: &[usize], rng: &mut SeedGenerator) -> Vec<f32> {
+        self.sample_with_fans(shape, compute_fans(shape), rng)
+    }
+
+    /// Draws initial values for a weight of `shape` whose `(fan_in, fan_out)` are given rather
+    /// than computed from the shape (Keras' `input_axes`/`output_axes`, which `EinsumDense` sets).
+    pub fn sample_with_fans(&self, shape: &[usize], fans: (f32, f32), rng: &mut SeedGenerator) -> Vec<f32> {
         let n: usize = shape.iter().product();
-        let (fan_in, fan_out) = compute_fans(shape);
+        let (fan_in, fan_out) = fans;
         let uniform = |rng: &mut SeedGenerator, limit: f32| (0..n).map(|_| rng.uniform(-limit, limit)).collect();
         let truncated =
             |rng: &mut SeedGenerator, std: f32| (0..n).map(|_| rng.truncated_normal() * std).collect::<Vec<f32>>();

@@ -42,6 +42,7 @@ pub mod layers;
 pub mod losses;
 pub mod metrics;
 pub mod models;
+pub mod ops;
 pub mod optimizers;
 pub mod prelude;
 pub mod random;

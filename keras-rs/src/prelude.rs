@@ -5,10 +5,10 @@ pub use crate::error::{Error, Result};
 pub use crate::layers::{
     Activation, Add, Average, AveragePooling1D, AveragePooling2D, BatchNormalization, Bidirectional, Concatenate,
     Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Dense, DepthwiseConv1D, DepthwiseConv2D, Dot, Dropout, ELU,
-    Embedding, Flatten, GRU, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D,
-    Identity, Input, LSTM, Layer, LayerNormalization, LeakyReLU, MaxPooling1D, MaxPooling2D, Maximum, Minimum,
-    Multiply, Permute, ReLU, RepeatVector, Rescaling, Reshape, SeparableConv1D, SeparableConv2D, SimpleRNN, Softmax,
-    Subtract, TimeDistributed, UpSampling2D, ZeroPadding2D,
+    EinsumDense, Embedding, Flatten, GRU, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
+    GlobalMaxPooling2D, Identity, Input, LSTM, Layer, LayerNormalization, LeakyReLU, MaxPooling1D, MaxPooling2D,
+    Maximum, Minimum, MultiHeadAttention, Multiply, Permute, ReLU, RepeatVector, Rescaling, Reshape, SeparableConv1D,
+    SeparableConv2D, SimpleRNN, Softmax, Subtract, TimeDistributed, UpSampling2D, ZeroPadding2D,
 };
 pub use crate::losses::{
     BinaryCrossentropy, CategoricalCrossentropy, Huber, MeanAbsoluteError, MeanSquaredError,

@@ -230,6 +230,28 @@ impl DynTensor {
         }
     }
 
+    /// Reorders the axes: axis `i` of the result is axis `axes[i]` of `self` (a permutation of
+    /// `0..rank`).
+    pub fn permute(self, axes: &[usize]) -> Result<Self> {
+        let rank = self.rank();
+        let mut seen = axes.to_vec();
+        seen.sort_unstable();
+        if seen != (0..rank).collect::<Vec<_>>() {
+            return Err(Error::shape(format!("{axes:?} is not a permutation of the axes of a rank-{rank} tensor")));
+        }
+        if axes.iter().enumerate().all(|(i, &a)| i == a) {
+            return Ok(self);
+        }
+        Ok(match self {
+            DynTensor::R1(t) => DynTensor::R1(t),
+            DynTensor::R2(t) => DynTensor::R2(t.permute(to_array::<2>(axes))),
+            DynTensor::R3(t) => DynTensor::R3(t.permute(to_array::<3>(axes))),
+            DynTensor::R4(t) => DynTensor::R4(t.permute(to_array::<4>(axes))),
+            DynTensor::R5(t) => DynTensor::R5(t.permute(to_array::<5>(axes))),
+            DynTensor::R6(t) => DynTensor::R6(t.permute(to_array::<6>(axes))),
+        })
+    }
+
     /// The same values without autodiff tracking.
     pub fn detach(self) -> Self {
         map_tensor!(self, t => t.detach())

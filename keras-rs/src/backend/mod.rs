@@ -1,6 +1,7 @@
 //! Tensors between layers: the rank-erased [`DynTensor`].
 
 pub mod dyn_tensor;
+pub(crate) mod einsum;
 #[cfg(feature = "flex")]
 pub(crate) mod gemm;
 pub(crate) mod ops;

@@ -81,6 +81,11 @@ impl IntoArg<String> for &str {
         self.to_string()
     }
 }
+impl IntoArg<Option<String>> for &str {
+    fn into_arg(self) -> Option<String> {
+        Some(self.to_string())
+    }
+}
 impl<const N: usize> IntoArg<Sizes<N>> for usize {
     fn into_arg(self) -> Sizes<N> {
         Sizes([self; N])

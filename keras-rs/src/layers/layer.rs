@@ -20,17 +20,29 @@ pub struct VariableSpec {
     pub initializer: Initializer,
     /// Whether the optimizer updates it (BatchNormalization's moving statistics are not).
     pub trainable: bool,
+    /// `(fan_in, fan_out)` for variance-scaling initializers when the shape alone does not say
+    /// (Keras' `input_axes`/`output_axes`: an `EinsumDense` kernel); `None` computes them from
+    /// the shape as Keras' `compute_fans` does.
+    pub fans: Option<(f32, f32)>,
 }
 
 impl VariableSpec {
     /// A trainable weight.
     pub fn trainable(name: &str, shape: Vec<usize>, initializer: Initializer) -> Self {
-        VariableSpec { name: name.to_string(), shape, initializer, trainable: true }
+        VariableSpec { name: name.to_string(), shape, initializer, trainable: true, fans: None }
+    }
+
+    /// The same weight with its fans taken from `input_axes` and `output_axes` of its shape, as
+    /// Keras' `compute_fans(shape, input_axes, output_axes)`.
+    pub fn with_fan_axes(mut self, input_axes: &[usize], output_axes: &[usize]) -> Self {
+        let product = |axes: &[usize]| axes.iter().map(|&a| self.shape[a]).product::<usize>() as f32;
+        self.fans = Some((product(input_axes), product(output_axes)));
+        self
     }
 
     /// A weight the optimizer does not update (moving statistics).
     pub fn non_trainable(name: &str, shape: Vec<usize>, initializer: Initializer) -> Self {
-        VariableSpec { name: name.to_string(), shape, initializer, trainable: false }
+        VariableSpec { name: name.to_string(), shape, initializer, trainable: false, fans: None }
     }
 }
 
@@ -148,6 +160,9 @@ pub struct CallContext<'a> {
     /// Under a distribution, which rows of the global batch this pass computes: random masks
     /// are drawn for the whole global batch (as one process would) and sliced.
     pub(crate) share: Option<crate::trainers::Share>,
+    /// The non-tensor keyword arguments of the current call in a Functional graph (Keras'
+    /// `mha(q, v, use_causal_mask=True)`), checked by [`Layer::check_call_kwarg`].
+    pub call_kwargs: serde_json::Map<String, Value>,
 }
 
 /// A `MaxPooling2D`'s arguments, as its config gives them.
@@ -189,6 +204,7 @@ impl<'a> CallContext<'a> {
             pooled: false,
             activity_losses: Vec::new(),
             share: None,
+            call_kwargs: serde_json::Map::new(),
         }
     }
 
@@ -401,6 +417,40 @@ pub trait Layer: std::fmt::Debug + Send + Sync {
     /// optimizer update (Keras' `kernel_constraint`, `bias_constraint`).
     fn constraints(&self) -> Vec<(usize, crate::constraints::Constraint)> {
         Vec::new()
+    }
+    /// The positional `args` of a call in `config.json`, given the call's tensors as Keras
+    /// writes them: one tensor alone, several as one list (`Add()([a, b])`) by default; a layer
+    /// called on separate tensors (`mha(query, value)`) or an op with numbers among its
+    /// arguments (`x + 1.5`) lays them out its own way.
+    fn call_args(&self, tensors: Vec<Value>) -> Vec<Value> {
+        if tensors.len() == 1 { tensors } else { vec![Value::Array(tensors)] }
+    }
+    /// Reads the positional `args` of the call being rebuilt from `config.json`, for a layer
+    /// whose call takes more than tensors (an op's numbers, `GetItem`'s index). By default the
+    /// tensors are all there is.
+    fn read_call_args(&mut self, _args: &Value) -> Result<()> {
+        Ok(())
+    }
+    /// Keras' module for an op node of a graph (`keras.src.ops.numpy`); `None` for a layer.
+    /// Ops hold no weights and are not in Keras' `model.layers`.
+    fn module(&self) -> Option<&'static str> {
+        None
+    }
+    /// Checks one non-tensor keyword argument of a call in a Functional graph (Keras'
+    /// `use_causal_mask=True`); the forward pass reads it from [`CallContext::call_kwargs`].
+    /// By default a layer's call takes none.
+    fn check_call_kwarg(&self, key: &str, value: &Value) -> Result<()> {
+        Err(crate::Error::value(format!(
+            "Layer \"{}\" ({}) got an unexpected keyword argument '{key}' (= {value}): keras-rs calls it on its \
+             input tensors only",
+            self.name().unwrap_or("?"),
+            self.class_name()
+        )))
+    }
+    /// Keras' `build_config` for these input shapes, when it is not `{"input_shape": ...}`
+    /// (`MultiHeadAttention` writes `{"shapes_dict": {"query_shape": ..., ...}}`).
+    fn build_config(&self, _input_shapes: &[Shape]) -> Option<Value> {
+        None
     }
     /// For `Input` only: the shape (with batch axis) it declares.
     fn declared_input_shape(&self) -> Option<Shape> {

@@ -27,6 +27,7 @@
 //! `tests/fixtures/generate.py`). `core/dense.rs` is the one to copy.
 
 pub mod activations;
+pub mod attention;
 pub(crate) mod builders;
 pub(crate) mod config;
 pub mod convolutional;
@@ -42,8 +43,9 @@ pub(crate) mod registry;
 pub mod regularization;
 pub mod reshaping;
 
-pub use self::core::{Activation, Dense, DenseConfig, Embedding, Identity, Input, Rescaling};
+pub use self::core::{Activation, Dense, DenseConfig, EinsumDense, Embedding, Identity, Input, Rescaling};
 pub use activations::{ELU, LeakyReLU, PReLU, ReLU, Softmax};
+pub use attention::MultiHeadAttention;
 pub use config::{ConfigValue, IntoArg, Sizes, Validate};
 pub use convolutional::{
     Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose, DepthwiseConv1D, DepthwiseConv2D,

@@ -27,6 +27,8 @@ macro_rules! registry {
 registry! {
     "InputLayer" => Input,
     "Dense" => Dense,
+    "EinsumDense" => EinsumDense,
+    "MultiHeadAttention" => MultiHeadAttention,
     "Activation" => Activation,
     "Identity" => Identity,
     "ReLU" => ReLU,

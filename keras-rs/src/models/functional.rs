@@ -89,7 +89,13 @@ impl Model {
                 .iter()
                 .map(|t| KerasTensor { node: renamed[&t.node.key].clone(), index: t.index })
                 .collect();
-            let new = Arc::new(CallNode { key: node.key, layer, inputs, output_shapes: node.output_shapes.clone() });
+            let new = Arc::new(CallNode {
+                key: node.key,
+                layer,
+                inputs,
+                kwargs: node.kwargs.clone(),
+                output_shapes: node.output_shapes.clone(),
+            });
             renamed.insert(node.key, new.clone());
             nodes.push(new);
         }
@@ -141,7 +147,11 @@ impl Model {
             nodes: self
                 .nodes
                 .iter()
-                .map(|n| GraphNode { layer: index[&n.layer.base().id], inputs: n.inputs.iter().map(tref).collect() })
+                .map(|n| GraphNode {
+                    layer: index[&n.layer.base().id],
+                    inputs: n.inputs.iter().map(tref).collect(),
+                    kwargs: n.kwargs.clone(),
+                })
                 .collect(),
             inputs: self.inputs.iter().map(|t| position[&t.node.key]).collect(),
             outputs: self.outputs.iter().map(tref).collect(),

@@ -14,6 +14,8 @@ pub(crate) struct CallNode {
     /// The layer as it was when called (its id names the instance, shared across calls).
     pub(crate) layer: Box<dyn Layer>,
     pub(crate) inputs: Vec<KerasTensor>,
+    /// The call's non-tensor keyword arguments (`use_causal_mask=True`).
+    pub(crate) kwargs: serde_json::Map<String, serde_json::Value>,
     pub(crate) output_shapes: Vec<Shape>,
 }
 
@@ -142,6 +144,7 @@ pub(crate) fn input_tensor(input: &Input) -> KerasTensor {
         key: input.base().id,
         layer: Box::new(input.clone()),
         inputs: Vec::new(),
+        kwargs: serde_json::Map::new(),
         output_shapes: vec![shape],
     };
     KerasTensor { node: Arc::new(node), index: 0 }
@@ -150,6 +153,18 @@ pub(crate) fn input_tensor(input: &Input) -> KerasTensor {
 /// Calls `layer` on symbolic tensors: infers the output shapes (Keras' errors name both the
 /// layer and the tensors it was called on) and records the call.
 pub(crate) fn call_symbolic(layer: &dyn Layer, inputs: Vec<KerasTensor>) -> Result<Vec<KerasTensor>> {
+    call_symbolic_with(layer, inputs, serde_json::Map::new())
+}
+
+/// [`call_symbolic`] with non-tensor keyword arguments, each checked by the layer.
+pub(crate) fn call_symbolic_with(
+    layer: &dyn Layer,
+    inputs: Vec<KerasTensor>,
+    kwargs: serde_json::Map<String, serde_json::Value>,
+) -> Result<Vec<KerasTensor>> {
+    for (key, value) in &kwargs {
+        layer.check_call_kwarg(key, value)?;
+    }
     if layer.declared_input_shape().is_some() {
         return Err(Error::value(
             "An `Input` is not called on tensors: use `Input::tensor()` (or pass the Input itself).",
@@ -168,7 +183,7 @@ pub(crate) fn call_symbolic(layer: &dyn Layer, inputs: Vec<KerasTensor>) -> Resu
             sources.join(" and ")
         ))
     })?;
-    let node = Arc::new(CallNode { key: next_call_key(), layer: layer.clone_box(), inputs, output_shapes });
+    let node = Arc::new(CallNode { key: next_call_key(), layer: layer.clone_box(), inputs, kwargs, output_shapes });
     Ok((0..node.output_shapes.len()).map(|index| KerasTensor { node: node.clone(), index }).collect())
 }
 
@@ -215,6 +230,27 @@ macro_rules! functional_call {
                 $crate::models::graph::single_output(self, outputs)
             }
 
+            /// Like `call`, with the call's non-tensor keyword arguments as a JSON object
+            /// (Keras' `mha(x, x, use_causal_mask=True)` is
+            /// `mha.call_with(&[&x, &x], json!({"use_causal_mask": true}))`); a layer refuses a
+            /// keyword it does not take.
+            pub fn call_with(
+                &self,
+                inputs: impl $crate::models::SymbolicInputs,
+                kwargs: serde_json::Value,
+            ) -> $crate::error::Result<$crate::models::KerasTensor>
+            where
+                Self: $crate::layers::Layer,
+            {
+                let serde_json::Value::Object(kwargs) = kwargs else {
+                    return Err($crate::error::Error::value(format!(
+                        "`call_with` takes the keyword arguments as a JSON object, received: {kwargs}"
+                    )));
+                };
+                let outputs = $crate::models::graph::call_symbolic_with(self, inputs.tensors(), kwargs)?;
+                $crate::models::graph::single_output(self, outputs)
+            }
+
             /// Like `call`, for layers with several outputs (a recurrent layer with
             /// `return_state(true)` returns its output, then its final states).
             pub fn call_multi(
@@ -252,6 +288,8 @@ pub struct GraphNode {
     pub layer: usize,
     /// The tensors it is called on.
     pub inputs: Vec<TensorRef>,
+    /// The call's non-tensor keyword arguments (`use_causal_mask=True`).
+    pub kwargs: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Output `index` of node `node`.

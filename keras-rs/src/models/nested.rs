@@ -60,6 +60,7 @@ fn nested_specs(name: &str, network: &Network) -> Result<Vec<VariableSpec>> {
             shape: v.shape.clone(),
             initializer: Initializer::Zeros,
             trainable: v.trainable,
+            fans: None,
         })
         .collect())
 }

@@ -147,7 +147,8 @@ impl Network {
         let requested = specs.iter().map(|s| s.shape.iter().product::<usize>()).sum();
         take_from_budget(&layer_name, requested)?;
         for (index, spec) in specs.into_iter().enumerate() {
-            let mut values = spec.initializer.sample(&spec.shape, rng);
+            let fans = spec.fans.unwrap_or_else(|| crate::initializers::compute_fans(&spec.shape));
+            let mut values = spec.initializer.sample_with_fans(&spec.shape, fans, rng);
             layer.initial_values(index, &mut values);
             let n = values.len();
             self.variables.push(Variable {
@@ -239,7 +240,10 @@ impl Network {
             ctx.var_offset = base + entry.vars.start;
             ctx.layer_index = node.layer;
             let weights = Weights::of_variables(&params[entry.vars.clone()], &self.variables[entry.vars.clone()]);
-            values[i] = entry.layer.forward_multi(args, weights, ctx)?;
+            ctx.call_kwargs.clone_from(&node.kwargs);
+            let out = entry.layer.forward_multi(args, weights, ctx);
+            ctx.call_kwargs.clear();
+            values[i] = out?;
             for output in &values[i] {
                 ctx.add_activity_loss(entry.layer.as_ref(), output)?;
             }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::error::{Error, Result};
 use crate::layers::{Input, Layer};
 use crate::models::graph::KerasTensor;
-use crate::models::{Model, Sequential, call_layer};
+use crate::models::{Model, Sequential};
 use crate::shape::Shape;
 
 /// Keras' `module` and `registered_name` for a class: a user's registered layer class has its
@@ -36,10 +36,16 @@ fn shape_json(shape: &Shape) -> Value {
 /// built on (`build_config`).
 pub(crate) fn serialize_layer(layer: &dyn Layer, input_shapes: &[Shape]) -> Value {
     let class = layer.class_name();
+    if let Some(module) = layer.module() {
+        // An op: Keras writes its class as its registered name, and no build config.
+        return json!({"module": module, "class_name": class, "config": layer.get_config(), "registered_name": class});
+    }
     let (module, registered) = module_of(class);
     let mut entry = json!({"module": module, "class_name": class, "config": layer.get_config(),
                            "registered_name": registered});
-    if class != "InputLayer" && !input_shapes.is_empty() {
+    if let Some(build_config) = layer.build_config(input_shapes) {
+        entry["build_config"] = build_config;
+    } else if class != "InputLayer" && !input_shapes.is_empty() {
         let shape = match input_shapes {
             [one] => shape_json(one),
             many => Value::Array(many.iter().map(shape_json).collect()),
@@ -61,6 +67,9 @@ pub(crate) fn deserialize_layer(entry: &Value) -> Result<Box<dyn Layer>> {
         Error::UnknownIdentifier(m) => Error::UnknownIdentifier(format!("Layer '{}': {m}", name.unwrap_or("?"))),
         other => Error::Format(format!("Could not rebuild layer '{}' ({class}): {other}", name.unwrap_or("?"))),
     };
+    if let Some(module) = entry.get("module").and_then(Value::as_str).filter(|m| m.starts_with("keras.src.ops")) {
+        return Ok(Box::new(crate::ops::Operation::from_entry(class, module, &config).map_err(context)?));
+    }
     Ok(match class {
         "Sequential" => Box::new(sequential_from_config(&config).map_err(context)?),
         "Functional" | "Model" => Box::new(functional_from_config(&config).map_err(context)?),
@@ -170,8 +179,8 @@ pub(crate) fn functional_config(model: &Model) -> Value {
                     keras_tensor_json(&model.nodes[t.node].output_shapes[t.index], &name, node, t.index)
                 })
                 .collect();
-            let args = if kts.len() == 1 { kts } else { vec![Value::Array(kts)] };
-            nodes.push(json!({"args": args, "kwargs": {}}));
+            let args = entry.layer.call_args(kts);
+            nodes.push(json!({"args": args, "kwargs": graph.nodes[n].kwargs}));
         }
         e["inbound_nodes"] = Value::Array(nodes);
         layers.push(e);
@@ -230,17 +239,25 @@ fn flatten_refs(v: &Value, out: &mut Vec<(String, usize, usize)>) -> Result<()> 
     }
 }
 
-/// Refuses an inbound node whose call passed keyword arguments keras-rs would drop: anything
-/// but `training` (which the model's own mode overrides, as in Keras) and `null` values — a
-/// tensor passed as `initial_state=`, `mask=` or an attention `value=` would otherwise be lost
-/// and the model rebuilt with different numbers.
-fn check_call_kwargs(name: &str, class: &str, node: &Value) -> Result<()> {
-    let Some(kwargs) = node.get("kwargs").and_then(Value::as_object) else { return Ok(()) };
+/// The keyword arguments of an inbound node the rebuilt call keeps (those the layer takes,
+/// [`Layer::check_call_kwarg`]); refuses any other keras-rs would drop: anything but `training`
+/// (which the model's own mode overrides, as in Keras) and `null` values — a tensor passed as
+/// `initial_state=`, `mask=` or an attention `value=` would otherwise be lost and the model
+/// rebuilt with different numbers.
+fn call_kwargs(name: &str, layer: &dyn Layer, node: &Value) -> Result<serde_json::Map<String, Value>> {
+    let class = layer.class_name();
+    let mut kept = serde_json::Map::new();
+    let Some(kwargs) = node.get("kwargs").and_then(Value::as_object) else { return Ok(kept) };
     for (key, value) in kwargs {
         if key == "training" || value.is_null() {
             continue;
         }
-        let what = if value.to_string().contains("__keras_tensor__") { "a tensor" } else { "a value" };
+        let is_tensor = value.to_string().contains("__keras_tensor__");
+        if !is_tensor && layer.check_call_kwarg(key, value).is_ok() {
+            kept.insert(key.clone(), value.clone());
+            continue;
+        }
+        let what = if is_tensor { "a tensor" } else { "a value" };
         return Err(Error::Format(format!(
             "Layer '{name}' ({class}) is called with {what} as the keyword argument `{key}` in this model's graph \
              ({}): keras-rs cannot rebuild that call exactly yet, so the model is refused rather than rebuilt \
@@ -248,7 +265,7 @@ fn check_call_kwargs(name: &str, class: &str, node: &Value) -> Result<()> {
             truncated(value)
         )));
     }
-    Ok(())
+    Ok(kept)
 }
 
 /// A Functional model from its `config`, by Keras' algorithm: create every layer, then replay
@@ -288,7 +305,8 @@ pub(crate) fn functional_from_config(config: &Value) -> Result<Model> {
         let before = pending;
         for (name, layer, nodes) in &mut layers {
             while let Some(node) = nodes.first() {
-                check_call_kwargs(name, layer.class_name(), node)?;
+                let kwargs = call_kwargs(name, layer.as_ref(), node)?;
+                layer.read_call_args(node.get("args").unwrap_or(&Value::Null))?;
                 let mut kts = Vec::new();
                 collect_tensors(node.get("args").unwrap_or(node), &mut kts);
                 let refs: Option<Vec<_>> = kts.iter().map(history).collect();
@@ -299,7 +317,7 @@ pub(crate) fn functional_from_config(config: &Value) -> Result<Model> {
                 if inputs.is_empty() {
                     return Err(Error::Format(format!("Layer '{name}': an inbound node without input tensors")));
                 }
-                let out = call_layer(layer.as_ref(), &inputs)?;
+                let out = crate::models::graph::call_symbolic_with(layer.as_ref(), inputs, kwargs)?;
                 outputs.entry(name.clone()).or_default().push(out);
                 nodes.remove(0);
                 pending -= 1;

@@ -21,13 +21,17 @@ use crate::shape::format_dims;
 use crate::trainers::Compiled;
 
 /// Keras' group key of each layer (`_save_container_state`): the snake-cased class name, with
-/// `_1`, `_2`, ... for repeats.
+/// `_1`, `_2`, ... for repeats. Ops are not in Keras' `model.layers`: their key is empty and
+/// they have no group.
 pub(crate) fn layer_keys(network: &Network) -> Vec<String> {
     let mut used: HashMap<String, usize> = HashMap::new();
     network
         .layers
         .iter()
         .map(|entry| {
+            if entry.layer.module().is_some() {
+                return String::new();
+            }
             let name = to_snake_case(entry.layer.class_name());
             match used.get_mut(&name) {
                 Some(n) => {
@@ -62,7 +66,9 @@ pub(crate) fn weights_tree(network: &Network, model_name: &str, compiled: Option
     let mut root = H5Group::default();
     root.group_mut("vars").name_attr = Some(model_name.to_string());
     for (entry, key) in network.layers.iter().zip(layer_keys(network)) {
-        root.group_mut(&format!("layers/{key}/vars")).name_attr = entry.layer.name().map(str::to_string);
+        if !key.is_empty() {
+            root.group_mut(&format!("layers/{key}/vars")).name_attr = entry.layer.name().map(str::to_string);
+        }
     }
     for (w, path) in network.get_weights()?.into_iter().zip(variable_paths(network)) {
         let shape = w.shape().to_vec();
@@ -113,6 +119,9 @@ pub(crate) fn load_variables(network: &mut Network, file: &H5File) -> Result<()>
     let keys = layer_keys(network);
     let mut values = Vec::with_capacity(paths.len());
     for (entry, key) in network.layers.iter().zip(&keys) {
+        if key.is_empty() {
+            continue; // an op: no variables, no group
+        }
         let name = entry.layer.name().unwrap_or("?");
         let mine = &paths[entry.vars.clone()];
         // Every group this layer's variables live in must hold exactly them.

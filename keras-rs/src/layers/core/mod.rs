@@ -1,7 +1,8 @@
-//! Core layers: `Input`, `Dense`, `Activation`, `Embedding`, `Identity`, `Rescaling`.
+//! Core layers: `Input`, `Dense`, `EinsumDense`, `Activation`, `Embedding`, `Identity`, `Rescaling`.
 
 mod activation;
 mod dense;
+pub(crate) mod einsum_dense;
 mod embedding;
 mod identity;
 mod input;
@@ -9,6 +10,7 @@ mod rescaling;
 
 pub use activation::{Activation, ActivationConfig};
 pub use dense::{Dense, DenseConfig};
+pub use einsum_dense::{EinsumDense, EinsumDenseConfig, OutputShape};
 pub use embedding::{Embedding, EmbeddingConfig};
 pub use identity::{Identity, IdentityConfig};
 pub use input::Input;

@@ -177,6 +177,14 @@ fn lower(b: &mut Builder, entry: &LayerEntry, weights: &[Weight<'_>], inputs: Ve
     let layer = entry.layer.as_ref();
     let name = layer.name().unwrap_or("?").to_string();
     let class = layer.class_name();
+    if let Some(module) = layer.module() {
+        // An op node (`x + y`): its class names can be a layer's (`Add`, `Reshape`) with other
+        // semantics, so it is never lowered as that layer.
+        return Err(Error::value(format!(
+            "ONNX export does not support the op '{name}' ({module}.{class}) yet: export a model whose graph uses \
+             layers (`Add()([a, b])`) instead of ops"
+        )));
+    }
     let config = layer.get_config();
     let weight = |key: &str| -> Result<&ArrayD<f32>> {
         weights

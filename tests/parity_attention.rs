@@ -1,0 +1,84 @@
+//! Attention against real Keras 3 (`tests/fixtures/attention.json`): EinsumDense over its
+//! equation forms; MultiHeadAttention in Functional models read from Keras' JSON (self- and
+//! cross-attention, a distinct key, no biases, `output_shape`, `use_causal_mask=True`); a
+//! Transformer encoder block's fit; and the same models built with the Rust API.
+
+mod common;
+
+use common::{array, arrays, assert_close, fixture};
+use keras_rs::models::model_from_json;
+use keras_rs::prelude::*;
+use ndarray::ArrayD;
+use serde_json::json;
+
+#[test]
+fn einsum_dense_matches_keras() {
+    assert_eq!(common::check_layer_cases("attention.json"), 5);
+}
+
+/// The first output of `model` (a `Model` or a loaded model) on `xs`.
+macro_rules! predict {
+    ($model:expr, $xs:expr) => {{
+        let xs: Vec<ArrayD<f32>> = $xs;
+        $model.predict(xs.iter().collect::<Vec<_>>(), PredictOptions::new().verbose(0)).unwrap().remove(0)
+    }};
+}
+
+#[test]
+fn multi_head_attention_models_from_keras_json_predict_keras_numbers() {
+    let fx = fixture("attention.json");
+    for case in fx["models"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let mut model = model_from_json(case["json"].as_str().unwrap()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        model.set_weights(&arrays(&case["weights"])).unwrap();
+        assert_close(&predict!(model, arrays(&case["xs"])), &array(&case["y"]), 1e-4, 1e-5, name);
+        // Written back, the JSON rebuilds the same model (`args`, `kwargs`, `build_config`).
+        let again = model_from_json(&model.to_json()).unwrap();
+        assert_eq!(again.to_json(), model.to_json(), "{name}");
+    }
+}
+
+#[test]
+fn the_rust_api_builds_the_keras_models() {
+    let fx = fixture("attention.json");
+    let case = |name: &str| fx["models"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap().clone();
+    // keras: q = Input((6, 8)); MultiHeadAttention(2, 4)(q, q, use_causal_mask=True)
+    let q = Input::new(&[6, 8]).name("q");
+    let y = MultiHeadAttention::new(2, 4).call_with(&[&q, &q], json!({"use_causal_mask": true})).unwrap();
+    let mut causal = Model::new(&[q], &[y]).unwrap();
+    let c = case("causal");
+    causal.set_weights(&arrays(&c["weights"])).unwrap();
+    assert_close(&predict!(causal, arrays(&c["xs"])), &array(&c["y"]), 1e-4, 1e-5, "causal");
+    // keras: MultiHeadAttention(3, 2, value_dim=3, output_shape=4, dropout=0.1)(q, v)
+    let (q, v) = (Input::new(&[4, 6]).name("q"), Input::new(&[7, 5]).name("v"));
+    let y = MultiHeadAttention::new(3, 2).value_dim(3).output_shape(4).dropout(0.1).call(&[&q, &v]).unwrap();
+    let mut cross = Model::new(&[q, v], &[y]).unwrap();
+    let c = case("cross_attention");
+    cross.set_weights(&arrays(&c["weights"])).unwrap();
+    assert_close(&predict!(cross, arrays(&c["xs"])), &array(&c["y"]), 1e-4, 1e-5, "cross_attention");
+}
+
+#[test]
+fn a_transformer_block_trains_as_in_keras() {
+    // MultiHeadAttention's gradients (four projections, softmax, both matmuls) through Adam; the
+    // key projection's bias (weight 3) has none (see `assert_weights_but_noise`).
+    common::check_json_fit(&fixture("attention.json")["fit"], &[3], "transformer block");
+}
+
+#[test]
+fn attention_call_errors_name_the_layer_and_argument() {
+    let (q, v) = (Input::new(&[4, 6]), Input::new(&[7, 5]));
+    let k = Input::new(&[6, 5]);
+    let err = MultiHeadAttention::new(2, 3).name("mha").call(&[&q, &v, &k]).unwrap_err().to_string();
+    assert!(err.contains("the key and the value need the same sequence length"), "{err}");
+    let err = MultiHeadAttention::new(2, 3).name("mha").call(&q).unwrap_err().to_string();
+    assert!(err.contains("(query, value) or (query, value, key)"), "{err}");
+    let err = MultiHeadAttention::new(2, 3)
+        .name("mha")
+        .call_with(&[&q, &v], json!({"return_attention_scores": true}))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("return_attention_scores=true"), "{err}");
+    let err = Dense::new(2).name("d").call_with(&q, json!({"use_causal_mask": true})).unwrap_err().to_string();
+    assert!(err.contains("Layer \"d\" (Dense) got an unexpected keyword argument 'use_causal_mask'"), "{err}");
+}
