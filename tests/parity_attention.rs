@@ -1,6 +1,7 @@
 //! Attention against real Keras 3 (`tests/fixtures/attention.json`): EinsumDense over its
 //! equation forms; MultiHeadAttention in Functional models read from Keras' JSON (self- and
-//! cross-attention, a distinct key, no biases, `output_shape`, `use_causal_mask=True`); a
+//! cross-attention, a distinct key, no biases, `output_shape`, `use_causal_mask=True`);
+//! Attention and AdditiveAttention (`attention_layers.json`); a
 //! Transformer encoder block's fit; and the same models built with the Rust API.
 
 mod common;
@@ -24,10 +25,12 @@ macro_rules! predict {
     }};
 }
 
-#[test]
-fn multi_head_attention_models_from_keras_json_predict_keras_numbers() {
-    let fx = fixture("attention.json");
-    for case in fx["models"].as_array().unwrap() {
+/// Each of a fixture's models from Keras' JSON with Keras' weights predicts Keras' numbers, and
+/// its JSON written back rebuilds the same model (`args`, `kwargs`, `build_config`).
+fn check_json_models(name: &str) -> usize {
+    let fx = fixture(name);
+    let models = fx["models"].as_array().unwrap();
+    for case in models {
         let name = case["name"].as_str().unwrap();
         let mut model = model_from_json(case["json"].as_str().unwrap()).unwrap_or_else(|e| panic!("{name}: {e}"));
         model.set_weights(&arrays(&case["weights"])).unwrap();
@@ -36,6 +39,24 @@ fn multi_head_attention_models_from_keras_json_predict_keras_numbers() {
         let again = model_from_json(&model.to_json()).unwrap();
         assert_eq!(again.to_json(), model.to_json(), "{name}");
     }
+    models.len()
+}
+
+#[test]
+fn multi_head_attention_models_from_keras_json_predict_keras_numbers() {
+    assert_eq!(check_json_models("attention.json"), 5);
+}
+
+#[test]
+fn attention_and_additive_attention_match_keras() {
+    // dot and concat scores, learned scales, a distinct key, causal masks; random weights.
+    assert_eq!(check_json_models("attention_layers.json"), 8);
+}
+
+#[test]
+fn attention_layers_train_as_in_keras() {
+    // AdditiveAttention's scale and Attention's scale and concat weight, through Adam.
+    common::check_json_fit(&fixture("attention_layers.json")["fit"], &[], "attention layers");
 }
 
 #[test]

@@ -183,6 +183,10 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
     let c = MultiHeadAttention::new(2, 4).value_dim(2).output_shape(5).use_bias(false).dropout(0.1);
     let c = c.call(&[&s, &context.tensor()]).unwrap();
     let k = MultiHeadAttention::new(1, 2).call(&[&c, &context.tensor(), &context.tensor()]).unwrap();
+    let k = keras_rs::layers::Attention::new().use_scale(true).score_mode("concat").call(&[&k, &c]).unwrap();
+    let k = keras_rs::layers::AdditiveAttention::new()
+        .call_with(&[&k, &k], serde_json::json!({"use_causal_mask": true}))
+        .unwrap();
     let out = EinsumDense::new("...b,bc->...c", 3).bias_axes("c").activation("relu").call(&k).unwrap();
     let attention = Model::new(&[&seq, &context], &[&out]).unwrap().named("attention").seed(6).unwrap();
 

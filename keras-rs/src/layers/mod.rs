@@ -45,7 +45,7 @@ pub mod reshaping;
 
 pub use self::core::{Activation, Dense, DenseConfig, EinsumDense, Embedding, Identity, Input, Rescaling};
 pub use activations::{ELU, LeakyReLU, PReLU, ReLU, Softmax};
-pub use attention::MultiHeadAttention;
+pub use attention::{AdditiveAttention, Attention, MultiHeadAttention};
 pub use config::{ConfigValue, IntoArg, Sizes, Validate};
 pub use convolutional::{
     Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose, DepthwiseConv1D, DepthwiseConv2D,

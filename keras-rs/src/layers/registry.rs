@@ -29,6 +29,8 @@ registry! {
     "Dense" => Dense,
     "EinsumDense" => EinsumDense,
     "MultiHeadAttention" => MultiHeadAttention,
+    "Attention" => Attention,
+    "AdditiveAttention" => AdditiveAttention,
     "Activation" => Activation,
     "Identity" => Identity,
     "ReLU" => ReLU,

@@ -1,0 +1,117 @@
+//! `AdditiveAttention`: Bahdanau-style attention, `sum(scale * tanh(query + key))` scores.
+
+use burn::tensor::{Tensor, TensorData};
+use serde_json::Value;
+
+use super::attention::{
+    additive_scores, apply_scores, attention_inputs, attention_output_shapes, check_attention_kwarg, check_dropout,
+};
+use crate::backend::DynTensor;
+use crate::error::Result;
+use crate::initializers::Initializer;
+use crate::layers::builders::{common_builders, layer_boilerplate, multi_input_glue};
+use crate::layers::config::{Validate, keras_config};
+use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, Weights};
+use crate::shape::Shape;
+
+/// Keras' `AdditiveAttention(use_scale=True)`, called on `[query, value]` or
+/// `[query, value, key]` as [`Attention`](super::Attention) is; with `use_scale`, a learned
+/// `scale` of shape `(dim,)` (glorot_uniform) weighs each feature of `tanh(query + key)`.
+///
+/// ```
+/// use keras_rs::prelude::*;
+/// use keras_rs::layers::AdditiveAttention;
+/// let (q, v) = (Input::new(&[4, 8]).tensor(), Input::new(&[6, 3]).tensor());
+/// let k = Input::new(&[6, 8]).tensor();
+/// let y = AdditiveAttention::new().call(&[&q, &v, &k]).unwrap();
+/// assert_eq!(y.shape().to_string(), "(None, 4, 3)");
+/// ```
+#[derive(Clone, Debug)]
+pub struct AdditiveAttention {
+    base: LayerBase,
+    pub(crate) config: AdditiveAttentionConfig,
+}
+
+keras_config! {
+    /// Keras' `AdditiveAttention` arguments, with Keras' names and defaults.
+    pub struct AdditiveAttentionConfig {
+        args {
+            /// Whether to learn a per-feature `scale` of the scores.
+            use_scale: bool = true,
+            /// The dropout rate on the attention distribution (training only).
+            dropout: f64 = 0.0,
+            /// Keras' `seed=` argument (kept in the config; masks come from the model's generator).
+            seed: Option<u64> = None,
+        }
+    }
+    setters for [] AdditiveAttention => config;
+}
+
+impl Validate for AdditiveAttentionConfig {
+    fn validate(&self) -> Result<()> {
+        check_dropout(self.dropout)
+    }
+}
+
+common_builders!(AdditiveAttention);
+
+impl Default for AdditiveAttention {
+    fn default() -> Self {
+        AdditiveAttention::new()
+    }
+}
+
+impl AdditiveAttention {
+    /// Additive attention with a learned scale.
+    pub fn new() -> Self {
+        AdditiveAttention { base: LayerBase::default(), config: AdditiveAttentionConfig::new() }
+    }
+    /// Reads Keras' `AdditiveAttention` config.
+    pub fn from_config(config: &Value) -> Result<Self> {
+        let config_read = AdditiveAttentionConfig::from_config(config, "AdditiveAttention")?;
+        Ok(AdditiveAttention { base: LayerBase::from_config(config), config: config_read })
+    }
+}
+
+impl Layer for AdditiveAttention {
+    layer_boilerplate!("AdditiveAttention");
+    multi_input_glue!();
+
+    fn config(&self) -> Value {
+        self.config.to_config()
+    }
+
+    fn check_call_kwarg(&self, key: &str, value: &Value) -> Result<()> {
+        check_attention_kwarg("AdditiveAttention", key, value)
+    }
+
+    fn compute_output_shapes(&self, input_shapes: &[Shape]) -> Result<Vec<Shape>> {
+        self.config.validate()?;
+        attention_output_shapes("AdditiveAttention", input_shapes)
+    }
+
+    fn build_multi(&mut self, input_shapes: &[Shape]) -> Result<Vec<VariableSpec>> {
+        self.compute_output_shapes(input_shapes)?;
+        let dim = input_shapes[0].last().expect("checked");
+        Ok(if self.config.use_scale {
+            vec![VariableSpec::trainable("scale", vec![dim], Initializer::GlorotUniform)]
+        } else {
+            Vec::new()
+        })
+    }
+
+    fn forward_multi(
+        &self,
+        inputs: Vec<DynTensor>,
+        weights: Weights<'_>,
+        ctx: &mut CallContext<'_>,
+    ) -> Result<Vec<DynTensor>> {
+        let [query, value, key] = attention_inputs("AdditiveAttention", inputs)?;
+        let scale = match self.config.use_scale {
+            true => weights[0].clone(),
+            false => Tensor::<1>::from_data(TensorData::new(vec![1.0f32], [1]), ctx.device),
+        };
+        let scores = additive_scores(query, key, None, scale);
+        Ok(vec![DynTensor::new(apply_scores(scores, value, self.config.dropout, ctx))])
+    }
+}
