@@ -452,9 +452,33 @@ pub trait Layer: std::fmt::Debug + Send + Sync {
     fn build_config(&self, _input_shapes: &[Shape]) -> Option<Value> {
         None
     }
+    /// Whether the layer runs on inputs with unknown sizes after the batch axis (a sequence of
+    /// any length: `Input(shape=(None, 8))`), reading the sizes from each batch. Layers that
+    /// have not been checked for it refuse such shapes when they are built.
+    fn takes_unknown_sizes(&self) -> bool {
+        false
+    }
     /// For `Input` only: the shape (with batch axis) it declares.
     fn declared_input_shape(&self) -> Option<Shape> {
         None
+    }
+}
+
+/// Refuses shapes with unknown sizes after the batch axis for a layer that does not take them
+/// ([`Layer::takes_unknown_sizes`]), naming the layer and the shape.
+pub(crate) fn check_known_sizes(layer: &dyn Layer, shapes: &[Shape]) -> Result<()> {
+    let unknown = shapes.iter().find(|s| s.0.iter().skip(1).any(Option::is_none));
+    match unknown {
+        Some(shape) if !layer.takes_unknown_sizes() && layer.declared_input_shape().is_none() => {
+            Err(crate::Error::shape(format!(
+                "Layer \"{}\" ({}) is called on a tensor of shape {shape} with unknown sizes after the batch axis; \
+                 keras-rs runs this layer on known sizes only (give the Input its sizes, or use it after a layer \
+                 that fixes them)",
+                layer.name().map_or_else(|| to_snake_case(layer.class_name()), str::to_string),
+                layer.class_name()
+            )))
+        }
+        _ => Ok(()),
     }
 }
 

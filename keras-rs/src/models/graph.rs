@@ -171,6 +171,7 @@ pub(crate) fn call_symbolic_with(
         ));
     }
     let shapes: Vec<Shape> = inputs.iter().map(|t| t.shape().clone()).collect();
+    crate::layers::check_known_sizes(layer, &shapes)?;
     let output_shapes = layer.compute_output_shapes(&shapes).map_err(|e| {
         let sources: Vec<String> = inputs
             .iter()

@@ -128,6 +128,7 @@ impl Network {
         input_shapes: Vec<Shape>,
         rng: &mut SeedGenerator,
     ) -> Result<()> {
+        crate::layers::check_known_sizes(layer.as_ref(), &input_shapes)?;
         let output_shapes = layer.compute_output_shapes(&input_shapes)?;
         let specs = layer.build_multi(&input_shapes)?;
         let start = self.variables.len();

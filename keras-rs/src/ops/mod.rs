@@ -140,6 +140,10 @@ impl Layer for Operation {
         Some(self.op.module())
     }
 
+    fn takes_unknown_sizes(&self) -> bool {
+        true
+    }
+
     fn call_args(&self, tensors: Vec<Value>) -> Vec<Value> {
         let mut given = tensors.into_iter();
         let mut out = Vec::new();

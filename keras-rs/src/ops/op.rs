@@ -621,20 +621,28 @@ fn reshape_shape(x: &Shape, newshape: &[i64]) -> Result<Shape> {
     Ok(Shape(dims))
 }
 
-/// The concrete output dims of a shape op on `x` (the batch size and `-1` filled in).
-fn concrete(out: &Shape, x: &DynTensor, op: &Op) -> Result<Vec<usize>> {
-    let numel: usize = x.dims().iter().product();
-    match op {
+/// The concrete output dims of a shape op on `x`, from `x`'s own sizes (a `-1` of `reshape`
+/// inferred, unknown sizes of the graph taken from the batch).
+fn concrete(_out: &Shape, x: &DynTensor, op: &Op) -> Result<Vec<usize>> {
+    let dims = x.dims();
+    let numel: usize = dims.iter().product();
+    let what = op.class_name();
+    Ok(match op {
         Op::Reshape { newshape } => {
             let known: usize = newshape.iter().filter(|&&d| d > 0).map(|&d| d as usize).product();
-            Ok(newshape.iter().map(|&d| if d > 0 { d as usize } else { numel / known.max(1) }).collect())
+            newshape.iter().map(|&d| if d > 0 { d as usize } else { numel / known.max(1) }).collect()
         }
-        _ => {
-            // Only the batch axis may be unknown: the input's leading axis.
-            let batch = x.dims()[0];
-            Ok(out.0.iter().map(|d| d.unwrap_or(batch)).collect())
+        Op::ExpandDims { axis } => {
+            let mut out = dims.clone();
+            out.insert(normalize_axis(*axis, dims.len() + 1, what)?, 1);
+            out
         }
-    }
+        Op::Squeeze { axis } => {
+            let axes = axis.iter().map(|&a| normalize_axis(a, dims.len(), what)).collect::<Result<Vec<_>>>()?;
+            dims.iter().enumerate().filter(|(i, _)| !axes.contains(i)).map(|(_, d)| *d).collect()
+        }
+        _ => dims,
+    })
 }
 
 /// `a @ b` over the last two axes, leading axes matched.

@@ -75,6 +75,10 @@ impl AdditiveAttention {
 
 impl Layer for AdditiveAttention {
     layer_boilerplate!("AdditiveAttention");
+
+    fn takes_unknown_sizes(&self) -> bool {
+        true
+    }
     multi_input_glue!();
 
     fn config(&self) -> Value {

@@ -194,6 +194,10 @@ pub(crate) fn apply_scores(
 
 impl Layer for Attention {
     layer_boilerplate!("Attention");
+
+    fn takes_unknown_sizes(&self) -> bool {
+        true
+    }
     multi_input_glue!();
 
     fn config(&self) -> Value {

@@ -207,6 +207,10 @@ fn project(x: Tensor<3>, kernel: Tensor<1>, bias: Option<Tensor<1>>, heads: usiz
 
 impl Layer for MultiHeadAttention {
     layer_boilerplate!("MultiHeadAttention");
+
+    fn takes_unknown_sizes(&self) -> bool {
+        true
+    }
     multi_input_glue!();
 
     fn config(&self) -> Value {

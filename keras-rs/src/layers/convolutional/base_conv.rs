@@ -106,7 +106,8 @@ pub(crate) struct Window<'a, const N: usize> {
 }
 
 impl<const N: usize> Window<'_, N> {
-    /// The output shape for channels-last `input` (rank `N + 2`, already checked) with
+    /// The output shape for channels-last `input` (rank `N + 2`, already checked; unknown
+    /// spatial sizes give unknown sizes) with
     /// `out_channels` channels; `kernel_tail` (the kernel's last two dimensions) goes into the
     /// error for a window larger than the input.
     pub(crate) fn output_shape(
@@ -119,9 +120,11 @@ impl<const N: usize> Window<'_, N> {
     ) -> Result<Shape> {
         let mut out = vec![input.0[0]];
         for i in 0..N {
-            let size = input.0[i + 1].ok_or_else(|| {
-                Error::shape(format!("Layer \"{name}\" needs known spatial dimensions, received input shape {input}"))
-            })?;
+            // An unknown length (a sequence of any length into a `Conv1D`) stays unknown.
+            let Some(size) = input.0[i + 1] else {
+                out.push(None);
+                continue;
+            };
             let (k, s, d) = (self.kernel_size.0[i], self.strides.0[i], self.dilation_rate.0[i]);
             out.push(Some(output_length(size, k, s, d, padding).ok_or_else(|| {
                 let mut kernel = self.kernel_size.0.to_vec();

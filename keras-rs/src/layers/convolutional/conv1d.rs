@@ -4,9 +4,9 @@ use burn::tensor::module::conv1d;
 use burn::tensor::ops::ConvOptions;
 use serde_json::Value;
 
-use super::base_conv::{Conv, ConvConfig, activate_channels_last, conv_penalties, padding_pair};
+use super::base_conv::{Conv, ConvConfig, activate_channels_last, conv_penalties, output_length, padding_pair};
 use crate::backend::DynTensor;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::layers::builders::layer_boilerplate;
 use crate::layers::config::Sizes;
 use crate::layers::{CallContext, Layer, VariableSpec, Weights};
@@ -36,6 +36,10 @@ impl Conv<1> {
 impl Layer for Conv<1> {
     layer_boilerplate!("Conv1D");
 
+    fn takes_unknown_sizes(&self) -> bool {
+        true
+    }
+
     fn config(&self) -> Value {
         self.config.to_config()
     }
@@ -55,6 +59,14 @@ impl Layer for Conv<1> {
         let x = inputs.into_rank::<3>(self.layer_name("conv1d"))?;
         let steps = x.dims()[1];
         let (k, s, d) = (a.kernel_size.0[0], a.strides.0[0], a.dilation_rate.0[0]);
+        if output_length(steps, k, s, d, padding).is_none_or(|n| n == 0) {
+            // A sequence of unknown length checked now: shorter than the (dilated) window.
+            return Err(Error::shape(format!(
+                "Computed output size would be negative for layer \"{}\": the kernel ({k}, dilation {d}) is larger \
+                 than the (valid-padded) input of {steps} steps",
+                self.layer_name("conv1d")
+            )));
+        }
         // Keras (k, in, out) -> burn (out, in, k); NLC -> NCL and back.
         let kernel = weights[0].clone().reshape([k, channels / a.groups, a.filters]).permute([2, 1, 0]);
         let bias = a.use_bias.then(|| weights[1].clone());

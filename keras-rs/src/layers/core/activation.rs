@@ -54,6 +54,10 @@ impl Activation {
 impl Layer for Activation {
     layer_boilerplate!("Activation");
 
+    fn takes_unknown_sizes(&self) -> bool {
+        true
+    }
+
     fn config(&self) -> Value {
         self.config.to_config()
     }

@@ -86,6 +86,10 @@ impl Dense {
 impl Layer for Dense {
     layer_boilerplate!("Dense");
 
+    fn takes_unknown_sizes(&self) -> bool {
+        true
+    }
+
     fn config(&self) -> Value {
         self.config.to_config()
     }

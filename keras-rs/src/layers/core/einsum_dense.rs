@@ -232,6 +232,10 @@ pub(crate) fn analyze(
 impl Layer for EinsumDense {
     layer_boilerplate!("EinsumDense");
 
+    fn takes_unknown_sizes(&self) -> bool {
+        true
+    }
+
     fn config(&self) -> Value {
         self.config.to_config()
     }

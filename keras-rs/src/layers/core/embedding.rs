@@ -86,6 +86,10 @@ impl Embedding {
 impl Layer for Embedding {
     layer_boilerplate!("Embedding");
 
+    fn takes_unknown_sizes(&self) -> bool {
+        true
+    }
+
     fn config(&self) -> Value {
         self.config.to_config()
     }

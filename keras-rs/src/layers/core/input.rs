@@ -8,25 +8,70 @@ use crate::layers::builders::layer_boilerplate;
 use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, Weights};
 use crate::shape::Shape;
 
-/// Keras' `keras.Input(shape=...)`: the shape of one sample, without the batch axis.
+/// Keras' `keras.Input(shape=...)`: the shape of one sample, without the batch axis; `None`
+/// for a size that varies from call to call (`keras.Input(shape=(None, 8))`: sequences of any
+/// length).
 ///
 /// ```
 /// use keras_rs::prelude::*;
 /// let model = Sequential::new().add(Input::new(&[4])).add(Dense::new(2));
 /// assert_eq!(model.output_shape().unwrap().to_string(), "(None, 2)");
+/// // Sequences of any length with 8 features each.
+/// let x = Input::new(&[None, Some(8)]).tensor();
+/// let y = LSTM::new(4).return_sequences(true).call(&x).unwrap();
+/// assert_eq!(y.shape().to_string(), "(None, None, 4)");
 /// ```
 #[derive(Clone, Debug)]
 pub struct Input {
     base: LayerBase,
-    shape: Vec<usize>,
+    shape: Vec<Option<usize>>,
     batch_size: Option<usize>,
     dtype: String,
 }
 
+/// A per-sample shape: sizes (`&[28, 28, 1]`), or sizes some of which are unknown
+/// (`&[None, Some(8)]`).
+pub trait InputShape {
+    /// The sizes, `None` where unknown.
+    fn dims(&self) -> Vec<Option<usize>>;
+}
+
+impl InputShape for [usize] {
+    fn dims(&self) -> Vec<Option<usize>> {
+        self.iter().map(|&d| Some(d)).collect()
+    }
+}
+impl InputShape for [Option<usize>] {
+    fn dims(&self) -> Vec<Option<usize>> {
+        self.to_vec()
+    }
+}
+impl<const N: usize> InputShape for [usize; N] {
+    fn dims(&self) -> Vec<Option<usize>> {
+        self.as_slice().dims()
+    }
+}
+impl<const N: usize> InputShape for [Option<usize>; N] {
+    fn dims(&self) -> Vec<Option<usize>> {
+        self.to_vec()
+    }
+}
+impl InputShape for Vec<usize> {
+    fn dims(&self) -> Vec<Option<usize>> {
+        self.as_slice().dims()
+    }
+}
+impl InputShape for Vec<Option<usize>> {
+    fn dims(&self) -> Vec<Option<usize>> {
+        self.clone()
+    }
+}
+
 impl Input {
-    /// An input of per-sample `shape` (Keras: `keras.Input(shape=(28, 28, 1))`).
-    pub fn new(shape: &[usize]) -> Self {
-        Input { base: LayerBase::default(), shape: shape.to_vec(), batch_size: None, dtype: "float32".into() }
+    /// An input of per-sample `shape` (Keras: `keras.Input(shape=(28, 28, 1))`); `None` sizes
+    /// are unknown until the data comes (`Input::new(&[None, Some(8)])`).
+    pub fn new<S: InputShape + ?Sized>(shape: &S) -> Self {
+        Input { base: LayerBase::default(), shape: shape.dims(), batch_size: None, dtype: "float32".into() }
     }
 
     /// Fixes the batch size (needed by stateful RNNs).
@@ -62,9 +107,7 @@ impl Input {
 
     /// The full shape, batch axis included: `(None, 28, 28, 1)`.
     pub fn batch_shape(&self) -> Shape {
-        let mut s = Shape::batched(&self.shape);
-        s.0[0] = self.batch_size;
-        s
+        Shape(std::iter::once(self.batch_size).chain(self.shape.iter().copied()).collect())
     }
 
     /// Reads Keras' `InputLayer` config (`batch_shape`, or the older `batch_input_shape`).
@@ -73,9 +116,10 @@ impl Input {
         let dims: Vec<Option<usize>> = shape
             .and_then(|s| serde_json::from_value(s.clone()).ok())
             .ok_or_else(|| Error::Format(format!("an InputLayer config needs `batch_shape`, received: {config}")))?;
-        let feature: Option<Vec<usize>> = dims.iter().skip(1).copied().collect();
-        let feature = feature
-            .ok_or_else(|| Error::Format(format!("InputLayer dimensions after the batch must be known: {config}")))?;
+        if dims.is_empty() {
+            return Err(Error::Format(format!("an InputLayer `batch_shape` needs the batch axis, received: {config}")));
+        }
+        let feature = dims[1..].to_vec();
         let dtype = config.get("dtype").and_then(Value::as_str).unwrap_or("float32").to_string();
         Ok(Input {
             base: LayerBase::from_config(config),

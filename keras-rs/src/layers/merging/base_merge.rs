@@ -101,6 +101,9 @@ impl<const OP: u8> Layer for Merge<OP> {
         class = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"][OP as usize],
         base
     );
+    fn takes_unknown_sizes(&self) -> bool {
+        true
+    }
     fn config(&self) -> Value {
         json!({})
     }

@@ -90,6 +90,10 @@ impl LayerNormalization {
 impl Layer for LayerNormalization {
     layer_boilerplate!("LayerNormalization");
 
+    fn takes_unknown_sizes(&self) -> bool {
+        true
+    }
+
     fn config(&self) -> Value {
         self.config.to_config()
     }

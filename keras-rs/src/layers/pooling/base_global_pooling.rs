@@ -74,6 +74,9 @@ impl<const N: usize, const AVG: bool> Layer for GlobalPooling<N, AVG> {
     fn clone_box(&self) -> Box<dyn Layer> {
         Box::new(self.clone())
     }
+    fn takes_unknown_sizes(&self) -> bool {
+        true
+    }
     fn config(&self) -> Value {
         self.config.to_config()
     }

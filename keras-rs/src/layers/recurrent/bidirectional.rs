@@ -129,6 +129,9 @@ impl Layer for Bidirectional {
     fn base_mut(&mut self) -> &mut LayerBase {
         &mut self.base
     }
+    fn takes_unknown_sizes(&self) -> bool {
+        true
+    }
     fn clone_box(&self) -> Box<dyn Layer> {
         Box::new(self.clone())
     }

@@ -112,6 +112,10 @@ impl GRU {
 
 impl Layer for GRU {
     layer_boilerplate!("GRU", args.base);
+
+    fn takes_unknown_sizes(&self) -> bool {
+        true
+    }
     rnn_layer_methods!("gru", 1);
 
     fn config(&self) -> Value {

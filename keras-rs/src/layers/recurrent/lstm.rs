@@ -114,6 +114,10 @@ impl LSTM {
 
 impl Layer for LSTM {
     layer_boilerplate!("LSTM", args.base);
+
+    fn takes_unknown_sizes(&self) -> bool {
+        true
+    }
     rnn_layer_methods!("lstm", 2);
 
     fn config(&self) -> Value {

@@ -53,6 +53,10 @@ impl SimpleRNN {
 
 impl Layer for SimpleRNN {
     layer_boilerplate!("SimpleRNN", args.base);
+
+    fn takes_unknown_sizes(&self) -> bool {
+        true
+    }
     rnn_layer_methods!("simple_rnn", 1);
 
     fn config(&self) -> Value {

@@ -88,6 +88,10 @@ impl Dropout {
 impl Layer for Dropout {
     layer_boilerplate!("Dropout");
 
+    fn takes_unknown_sizes(&self) -> bool {
+        true
+    }
+
     fn config(&self) -> Value {
         self.config.to_config()
     }
