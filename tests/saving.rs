@@ -204,6 +204,16 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
     let p = ops::softmax(&(&t * &positive).unwrap(), -1).unwrap();
     let ops_model = Model::new(&[&u, &v], &[&m, &p]).unwrap().named("ops").seed(7).unwrap();
 
+    // A seq2seq model on sequences of any length: the encoder's states start the decoder
+    // (`initial_state`); a GRU started from a Dense layer.
+    let enc_in = Input::new(&[None, Some(3)]).name("encoder_inputs");
+    let encoded = LSTM::new(4).return_state(true).call_multi(&enc_in).unwrap();
+    let dec_in = Input::new(&[None, Some(2)]).name("decoder_inputs");
+    let decoded = LSTM::new(4).return_sequences(true).call_with_initial_state(&dec_in, &[&encoded[1], &encoded[2]]);
+    let start = Dense::new(3).activation("tanh").call(&encoded[0]).unwrap();
+    let refined = GRU::new(3).call_with_initial_state(&decoded.unwrap()[0], &[&start]).unwrap();
+    let seq2seq = Model::new(&[&enc_in, &dec_in], &[&refined[0]]).unwrap().named("seq2seq").seed(8).unwrap();
+
     vec![
         (Seq(images), vec![vec![2, 8, 8, 2]]),
         (Functional(lookups), vec![vec![3, 6]]),
@@ -212,6 +222,7 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
         (Functional(merges), vec![vec![2, 4], vec![2, 4]]),
         (Functional(attention), vec![vec![2, 5, 6], vec![2, 3, 4]]),
         (Functional(ops_model), vec![vec![2, 3, 4], vec![2, 3, 4]]),
+        (Functional(seq2seq), vec![vec![2, 5, 3], vec![2, 4, 2]]),
     ]
 }
 

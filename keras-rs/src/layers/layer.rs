@@ -163,6 +163,9 @@ pub struct CallContext<'a> {
     /// The non-tensor keyword arguments of the current call in a Functional graph (Keras'
     /// `mha(q, v, use_causal_mask=True)`), checked by [`Layer::check_call_kwarg`].
     pub call_kwargs: serde_json::Map<String, Value>,
+    /// The states a recurrent layer starts from in this call (Keras' `initial_state=[h, c]`),
+    /// taken by the layer.
+    pub(crate) initial_state: Option<Vec<Tensor<2>>>,
 }
 
 /// A `MaxPooling2D`'s arguments, as its config gives them.
@@ -205,6 +208,7 @@ impl<'a> CallContext<'a> {
             activity_losses: Vec::new(),
             share: None,
             call_kwargs: serde_json::Map::new(),
+            initial_state: None,
         }
     }
 
@@ -418,12 +422,19 @@ pub trait Layer: std::fmt::Debug + Send + Sync {
     fn constraints(&self) -> Vec<(usize, crate::constraints::Constraint)> {
         Vec::new()
     }
-    /// The positional `args` of a call in `config.json`, given the call's tensors as Keras
-    /// writes them: one tensor alone, several as one list (`Add()([a, b])`) by default; a layer
-    /// called on separate tensors (`mha(query, value)`) or an op with numbers among its
+    /// The positional `args` of a call in `config.json` and the tensors it passes by keyword,
+    /// given the call's tensors as Keras writes them: one tensor alone, several as one list
+    /// (`Add()([a, b])`) by default; a layer called on separate tensors (`mha(query, value)`),
+    /// with keyword tensors (`lstm(x, initial_state=[h, c])`) or an op with numbers among its
     /// arguments (`x + 1.5`) lays them out its own way.
-    fn call_args(&self, tensors: Vec<Value>) -> Vec<Value> {
-        if tensors.len() == 1 { tensors } else { vec![Value::Array(tensors)] }
+    fn call_args(&self, tensors: Vec<Value>) -> (Vec<Value>, serde_json::Map<String, Value>) {
+        let args = if tensors.len() == 1 { tensors } else { vec![Value::Array(tensors)] };
+        (args, serde_json::Map::new())
+    }
+    /// The keyword arguments of the layer's call that carry tensors (`initial_state`): when a
+    /// graph is read, their tensors follow the positional ones, in this order.
+    fn tensor_kwargs(&self) -> &'static [&'static str] {
+        &[]
     }
     /// Reads the positional `args` of the call being rebuilt from `config.json`, for a layer
     /// whose call takes more than tensors (an op's numbers, `GetItem`'s index). By default the

@@ -53,7 +53,7 @@ pub use convolutional::{
 };
 pub use kernel_args::KernelArgs;
 pub use layer::{CallContext, Layer, LayerBase, VariableSpec, Weights, to_snake_case, unique_name};
-pub(crate) use layer::{MaxPoolHint, cfg_or, check_known_sizes, one_input, single_input};
+pub(crate) use layer::{MaxPoolHint, cfg_or, check_known_sizes, single_input};
 pub use merging::{Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract};
 pub use normalization::{BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization};
 pub use pooling::{

@@ -61,14 +61,19 @@ pub trait Loss: std::fmt::Debug + Send + Sync {
     /// Checks targets of shape `y_dims` against the model output shape and returns the number
     /// of target columns per row. For sparse losses, also checks the label values.
     fn check_targets(&self, y_dims: &[usize], y_values: &[f32], output: &Shape) -> Result<usize> {
-        let out: Vec<usize> = output.0.iter().skip(1).map(|d| d.unwrap_or(0)).collect();
-        let classes = *out.last().unwrap_or(&1);
+        // Unknown output sizes (a sequence of any length) match any target size.
+        let out: Vec<Option<usize>> = output.0.iter().skip(1).copied().collect();
+        let fits = |y: &[usize], o: &[Option<usize>]| {
+            y.len() == o.len() && y.iter().zip(o).all(|(y, o)| o.is_none_or(|o| o == *y))
+        };
+        let classes = out.last().copied().flatten().unwrap_or(1);
         let y_feat = &y_dims[1.min(y_dims.len())..];
         if self.is_sparse() {
             let lead = &out[..out.len().saturating_sub(1)];
-            if y_feat != lead
-                && !(y_feat.len() == out.len() && y_feat[..lead.len()] == *lead && y_feat.last() == Some(&1))
-            {
+            // Labels `(batch, ...)` or `(batch, ..., 1)` for outputs `(batch, ..., classes)`.
+            let with_unit_axis =
+                y_feat.len() == out.len() && fits(&y_feat[..lead.len()], lead) && y_feat.last() == Some(&1);
+            if !(fits(y_feat, lead) || with_unit_axis) {
                 return Err(Error::shape(format!(
                     "Arguments `target` and `output` must have the same shape up until the last dimension: \
                      target.shape={}, output.shape={}",
@@ -87,8 +92,8 @@ pub trait Loss: std::fmt::Debug + Send + Sync {
             }
             return Ok(1);
         }
-        let squeezed = classes == 1 && y_feat == &out[..out.len() - 1];
-        if y_feat != out.as_slice() && !squeezed {
+        let squeezed = classes == 1 && fits(y_feat, &out[..out.len().saturating_sub(1)]);
+        if !fits(y_feat, &out) && !squeezed {
             return Err(Error::shape(format!(
                 "Arguments `target` and `output` must have the same shape for `{}`. Received: target.shape={}, output.shape={}{}",
                 self.name(),

@@ -144,7 +144,7 @@ impl Layer for Operation {
         true
     }
 
-    fn call_args(&self, tensors: Vec<Value>) -> Vec<Value> {
+    fn call_args(&self, tensors: Vec<Value>) -> (Vec<Value>, Map<String, Value>) {
         let mut given = tensors.into_iter();
         let mut out = Vec::new();
         for arg in &self.args {
@@ -159,7 +159,7 @@ impl Layer for Operation {
                 }
             }
         }
-        out
+        (out, Map::new())
     }
 
     fn read_call_args(&mut self, args: &Value) -> Result<()> {

@@ -179,8 +179,9 @@ pub(crate) fn functional_config(model: &Model) -> Value {
                     keras_tensor_json(&model.nodes[t.node].output_shapes[t.index], &name, node, t.index)
                 })
                 .collect();
-            let args = entry.layer.call_args(kts);
-            nodes.push(json!({"args": args, "kwargs": graph.nodes[n].kwargs}));
+            let (args, mut kwargs) = entry.layer.call_args(kts);
+            kwargs.extend(graph.nodes[n].kwargs.clone());
+            nodes.push(json!({"args": args, "kwargs": kwargs}));
         }
         e["inbound_nodes"] = Value::Array(nodes);
         layers.push(e);
@@ -249,7 +250,7 @@ fn call_kwargs(name: &str, layer: &dyn Layer, node: &Value) -> Result<serde_json
     let mut kept = serde_json::Map::new();
     let Some(kwargs) = node.get("kwargs").and_then(Value::as_object) else { return Ok(kept) };
     for (key, value) in kwargs {
-        if key == "training" || value.is_null() {
+        if key == "training" || value.is_null() || layer.tensor_kwargs().contains(&key.as_str()) {
             continue;
         }
         let is_tensor = value.to_string().contains("__keras_tensor__");
@@ -309,6 +310,11 @@ pub(crate) fn functional_from_config(config: &Value) -> Result<Model> {
                 layer.read_call_args(node.get("args").unwrap_or(&Value::Null))?;
                 let mut kts = Vec::new();
                 collect_tensors(node.get("args").unwrap_or(node), &mut kts);
+                for key in layer.tensor_kwargs() {
+                    if let Some(v) = node.get("kwargs").and_then(|k| k.get(*key)) {
+                        collect_tensors(v, &mut kts);
+                    }
+                }
                 let refs: Option<Vec<_>> = kts.iter().map(history).collect();
                 let refs = refs.ok_or_else(|| Error::Format(format!("Layer '{name}': invalid inbound node")))?;
                 let Some(inputs) = refs.into_iter().map(|r| lookup(&outputs, r)).collect::<Option<Vec<_>>>() else {

@@ -233,8 +233,8 @@ impl Layer for MultiHeadAttention {
         (0..4).flat_map(|p| per.iter().map(move |(i, c)| (p * stride + i, c.clone()))).collect()
     }
 
-    fn call_args(&self, tensors: Vec<Value>) -> Vec<Value> {
-        tensors
+    fn call_args(&self, tensors: Vec<Value>) -> (Vec<Value>, serde_json::Map<String, Value>) {
+        (tensors, serde_json::Map::new())
     }
 
     fn check_call_kwarg(&self, key: &str, value: &Value) -> Result<()> {

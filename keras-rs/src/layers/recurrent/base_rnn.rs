@@ -187,6 +187,18 @@ impl RnnArgs {
         count: usize,
         default_name: &str,
     ) -> Result<Vec<Tensor<2>>> {
+        if let Some(given) = ctx.initial_state.take() {
+            let want = [batch, self.config.units];
+            if given.len() != count || given.iter().any(|s| s.dims() != want) {
+                let got: Vec<[usize; 2]> = given.iter().map(|s| s.dims()).collect();
+                return Err(Error::value(format!(
+                    "Layer \"{}\" starts from {count} state(s) of shape {want:?}; received initial_state with \
+                     shapes {got:?}",
+                    self.name(default_name)
+                )));
+            }
+            return Ok(given);
+        }
         if self.config.stateful
             && let Some(states) = ctx.take_state()
         {
@@ -419,11 +431,54 @@ macro_rules! rnn_layer_methods {
             self.call_with_states(inputs, &weights, ctx).map(|(output, _)| output)
         }
 
+        fn tensor_kwargs(&self) -> &'static [&'static str] {
+            &["initial_state"]
+        }
+
+        /// Keras builds a recurrent layer on its sequences alone (not on `initial_state`).
+        fn build_config(&self, input_shapes: &[$crate::shape::Shape]) -> Option<serde_json::Value> {
+            input_shapes.first().map(|s| serde_json::json!({"input_shape": s.0}))
+        }
+
+        fn call_args(
+            &self,
+            mut tensors: Vec<serde_json::Value>,
+        ) -> (Vec<serde_json::Value>, serde_json::Map<String, serde_json::Value>) {
+            let mut kwargs = serde_json::Map::new();
+            if tensors.len() > 1 {
+                kwargs.insert("initial_state".into(), serde_json::Value::Array(tensors.split_off(1)));
+            }
+            (tensors, kwargs)
+        }
+
+        fn build_multi(
+            &mut self,
+            input_shapes: &[$crate::shape::Shape],
+        ) -> $crate::error::Result<Vec<$crate::layers::VariableSpec>> {
+            $crate::layers::Layer::compute_output_shapes(self, input_shapes)?;
+            self.build(&input_shapes[0])
+        }
+
         fn compute_output_shapes(
             &self,
             input_shapes: &[$crate::shape::Shape],
         ) -> $crate::error::Result<Vec<$crate::shape::Shape>> {
-            let input = $crate::layers::one_input(Some(self.args.name($default_name)), input_shapes)?;
+            let name = self.args.name($default_name);
+            let (input, states) = input_shapes.split_first().ok_or_else(|| {
+                $crate::error::Error::value(format!("Layer \"{name}\" expects 1 input tensor, but it received 0"))
+            })?;
+            let units = self.args.config.units;
+            if !states.is_empty()
+                && (states.len() != $states
+                    || states.iter().any(|s| s.rank() != 2 || s.0[1].is_some_and(|u| u != units)))
+            {
+                return Err($crate::error::Error::value(format!(
+                    "Layer \"{name}\" starts from {} state(s) of shape (batch, {units}); received initial_state \
+                     of shapes {}",
+                    $states,
+                    states.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                )));
+            }
             let mut shapes = vec![self.compute_output_shape(input)?];
             if self.args.config.return_state {
                 let state =
@@ -439,8 +494,16 @@ macro_rules! rnn_layer_methods {
             weights: $crate::layers::Weights<'_>,
             ctx: &mut $crate::layers::CallContext<'_>,
         ) -> $crate::error::Result<Vec<$crate::backend::DynTensor>> {
-            let x = $crate::layers::single_input(Some(self.args.name($default_name)), inputs)?;
-            let (output, states) = self.call_with_states(x, &weights, ctx)?;
+            let mut inputs = inputs.into_iter();
+            let x =
+                inputs.next().ok_or_else(|| $crate::error::Error::value("a recurrent layer called on no tensor"))?;
+            let given: Vec<burn::tensor::Tensor<2>> = inputs
+                .map(|s| s.into_rank::<2>(self.args.name($default_name)))
+                .collect::<$crate::error::Result<_>>()?;
+            ctx.initial_state = (!given.is_empty()).then_some(given);
+            let result = self.call_with_states(x, &weights, ctx);
+            ctx.initial_state = None;
+            let (output, states) = result?;
             let mut outputs = vec![output];
             if self.args.config.return_state {
                 outputs.extend(states.into_iter().map($crate::backend::DynTensor::new));
@@ -468,6 +531,21 @@ macro_rules! rnn_builders {
             }
         }
         $crate::models::graph::functional_call!($ty);
+
+        impl $ty {
+            /// Calls the layer on symbolic tensors starting from `initial_state` (Keras'
+            /// `layer(x, initial_state=[h, c])`: one state for SimpleRNN and GRU, `h` and `c`
+            /// for LSTM), giving the output and, with `return_state`, the final states.
+            pub fn call_with_initial_state(
+                &self,
+                inputs: impl $crate::models::SymbolicInputs,
+                initial_state: &[&$crate::models::KerasTensor],
+            ) -> $crate::error::Result<Vec<$crate::models::KerasTensor>> {
+                let mut tensors = inputs.tensors();
+                tensors.extend(initial_state.iter().map(|t| (*t).clone()));
+                $crate::models::graph::call_symbolic(self, tensors)
+            }
+        }
     };
 }
 pub(crate) use rnn_builders;
