@@ -8,6 +8,7 @@
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use keras_rs::models::LoadedModel;
 use keras_rs::prelude::*;
 use ndarray::{Array1, ArrayD, IxDyn};
 
@@ -44,14 +45,16 @@ fn parse_args() -> std::result::Result<Args, String> {
 }
 
 /// The model, its input shape (without the batch axis) and its training batch size.
-fn model(name: &str) -> std::result::Result<(Sequential, Vec<usize>, usize), String> {
+fn model(name: &str) -> std::result::Result<(LoadedModel, Vec<usize>, usize), String> {
+    let sequential = |model: Sequential| LoadedModel::Sequential(model);
     match name {
-        "mlp" => Ok((models::mlp(Sequential::new()), vec![784], 128)),
-        "convnet" => Ok((models::convnet(Sequential::new(), 0.5), vec![28, 28, 1], 128)),
-        "lstm" => Ok((models::lstm(Sequential::new()), vec![28, 28], 64)),
-        "upconv" => Ok((models::upconv(Sequential::new()), vec![28, 28, 1], 128)),
-        "mobilenet" => Ok((models::mobilenet(Sequential::new()), vec![28, 28, 1], 128)),
-        other => Err(format!("unknown model {other} (mlp, convnet, lstm, upconv, mobilenet, matmul)")),
+        "mlp" => Ok((sequential(models::mlp(Sequential::new())), vec![784], 128)),
+        "convnet" => Ok((sequential(models::convnet(Sequential::new(), 0.5)), vec![28, 28, 1], 128)),
+        "lstm" => Ok((sequential(models::lstm(Sequential::new())), vec![28, 28], 64)),
+        "upconv" => Ok((sequential(models::upconv(Sequential::new())), vec![28, 28, 1], 128)),
+        "mobilenet" => Ok((sequential(models::mobilenet(Sequential::new())), vec![28, 28, 1], 128)),
+        "transformer" => Ok((LoadedModel::Functional(models::transformer()), vec![28, 28], 64)),
+        other => Err(format!("unknown model {other} (mlp, convnet, lstm, upconv, mobilenet, transformer, matmul)")),
     }
 }
 

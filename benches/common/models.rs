@@ -61,3 +61,24 @@ pub fn mobilenet(model: Sequential) -> Sequential {
         .add(GlobalAveragePooling2D::new())
         .add(Dense::new(10).activation("softmax"))
 }
+
+/// keras.io's "Timeseries classification with a Transformer model" encoder, two blocks (the
+/// same network as `benches/peers/bench_keras.py`'s `transformer`): self-attention (2 heads of
+/// 32, dropout 0.1), dropout, layer norm and a residual `+`; a Conv1D(kernel 1) feed-forward
+/// pair, layer norm and a residual `+`; average pooling and a small head.
+pub fn transformer() -> Model {
+    let inputs = Input::new(&[28, 28]);
+    let mut x = inputs.tensor();
+    for _ in 0..2 {
+        let a = MultiHeadAttention::new(2, 32).dropout(0.1).call(&[&x, &x]).unwrap();
+        let a = LayerNormalization::new().epsilon(1e-6).call(&Dropout::new(0.1).call(&a).unwrap()).unwrap();
+        let res = (&a + &x).unwrap();
+        let f = Dropout::new(0.1).call(&Conv1D::new(64, 1).activation("relu").call(&res).unwrap()).unwrap();
+        let f = LayerNormalization::new().epsilon(1e-6).call(&Conv1D::new(28, 1).call(&f).unwrap()).unwrap();
+        x = (&f + &res).unwrap();
+    }
+    let pooled = GlobalAveragePooling1D::new().call(&x).unwrap();
+    let h = Dropout::new(0.1).call(&Dense::new(64).activation("relu").call(&pooled).unwrap()).unwrap();
+    let out = Dense::new(10).activation("softmax").call(&h).unwrap();
+    Model::new(&[inputs], &[out]).unwrap()
+}

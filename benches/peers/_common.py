@@ -44,6 +44,7 @@ MODELS = {
     "lstm": ModelSpec((28, 28), 64, 213_258, 2_560, 8_192),
     "upconv": ModelSpec((28, 28, 1), 128, 27_570, 2_560, 8_192),
     "mobilenet": ModelSpec((28, 28, 1), 128, 13_002, 2_560, 8_192),
+    "transformer": ModelSpec((28, 28), 64, 24_858, 2_560, 8_192),
 }
 NUM_CLASSES = 10
 PREDICT_BATCH = 1024

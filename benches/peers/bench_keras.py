@@ -2,7 +2,7 @@
 with `model.fit` one epoch per call and run with `model.predict`, as a Keras user writes them
 (default `jit_compile="auto"`).
 
-Usage: python3 bench_keras.py --backend jax|tensorflow --model mlp|convnet|lstm|upconv|mobilenet [--epochs E]
+Usage: python3 bench_keras.py --backend jax|tensorflow --model mlp|convnet|lstm|upconv|mobilenet|transformer [--epochs E]
        [--samples N] [--predict-samples M] [--seed S]      (JSON lines on stdout; see _common.py)
 """
 
@@ -37,9 +37,28 @@ import keras  # noqa: E402
 from keras import layers  # noqa: E402
 
 
+def transformer(spec):
+    """keras.io's "Timeseries classification with a Transformer model" encoder, two blocks:
+    self-attention (2 heads of 32), dropout, layer norm and a residual `+`; a Conv1D(kernel 1)
+    feed-forward pair, layer norm and a residual `+`; then average pooling and a small head."""
+    inputs = keras.Input(spec.input_shape)
+    x = inputs
+    for _ in range(2):
+        a = layers.MultiHeadAttention(num_heads=2, key_dim=32, dropout=0.1)(x, x)
+        a = layers.LayerNormalization(epsilon=1e-6)(layers.Dropout(0.1)(a))
+        res = a + x
+        f = layers.Dropout(0.1)(layers.Conv1D(64, 1, activation="relu")(res))
+        f = layers.LayerNormalization(epsilon=1e-6)(layers.Conv1D(spec.input_shape[-1], 1)(f))
+        x = f + res
+    x = layers.Dropout(0.1)(layers.Dense(64, activation="relu")(layers.GlobalAveragePooling1D()(x)))
+    return keras.Model(inputs, layers.Dense(NUM_CLASSES, activation="softmax")(x))
+
+
 def build(model):
     """The network for `model`, ending in softmax."""
     spec = MODELS[model]
+    if model == "transformer":
+        return transformer(spec)
     if model == "mlp":
         stack = [layers.Dense(512, activation="relu"), layers.Dense(512, activation="relu")]
     elif model == "convnet":

@@ -2,7 +2,7 @@
 convolutions, logits trained with nn.CrossEntropyLoss, a plain training loop in eager mode
 (torch.compile is not used), softmax applied for prediction.
 
-Usage: python3 bench_torch.py --model mlp|convnet|lstm|upconv|mobilenet [--epochs E] [--samples N]
+Usage: python3 bench_torch.py --model mlp|convnet|lstm|upconv|mobilenet|transformer [--epochs E] [--samples N]
        [--predict-samples M] [--seed S]      (JSON lines on stdout; see _common.py)
 """
 
@@ -34,8 +34,54 @@ class LastStep(nn.Module):
         return sequence[:, -1]
 
 
+class Attention(nn.Module):
+    """Keras' MultiHeadAttention(num_heads, key_dim) on (query = value = key): projections to
+    `heads * key_dim`, scaled dot-product attention with dropout on the probabilities, and the
+    projection back (nn.MultiheadAttention ties the head size to the model width; Keras does not)."""
+
+    def __init__(self, dim, heads, key_dim, dropout):
+        super().__init__()
+        self.heads, self.dropout = heads, dropout
+        self.q, self.k, self.v = (nn.Linear(dim, heads * key_dim) for _ in range(3))
+        self.out = nn.Linear(heads * key_dim, dim)
+
+    def forward(self, x):
+        b, t, _ = x.shape
+        split = lambda y: y.view(b, t, self.heads, -1).transpose(1, 2)  # noqa: E731
+        a = nn.functional.scaled_dot_product_attention(
+            split(self.q(x)), split(self.k(x)), split(self.v(x)), dropout_p=self.dropout if self.training else 0.0)
+        return self.out(a.transpose(1, 2).reshape(b, t, -1))
+
+
+class EncoderBlock(nn.Module):
+    """One block of bench_keras.py's `transformer` (the feed-forward Conv1D(kernel 1) as Linear)."""
+
+    def __init__(self, dim):
+        super().__init__()
+        self.attention = Attention(dim, 2, 32, 0.1)
+        self.norm1, self.norm2 = nn.LayerNorm(dim, eps=1e-6), nn.LayerNorm(dim, eps=1e-6)
+        self.ff = nn.Sequential(nn.Linear(dim, 64), nn.ReLU(), nn.Dropout(0.1), nn.Linear(64, dim))
+        self.drop = nn.Dropout(0.1)
+
+    def forward(self, x):
+        res = self.norm1(self.drop(self.attention(x))) + x
+        return self.norm2(self.ff(res)) + res
+
+
+class MeanOverSteps(nn.Module):
+    """Keras' GlobalAveragePooling1D on batch-first sequences."""
+
+    def forward(self, x):
+        return x.mean(dim=1)
+
+
 def build(model):
     """The network for `model`, ending in logits."""
+    if model == "transformer":
+        return nn.Sequential(
+            EncoderBlock(28), EncoderBlock(28), MeanOverSteps(),
+            nn.Linear(28, 64), nn.ReLU(), nn.Dropout(0.1), nn.Linear(64, NUM_CLASSES),
+        )
     if model == "mlp":
         return nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, NUM_CLASSES))
     if model == "convnet":

@@ -9,7 +9,7 @@ the frameworks' order is rotated each round. While a cell runs, the machine's bu
 only epochs under --quiet-threshold (and not warm-up) count. A cell's samples/s is the median of
 its quiet epochs over all rounds.
 
-Usage: python3 benches/peers/run.py [--models mlp,convnet,lstm,upconv,mobilenet]
+Usage: python3 benches/peers/run.py [--models mlp,convnet,lstm,upconv,mobilenet,transformer]
            [--frameworks keras-rs,pytorch,keras-jax,keras-tensorflow] [--epochs 6] [--rounds 2]
            [--quiet-threshold 0.10] [--out target/peers-results.json]
 """

@@ -67,6 +67,17 @@ impl Layer for Conv<1> {
                 self.layer_name("conv1d")
             )));
         }
+        if k == 1 && s == 1 && a.groups == 1 {
+            // A window of one step is a Dense layer over the channels: one matmul on the
+            // channels-last rows, no layout changes (the same sums as the convolution).
+            let [n, _, c] = x.dims();
+            let mut y = x.reshape([n * steps, c]).matmul(weights[0].clone().reshape([c, a.filters]));
+            if a.use_bias {
+                y = y + weights[1].clone().reshape([1, a.filters]);
+            }
+            // Channels last already: softmax too runs over the channels, as Keras'.
+            return Ok(DynTensor::new(activation.apply(y.reshape([n, steps, a.filters]))));
+        }
         // Keras (k, in, out) -> burn (out, in, k); NLC -> NCL and back.
         let kernel = weights[0].clone().reshape([k, channels / a.groups, a.filters]).permute([2, 1, 0]);
         let bias = a.use_bias.then(|| weights[1].clone());
@@ -81,6 +92,31 @@ mod tests {
     use super::*;
     use crate::random::SeedGenerator;
     use burn::tensor::Tensor;
+
+    #[test]
+    fn a_one_step_window_is_a_dense_layer_over_the_channels() {
+        // Conv1D(kernel_size=1) runs as a matmul: the same numbers as Dense with the same weights,
+        // softmax included (over the channels).
+        let device = keras_rs_backends::default_device();
+        let values: Vec<f32> = (0..2 * 3 * 4).map(|v| (v as f32 * 0.37).sin()).collect();
+        let x = DynTensor::from_data(values, &[2, 3, 4], &device).unwrap();
+        let w: Vec<f32> = (0..4 * 5).map(|v| (v as f32 * 0.11).cos()).collect();
+        let weights = [
+            Tensor::<1>::from_floats(w.as_slice(), &device),
+            Tensor::<1>::from_floats([0.1, 0.2, 0.3, 0.4, 0.5], &device),
+        ];
+        let mut conv = Conv1D::new(5, 1).activation("softmax");
+        conv.build(&Shape::batched(&[3, 4])).unwrap();
+        let mut dense = crate::layers::Dense::new(5).activation("softmax");
+        dense.build(&Shape::batched(&[3, 4])).unwrap();
+        let mut rng = SeedGenerator::new(0);
+        let mut ctx = CallContext::new(false, &mut rng, &device);
+        let a = Layer::forward(&conv, x.clone(), Weights::from(&weights), &mut ctx).unwrap().to_vec().unwrap();
+        let b = Layer::forward(&dense, x, Weights::from(&weights), &mut ctx).unwrap().to_vec().unwrap();
+        for (a, b) in a.iter().zip(&b) {
+            assert!((a - b).abs() < 1e-6, "{a} vs {b}");
+        }
+    }
 
     #[test]
     fn valid_conv_is_a_cross_correlation() {
