@@ -1,7 +1,7 @@
 """Runs the Python Keras originals of keras-rs' examples on the bundled MNIST split, for the
 "real Keras 3 reaches X%" numbers the examples are compared with.
 
-Usage: pip install keras "jax[cpu]"; KERAS_BACKEND=jax python3 scripts/keras_reference.py [mlp|convnet|convnet_bn|autoencoder|augmentation]
+Usage: pip install keras "jax[cpu]"; KERAS_BACKEND=jax python3 scripts/keras_reference.py [mlp|convnet|convnet_bn|autoencoder|augmentation|seq2seq]
 """
 
 import gzip
@@ -68,8 +68,79 @@ def augmentation(x_train, y_train, x_test, y_test, epochs=10):
     print(f"augmentation: test loss {loss:.4f}, test accuracy {acc:.4f}")
 
 
+def seq2seq(epochs=100, latent_dim=128, batch_size=64):
+    """examples/char_seq2seq.rs: keras.io's character-level seq2seq (encoder LSTM states start
+    the decoder LSTM; greedy decoding with inference models sharing the trained layers) on the
+    words of the bundled Coriolanus text, spelled backwards."""
+    import re
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", "data", "coriolanus.txt")
+    input_texts = []
+    for word in (w.lower() for w in re.findall("[A-Za-z]+", open(path).read())):
+        if 3 <= len(word) <= 8 and word not in input_texts:
+            input_texts.append(word)
+    target_texts = ["\t" + w[::-1] + "\n" for w in input_texts]
+    input_characters = sorted(set("".join(input_texts)))
+    target_characters = sorted(set("".join(target_texts)))
+    num_encoder_tokens, num_decoder_tokens = len(input_characters), len(target_characters)
+    max_encoder_seq_length = max(len(t) for t in input_texts)
+    max_decoder_seq_length = max(len(t) for t in target_texts)
+    input_token_index = {c: i for i, c in enumerate(input_characters)}
+    target_token_index = {c: i for i, c in enumerate(target_characters)}
+    encoder_input_data = np.zeros((len(input_texts), max_encoder_seq_length, num_encoder_tokens), dtype="float32")
+    decoder_input_data = np.zeros((len(input_texts), max_decoder_seq_length, num_decoder_tokens), dtype="float32")
+    decoder_target_data = np.zeros((len(input_texts), max_decoder_seq_length, num_decoder_tokens), dtype="float32")
+    for i, (input_text, target_text) in enumerate(zip(input_texts, target_texts)):
+        for t, char in enumerate(input_text):
+            encoder_input_data[i, t, input_token_index[char]] = 1.0
+        for t, char in enumerate(target_text):
+            decoder_input_data[i, t, target_token_index[char]] = 1.0
+            if t > 0:
+                decoder_target_data[i, t - 1, target_token_index[char]] = 1.0
+    encoder_inputs = keras.Input(shape=(None, num_encoder_tokens))
+    encoder = layers.LSTM(latent_dim, return_state=True)
+    _, state_h, state_c = encoder(encoder_inputs)
+    encoder_states = [state_h, state_c]
+    decoder_inputs = keras.Input(shape=(None, num_decoder_tokens))
+    decoder_lstm = layers.LSTM(latent_dim, return_sequences=True, return_state=True)
+    decoder_outputs, _, _ = decoder_lstm(decoder_inputs, initial_state=encoder_states)
+    decoder_dense = layers.Dense(num_decoder_tokens, activation="softmax")
+    model = keras.Model([encoder_inputs, decoder_inputs], decoder_dense(decoder_outputs))
+    model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit([encoder_input_data, decoder_input_data], decoder_target_data, batch_size=batch_size,
+                        epochs=epochs, validation_split=0.2, verbose=2)
+    print(f"seq2seq: validation accuracy (characters) {history.history['val_accuracy'][-1]:.4f}")
+    encoder_model = keras.Model(encoder_inputs, encoder_states)
+    state_inputs = [keras.Input(shape=(latent_dim,)), keras.Input(shape=(latent_dim,))]
+    outputs, h, c = decoder_lstm(decoder_inputs, initial_state=state_inputs)
+    decoder_model = keras.Model([decoder_inputs] + state_inputs, [decoder_dense(outputs), h, c])
+
+    def decode_sequence(input_seq):
+        states_value = encoder_model.predict(input_seq, verbose=0)
+        target_seq = np.zeros((1, 1, num_decoder_tokens))
+        target_seq[0, 0, target_token_index["\t"]] = 1.0
+        decoded = ""
+        while True:
+            output_tokens, h, c = decoder_model.predict([target_seq] + states_value, verbose=0)
+            sampled = int(np.argmax(output_tokens[0, -1, :]))
+            char = target_characters[sampled]
+            if char == "\n" or len(decoded) > max_decoder_seq_length:
+                return decoded
+            decoded += char
+            target_seq = np.zeros((1, 1, num_decoder_tokens))
+            target_seq[0, 0, sampled] = 1.0
+            states_value = [h, c]
+
+    first_val = len(input_texts) - len(input_texts) // 5
+    exact = sum(decode_sequence(encoder_input_data[i:i + 1]) == input_texts[i][::-1]
+                for i in range(first_val, len(input_texts)))
+    total = len(input_texts) - first_val
+    print(f"seq2seq: validation words spelled backwards exactly {exact}/{total} ({exact / total:.4f})")
+
+
 def main(which):
     keras.utils.set_random_seed(1337)
+    if which == "seq2seq":
+        return seq2seq()
     x_train, y_train = idx("train-images-idx3-ubyte"), idx("train-labels-idx1-ubyte")
     x_test, y_test = idx("t10k-images-idx3-ubyte"), idx("t10k-labels-idx1-ubyte")
     if which == "autoencoder":
