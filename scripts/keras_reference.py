@@ -1,7 +1,7 @@
 """Runs the Python Keras originals of keras-rs' examples on the bundled MNIST split, for the
 "real Keras 3 reaches X%" numbers the examples are compared with.
 
-Usage: pip install keras "jax[cpu]"; KERAS_BACKEND=jax python3 scripts/keras_reference.py [mlp|convnet|convnet_bn|autoencoder|augmentation|seq2seq]
+Usage: pip install keras "jax[cpu]"; KERAS_BACKEND=jax python3 scripts/keras_reference.py [mlp|convnet|convnet_bn|autoencoder|augmentation|seq2seq|transformer]
 """
 
 import gzip
@@ -137,6 +137,37 @@ def seq2seq(epochs=100, latent_dim=128, batch_size=64):
     print(f"seq2seq: validation words spelled backwards exactly {exact}/{total} ({exact / total:.4f})")
 
 
+def transformer(x_train, y_train, x_test, y_test, epochs=10):
+    """examples/timeseries_transformer.rs: keras.io's "Timeseries classification with a
+    Transformer model" (its code and hyperparameters) on MNIST digits read as 28 steps of 28 values."""
+
+    def transformer_encoder(inputs, head_size, num_heads, ff_dim, dropout=0):
+        x = layers.MultiHeadAttention(key_dim=head_size, num_heads=num_heads, dropout=dropout)(inputs, inputs)
+        x = layers.Dropout(dropout)(x)
+        x = layers.LayerNormalization(epsilon=1e-6)(x)
+        res = x + inputs
+        x = layers.Conv1D(filters=ff_dim, kernel_size=1, activation="relu")(res)
+        x = layers.Dropout(dropout)(x)
+        x = layers.Conv1D(filters=inputs.shape[-1], kernel_size=1)(x)
+        x = layers.LayerNormalization(epsilon=1e-6)(x)
+        return x + res
+
+    inputs = keras.Input(shape=(28, 28))
+    x = inputs
+    for _ in range(4):
+        x = transformer_encoder(x, 256, 4, 4, 0.25)
+    x = layers.GlobalAveragePooling1D(data_format="channels_first")(x)
+    x = layers.Dropout(0.4)(layers.Dense(128, activation="relu")(x))
+    model = keras.Model(inputs, layers.Dense(10, activation="softmax")(x))
+    model.compile(loss="sparse_categorical_crossentropy", optimizer=keras.optimizers.Adam(learning_rate=1e-4),
+                  metrics=["sparse_categorical_accuracy"])
+    callbacks = [keras.callbacks.EarlyStopping(patience=10, restore_best_weights=True)]
+    model.fit(x_train / 255.0, y_train, validation_split=0.2, epochs=epochs, batch_size=64, callbacks=callbacks,
+              verbose=2)
+    loss, acc = model.evaluate(x_test / 255.0, y_test, verbose=0)
+    print(f"transformer: test loss {loss:.4f}, test accuracy {acc:.4f}")
+
+
 def main(which):
     keras.utils.set_random_seed(1337)
     if which == "seq2seq":
@@ -147,6 +178,8 @@ def main(which):
         return autoencoder(x_train, x_test)
     if which == "augmentation":
         return augmentation(x_train, y_train, x_test, y_test)
+    if which == "transformer":
+        return transformer(x_train, y_train, x_test, y_test)
     if which == "mlp":
         x_train, x_test = x_train.reshape(-1, 784) / 255.0, x_test.reshape(-1, 784) / 255.0
         model = keras.Sequential([keras.Input((784,)), layers.Dense(128, activation="relu"),

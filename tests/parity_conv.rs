@@ -94,6 +94,11 @@ fn a_mobilenet_shaped_block_trains_as_in_keras() {
 }
 
 #[test]
+fn channels_first_global_pooling_matches_keras() {
+    assert_eq!(common::check_layer_cases("channels_first_pooling.json"), 8);
+}
+
+#[test]
 fn volume_layers_match_keras() {
     let n = common::check_layer_cases("volumes.json");
     assert_eq!(n, 31);

@@ -39,7 +39,7 @@ keras_config! {
             /// Whether to learn a per-feature `scale` of the scores.
             use_scale: bool = true,
             /// The dropout rate on the attention distribution (training only).
-            dropout: f64 = 0.0,
+            dropout: f32 = 0.0,
             /// Keras' `seed=` argument (kept in the config; masks come from the model's generator).
             seed: Option<u64> = None,
         }

@@ -40,7 +40,7 @@ keras_config! {
             /// How scores are computed: `"dot"` (query-key dot product) or `"concat"`.
             score_mode: String = "dot".to_string(),
             /// The dropout rate on the attention distribution (training only).
-            dropout: f64 = 0.0,
+            dropout: f32 = 0.0,
             /// Keras' `seed=` argument (kept in the config; masks come from the model's generator).
             seed: Option<u64> = None,
         }
@@ -61,7 +61,7 @@ impl Validate for AttentionConfig {
 }
 
 /// Keras' check of an attention `dropout`.
-pub(crate) fn check_dropout(dropout: f64) -> Result<()> {
+pub(crate) fn check_dropout(dropout: f32) -> Result<()> {
     if !(0.0..1.0).contains(&dropout) {
         return Err(Error::value(format!(
             "Invalid value received for argument `dropout`. Expected a float value between 0 and 1. Received: \
@@ -176,7 +176,7 @@ pub(crate) fn additive_scores(
 pub(crate) fn apply_scores(
     mut scores: Tensor<3>,
     value: Tensor<3>,
-    dropout: f64,
+    dropout: f32,
     ctx: &mut CallContext<'_>,
 ) -> Tensor<3> {
     let [batch, tq, tv] = scores.dims();
@@ -186,7 +186,7 @@ pub(crate) fn apply_scores(
     }
     let mut weights = softmax(scores, 2);
     if ctx.training && dropout > 0.0 {
-        let mask = ctx.dropout_mask(batch, tq * tv, dropout as f32);
+        let mask = ctx.dropout_mask(batch, tq * tv, dropout);
         weights = weights * Tensor::<3>::from_data(TensorData::new(mask, [batch, tq, tv]), ctx.device);
     }
     weights.matmul(value)

@@ -60,7 +60,7 @@ keras_config! {
             /// The size of each head for value; `key_dim` when `None` (Keras writes the value used).
             value_dim: Option<usize> = None,
             /// The dropout rate on the attention probabilities (training only).
-            dropout: f64 = 0.0,
+            dropout: f32 = 0.0,
             /// Whether the four projections have biases.
             use_bias: bool = true,
             /// The axes attention runs over; keras-rs attends over the sequence axis (`[1]`) only.
@@ -369,7 +369,7 @@ impl Layer for MultiHeadAttention {
         }
         if ctx.training && c.dropout > 0.0 {
             let n = heads * tq * tk;
-            let mask = ctx.dropout_mask(batch, n, c.dropout as f32);
+            let mask = ctx.dropout_mask(batch, n, c.dropout);
             probs = probs * Tensor::<4>::from_data(TensorData::new(mask, [batch, heads, tq, tk]), ctx.device);
         }
         // (batch, heads, T, value_dim) -> (batch * T, heads * value_dim) @ output kernel.

@@ -10,7 +10,9 @@ use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, Weights};
 use crate::shape::Shape;
 
 /// Global max (`AVG = false`) or average (`AVG = true`) pooling over `N` spatial axes:
-/// `(batch, *spatial, channels)` -> `(batch, channels)` (or `keepdims`).
+/// `(batch, *spatial, channels)` -> `(batch, channels)` (or `keepdims`); with
+/// `data_format="channels_first"`, `(batch, channels, *spatial)` -> `(batch, channels)`
+/// (keras.io's timeseries Transformer pools that way over the features of each step).
 #[derive(Clone, Debug)]
 pub struct GlobalPooling<const N: usize, const AVG: bool> {
     base: LayerBase,
@@ -23,13 +25,31 @@ keras_config! {
         args {
             /// Keep the pooled axes with size 1 (default false).
             keepdims: bool = false,
+            /// Where the channels are: `"channels_last"` (default) or `"channels_first"`.
+            data_format: String = "channels_last".to_string(),
         }
     }
-    constants { data_format: "channels_last" }
     setters for [const N: usize, const AVG: bool] GlobalPooling<N, AVG> => config;
 }
 
-impl Validate for GlobalPoolingConfig {}
+impl Validate for GlobalPoolingConfig {
+    fn validate(&self) -> Result<()> {
+        if !["channels_last", "channels_first"].contains(&self.data_format.as_str()) {
+            return Err(crate::error::Error::value(format!(
+                "The `data_format` argument must be one of {{'channels_first', 'channels_last'}}. Received: \
+                 data_format={}",
+                self.data_format
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl GlobalPoolingConfig {
+    fn channels_first(&self) -> bool {
+        self.data_format == "channels_first"
+    }
+}
 
 impl<const N: usize, const AVG: bool> Default for GlobalPooling<N, AVG> {
     fn default() -> Self {
@@ -83,11 +103,18 @@ impl<const N: usize, const AVG: bool> Layer for GlobalPooling<N, AVG> {
 
     fn compute_output_shape(&self, input: &Shape) -> Result<Shape> {
         input.check_ndim(self.base.name.as_deref().unwrap_or(self.class_name()), N + 2)?;
+        self.config.validate()?;
+        let channels_first = self.config.channels_first();
         let mut out = vec![input.0[0]];
+        if channels_first {
+            out.push(input.0[1]);
+        }
         if self.config.keepdims {
             out.extend(std::iter::repeat_n(Some(1), N));
         }
-        out.push(input.0[N + 1]);
+        if !channels_first {
+            out.push(input.0[N + 1]);
+        }
         Ok(Shape(out))
     }
 
@@ -98,16 +125,24 @@ impl<const N: usize, const AVG: bool> Layer for GlobalPooling<N, AVG> {
 
     fn forward(&self, inputs: DynTensor, _w: Weights<'_>, _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         let dims = inputs.dims();
-        let (batch, channels) = (dims[0], dims[dims.len() - 1]);
-        let cells: usize = dims[1..dims.len() - 1].iter().product();
-        // (batch, cells, channels): reduce the middle axis.
-        let x = inputs.reshape(&[batch, cells, channels])?.into_rank::<3>("global pooling")?;
-        let y = if AVG { x.mean_dim(1) } else { x.max_dim(1) };
+        let channels_first = self.config.channels_first();
+        let batch = dims[0];
+        let channels = if channels_first { dims[1] } else { dims[dims.len() - 1] };
+        let cells: usize = dims[1..].iter().product::<usize>() / channels.max(1);
+        // (batch, cells, channels) or (batch, channels, cells): reduce the cells.
+        let (shape, axis) = if channels_first { ([batch, channels, cells], 2) } else { ([batch, cells, channels], 1) };
+        let x = inputs.reshape(&shape)?.into_rank::<3>("global pooling")?;
+        let y = if AVG { x.mean_dim(axis) } else { x.max_dim(axis) };
         let mut out = vec![batch];
+        if channels_first {
+            out.push(channels);
+        }
         if self.config.keepdims {
             out.extend(std::iter::repeat_n(1, N));
         }
-        out.push(channels);
+        if !channels_first {
+            out.push(channels);
+        }
         DynTensor::new(y).reshape(&out)
     }
 }
