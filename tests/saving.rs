@@ -207,7 +207,8 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
     // A seq2seq model on sequences of any length: the encoder's states start the decoder
     // (`initial_state`); a GRU started from a Dense layer.
     let enc_in = Input::new(&[None, Some(3)]).name("encoder_inputs");
-    let encoded = LSTM::new(4).return_state(true).call_multi(&enc_in).unwrap();
+    let masked = keras_rs::layers::Masking::new().mask_value(-1.0).call(&enc_in).unwrap();
+    let encoded = LSTM::new(4).return_state(true).call_multi(&masked).unwrap();
     let dec_in = Input::new(&[None, Some(2)]).name("decoder_inputs");
     let decoded = LSTM::new(4).return_sequences(true).call_with_initial_state(&dec_in, &[&encoded[1], &encoded[2]]);
     let start = Dense::new(3).activation("tanh").call(&encoded[0]).unwrap();

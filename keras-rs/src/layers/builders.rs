@@ -124,6 +124,10 @@ macro_rules! elementwise_layer {
         impl $crate::layers::Layer for $ty {
             $crate::layers::builders::layer_boilerplate!($class);
 
+            fn supports_masking(&self) -> bool {
+                true
+            }
+
             fn config(&self) -> serde_json::Value {
                 self.config.to_config()
             }
@@ -154,3 +158,18 @@ macro_rules! elementwise_layer {
     };
 }
 pub(crate) use elementwise_layer;
+
+/// The `Layer::compute_mask` of a layer whose Keras version uses masks in a way keras-rs does
+/// not implement yet: a mask reaching it is an error (see `refuse_masks`).
+macro_rules! refuses_masks {
+    () => {
+        fn compute_mask(
+            &self,
+            _inputs: &[$crate::backend::DynTensor],
+            masks: &[Option<burn::tensor::Tensor<2>>],
+        ) -> $crate::error::Result<Option<burn::tensor::Tensor<2>>> {
+            $crate::layers::refuse_masks(self, masks)
+        }
+    };
+}
+pub(crate) use refuses_masks;

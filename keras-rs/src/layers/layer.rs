@@ -166,6 +166,11 @@ pub struct CallContext<'a> {
     /// The states a recurrent layer starts from in this call (Keras' `initial_state=[h, c]`),
     /// taken by the layer.
     pub(crate) initial_state: Option<Vec<Tensor<2>>>,
+    /// The masks of the current call's inputs (Keras' `_keras_mask`: `(batch, steps)`, 1.0 where
+    /// a step is real, 0.0 where it is padding), set by the model.
+    pub input_masks: Vec<Option<Tensor<2>>>,
+    /// Whether an output of the last pass carried a mask (set by the model).
+    pub(crate) masked_output: bool,
 }
 
 /// A `MaxPooling2D`'s arguments, as its config gives them.
@@ -209,6 +214,8 @@ impl<'a> CallContext<'a> {
             share: None,
             call_kwargs: serde_json::Map::new(),
             initial_state: None,
+            input_masks: Vec::new(),
+            masked_output: false,
         }
     }
 
@@ -469,10 +476,41 @@ pub trait Layer: std::fmt::Debug + Send + Sync {
     fn takes_unknown_sizes(&self) -> bool {
         false
     }
+    /// Whether the layer's call takes an explicit `mask` (Keras' `layer(x, mask=m)`, which
+    /// Keras 3 writes into a Functional graph for recurrent layers and `GlobalAveragePooling1D`).
+    fn takes_mask_argument(&self) -> bool {
+        false
+    }
+    /// Whether the layer passes its input's mask on unchanged (Keras' `supports_masking`: Dense,
+    /// Dropout, LayerNormalization, ...). Layers that do not drop the mask, as Keras' do.
+    fn supports_masking(&self) -> bool {
+        false
+    }
+    /// Keras' `compute_mask`: the mask of the layer's (first) output, `(batch, steps)` with 1.0
+    /// for real steps, from its inputs and their masks. By default the first input's mask when
+    /// [`Layer::supports_masking`], none otherwise; `Embedding(mask_zero=True)` and `Masking`
+    /// make one, a recurrent layer keeps it only with `return_sequences`.
+    fn compute_mask(&self, _inputs: &[DynTensor], masks: &[Option<Tensor<2>>]) -> Result<Option<Tensor<2>>> {
+        Ok(if self.supports_masking() { masks.first().cloned().flatten() } else { None })
+    }
     /// For `Input` only: the shape (with batch axis) it declares.
     fn declared_input_shape(&self) -> Option<Shape> {
         None
     }
+}
+
+/// Refuses a mask for a layer whose Keras version uses masks in a way keras-rs does not
+/// implement yet (Keras would compute with the mask; ignoring it would give other numbers).
+pub(crate) fn refuse_masks(layer: &dyn Layer, masks: &[Option<Tensor<2>>]) -> Result<Option<Tensor<2>>> {
+    if masks.iter().any(Option::is_some) {
+        return Err(crate::Error::value(format!(
+            "Layer \"{}\" ({}) receives a mask (from `Embedding(mask_zero=True)` or `Masking`); Keras uses it in \
+             this layer and keras-rs does not yet, so the model is refused rather than run differently",
+            layer.name().unwrap_or("?"),
+            layer.class_name()
+        )));
+    }
+    Ok(None)
 }
 
 /// Refuses shapes with unknown sizes after the batch axis for a layer that does not take them

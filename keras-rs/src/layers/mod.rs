@@ -43,7 +43,7 @@ pub(crate) mod registry;
 pub mod regularization;
 pub mod reshaping;
 
-pub use self::core::{Activation, Dense, DenseConfig, EinsumDense, Embedding, Identity, Input, Rescaling};
+pub use self::core::{Activation, Dense, DenseConfig, EinsumDense, Embedding, Identity, Input, Masking, Rescaling};
 pub use activations::{ELU, LeakyReLU, PReLU, ReLU, Softmax};
 pub use attention::{AdditiveAttention, Attention, MultiHeadAttention};
 pub use config::{ConfigValue, IntoArg, Sizes, Validate};
@@ -53,7 +53,7 @@ pub use convolutional::{
 };
 pub use kernel_args::KernelArgs;
 pub use layer::{CallContext, Layer, LayerBase, VariableSpec, Weights, to_snake_case, unique_name};
-pub(crate) use layer::{MaxPoolHint, cfg_or, check_known_sizes, single_input};
+pub(crate) use layer::{MaxPoolHint, cfg_or, check_known_sizes, refuse_masks, single_input};
 pub use merging::{Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract};
 pub use normalization::{BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization};
 pub use pooling::{

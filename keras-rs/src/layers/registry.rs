@@ -33,6 +33,7 @@ registry! {
     "AdditiveAttention" => AdditiveAttention,
     "Activation" => Activation,
     "Identity" => Identity,
+    "Masking" => Masking,
     "ReLU" => ReLU,
     "LeakyReLU" => LeakyReLU,
     "PReLU" => PReLU,

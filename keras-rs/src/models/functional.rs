@@ -94,6 +94,7 @@ impl Model {
                 layer,
                 inputs,
                 kwargs: node.kwargs.clone(),
+                mask_input: node.mask_input,
                 output_shapes: node.output_shapes.clone(),
             });
             renamed.insert(node.key, new.clone());
@@ -136,7 +137,7 @@ impl Model {
             let shapes: Vec<Shape> = if first.inputs.is_empty() {
                 first.output_shapes.clone()
             } else {
-                first.inputs.iter().map(|t| t.shape().clone()).collect()
+                first.data_inputs().iter().map(|t| t.shape().clone()).collect()
             };
             network.push_multi(first.layer.clone_box(), shapes, &mut rng)?;
         }
@@ -151,6 +152,7 @@ impl Model {
                     layer: index[&n.layer.base().id],
                     inputs: n.inputs.iter().map(tref).collect(),
                     kwargs: n.kwargs.clone(),
+                    mask_input: n.mask_input,
                 })
                 .collect(),
             inputs: self.inputs.iter().map(|t| position[&t.node.key]).collect(),

@@ -16,12 +16,19 @@ pub(crate) struct CallNode {
     pub(crate) inputs: Vec<KerasTensor>,
     /// The call's non-tensor keyword arguments (`use_causal_mask=True`).
     pub(crate) kwargs: serde_json::Map<String, serde_json::Value>,
+    /// Whether the last input is an explicit mask (Keras' `layer(x, mask=m)`), not data.
+    pub(crate) mask_input: bool,
     pub(crate) output_shapes: Vec<Shape>,
 }
 
 impl CallNode {
     pub(crate) fn is_input(&self) -> bool {
         self.layer.declared_input_shape().is_some()
+    }
+
+    /// The data inputs of the call (without an explicit mask).
+    pub(crate) fn data_inputs(&self) -> &[KerasTensor] {
+        &self.inputs[..self.inputs.len() - usize::from(self.mask_input)]
     }
 }
 
@@ -145,6 +152,7 @@ pub(crate) fn input_tensor(input: &Input) -> KerasTensor {
         layer: Box::new(input.clone()),
         inputs: Vec::new(),
         kwargs: serde_json::Map::new(),
+        mask_input: false,
         output_shapes: vec![shape],
     };
     KerasTensor { node: Arc::new(node), index: 0 }
@@ -162,6 +170,24 @@ pub(crate) fn call_symbolic_with(
     inputs: Vec<KerasTensor>,
     kwargs: serde_json::Map<String, serde_json::Value>,
 ) -> Result<Vec<KerasTensor>> {
+    call_symbolic_masked(layer, inputs, kwargs, false)
+}
+
+/// [`call_symbolic_with`], the last of `inputs` being an explicit mask when `mask_input`
+/// (Keras' `layer(x, mask=m)`, for a layer that takes one: [`Layer::takes_mask_argument`]).
+pub(crate) fn call_symbolic_masked(
+    layer: &dyn Layer,
+    inputs: Vec<KerasTensor>,
+    kwargs: serde_json::Map<String, serde_json::Value>,
+    mask_input: bool,
+) -> Result<Vec<KerasTensor>> {
+    if mask_input && (!layer.takes_mask_argument() || inputs.len() < 2) {
+        return Err(Error::value(format!(
+            "Layer \"{}\" ({}) does not take a `mask` argument",
+            layer_label(layer),
+            layer.class_name()
+        )));
+    }
     for (key, value) in &kwargs {
         layer.check_call_kwarg(key, value)?;
     }
@@ -170,7 +196,8 @@ pub(crate) fn call_symbolic_with(
             "An `Input` is not called on tensors: use `Input::tensor()` (or pass the Input itself).",
         ));
     }
-    let shapes: Vec<Shape> = inputs.iter().map(|t| t.shape().clone()).collect();
+    let data = &inputs[..inputs.len() - usize::from(mask_input)];
+    let shapes: Vec<Shape> = data.iter().map(|t| t.shape().clone()).collect();
     crate::layers::check_known_sizes(layer, &shapes)?;
     let output_shapes = layer.compute_output_shapes(&shapes).map_err(|e| {
         let sources: Vec<String> = inputs
@@ -184,7 +211,14 @@ pub(crate) fn call_symbolic_with(
             sources.join(" and ")
         ))
     })?;
-    let node = Arc::new(CallNode { key: next_call_key(), layer: layer.clone_box(), inputs, kwargs, output_shapes });
+    let node = Arc::new(CallNode {
+        key: next_call_key(),
+        layer: layer.clone_box(),
+        inputs,
+        kwargs,
+        mask_input,
+        output_shapes,
+    });
     Ok((0..node.output_shapes.len()).map(|index| KerasTensor { node: node.clone(), index }).collect())
 }
 
@@ -291,6 +325,8 @@ pub struct GraphNode {
     pub inputs: Vec<TensorRef>,
     /// The call's non-tensor keyword arguments (`use_causal_mask=True`).
     pub kwargs: serde_json::Map<String, serde_json::Value>,
+    /// Whether the last input is an explicit mask (Keras' `layer(x, mask=m)`).
+    pub mask_input: bool,
 }
 
 /// Output `index` of node `node`.

@@ -206,6 +206,7 @@ impl Network {
         let Some(graph) = &self.graph else {
             let chain = || -> Result<DynTensor> {
                 let mut x = crate::layers::single_input(None, inputs)?;
+                let mut mask: Option<Tensor<2>> = None;
                 let mut i = 0;
                 while let Some(entry) = self.layers.get(i) {
                     ctx.var_offset = base + entry.vars.start;
@@ -217,10 +218,15 @@ impl Network {
                     ctx.next_max_pool = next.and_then(|next| MaxPoolHint::of(next.layer.as_ref()));
                     let weights =
                         Weights::of_variables(&params[entry.vars.clone()], &self.variables[entry.vars.clone()]);
+                    let in_mask = mask.take();
+                    mask = entry.layer.compute_mask(std::slice::from_ref(&x), std::slice::from_ref(&in_mask))?;
+                    ctx.input_masks = vec![in_mask];
                     x = entry.layer.forward(x, weights, ctx)?;
+                    ctx.input_masks.clear();
                     ctx.add_activity_loss(entry.layer.as_ref(), &x)?;
                     i += if std::mem::take(&mut ctx.pooled) { 2 } else { 1 };
                 }
+                ctx.masked_output = mask.is_some();
                 Ok(x)
             };
             let out = chain();
@@ -229,6 +235,8 @@ impl Network {
             return Ok(vec![out?]);
         };
         let mut values: Vec<Vec<DynTensor>> = vec![Vec::new(); graph.nodes.len()];
+        // Each node's output masks (Keras' `_keras_mask`; the first output's only).
+        let mut masks: Vec<Option<Tensor<2>>> = vec![None; graph.nodes.len()];
         for (&node, x) in graph.inputs.iter().zip(inputs) {
             values[node] = vec![x];
         }
@@ -236,7 +244,17 @@ impl Network {
             if node.inputs.is_empty() {
                 continue; // an `Input`: set above
             }
-            let args: Vec<DynTensor> = node.inputs.iter().map(|t| values[t.node][t.index].clone()).collect();
+            let mut args: Vec<DynTensor> = node.inputs.iter().map(|t| values[t.node][t.index].clone()).collect();
+            let data = &node.inputs[..node.inputs.len() - usize::from(node.mask_input)];
+            let mut in_masks: Vec<Option<Tensor<2>>> =
+                data.iter().map(|t| if t.index == 0 { masks[t.node].clone() } else { None }).collect();
+            if node.mask_input {
+                // An explicit mask (Keras' `layer(x, mask=m)`) replaces the first input's.
+                let mask = args.pop().expect("a mask input").into_rank::<2>("mask")?;
+                in_masks[0] = Some(mask.not_equal_elem(0.0).float());
+            }
+            masks[i] = self.layers[node.layer].layer.compute_mask(&args, &in_masks)?;
+            ctx.input_masks = in_masks;
             let entry = &self.layers[node.layer];
             ctx.var_offset = base + entry.vars.start;
             ctx.layer_index = node.layer;
@@ -244,12 +262,14 @@ impl Network {
             ctx.call_kwargs.clone_from(&node.kwargs);
             let out = entry.layer.forward_multi(args, weights, ctx);
             ctx.call_kwargs.clear();
+            ctx.input_masks.clear();
             values[i] = out?;
             for output in &values[i] {
                 ctx.add_activity_loss(entry.layer.as_ref(), output)?;
             }
         }
         ctx.var_offset = base;
+        ctx.masked_output = graph.outputs.iter().any(|t| t.index == 0 && masks[t.node].is_some());
         Ok(graph.outputs.iter().map(|t| values[t.node][t.index].clone()).collect())
     }
 

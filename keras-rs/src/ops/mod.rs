@@ -110,6 +110,9 @@ impl Operation {
 }
 
 impl Layer for Operation {
+    // Keras uses masks in this layer; keras-rs does not yet.
+    crate::layers::builders::refuses_masks!();
+
     fn class_name(&self) -> &'static str {
         self.op.class_name()
     }
@@ -341,6 +344,10 @@ binary_ops! {
     equal => Equal,
     /// `x != y` as 1.0 or 0.0 (Keras' `ops.not_equal`).
     not_equal => NotEqual,
+    /// `x and y` (nonzero is true) as 1.0 or 0.0 (Keras' `ops.logical_and`).
+    logical_and => LogicalAnd,
+    /// `x or y` (nonzero is true) as 1.0 or 0.0 (Keras' `ops.logical_or`).
+    logical_or => LogicalOr,
 }
 
 macro_rules! unary_ops {
@@ -392,6 +399,14 @@ pub fn max(x: &KerasTensor, axis: Option<&[i64]>, keepdims: bool) -> Result<Kera
 /// The minimum over `axis` (Keras' `ops.min`).
 pub fn min(x: &KerasTensor, axis: Option<&[i64]>, keepdims: bool) -> Result<KerasTensor> {
     reduce(Reduction::Min, x, axis, keepdims)
+}
+/// Whether any value over `axis` is nonzero, as 1.0 or 0.0 (Keras' `ops.any`).
+pub fn any(x: &KerasTensor, axis: Option<&[i64]>, keepdims: bool) -> Result<KerasTensor> {
+    reduce(Reduction::Any, x, axis, keepdims)
+}
+/// Whether every value over `axis` is nonzero, as 1.0 or 0.0 (Keras' `ops.all`).
+pub fn all(x: &KerasTensor, axis: Option<&[i64]>, keepdims: bool) -> Result<KerasTensor> {
+    reduce(Reduction::All, x, axis, keepdims)
 }
 /// The softmax along `axis` (Keras' `ops.softmax`).
 pub fn softmax(x: &KerasTensor, axis: i64) -> Result<KerasTensor> {

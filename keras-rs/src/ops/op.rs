@@ -43,6 +43,8 @@ pub(crate) enum Binary {
     LessEqual,
     Equal,
     NotEqual,
+    LogicalAnd,
+    LogicalOr,
 }
 
 /// A reduction over axes.
@@ -52,6 +54,8 @@ pub(crate) enum Reduction {
     Sum,
     Max,
     Min,
+    Any,
+    All,
 }
 
 /// One Keras op with its arguments.
@@ -101,10 +105,18 @@ const BINARY: &[(&str, Binary)] = &[
     ("LessEqual", Binary::LessEqual),
     ("Equal", Binary::Equal),
     ("NotEqual", Binary::NotEqual),
+    ("LogicalAnd", Binary::LogicalAnd),
+    ("LogicalOr", Binary::LogicalOr),
 ];
 
-const REDUCTIONS: &[(&str, Reduction)] =
-    &[("Mean", Reduction::Mean), ("Sum", Reduction::Sum), ("Max", Reduction::Max), ("Min", Reduction::Min)];
+const REDUCTIONS: &[(&str, Reduction)] = &[
+    ("Mean", Reduction::Mean),
+    ("Sum", Reduction::Sum),
+    ("Max", Reduction::Max),
+    ("Min", Reduction::Min),
+    ("Any", Reduction::Any),
+    ("All", Reduction::All),
+];
 
 /// The Keras op class names keras-rs rebuilds, with their module.
 pub(crate) fn known_ops() -> Vec<(&'static str, &'static str)> {
@@ -428,12 +440,16 @@ impl Op {
                     kept[a] = 1;
                 }
                 let kind = *kind;
-                let mut y = map_tensor!(x, t => axes.iter().fold(t, |t, &a| match kind {
-                    Reduction::Mean => t.mean_dim(a),
-                    Reduction::Sum => t.sum_dim(a),
-                    Reduction::Max => t.max_dim(a),
-                    Reduction::Min => t.min_dim(a),
-                }));
+                let mut y = map_tensor!(x, t => {
+                    // `any`/`all` of booleans (1.0/0.0): the max/min of `x != 0`.
+                    let t = if matches!(kind, Reduction::Any | Reduction::All) { t.not_equal_elem(0.0).float() } else { t };
+                    axes.iter().fold(t, |t, &a| match kind {
+                        Reduction::Mean => t.mean_dim(a),
+                        Reduction::Sum => t.sum_dim(a),
+                        Reduction::Max | Reduction::Any => t.max_dim(a),
+                        Reduction::Min | Reduction::All => t.min_dim(a),
+                    })
+                });
                 if !keepdims {
                     let squeezed: Vec<usize> =
                         kept.iter().enumerate().filter(|(i, _)| !axes.contains(i)).map(|(_, d)| *d).collect();
@@ -539,6 +555,8 @@ fn binary(b: Binary, x: Tensor<6>, y: Tensor<6>) -> Tensor<6> {
         Binary::LessEqual => x.lower_equal(y).float(),
         Binary::Equal => x.equal(y).float(),
         Binary::NotEqual => x.not_equal(y).float(),
+        Binary::LogicalAnd => x.not_equal_elem(0.0).float() * y.not_equal_elem(0.0).float(),
+        Binary::LogicalOr => x.not_equal_elem(0.0).float().max_pair(y.not_equal_elem(0.0).float()),
     }
 }
 

@@ -179,8 +179,13 @@ pub(crate) fn functional_config(model: &Model) -> Value {
                     keras_tensor_json(&model.nodes[t.node].output_shapes[t.index], &name, node, t.index)
                 })
                 .collect();
+            let mut kts = kts;
+            let mask = graph.nodes[n].mask_input.then(|| kts.pop()).flatten();
             let (args, mut kwargs) = entry.layer.call_args(kts);
             kwargs.extend(graph.nodes[n].kwargs.clone());
+            if let Some(mask) = mask {
+                kwargs.insert("mask".into(), mask);
+            }
             nodes.push(json!({"args": args, "kwargs": kwargs}));
         }
         e["inbound_nodes"] = Value::Array(nodes);
@@ -253,6 +258,9 @@ fn call_kwargs(name: &str, layer: &dyn Layer, node: &Value) -> Result<serde_json
         if key == "training" || value.is_null() || layer.tensor_kwargs().contains(&key.as_str()) {
             continue;
         }
+        if key == "mask" && layer.takes_mask_argument() && history(value).is_some() {
+            continue; // an explicit mask: the call's last input
+        }
         let is_tensor = value.to_string().contains("__keras_tensor__");
         if !is_tensor && layer.check_call_kwarg(key, value).is_ok() {
             kept.insert(key.clone(), value.clone());
@@ -315,6 +323,11 @@ pub(crate) fn functional_from_config(config: &Value) -> Result<Model> {
                         collect_tensors(v, &mut kts);
                     }
                 }
+                let mask = node.get("kwargs").and_then(|k| k.get("mask")).filter(|m| history(m).is_some());
+                let mask_input = mask.is_some() && layer.takes_mask_argument();
+                if let (Some(mask), true) = (mask, mask_input) {
+                    kts.push(mask.clone());
+                }
                 let refs: Option<Vec<_>> = kts.iter().map(history).collect();
                 let refs = refs.ok_or_else(|| Error::Format(format!("Layer '{name}': invalid inbound node")))?;
                 let Some(inputs) = refs.into_iter().map(|r| lookup(&outputs, r)).collect::<Option<Vec<_>>>() else {
@@ -323,7 +336,7 @@ pub(crate) fn functional_from_config(config: &Value) -> Result<Model> {
                 if inputs.is_empty() {
                     return Err(Error::Format(format!("Layer '{name}': an inbound node without input tensors")));
                 }
-                let out = crate::models::graph::call_symbolic_with(layer.as_ref(), inputs, kwargs)?;
+                let out = crate::models::graph::call_symbolic_masked(layer.as_ref(), inputs, kwargs, mask_input)?;
                 outputs.entry(name.clone()).or_default().push(out);
                 nodes.remove(0);
                 pending -= 1;

@@ -386,6 +386,7 @@ pub(crate) fn forward_backward(
     let mut ctx = CallContext::new(true, rng, &device);
     ctx.share = share;
     let preds = network.forward_all(batch.x, &params, &mut ctx)?;
+    check_unmasked_outputs(&ctx)?;
     let updates = std::mem::take(&mut ctx.updates);
     let activity = std::mem::take(&mut ctx.activity_losses);
     let (total, scored) = losses(heads, preds, &batch.y, batch.w.as_ref())?;
@@ -424,16 +425,34 @@ pub fn train_step(
 
 /// The model's outputs for one batch of inputs, in inference mode, on the compute pool.
 pub fn infer(network: &Network, x: Vec<DynTensor>) -> Result<Vec<DynTensor>> {
-    Ok(infer_with_losses(network, x)?.0)
+    Ok(infer_with_losses(network, x, false)?.0)
 }
 
 /// [`infer`], with the pass's activity-regularization penalties (for `evaluate`'s loss).
-fn infer_with_losses(network: &Network, x: Vec<DynTensor>) -> Result<(Vec<DynTensor>, Vec<Tensor<1>>)> {
+/// Keras weighs the loss and metrics of an output that carries a mask (`Embedding(mask_zero=True)`
+/// or `Masking` up to a sequence output) by the mask; keras-rs does not yet, so it refuses to
+/// train or evaluate such a model rather than report other numbers (`predict` is unaffected).
+fn check_unmasked_outputs(ctx: &CallContext<'_>) -> Result<()> {
+    if ctx.masked_output {
+        return Err(crate::Error::value(
+            "An output of this model carries a mask (from `Embedding(mask_zero=True)` or `Masking` through layers that \
+             keep it): Keras weighs the loss and metrics by it, which keras-rs does not do yet. End the model with a \
+             layer that drops the mask (an RNN without `return_sequences`, `GlobalAveragePooling1D`), or use \
+             `predict` only.",
+        ));
+    }
+    Ok(())
+}
+
+fn infer_with_losses(network: &Network, x: Vec<DynTensor>, for_loss: bool) -> Result<(Vec<DynTensor>, Vec<Tensor<1>>)> {
     crate::backend::runtime::install(&network.device, || {
         let mut rng = SeedGenerator::new(0);
         let device = network.device.clone();
         let mut ctx = CallContext::new(false, &mut rng, &device);
         let outputs = network.forward_all(x, &network.values(), &mut ctx)?;
+        if for_loss {
+            check_unmasked_outputs(&ctx)?;
+        }
         Ok((outputs, ctx.activity_losses))
     })
 }
@@ -465,7 +484,7 @@ pub(crate) fn evaluate_source(
         }
         let samples = host.len();
         let batch = upload(host, heads, &network.device)?;
-        let (preds, activity) = infer_with_losses(network, batch.x)?;
+        let (preds, activity) = infer_with_losses(network, batch.x, true)?;
         let (total, scored) = losses(heads, preds, &batch.y, batch.w.as_ref())?;
         let total = network.add_model_losses(total, |i| network.variables[i].value.clone(), activity);
         acc.update(heads, total, samples, scored);

@@ -100,6 +100,10 @@ impl PReLU {
 }
 
 impl Layer for PReLU {
+    fn supports_masking(&self) -> bool {
+        true
+    }
+
     layer_boilerplate!("PReLU");
 
     fn config(&self) -> Value {

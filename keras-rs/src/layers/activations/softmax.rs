@@ -72,6 +72,9 @@ impl Softmax {
 }
 
 impl Layer for Softmax {
+    // Keras uses masks in this layer; keras-rs does not yet.
+    crate::layers::builders::refuses_masks!();
+
     layer_boilerplate!("Softmax");
 
     fn config(&self) -> Value {

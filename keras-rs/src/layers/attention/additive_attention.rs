@@ -74,6 +74,9 @@ impl AdditiveAttention {
 }
 
 impl Layer for AdditiveAttention {
+    // Keras uses masks in this layer; keras-rs does not yet.
+    crate::layers::builders::refuses_masks!();
+
     layer_boilerplate!("AdditiveAttention");
 
     fn takes_unknown_sizes(&self) -> bool {

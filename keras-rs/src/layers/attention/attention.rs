@@ -193,6 +193,9 @@ pub(crate) fn apply_scores(
 }
 
 impl Layer for Attention {
+    // Keras uses masks in this layer; keras-rs does not yet.
+    crate::layers::builders::refuses_masks!();
+
     layer_boilerplate!("Attention");
 
     fn takes_unknown_sizes(&self) -> bool {

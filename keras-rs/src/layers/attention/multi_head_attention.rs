@@ -206,6 +206,9 @@ fn project(x: Tensor<3>, kernel: Tensor<1>, bias: Option<Tensor<1>>, heads: usiz
 }
 
 impl Layer for MultiHeadAttention {
+    // Keras uses masks in this layer; keras-rs does not yet.
+    crate::layers::builders::refuses_masks!();
+
     layer_boilerplate!("MultiHeadAttention");
 
     fn takes_unknown_sizes(&self) -> bool {

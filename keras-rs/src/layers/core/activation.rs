@@ -54,6 +54,10 @@ impl Activation {
 impl Layer for Activation {
     layer_boilerplate!("Activation");
 
+    fn supports_masking(&self) -> bool {
+        true
+    }
+
     fn takes_unknown_sizes(&self) -> bool {
         true
     }

@@ -86,6 +86,10 @@ impl Dense {
 impl Layer for Dense {
     layer_boilerplate!("Dense");
 
+    fn supports_masking(&self) -> bool {
+        true
+    }
+
     fn takes_unknown_sizes(&self) -> bool {
         true
     }

@@ -30,8 +30,7 @@ pub struct Embedding {
 }
 
 keras_config! {
-    /// Keras' `Embedding` arguments, with Keras' names and defaults (`mask_zero=True` is not
-    /// supported yet: a file that sets it is refused at load).
+    /// Keras' `Embedding` arguments, with Keras' names and defaults.
     pub struct EmbeddingConfig {
         required {
             /// The vocabulary size: inputs are indices in `[0, input_dim)`.
@@ -46,9 +45,12 @@ keras_config! {
             embeddings_regularizer: Option<Regularizer> = None,
             /// A projection of the table after each update (Keras' `embeddings_constraint`).
             embeddings_constraint: Option<Constraint> = None,
+            /// Whether index 0 is padding: the output then carries a mask (1.0 where the index is
+            /// not 0) that recurrent layers and `GlobalAveragePooling1D` honour, as Keras'.
+            mask_zero: bool = false,
         }
     }
-    constants { activity_regularizer: Value::Null, mask_zero: false }
+    constants { activity_regularizer: Value::Null }
     setters for [] Embedding => config;
 }
 
@@ -84,6 +86,16 @@ impl Embedding {
 }
 
 impl Layer for Embedding {
+    /// Keras' `compute_mask`: with `mask_zero`, 1.0 where the index is not 0.
+    fn compute_mask(&self, inputs: &[DynTensor], _masks: &[Option<Tensor<2>>]) -> Result<Option<Tensor<2>>> {
+        if !self.config.mask_zero {
+            return Ok(None);
+        }
+        let ids = inputs.first().cloned().ok_or_else(|| Error::value("Embedding called without input"))?;
+        let ids: Tensor<2> = ids.into_rank(self.layer_name())?;
+        Ok(Some(ids.not_equal_elem(0.0).float()))
+    }
+
     layer_boilerplate!("Embedding");
 
     fn takes_unknown_sizes(&self) -> bool {

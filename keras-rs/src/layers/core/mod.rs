@@ -6,6 +6,7 @@ pub(crate) mod einsum_dense;
 mod embedding;
 mod identity;
 mod input;
+mod masking;
 mod rescaling;
 
 pub use activation::{Activation, ActivationConfig};
@@ -14,4 +15,5 @@ pub use einsum_dense::{EinsumDense, EinsumDenseConfig, OutputShape};
 pub use embedding::{Embedding, EmbeddingConfig};
 pub use identity::{Identity, IdentityConfig};
 pub use input::Input;
+pub use masking::{Masking, MaskingConfig};
 pub use rescaling::{Rescaling, RescalingConfig};

@@ -97,6 +97,17 @@ pub(crate) fn check_count(class: &str, shapes: &[Shape], min: usize) -> Result<(
 }
 
 impl<const OP: u8> Layer for Merge<OP> {
+    /// Keras' merge mask: when every input has one, a step is real where it is real in any of
+    /// them (`logical_or`); otherwise none.
+    fn compute_mask(
+        &self,
+        _inputs: &[DynTensor],
+        masks: &[Option<burn::tensor::Tensor<2>>],
+    ) -> Result<Option<burn::tensor::Tensor<2>>> {
+        let all: Option<Vec<_>> = masks.iter().cloned().collect();
+        Ok(all.and_then(|m| m.into_iter().reduce(|a, b| a.max_pair(b))))
+    }
+
     crate::layers::builders::layer_boilerplate!(
         class = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"][OP as usize],
         base

@@ -71,6 +71,9 @@ impl Concatenate {
 common_builders!(Concatenate);
 
 impl Layer for Concatenate {
+    // Keras uses masks in this layer; keras-rs does not yet.
+    crate::layers::builders::refuses_masks!();
+
     layer_boilerplate!("Concatenate");
 
     fn config(&self) -> Value {

@@ -129,6 +129,9 @@ fn l2_normalize<const D: usize>(x: Tensor<D>, axis: usize) -> Tensor<D> {
 }
 
 impl Layer for Dot {
+    // Keras uses masks in this layer; keras-rs does not yet.
+    crate::layers::builders::refuses_masks!();
+
     layer_boilerplate!("Dot");
 
     fn config(&self) -> Value {

@@ -99,6 +99,9 @@ impl BatchNormalization {
 }
 
 impl Layer for BatchNormalization {
+    // Keras uses masks in this layer; keras-rs does not yet.
+    crate::layers::builders::refuses_masks!();
+
     layer_boilerplate!("BatchNormalization");
 
     fn config(&self) -> Value {

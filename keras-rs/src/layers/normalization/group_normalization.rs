@@ -116,6 +116,9 @@ impl GroupNormalization {
 }
 
 impl Layer for GroupNormalization {
+    // Keras uses masks in this layer; keras-rs does not yet.
+    crate::layers::builders::refuses_masks!();
+
     layer_boilerplate!("GroupNormalization");
 
     fn config(&self) -> Value {

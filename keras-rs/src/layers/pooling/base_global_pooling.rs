@@ -81,6 +81,22 @@ impl<const N: usize, const AVG: bool> GlobalPooling<N, AVG> {
 
 common_builders!([const N: usize, const AVG: bool] GlobalPooling<N, AVG>);
 
+impl<const N: usize, const AVG: bool> GlobalPooling<N, AVG> {
+    /// Keras' masked average over steps: `sum(x * mask) / sum(mask)` per sample and channel
+    /// (the pooled output has no mask; the other global poolings ignore masks, as Keras').
+    fn masked_average(&self, inputs: DynTensor, mask: burn::tensor::Tensor<2>) -> Result<DynTensor> {
+        let x = inputs.into_rank::<3>(Self::CLASS)?;
+        let [b, d1, d2] = x.dims();
+        // The steps axis: 1 channels-last, 2 channels-first; the mask spans it.
+        let (axis, m) =
+            if self.config.channels_first() { (2, mask.reshape([b, 1, d2])) } else { (1, mask.reshape([b, d1, 1])) };
+        let y = (x * m.clone()).sum_dim(axis) / m.sum_dim(axis);
+        let channels = if axis == 1 { d2 } else { d1 };
+        let dims = if self.config.keepdims { y.dims().to_vec() } else { vec![b, channels] };
+        DynTensor::new(y).reshape(&dims)
+    }
+}
+
 impl<const N: usize, const AVG: bool> Layer for GlobalPooling<N, AVG> {
     fn class_name(&self) -> &'static str {
         Self::CLASS
@@ -123,7 +139,18 @@ impl<const N: usize, const AVG: bool> Layer for GlobalPooling<N, AVG> {
         Ok(Vec::new())
     }
 
-    fn forward(&self, inputs: DynTensor, _w: Weights<'_>, _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+    /// Keras' GlobalAveragePooling1D takes `mask=` (the other global poolings do not).
+    fn takes_mask_argument(&self) -> bool {
+        N == 1 && AVG
+    }
+
+    fn forward(&self, inputs: DynTensor, _w: Weights<'_>, ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+        if N == 1
+            && AVG
+            && let Some(Some(mask)) = ctx.input_masks.first()
+        {
+            return self.masked_average(inputs, mask.clone());
+        }
         let dims = inputs.dims();
         let channels_first = self.config.channels_first();
         let batch = dims[0];

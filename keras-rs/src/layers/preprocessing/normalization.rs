@@ -333,6 +333,10 @@ fn moments(data: &ndarray::ArrayD<f32>, kept: &[usize]) -> (Vec<f64>, Vec<f64>, 
 }
 
 impl Layer for Normalization {
+    fn supports_masking(&self) -> bool {
+        true
+    }
+
     layer_boilerplate!("Normalization");
 
     fn config(&self) -> Value {

@@ -71,8 +71,8 @@ keras_config! {
         other {
             /// The gate activation of LSTM and GRU (default `sigmoid`; SimpleRNN has none).
             recurrent_activation: String = "sigmoid".to_string(),
-            /// Keras' `zero_output_for_mask` (what masked steps output); kept for the config:
-            /// keras-rs has no masks yet, so it changes nothing (Bidirectional sets it, as Keras does).
+            /// Keras' `zero_output_for_mask`: with a mask, masked steps output zeros (`true`) or
+            /// the previous output (`false`); Bidirectional sets it, as Keras does.
             zero_output_for_mask: bool = false,
         }
     }
@@ -239,9 +239,17 @@ impl RnnArgs {
         let (fused, bias) = self.fused_weights(weights, features, width);
         let initial = self.initial_states(ctx, n, n_states, default_name)?;
         let x = mask_inputs(x, input_mask);
-        let (outputs, last) = scan_fused(x, fused, bias, self.config.go_backwards, initial, &recurrent_mask, step);
+        let time_mask = self.time_mask(ctx);
+        let (outputs, last) =
+            scan_fused(x, fused, bias, self.config.go_backwards, initial, &recurrent_mask, time_mask.as_ref(), step);
         self.keep_states(ctx, last.clone());
         Ok((assemble(outputs, self.config.return_sequences), last))
+    }
+
+    /// The mask over the input's steps for this call, if the input has one.
+    pub(crate) fn time_mask(&self, ctx: &CallContext<'_>) -> Option<TimeMask> {
+        let mask = ctx.input_masks.first().cloned().flatten()?;
+        Some(TimeMask { mask, zero_output: self.config.zero_output_for_mask })
     }
 
     /// Keeps the final states for the next call if the layer is stateful.
@@ -339,6 +347,7 @@ pub(crate) fn scan(
     projected: Tensor<3>,
     go_backwards: bool,
     mut states: Vec<Tensor<2>>,
+    time_mask: Option<&TimeMask>,
     mut step: impl FnMut(Tensor<2>, &[Tensor<2>]) -> Vec<Tensor<2>>,
 ) -> (Vec<Tensor<2>>, Vec<Tensor<2>>) {
     let [batch, steps, width] = projected.dims();
@@ -346,10 +355,42 @@ pub(crate) fn scan(
     for k in 0..steps {
         let t = if go_backwards { steps - 1 - k } else { k };
         let x_t = projected.clone().narrow(1, t, 1).reshape([batch, width]);
-        states = step(x_t, &states);
-        outputs.push(states[0].clone());
+        let new = step(x_t, &states);
+        let output = apply_time_mask(time_mask, t, new, &mut states);
+        outputs.push(output);
     }
     (outputs, states)
+}
+
+/// A mask over time steps for a recurrent layer (Keras' `mask`, `(batch, steps)`, 1.0 for real
+/// steps) and what masked steps output.
+pub(crate) struct TimeMask {
+    pub(crate) mask: Tensor<2>,
+    pub(crate) zero_output: bool,
+}
+
+/// Keras' masked step: where step `t` is masked the states stay as they were and the output is
+/// the previous output (or zeros with `zero_output_for_mask`); elsewhere the new states. Sets
+/// `states` and returns the step's output.
+fn apply_time_mask(
+    time_mask: Option<&TimeMask>,
+    t: usize,
+    new: Vec<Tensor<2>>,
+    states: &mut Vec<Tensor<2>>,
+) -> Tensor<2> {
+    let Some(tm) = time_mask else {
+        *states = new;
+        return states[0].clone();
+    };
+    let m = tm.mask.clone().narrow(1, t, 1);
+    let keep = m.clone().neg().add_scalar(1.0);
+    let output = if tm.zero_output {
+        new[0].clone() * m.clone()
+    } else {
+        new[0].clone() * m.clone() + states[0].clone() * keep.clone()
+    };
+    *states = new.into_iter().zip(states.iter()).map(|(n, o)| n * m.clone() + o.clone() * keep.clone()).collect();
+    output
 }
 
 /// Runs a recurrent cell over time with one fused matmul per step: `[x_t, h] @ [kernel;
@@ -357,6 +398,7 @@ pub(crate) fn scan(
 /// Slicing the (narrow) inputs per step rather than a precomputed `(batch, time, width)`
 /// projection keeps the backward pass cheap: a slice's gradient is a zero tensor of the sliced
 /// tensor's full size. `step` gets the step's pre-activations and the states.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn scan_fused(
     x: Tensor<3>,
     weights: Tensor<2>,
@@ -364,6 +406,7 @@ pub(crate) fn scan_fused(
     go_backwards: bool,
     mut states: Vec<Tensor<2>>,
     recurrent_mask: &Option<Tensor<2>>,
+    time_mask: Option<&TimeMask>,
     mut step: impl FnMut(Tensor<2>, &[Tensor<2>]) -> Vec<Tensor<2>>,
 ) -> (Vec<Tensor<2>>, Vec<Tensor<2>>) {
     let [batch, steps, features] = x.dims();
@@ -376,8 +419,9 @@ pub(crate) fn scan_fused(
         if let Some(b) = &bias {
             z = z + b.clone();
         }
-        states = step(z, &states);
-        outputs.push(states[0].clone());
+        let new = step(z, &states);
+        let output = apply_time_mask(time_mask, t, new, &mut states);
+        outputs.push(output);
     }
     (outputs, states)
 }
@@ -433,6 +477,19 @@ macro_rules! rnn_layer_methods {
 
         fn tensor_kwargs(&self) -> &'static [&'static str] {
             &["initial_state"]
+        }
+
+        fn takes_mask_argument(&self) -> bool {
+            true
+        }
+
+        /// Keras: the sequence output keeps the input's mask; the last output has none.
+        fn compute_mask(
+            &self,
+            _inputs: &[$crate::backend::DynTensor],
+            masks: &[Option<burn::tensor::Tensor<2>>],
+        ) -> $crate::error::Result<Option<burn::tensor::Tensor<2>>> {
+            Ok(if self.args.config.return_sequences { masks.first().cloned().flatten() } else { None })
         }
 
         /// Keras builds a recurrent layer on its sequences alone (not on `initial_state`).

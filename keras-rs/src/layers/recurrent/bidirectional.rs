@@ -201,6 +201,15 @@ impl Layer for Bidirectional {
         }
     }
 
+    fn takes_mask_argument(&self) -> bool {
+        true
+    }
+
+    /// Keras: the merged sequences keep the input's mask (both directions skip the same steps).
+    fn compute_mask(&self, inputs: &[DynTensor], masks: &[Option<Tensor<2>>]) -> Result<Option<Tensor<2>>> {
+        self.parts()?.0.compute_mask(inputs, masks)
+    }
+
     fn forward(&self, inputs: DynTensor, weights: Weights<'_>, ctx: &mut CallContext<'_>) -> Result<DynTensor> {
         let (f, b) = self.parts()?;
         let y = f.forward(inputs.clone(), weights.slice(0..self.n_forward), ctx)?;

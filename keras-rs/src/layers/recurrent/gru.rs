@@ -79,8 +79,13 @@ impl GRU {
         let (recurrent_zr, recurrent_h) =
             (recurrent.clone().narrow(1, 0, 2 * u), recurrent.clone().narrow(1, 2 * u, u));
         let reset_after = self.reset_after;
-        let (outputs, last) =
-            scan(projected.reshape([n, t, 3 * u]), self.args.config.go_backwards, initial, |x_t, s| {
+        let time_mask = self.args.time_mask(ctx);
+        let (outputs, last) = scan(
+            projected.reshape([n, t, 3 * u]),
+            self.args.config.go_backwards,
+            initial,
+            time_mask.as_ref(),
+            |x_t, s| {
                 let h = s[0].clone();
                 let h_in = masked(&h, &recurrent_mask);
                 let (x_z, x_r, x_h) =
@@ -104,7 +109,8 @@ impl GRU {
                 }
                 let hh = act.apply(x_h + candidate_input);
                 vec![z.clone() * h + z.neg().add_scalar(1.0) * hh]
-            });
+            },
+        );
         self.args.keep_states(ctx, last.clone());
         Ok((assemble(outputs, self.args.config.return_sequences), last))
     }

@@ -70,6 +70,7 @@ impl LSTM {
         if let DynTensor::R3(x) = &inputs
             && keras_cell
             && x.dims()[1] > 0
+            && ctx.input_masks.first().is_none_or(Option::is_none)
             && crate::backend::ops::has_kernels(x)
         {
             return self.call_sequence_op(x.clone(), weights, ctx);

@@ -55,6 +55,9 @@ impl TimeDistributed {
 crate::models::graph::functional_call!(TimeDistributed);
 
 impl Layer for TimeDistributed {
+    // Keras uses masks in this layer; keras-rs does not yet.
+    crate::layers::builders::refuses_masks!();
+
     fn class_name(&self) -> &'static str {
         "TimeDistributed"
     }

@@ -61,6 +61,10 @@ impl ActivityRegularization {
 }
 
 impl Layer for ActivityRegularization {
+    fn supports_masking(&self) -> bool {
+        true
+    }
+
     layer_boilerplate!("ActivityRegularization");
 
     fn config(&self) -> Value {

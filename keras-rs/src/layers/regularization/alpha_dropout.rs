@@ -68,6 +68,10 @@ impl AlphaDropout {
 }
 
 impl Layer for AlphaDropout {
+    fn supports_masking(&self) -> bool {
+        true
+    }
+
     layer_boilerplate!("AlphaDropout");
 
     fn config(&self) -> Value {

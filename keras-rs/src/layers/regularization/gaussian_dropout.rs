@@ -61,6 +61,10 @@ impl GaussianDropout {
 }
 
 impl Layer for GaussianDropout {
+    fn supports_masking(&self) -> bool {
+        true
+    }
+
     layer_boilerplate!("GaussianDropout");
 
     fn config(&self) -> Value {

@@ -61,6 +61,10 @@ impl GaussianNoise {
 }
 
 impl Layer for GaussianNoise {
+    fn supports_masking(&self) -> bool {
+        true
+    }
+
     layer_boilerplate!("GaussianNoise");
 
     fn config(&self) -> Value {

@@ -71,6 +71,10 @@ impl<const N: usize> SpatialDropout<N> {
 }
 
 impl<const N: usize> Layer for SpatialDropout<N> {
+    fn supports_masking(&self) -> bool {
+        true
+    }
+
     layer_boilerplate!(class = Self::CLASS, base);
 
     fn config(&self) -> Value {

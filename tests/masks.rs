@@ -1,0 +1,82 @@
+//! Masks against real Keras 3 (`tests/fixtures/masks.json`): `Embedding(mask_zero=True)` and
+//! `Masking` make them; Dense, Dropout and `Add` pass them on; LSTM, GRU, SimpleRNN
+//! (`go_backwards`, `zero_output_for_mask`), Bidirectional and GlobalAveragePooling1D skip the
+//! padding steps as Keras does; a model trains through masks as in Keras; where keras-rs does
+//! not apply a mask Keras would, it refuses.
+
+mod common;
+
+use common::{array, arrays, assert_close, fixture};
+use keras_rs::layers::Masking;
+use keras_rs::models::model_from_json;
+use keras_rs::prelude::*;
+
+#[test]
+fn masked_models_from_keras_json_predict_keras_numbers() {
+    let fx = fixture("masks.json");
+    for case in fx["models"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let mut model = model_from_json(case["json"].as_str().unwrap()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        model.set_weights(&arrays(&case["weights"])).unwrap();
+        let got = model.predict(&array(&case["x"]), PredictOptions::new().verbose(0)).unwrap();
+        assert_close(&got[0], &array(&case["y"]), 1e-4, 1e-5, name);
+        let json = model.to_json();
+        assert_eq!(model_from_json(&json).unwrap().to_json(), json, "{name}: written back");
+    }
+}
+
+#[test]
+fn an_explicit_mask_argument_is_honoured() {
+    // Keras: GRU(3, return_sequences=True)(x, mask=m) with `m` a model input.
+    let fx = fixture("masks.json");
+    let case = &fx["explicit"];
+    let mut model = model_from_json(case["json"].as_str().unwrap()).unwrap();
+    model.set_weights(&arrays(&case["weights"])).unwrap();
+    let xs = arrays(&case["xs"]);
+    let got = model.predict(xs.iter().collect::<Vec<_>>(), PredictOptions::new().verbose(0)).unwrap();
+    assert_close(&got[0], &array(&case["y"]), 1e-4, 1e-5, "explicit mask");
+    let json = model.to_json();
+    assert!(json.contains("\"mask\""), "the mask argument is written back");
+    assert_eq!(model_from_json(&json).unwrap().to_json(), json);
+}
+
+#[test]
+fn a_model_trains_through_masks_as_in_keras() {
+    common::check_json_fit(&fixture("masks.json")["fit"], &[], "masked classifier");
+}
+
+#[test]
+fn padding_does_not_change_what_an_rnn_reads() {
+    // The same sequence with and without trailing padding: the same last output.
+    let model = Sequential::new().add(Input::new(&[None])).add(Embedding::new(10, 3).mask_zero(true)).add(GRU::new(4));
+    let padded = ndarray::array![[3.0f32, 5.0, 0.0, 0.0]].into_dyn();
+    let short = ndarray::array![[3.0f32, 5.0]].into_dyn();
+    let (a, b) = (
+        model.predict(&padded, PredictOptions::new().verbose(0)).unwrap(),
+        model.predict(&short, PredictOptions::new().verbose(0)).unwrap(),
+    );
+    assert_close(&a, &b, 1e-6, 1e-6, "padded vs short");
+}
+
+#[test]
+fn masks_keras_rs_does_not_apply_are_refused() {
+    // A sequence output with a mask: Keras weighs the loss by it.
+    let mut model = Sequential::new()
+        .add(Input::new(&[None]))
+        .add(Embedding::new(10, 3).mask_zero(true))
+        .add(LSTM::new(2).return_sequences(true));
+    model.compile("adam", "mse", NO_METRICS).unwrap();
+    let x = ndarray::array![[1.0f32, 2.0, 0.0]].into_dyn();
+    let y = ndarray::Array3::<f32>::zeros((1, 3, 2)).into_dyn();
+    let err = model.fit(&x, &y, FitOptions::new().epochs(1).verbose(0)).unwrap_err().to_string();
+    assert!(err.contains("carries a mask"), "{err}");
+    assert!(model.predict(&x, PredictOptions::new().verbose(0)).is_ok(), "predict does not need the loss");
+    // Attention with a mask on its inputs.
+    let t = Input::new(&[None, Some(3)]);
+    let m = Masking::new().call(&t).unwrap();
+    let y = MultiHeadAttention::new(1, 2).name("mha").call(&[&m, &m]).unwrap();
+    let model = Model::new(&[t], &[y]).unwrap();
+    let err = model.predict(&ndarray::Array3::<f32>::ones((1, 2, 3)).into_dyn(), PredictOptions::new().verbose(0));
+    let err = err.unwrap_err().to_string();
+    assert!(err.contains("Layer \"mha\" (MultiHeadAttention) receives a mask"), "{err}");
+}
