@@ -1,6 +1,7 @@
 //! Masks against real Keras 3 (`tests/fixtures/masks.json`): `Embedding(mask_zero=True)` and
 //! `Masking` make them; Dense, Dropout and `Add` pass them on; LSTM, GRU, SimpleRNN
-//! (`go_backwards`, `zero_output_for_mask`), Bidirectional and GlobalAveragePooling1D skip the
+//! (`go_backwards`, `zero_output_for_mask`), Bidirectional, GlobalAveragePooling1D and
+//! MultiHeadAttention (query, value and key masks) skip the
 //! padding steps as Keras does; a model trains through masks as in Keras; where keras-rs does
 //! not apply a mask Keras would, it refuses.
 
@@ -23,6 +24,18 @@ fn masked_models_from_keras_json_predict_keras_numbers() {
         let json = model.to_json();
         assert_eq!(model_from_json(&json).unwrap().to_json(), json, "{name}: written back");
     }
+}
+
+#[test]
+fn multi_head_attention_masks_queries_and_values_as_keras() {
+    // Keras: MultiHeadAttention(2, 3)(q, v) on two `Embedding(mask_zero=True)` outputs.
+    let fx = fixture("masks.json");
+    let case = &fx["cross"];
+    let mut model = model_from_json(case["json"].as_str().unwrap()).unwrap();
+    model.set_weights(&arrays(&case["weights"])).unwrap();
+    let xs = arrays(&case["xs"]);
+    let got = model.predict(xs.iter().collect::<Vec<_>>(), PredictOptions::new().verbose(0)).unwrap();
+    assert_close(&got[0], &array(&case["y"]), 1e-4, 1e-5, "masked cross-attention");
 }
 
 #[test]
@@ -71,12 +84,12 @@ fn masks_keras_rs_does_not_apply_are_refused() {
     let err = model.fit(&x, &y, FitOptions::new().epochs(1).verbose(0)).unwrap_err().to_string();
     assert!(err.contains("carries a mask"), "{err}");
     assert!(model.predict(&x, PredictOptions::new().verbose(0)).is_ok(), "predict does not need the loss");
-    // Attention with a mask on its inputs.
+    // Luong attention with a mask on its inputs.
     let t = Input::new(&[None, Some(3)]);
     let m = Masking::new().call(&t).unwrap();
-    let y = MultiHeadAttention::new(1, 2).name("mha").call(&[&m, &m]).unwrap();
+    let y = keras_rs::layers::Attention::new().name("luong").call(&[&m, &m]).unwrap();
     let model = Model::new(&[t], &[y]).unwrap();
     let err = model.predict(&ndarray::Array3::<f32>::ones((1, 2, 3)).into_dyn(), PredictOptions::new().verbose(0));
     let err = err.unwrap_err().to_string();
-    assert!(err.contains("Layer \"mha\" (MultiHeadAttention) receives a mask"), "{err}");
+    assert!(err.contains("Layer \"luong\" (Attention) receives a mask"), "{err}");
 }

@@ -195,6 +195,33 @@ impl MultiHeadAttention {
     }
 }
 
+/// Which (query step, key step) pairs attend, `(batch or 1, 1, T, S)` with 1.0 where they do:
+/// Keras' `_compute_attention_mask` from the query's, value's and key's masks and
+/// `use_causal_mask`; `None` when nothing is masked.
+fn attention_keep(ctx: &CallContext<'_>, batch: usize, tq: usize, tk: usize) -> Option<Tensor<4>> {
+    let mask = |i: usize| ctx.input_masks.get(i).cloned().flatten();
+    let mut keep: Option<Tensor<4>> = None;
+    let mut and = |m: Tensor<4>| {
+        keep = Some(match keep.take() {
+            Some(k) => k * m,
+            None => m,
+        })
+    };
+    if let Some(q) = mask(0) {
+        and(q.reshape([batch, 1, tq, 1]).expand([batch, 1, tq, tk]));
+    }
+    for i in [1, 2] {
+        if let Some(v) = mask(i) {
+            and(v.reshape([batch, 1, 1, tk]).expand([batch, 1, tq, tk]));
+        }
+    }
+    if ctx.call_kwargs.get("use_causal_mask").and_then(Value::as_bool).unwrap_or(false) {
+        let lower: Vec<f32> = (0..tq * tk).map(|i| if i / tk >= i % tk { 1.0 } else { 0.0 }).collect();
+        and(Tensor::<4>::from_data(TensorData::new(lower, [1, 1, tq, tk]), ctx.device));
+    }
+    keep
+}
+
 /// `(batch, steps, dim) @ (dim, heads * size) + bias` as `(batch, heads, steps, size)`.
 fn project(x: Tensor<3>, kernel: Tensor<1>, bias: Option<Tensor<1>>, heads: usize, size: usize) -> Tensor<4> {
     let [b, t, d] = x.dims();
@@ -206,8 +233,10 @@ fn project(x: Tensor<3>, kernel: Tensor<1>, bias: Option<Tensor<1>>, heads: usiz
 }
 
 impl Layer for MultiHeadAttention {
-    // Keras uses masks in this layer; keras-rs does not yet.
-    crate::layers::builders::refuses_masks!();
+    /// Keras: the output keeps the query's mask.
+    fn compute_mask(&self, _inputs: &[DynTensor], masks: &[Option<Tensor<2>>]) -> Result<Option<Tensor<2>>> {
+        Ok(masks.first().cloned().flatten())
+    }
 
     layer_boilerplate!("MultiHeadAttention");
 
@@ -356,18 +385,19 @@ impl Layer for MultiHeadAttention {
         let v = project(value, vk, vb, heads, vd);
         // (batch, heads, T, S) scores; softmax over the key axis, masked where Keras masks.
         let mut scores = q.matmul(k.permute([0, 1, 3, 2]));
-        let causal = ctx.call_kwargs.get("use_causal_mask").and_then(Value::as_bool).unwrap_or(false);
-        let keep = causal.then(|| {
-            let mask: Vec<f32> = (0..tq * tk).map(|i| if i / tk >= i % tk { 1.0 } else { 0.0 }).collect();
-            Tensor::<4>::from_data(TensorData::new(mask, [1, 1, tq, tk]), ctx.device)
-        });
+        let keep = attention_keep(ctx, batch, tq, tk);
         if let Some(keep) = &keep {
             // Keras' `where(mask, scores, -1e9)`, as arithmetic: exact where the mask is 1.
             let masked = keep.clone().neg().add_scalar(1.0).mul_scalar(-1e9);
             scores = scores * keep.clone() + masked;
         }
         let mut probs = softmax(scores, 3);
-        if let Some(keep) = keep {
+        if let Some(keep) = keep
+            && c.dropout > 0.0
+        {
+            // Keras' masked softmax (taken when there is dropout) zeroes masked positions, so a
+            // fully masked query step attends to nothing; without dropout Keras runs
+            // `dot_product_attention`, where such a step attends uniformly. Both as Keras.
             probs = probs * keep;
         }
         if ctx.training && c.dropout > 0.0 {
