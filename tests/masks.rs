@@ -29,25 +29,13 @@ fn masked_models_from_keras_json_predict_keras_numbers() {
 #[test]
 fn multi_head_attention_masks_queries_and_values_as_keras() {
     // Keras: MultiHeadAttention(2, 3)(q, v) on two `Embedding(mask_zero=True)` outputs.
-    let fx = fixture("masks.json");
-    let case = &fx["cross"];
-    let mut model = model_from_json(case["json"].as_str().unwrap()).unwrap();
-    model.set_weights(&arrays(&case["weights"])).unwrap();
-    let xs = arrays(&case["xs"]);
-    let got = model.predict(xs.iter().collect::<Vec<_>>(), PredictOptions::new().verbose(0)).unwrap();
-    assert_close(&got[0], &array(&case["y"]), 1e-4, 1e-5, "masked cross-attention");
+    common::check_json_model(&fixture("masks.json")["cross"], "masked cross-attention");
 }
 
 #[test]
 fn an_explicit_mask_argument_is_honoured() {
     // Keras: GRU(3, return_sequences=True)(x, mask=m) with `m` a model input.
-    let fx = fixture("masks.json");
-    let case = &fx["explicit"];
-    let mut model = model_from_json(case["json"].as_str().unwrap()).unwrap();
-    model.set_weights(&arrays(&case["weights"])).unwrap();
-    let xs = arrays(&case["xs"]);
-    let got = model.predict(xs.iter().collect::<Vec<_>>(), PredictOptions::new().verbose(0)).unwrap();
-    assert_close(&got[0], &array(&case["y"]), 1e-4, 1e-5, "explicit mask");
+    let model = common::check_json_model(&fixture("masks.json")["explicit"], "explicit mask");
     let json = model.to_json();
     assert!(json.contains("\"mask\""), "the mask argument is written back");
     assert_eq!(model_from_json(&json).unwrap().to_json(), json);

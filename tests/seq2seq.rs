@@ -56,11 +56,8 @@ fn the_inference_models_predict_keras_numbers() {
 fn gru_and_simple_rnn_take_an_initial_state() {
     let fx = fixture("seq2seq.json");
     let case = &fx["gru_simple_rnn"];
-    let mut model = model_from_json(case["json"].as_str().unwrap()).unwrap();
-    model.set_weights(&arrays(&case["weights"])).unwrap();
+    common::check_json_model(case, "gru_simple_rnn");
     let xs = arrays(&case["xs"]);
-    let got = model.predict(xs.iter().collect::<Vec<_>>(), PredictOptions::new().verbose(0)).unwrap();
-    assert_close(&got[0], &array(&case["y"]), 1e-4, 1e-5, "gru_simple_rnn");
     // The same graph with the Rust API.
     let (x, z) = (Input::new(&[5, 3]).name("x"), Input::new(&[2]).name("z"));
     let start = Dense::new(4).activation("tanh").call(&z).unwrap();

@@ -124,6 +124,19 @@ pub fn check_json_fit(case: &Value, noise: &[usize], what: &str) {
     assert_weights_but_noise(&model.get_weights().unwrap(), &case["weights"], noise, what);
 }
 
+/// Rebuilds a fixture's model (`json`) from Keras' JSON with Keras' `weights`, predicts `xs`
+/// and compares the first output with Keras' `y`; returns the model.
+#[allow(dead_code)]
+pub fn check_json_model(case: &Value, what: &str) -> keras_rs::models::LoadedModel {
+    use keras_rs::prelude::*;
+    let mut model = keras_rs::models::model_from_json(case["json"].as_str().unwrap()).unwrap();
+    model.set_weights(&arrays(&case["weights"])).unwrap();
+    let xs = arrays(&case["xs"]);
+    let got = model.predict(xs.iter().collect::<Vec<_>>(), PredictOptions::new().verbose(0)).unwrap();
+    assert_close(&got[0], &array(&case["y"]), 1e-4, 1e-5, what);
+    model
+}
+
 fn flat(a: &ndarray::ArrayD<f32>) -> Tensor<1> {
     let v: Vec<f32> = a.iter().copied().collect();
     let n = v.len();
