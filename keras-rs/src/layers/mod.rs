@@ -25,6 +25,29 @@
 //! Keras' error text), then `compute_output_shape`, `build` and `forward`. Adding one touches its
 //! file, its family's `mod.rs` export and one line of `registry.rs` (plus its Keras fixture in
 //! `tests/fixtures/generate.py`). `core/dense.rs` is the one to copy.
+//!
+//! # Calls in a Functional graph
+//!
+//! A call's tensors reach [`Layer::forward_multi`] as one list; how they sit in Keras'
+//! `inbound_nodes` is the layer's to say, so files move both ways with Python:
+//! - positional tensors: one alone, several as one list by default (`Add()([a, b])`), separate
+//!   arguments where the layer writes them so ([`Layer::call_args`]: `mha(query, value)`);
+//! - keyword tensors ([`Layer::tensor_kwargs`]: a recurrent layer's `initial_state`) follow the
+//!   positional ones; an explicit `mask=` ([`Layer::takes_mask_argument`]) is the call's last
+//!   input and replaces the implicit mask;
+//! - non-tensor keyword arguments ([`Layer::check_call_kwarg`], read in `forward` from
+//!   [`CallContext::call_kwargs`]: `use_causal_mask=True`).
+//!
+//! Masks (`(batch, steps)`, 1.0 for real steps) travel beside the tensors: a layer makes or
+//! passes one in [`Layer::compute_mask`] (by default the input's with
+//! [`Layer::supports_masking`], none otherwise, as Keras drops masks at layers that do not
+//! support them), and reads its inputs' from [`CallContext::input_masks`]. A layer whose Keras
+//! version uses masks in a way keras-rs does not yet refuses one (`refuses_masks!()`).
+//!
+//! Sizes after the batch axis may be unknown (`Input::new(&[None, Some(8)])`); a layer that
+//! reads its sizes from each batch says so with [`Layer::takes_unknown_sizes`], every other one
+//! refuses such shapes when called. Keras' ops on symbolic tensors (`x + y`, `ops.mean`) are
+//! graph nodes too: [`crate::ops`].
 
 pub mod activations;
 pub mod attention;
