@@ -213,7 +213,11 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
     let decoded = LSTM::new(4).return_sequences(true).call_with_initial_state(&dec_in, &[&encoded[1], &encoded[2]]);
     let start = Dense::new(3).activation("tanh").call(&encoded[0]).unwrap();
     let refined = GRU::new(3).call_with_initial_state(&decoded.unwrap()[0], &[&start]).unwrap();
-    let seq2seq = Model::new(&[&enc_in, &dec_in], &[&refined[0]]).unwrap().named("seq2seq").seed(8).unwrap();
+    let start2 = Dense::new(2).activation("tanh").call(&encoded[0]).unwrap();
+    let both = Bidirectional::new(GRU::new(2).return_sequences(true))
+        .call_with_initial_state(&dec_in, &[&start2, &start2])
+        .unwrap();
+    let seq2seq = Model::new(&[&enc_in, &dec_in], &[&refined[0], &both]).unwrap().named("seq2seq").seed(8).unwrap();
 
     vec![
         (Seq(images), vec![vec![2, 8, 8, 2]]),

@@ -70,6 +70,18 @@ fn gru_and_simple_rnn_take_an_initial_state() {
 }
 
 #[test]
+fn bidirectional_takes_an_initial_state_for_each_direction() {
+    // Keras: Bidirectional(LSTM(4, return_sequences=True))(x, initial_state=[h_f, c_f, h_b, c_b]).
+    let model = common::check_json_model(&fixture("seq2seq.json")["bidirectional"], "bidirectional");
+    let json = model.to_json();
+    assert_eq!(model_from_json(&json).unwrap().to_json(), json);
+    let x = Input::new(&[5, 3]);
+    let h = Input::new(&[4]).tensor();
+    let err = Bidirectional::new(LSTM::new(4)).name("bi").call_with_initial_state(&x, &[&h, &h]).unwrap_err();
+    assert!(err.to_string().contains("initial_state needs 4 tensors"), "{err}");
+}
+
+#[test]
 fn the_rust_api_builds_the_training_and_inference_models() {
     let fx = fixture("seq2seq.json");
     let enc_in = Input::new(&[None, Some(5)]).name("encoder_inputs");

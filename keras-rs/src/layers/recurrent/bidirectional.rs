@@ -119,6 +119,22 @@ impl Bidirectional {
 
 crate::models::graph::functional_call!(Bidirectional);
 
+impl Bidirectional {
+    /// Calls the layer on symbolic tensors starting from `initial_state` (Keras'
+    /// `Bidirectional(LSTM(..))(x, initial_state=[h_f, c_f, h_b, c_b])`: the forward layer's
+    /// states, then the backward layer's).
+    pub fn call_with_initial_state(
+        &self,
+        inputs: impl crate::models::SymbolicInputs,
+        initial_state: &[&crate::models::KerasTensor],
+    ) -> Result<crate::models::KerasTensor> {
+        let mut tensors = inputs.tensors();
+        tensors.extend(initial_state.iter().map(|t| (*t).clone()));
+        let outputs = crate::models::graph::call_symbolic(self, tensors)?;
+        crate::models::graph::single_output(self, outputs)
+    }
+}
+
 impl Layer for Bidirectional {
     fn class_name(&self) -> &'static str {
         "Bidirectional"
@@ -210,10 +226,87 @@ impl Layer for Bidirectional {
         self.parts()?.0.compute_mask(inputs, masks)
     }
 
+    fn tensor_kwargs(&self) -> &'static [&'static str] {
+        &["initial_state"]
+    }
+
+    fn call_args(&self, mut tensors: Vec<Value>) -> (Vec<Value>, serde_json::Map<String, Value>) {
+        let mut kwargs = serde_json::Map::new();
+        if tensors.len() > 1 {
+            kwargs.insert("initial_state".into(), Value::Array(tensors.split_off(1)));
+        }
+        (tensors, kwargs)
+    }
+
+    /// Keras builds Bidirectional on its sequences alone (not on `initial_state`).
+    fn build_config(&self, input_shapes: &[Shape]) -> Option<Value> {
+        input_shapes.first().map(|s| json!({"input_shape": s.0}))
+    }
+
+    fn compute_output_shapes(&self, input_shapes: &[Shape]) -> Result<Vec<Shape>> {
+        let (input, states) = input_shapes
+            .split_first()
+            .ok_or_else(|| Error::value("Bidirectional expects 1 input tensor, but it received 0"))?;
+        let (f, _) = self.parts()?;
+        let per_direction = if f.class_name() == "LSTM" { 2 } else { 1 };
+        if !states.is_empty() && states.len() != 2 * per_direction {
+            return Err(Error::value(format!(
+                "Layer \"{}\" (Bidirectional) starts each direction from {per_direction} state(s): initial_state needs \
+                 {} tensors (the forward layer's, then the backward layer's); received {}",
+                self.base.name.as_deref().unwrap_or("bidirectional"),
+                2 * per_direction,
+                states.len()
+            )));
+        }
+        Ok(vec![self.compute_output_shape(input)?])
+    }
+
+    fn build_multi(&mut self, input_shapes: &[Shape]) -> Result<Vec<VariableSpec>> {
+        self.compute_output_shapes(input_shapes)?;
+        self.build(&input_shapes[0])
+    }
+
+    /// With `initial_state`, its first half starts the forward layer and its second half the
+    /// backward layer, as Keras splits it.
+    fn forward_multi(
+        &self,
+        inputs: Vec<DynTensor>,
+        weights: Weights<'_>,
+        ctx: &mut CallContext<'_>,
+    ) -> Result<Vec<DynTensor>> {
+        let mut inputs = inputs.into_iter();
+        let x = inputs.next().ok_or_else(|| Error::value("Bidirectional called on no tensor"))?;
+        let states: Vec<Tensor<2>> = inputs.map(|s| s.into_rank::<2>("Bidirectional")).collect::<Result<_>>()?;
+        let mut halves = (!states.is_empty()).then(|| {
+            let mut forward = states;
+            let backward = forward.split_off(forward.len() / 2);
+            (forward, backward)
+        });
+        Ok(vec![self.run(x, weights, ctx, halves.take())?])
+    }
+
     fn forward(&self, inputs: DynTensor, weights: Weights<'_>, ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+        self.run(inputs, weights, ctx, None)
+    }
+}
+
+impl Bidirectional {
+    /// Both directions (each from its given states, if any), merged.
+    fn run(
+        &self,
+        inputs: DynTensor,
+        weights: Weights<'_>,
+        ctx: &mut CallContext<'_>,
+        states: Option<(Vec<Tensor<2>>, Vec<Tensor<2>>)>,
+    ) -> Result<DynTensor> {
         let (f, b) = self.parts()?;
-        let y = f.forward(inputs.clone(), weights.slice(0..self.n_forward), ctx)?;
-        let y_rev = b.forward(inputs, weights.slice(self.n_forward..weights.len()), ctx)?;
+        let (forward_state, backward_state) = states.unzip();
+        ctx.initial_state = forward_state;
+        let y = f.forward(inputs.clone(), weights.slice(0..self.n_forward), ctx);
+        ctx.initial_state = backward_state;
+        let y_rev = b.forward(inputs, weights.slice(self.n_forward..weights.len()), ctx);
+        ctx.initial_state = None;
+        let (y, y_rev) = (y?, y_rev?);
         let (y, y_rev) = match (y, y_rev) {
             // Sequences: reverse the backward outputs so both directions line up in time.
             (DynTensor::R3(y), DynTensor::R3(r)) => (DynTensor::R3(y), DynTensor::R3(r.flip([1]))),
