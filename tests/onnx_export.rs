@@ -238,3 +238,19 @@ fn a_layer_without_an_onnx_lowering_is_named() {
     assert!(!temp("time_distributed.onnx").exists(), "nothing is written");
     let _ = Array2::<f32>::zeros((1, 1));
 }
+
+#[test]
+fn masks_ops_and_initial_states_are_refused_not_dropped() {
+    // The ONNX graph would not carry a mask, an op node or a given initial state.
+    let masked = Sequential::new().add(Input::new(&[4])).add(Embedding::new(10, 3).mask_zero(true)).add(GRU::new(2));
+    let err = masked.export(temp("masked.onnx"), "onnx").unwrap_err().to_string();
+    assert!(err.contains("ONNX export does not carry masks yet"), "{err}");
+    let x = Input::new(&[3]).tensor();
+    let y = (&Dense::new(3).call(&x).unwrap() + &x).unwrap();
+    let err = Model::new(&[x], &[y]).unwrap().export(temp("op.onnx"), "onnx").unwrap_err().to_string();
+    assert!(err.contains("ONNX export does not support the op 'add'"), "{err}");
+    let (s, h) = (Input::new(&[5, 2]), Input::new(&[4]));
+    let y = GRU::new(4).name("g").call_with_initial_state(&s, &[&h.tensor()]).unwrap().remove(0);
+    let err = Model::new(&[s, h], &[y]).unwrap().export(temp("state.onnx"), "onnx").unwrap_err().to_string();
+    assert!(err.contains("'g' with an explicit mask or initial_state"), "{err}");
+}

@@ -186,6 +186,13 @@ fn lower(b: &mut Builder, entry: &LayerEntry, weights: &[Weight<'_>], inputs: Ve
         )));
     }
     let config = layer.get_config();
+    if class == "Masking" || (class == "Embedding" && config["mask_zero"] == serde_json::json!(true)) {
+        // The ONNX graph would not carry the mask, and the layers after it would read padding.
+        return Err(Error::value(format!(
+            "ONNX export does not carry masks yet: layer '{name}' ({class}) makes one; export a model without \
+             `mask_zero`/`Masking`"
+        )));
+    }
     let weight = |key: &str| -> Result<&ArrayD<f32>> {
         weights
             .iter()
@@ -450,8 +457,14 @@ pub(crate) fn model_bytes(
                 if node.inputs.is_empty() {
                     continue;
                 }
-                let args = node.inputs.iter().map(|t| values[t.node][t.index].clone()).collect();
                 let entry = &network.layers[node.layer];
+                if node.mask_input || node.inputs.len() > 1 && entry.layer.tensor_kwargs().contains(&"initial_state") {
+                    return Err(Error::value(format!(
+                        "ONNX export does not support the call of '{}' with an explicit mask or initial_state yet",
+                        entry.layer.name().unwrap_or("?")
+                    )));
+                }
+                let args = node.inputs.iter().map(|t| values[t.node][t.index].clone()).collect();
                 values[i] = lower(&mut b, entry, &weights_of(entry), args)?;
             }
             graph.outputs.iter().map(|t| values[t.node][t.index].clone()).collect()
