@@ -15,6 +15,10 @@ pub(crate) struct Equation {
     pub(crate) a: Vec<char>,
     pub(crate) b: Vec<char>,
     pub(crate) out: Vec<char>,
+    /// How many axes of the first operand `...` stands for.
+    pub(crate) elided: usize,
+    /// Whether `...` leads the first operand (`...b,bc->...c`) rather than ends it.
+    pub(crate) left_elided: bool,
 }
 
 impl Equation {
@@ -38,10 +42,17 @@ impl Equation {
             let s = s.replace("...", &ellipsis);
             if s.chars().all(|c| c.is_ascii_alphanumeric()) { Ok(s.chars().collect()) } else { Err(invalid()) }
         };
-        let eq = Equation { a: spell(a)?, b: spell(b)?, out: spell(out)? };
         if b.contains("...") || (a.contains("...") != out.contains("...")) {
             return Err(invalid());
         }
+        if !a.contains("...") && elided != 0 {
+            return Err(Error::value(format!(
+                "The einsum equation '{equation}' names {} axes for an input of rank {a_rank}",
+                named(a)
+            )));
+        }
+        let left_elided = a.starts_with("...");
+        let eq = Equation { a: spell(a)?, b: spell(b)?, out: spell(out)?, elided, left_elided };
         for (what, spec) in [("input", &eq.a), ("kernel", &eq.b), ("output", &eq.out)] {
             if let Some(c) = spec.iter().enumerate().find(|(i, c)| spec[..*i].contains(c)).map(|(_, c)| c) {
                 return Err(Error::value(format!(
@@ -129,22 +140,12 @@ mod tests {
         for (c, d) in eq.a.iter().zip(a.dims()).chain(eq.b.iter().zip(b.dims())) {
             size.insert(*c, d);
         }
-        let letters: Vec<char> = {
-            let mut l = eq.out.clone();
-            l.extend(eq.a.iter().chain(&eq.b).filter(|c| !eq.out.contains(c)));
-            l.dedup();
-            let mut seen = Vec::new();
-            l.into_iter()
-                .filter(|c| {
-                    if seen.contains(c) {
-                        false
-                    } else {
-                        seen.push(*c);
-                        true
-                    }
-                })
-                .collect()
-        };
+        let mut letters = eq.out.clone();
+        for c in eq.a.iter().chain(&eq.b) {
+            if !letters.contains(c) {
+                letters.push(*c);
+            }
+        }
         let out_dims: Vec<usize> = eq.out.iter().map(|c| size[c]).collect();
         let (av, bv) = (a.to_vec().unwrap(), b.to_vec().unwrap());
         let flat = |spec: &[char], dims: &[usize], at: &HashMap<char, usize>| {
@@ -195,6 +196,7 @@ mod tests {
             ("abc,cd->ad", 3, "'b' of 'abc,cd->ad' is in one operand"),
             ("ab,bc->acz", 2, "Dimension 'z'"),
             ("abcd,de->ae", 2, "names more axes"),
+            ("ab,bc->ac", 3, "names 2 axes for an input of rank 3"),
         ] {
             let err = Equation::parse(equation, rank).unwrap_err().to_string();
             assert!(err.contains(needle), "{equation}: {err}");

@@ -461,7 +461,7 @@ pub trait Layer: std::fmt::Debug + Send + Sync {
         Err(crate::Error::value(format!(
             "Layer \"{}\" ({}) got an unexpected keyword argument '{key}' (= {value}): keras-rs calls it on its \
              input tensors only",
-            self.name().unwrap_or("?"),
+            self.name().map_or_else(|| to_snake_case(self.class_name()), str::to_string),
             self.class_name()
         )))
     }
@@ -506,7 +506,7 @@ pub(crate) fn refuse_masks(layer: &dyn Layer, masks: &[Option<Tensor<2>>]) -> Re
         return Err(crate::Error::value(format!(
             "Layer \"{}\" ({}) receives a mask (from `Embedding(mask_zero=True)` or `Masking`); Keras uses it in \
              this layer and keras-rs does not yet, so the model is refused rather than run differently",
-            layer.name().unwrap_or("?"),
+            crate::models::graph::layer_label(layer),
             layer.class_name()
         )));
     }
@@ -523,7 +523,7 @@ pub(crate) fn check_known_sizes(layer: &dyn Layer, shapes: &[Shape]) -> Result<(
                 "Layer \"{}\" ({}) is called on a tensor of shape {shape} with unknown sizes after the batch axis; \
                  keras-rs runs this layer on known sizes only (give the Input its sizes, or use it after a layer \
                  that fixes them)",
-                layer.name().map_or_else(|| to_snake_case(layer.class_name()), str::to_string),
+                crate::models::graph::layer_label(layer),
                 layer.class_name()
             )))
         }

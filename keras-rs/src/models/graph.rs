@@ -329,6 +329,13 @@ pub struct GraphNode {
     pub mask_input: bool,
 }
 
+impl GraphNode {
+    /// The data inputs of the call (without an explicit mask).
+    pub fn data_inputs(&self) -> &[TensorRef] {
+        &self.inputs[..self.inputs.len() - usize::from(self.mask_input)]
+    }
+}
+
 /// Output `index` of node `node`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TensorRef {

@@ -245,9 +245,8 @@ impl Network {
                 continue; // an `Input`: set above
             }
             let mut args: Vec<DynTensor> = node.inputs.iter().map(|t| values[t.node][t.index].clone()).collect();
-            let data = &node.inputs[..node.inputs.len() - usize::from(node.mask_input)];
             let mut in_masks: Vec<Option<Tensor<2>>> =
-                data.iter().map(|t| if t.index == 0 { masks[t.node].clone() } else { None }).collect();
+                node.data_inputs().iter().map(|t| if t.index == 0 { masks[t.node].clone() } else { None }).collect();
             if node.mask_input {
                 // An explicit mask (Keras' `layer(x, mask=m)`) replaces the first input's.
                 let mask = args.pop().expect("a mask input").into_rank::<2>("mask")?;

@@ -51,7 +51,6 @@ pub(crate) struct Operation {
     base: LayerBase,
     op: Op,
     args: Vec<Arg>,
-    output: Option<Shape>,
 }
 
 /// The dtypes `Cast` takes: keras-rs computes in float32, so an integer cast truncates and
@@ -70,7 +69,7 @@ pub(crate) fn check_dtype(dtype: &str) -> Result<String> {
 
 impl Operation {
     fn new(op: Op, args: Vec<Arg>) -> Self {
-        Operation { base: LayerBase::default(), op, args, output: None }
+        Operation { base: LayerBase::default(), op, args }
     }
 
     /// The op of a `config.json` entry (module `keras.src.ops.*`); its arguments come with the
@@ -208,7 +207,7 @@ impl Layer for Operation {
     }
 
     fn build_multi(&mut self, input_shapes: &[Shape]) -> Result<Vec<VariableSpec>> {
-        self.output = Some(self.compute_output_shapes(input_shapes)?.remove(0));
+        self.compute_output_shapes(input_shapes)?;
         Ok(Vec::new())
     }
 
@@ -218,7 +217,6 @@ impl Layer for Operation {
         _w: Weights<'_>,
         ctx: &mut CallContext<'_>,
     ) -> Result<Vec<DynTensor>> {
-        let out = self.output.as_ref().ok_or_else(|| Error::State("an op called before build".into()))?;
         let mut given = inputs.into_iter();
         let mut operands = Vec::new();
         for arg in &self.args {
@@ -232,7 +230,7 @@ impl Layer for Operation {
                 Arg::Key => {}
             }
         }
-        Ok(vec![self.op.forward(operands, out)?])
+        Ok(vec![self.op.forward(operands)?])
     }
 }
 

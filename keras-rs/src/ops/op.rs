@@ -118,29 +118,26 @@ const REDUCTIONS: &[(&str, Reduction)] = &[
     ("All", Reduction::All),
 ];
 
+/// The op classes besides the tables' (their arguments' Keras defaults in [`Op::blank`]).
+const OTHERS: &[&str] = &[
+    "Softmax",
+    "Reshape",
+    "Transpose",
+    "Swapaxes",
+    "ExpandDims",
+    "Squeeze",
+    "Concatenate",
+    "Stack",
+    "Matmul",
+    "GetItem",
+    "Cast",
+];
+
 /// The Keras op class names keras-rs rebuilds, with their module.
 pub(crate) fn known_ops() -> Vec<(&'static str, &'static str)> {
-    let numpy = UNARY
-        .iter()
-        .filter(|(_, u)| !matches!(u, Unary::Sigmoid | Unary::Relu))
-        .map(|(c, _)| *c)
-        .chain(BINARY.iter().map(|(c, _)| *c))
-        .chain(REDUCTIONS.iter().map(|(c, _)| *c))
-        .chain([
-            "Reshape",
-            "Transpose",
-            "Swapaxes",
-            "ExpandDims",
-            "Squeeze",
-            "Concatenate",
-            "Stack",
-            "Matmul",
-            "GetItem",
-        ]);
-    let mut all: Vec<_> = numpy.map(|c| (c, "keras.src.ops.numpy")).collect();
-    all.extend([("Sigmoid", "keras.src.ops.nn"), ("Relu", "keras.src.ops.nn"), ("Softmax", "keras.src.ops.nn")]);
-    all.push(("Cast", "keras.src.ops.core"));
-    all
+    let classes = UNARY.iter().map(|(c, _)| *c).chain(BINARY.iter().map(|(c, _)| *c));
+    let classes = classes.chain(REDUCTIONS.iter().map(|(c, _)| *c)).chain(OTHERS.iter().copied());
+    classes.filter_map(Op::blank).map(|op| (op.class_name(), op.module())).collect()
 }
 
 /// Reads the config of a `class`: every key but `name` must be one the op takes.
@@ -188,59 +185,79 @@ fn axes(v: Value) -> Result<Option<Vec<i64>>> {
 impl Op {
     /// The op of Keras class `class` in `module` from its config.
     pub(crate) fn from_config(class: &str, module: &str, config: &Value) -> Result<Op> {
+        let Some(blank) = Op::blank(class).filter(|op| op.module() == module) else {
+            let known: Vec<String> = known_ops().iter().map(|(c, m)| format!("{m}.{c}")).collect();
+            return Err(Error::UnknownIdentifier(format!(
+                "Could not locate the op '{module}.{class}': keras-rs rebuilds the ops {}",
+                known.join(", ")
+            )));
+        };
         let empty = Map::new();
         let mut a = Args { class, config: config.as_object().unwrap_or(&empty), taken: Vec::new() };
-        let in_numpy = module == "keras.src.ops.numpy";
-        let op = if let Some((_, u)) =
-            UNARY.iter().find(|(c, u)| *c == class && (in_numpy != matches!(u, Unary::Sigmoid | Unary::Relu)))
-        {
-            Op::Unary(*u)
-        } else if let Some((_, b)) = BINARY.iter().find(|(c, _)| *c == class).filter(|_| in_numpy) {
-            Op::Binary(*b)
-        } else if let Some((_, kind)) = REDUCTIONS.iter().find(|(c, _)| *c == class).filter(|_| in_numpy) {
-            let axis = axes(a.get("axis", Value::Null)?)?;
-            let keepdims = a.get("keepdims", false)?;
-            if matches!(kind, Reduction::Max | Reduction::Min) {
-                let initial: Value = a.get("initial", Value::Null)?;
-                if !initial.is_null() {
-                    return Err(a.refuse("initial", &initial));
+        // Each argument defaults to the blank op's, which is Keras' default.
+        let op = match blank {
+            Op::Reduce { kind, axis, keepdims } => {
+                let axis = axes(a.get("axis", json!(axis))?)?;
+                let keepdims = a.get("keepdims", keepdims)?;
+                if matches!(kind, Reduction::Max | Reduction::Min) {
+                    let initial: Value = a.get("initial", Value::Null)?;
+                    if !initial.is_null() {
+                        return Err(a.refuse("initial", &initial));
+                    }
                 }
+                Op::Reduce { kind, axis, keepdims }
             }
-            Op::Reduce { kind: *kind, axis, keepdims }
-        } else {
-            match (module, class) {
-                ("keras.src.ops.nn", "Softmax") => Op::Softmax { axis: a.get("axis", -1)? },
-                ("keras.src.ops.numpy", "Reshape") => Op::Reshape { newshape: a.get("newshape", Vec::new())? },
-                ("keras.src.ops.numpy", "Transpose") => Op::Transpose { axes: a.get("axes", None)? },
-                ("keras.src.ops.numpy", "Swapaxes") => {
-                    Op::Swapaxes { axis1: a.get("axis1", 0)?, axis2: a.get("axis2", 0)? }
-                }
-                ("keras.src.ops.numpy", "ExpandDims") => Op::ExpandDims { axis: a.get("axis", 0)? },
-                ("keras.src.ops.numpy", "Squeeze") => {
-                    let axis = axes(a.get("axis", Value::Null)?)?.ok_or_else(|| {
-                        Error::value("Op Squeeze: keras-rs squeezes given axes only (axis=None is not supported)")
-                    })?;
-                    Op::Squeeze { axis }
-                }
-                ("keras.src.ops.numpy", "Concatenate") => Op::Concatenate { axis: a.get("axis", 0)? },
-                ("keras.src.ops.numpy", "Stack") => Op::Stack { axis: a.get("axis", 0)? },
-                ("keras.src.ops.numpy", "Matmul") => Op::Matmul,
-                ("keras.src.ops.numpy", "GetItem") => Op::GetItem(Key::default()),
-                ("keras.src.ops.core", "Cast") => {
-                    let dtype: String = a.get("dtype", "float32".to_string())?;
-                    Op::Cast { dtype: super::check_dtype(&dtype)? }
-                }
-                _ => {
-                    let known: Vec<String> = known_ops().iter().map(|(c, m)| format!("{m}.{c}")).collect();
-                    return Err(Error::UnknownIdentifier(format!(
-                        "Could not locate the op '{module}.{class}': keras-rs rebuilds the ops {}",
-                        known.join(", ")
-                    )));
-                }
+            Op::Softmax { axis } => Op::Softmax { axis: a.get("axis", axis)? },
+            Op::Reshape { newshape } => Op::Reshape { newshape: a.get("newshape", newshape)? },
+            Op::Transpose { axes } => Op::Transpose { axes: a.get("axes", axes)? },
+            Op::Swapaxes { axis1, axis2 } => {
+                Op::Swapaxes { axis1: a.get("axis1", axis1)?, axis2: a.get("axis2", axis2)? }
             }
+            Op::ExpandDims { axis } => Op::ExpandDims { axis: a.get("axis", axis)? },
+            Op::Squeeze { .. } => {
+                let axis = axes(a.get("axis", Value::Null)?)?.ok_or_else(|| {
+                    Error::value("Op Squeeze: keras-rs squeezes given axes only (axis=None is not supported)")
+                })?;
+                Op::Squeeze { axis }
+            }
+            Op::Concatenate { axis } => Op::Concatenate { axis: a.get("axis", axis)? },
+            Op::Stack { axis } => Op::Stack { axis: a.get("axis", axis)? },
+            Op::Cast { dtype } => Op::Cast { dtype: super::check_dtype(&a.get("dtype", dtype)?)? },
+            other => other,
         };
         a.done()?;
         Ok(op)
+    }
+
+    /// The op of Keras class `class` with Keras' default arguments; `None` for a class keras-rs
+    /// does not rebuild.
+    fn blank(class: &str) -> Option<Op> {
+        fn find<T: Copy>(table: &[(&str, T)], class: &str) -> Option<T> {
+            table.iter().find(|(c, _)| *c == class).map(|(_, t)| *t)
+        }
+        if let Some(u) = find(UNARY, class) {
+            return Some(Op::Unary(u));
+        }
+        if let Some(b) = find(BINARY, class) {
+            return Some(Op::Binary(b));
+        }
+        if let Some(kind) = find(REDUCTIONS, class) {
+            return Some(Op::Reduce { kind, axis: None, keepdims: false });
+        }
+        Some(match class {
+            "Softmax" => Op::Softmax { axis: -1 },
+            "Reshape" => Op::Reshape { newshape: Vec::new() },
+            "Transpose" => Op::Transpose { axes: None },
+            "Swapaxes" => Op::Swapaxes { axis1: 0, axis2: 0 },
+            "ExpandDims" => Op::ExpandDims { axis: 0 },
+            "Squeeze" => Op::Squeeze { axis: Vec::new() },
+            "Concatenate" => Op::Concatenate { axis: 0 },
+            "Stack" => Op::Stack { axis: 0 },
+            "Matmul" => Op::Matmul,
+            "GetItem" => Op::GetItem(Key::default()),
+            "Cast" => Op::Cast { dtype: "float32".to_string() },
+            _ => return None,
+        })
     }
 
     /// Keras' class name.
@@ -415,7 +432,7 @@ impl Op {
     }
 
     /// The forward pass.
-    pub(crate) fn forward(&self, inputs: Vec<DynTensor>, out_shape: &Shape) -> Result<DynTensor> {
+    pub(crate) fn forward(&self, inputs: Vec<DynTensor>) -> Result<DynTensor> {
         let mut inputs = inputs.into_iter();
         let mut next = || inputs.next().ok_or_else(|| Error::value("an op received too few tensors"));
         Ok(match self {
@@ -474,7 +491,7 @@ impl Op {
             }
             Op::Reshape { .. } | Op::ExpandDims { .. } | Op::Squeeze { .. } => {
                 let x = next()?;
-                let dims = concrete(out_shape, &x, self)?;
+                let dims = concrete(&x, self)?;
                 x.reshape(&dims)?
             }
             Op::Transpose { axes } => {
@@ -640,8 +657,8 @@ fn reshape_shape(x: &Shape, newshape: &[i64]) -> Result<Shape> {
 }
 
 /// The concrete output dims of a shape op on `x`, from `x`'s own sizes (a `-1` of `reshape`
-/// inferred, unknown sizes of the graph taken from the batch).
-fn concrete(_out: &Shape, x: &DynTensor, op: &Op) -> Result<Vec<usize>> {
+/// inferred from the number of values).
+fn concrete(x: &DynTensor, op: &Op) -> Result<Vec<usize>> {
     let dims = x.dims();
     let numel: usize = dims.iter().product();
     let what = op.class_name();

@@ -245,6 +245,13 @@ fn flatten_refs(v: &Value, out: &mut Vec<(String, usize, usize)>) -> Result<()> 
     }
 }
 
+/// The node's `mask=` tensor, when the layer takes an explicit mask (Keras 3 writes one for
+/// recurrent layers and `GlobalAveragePooling1D` on masked inputs): the call's last input.
+fn explicit_mask<'n>(layer: &dyn Layer, node: &'n Value) -> Option<&'n Value> {
+    let mask = node.get("kwargs")?.get("mask")?;
+    (layer.takes_mask_argument() && history(mask).is_some()).then_some(mask)
+}
+
 /// The keyword arguments of an inbound node the rebuilt call keeps (those the layer takes,
 /// [`Layer::check_call_kwarg`]); refuses any other keras-rs would drop: anything but `training`
 /// (which the model's own mode overrides, as in Keras) and `null` values — a tensor passed as
@@ -258,7 +265,7 @@ fn call_kwargs(name: &str, layer: &dyn Layer, node: &Value) -> Result<serde_json
         if key == "training" || value.is_null() || layer.tensor_kwargs().contains(&key.as_str()) {
             continue;
         }
-        if key == "mask" && layer.takes_mask_argument() && history(value).is_some() {
+        if key == "mask" && explicit_mask(layer, node).is_some() {
             continue; // an explicit mask: the call's last input
         }
         let is_tensor = value.to_string().contains("__keras_tensor__");
@@ -323,11 +330,9 @@ pub(crate) fn functional_from_config(config: &Value) -> Result<Model> {
                         collect_tensors(v, &mut kts);
                     }
                 }
-                let mask = node.get("kwargs").and_then(|k| k.get("mask")).filter(|m| history(m).is_some());
-                let mask_input = mask.is_some() && layer.takes_mask_argument();
-                if let (Some(mask), true) = (mask, mask_input) {
-                    kts.push(mask.clone());
-                }
+                let mask = explicit_mask(layer.as_ref(), node);
+                let mask_input = mask.is_some();
+                kts.extend(mask.cloned());
                 let refs: Option<Vec<_>> = kts.iter().map(history).collect();
                 let refs = refs.ok_or_else(|| Error::Format(format!("Layer '{name}': invalid inbound node")))?;
                 let Some(inputs) = refs.into_iter().map(|r| lookup(&outputs, r)).collect::<Option<Vec<_>>>() else {

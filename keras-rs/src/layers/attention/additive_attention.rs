@@ -3,13 +3,11 @@
 use burn::tensor::{Tensor, TensorData};
 use serde_json::Value;
 
-use super::attention::{
-    additive_scores, apply_scores, attention_inputs, attention_output_shapes, check_attention_kwarg, check_dropout,
-};
+use super::attention::{additive_scores, apply_scores, attention_inputs, attention_layer_methods, check_dropout};
 use crate::backend::DynTensor;
 use crate::error::Result;
 use crate::initializers::Initializer;
-use crate::layers::builders::{common_builders, layer_boilerplate, multi_input_glue};
+use crate::layers::builders::common_builders;
 use crate::layers::config::{Validate, keras_config};
 use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, Weights};
 use crate::shape::Shape;
@@ -74,28 +72,7 @@ impl AdditiveAttention {
 }
 
 impl Layer for AdditiveAttention {
-    // Keras uses masks in this layer; keras-rs does not yet.
-    crate::layers::builders::refuses_masks!();
-
-    layer_boilerplate!("AdditiveAttention");
-
-    fn takes_unknown_sizes(&self) -> bool {
-        true
-    }
-    multi_input_glue!();
-
-    fn config(&self) -> Value {
-        self.config.to_config()
-    }
-
-    fn check_call_kwarg(&self, key: &str, value: &Value) -> Result<()> {
-        check_attention_kwarg("AdditiveAttention", key, value)
-    }
-
-    fn compute_output_shapes(&self, input_shapes: &[Shape]) -> Result<Vec<Shape>> {
-        self.config.validate()?;
-        attention_output_shapes("AdditiveAttention", input_shapes)
-    }
+    attention_layer_methods!("AdditiveAttention");
 
     fn build_multi(&mut self, input_shapes: &[Shape]) -> Result<Vec<VariableSpec>> {
         self.compute_output_shapes(input_shapes)?;

@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
 use crate::initializers::Initializer;
-use crate::layers::builders::{common_builders, layer_boilerplate, multi_input_glue};
+use crate::layers::builders::common_builders;
 use crate::layers::config::{Validate, keras_config};
 use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, Weights};
 use crate::shape::Shape;
@@ -130,14 +130,25 @@ pub(crate) fn attention_output_shapes(class: &str, input_shapes: &[Shape]) -> Re
     Ok(vec![Shape(vec![q.0[0], q.0[1], v.last()])])
 }
 
-/// The attention call arguments `Attention` and `AdditiveAttention` take.
-pub(crate) fn check_attention_kwarg(class: &str, key: &str, value: &Value) -> Result<()> {
+/// The call arguments the attention layers take: `use_causal_mask`, and
+/// `return_attention_scores` left false.
+pub(crate) fn check_attention_kwarg(layer: &dyn Layer, key: &str, value: &Value) -> Result<()> {
     match (key, value) {
         ("use_causal_mask", Value::Bool(_)) | ("return_attention_scores", Value::Bool(false)) => Ok(()),
         _ => Err(Error::value(format!(
-            "{class}: keras-rs does not take the call argument {key}={value} (it takes use_causal_mask=True/False)"
+            "Layer \"{}\" ({}): keras-rs does not take the call argument {key}={value} (it takes \
+             use_causal_mask=True/False)",
+            crate::models::graph::layer_label(layer),
+            layer.class_name()
         ))),
     }
+}
+
+/// With `use_causal_mask=True` in this call, Keras' `_compute_causal_mask`: 1.0 where query
+/// step `i` may attend key step `j` (`j <= i`), row-major `(Tq, Tk)`.
+pub(crate) fn causal_keep(ctx: &CallContext<'_>, tq: usize, tk: usize) -> Option<Vec<f32>> {
+    let causal = ctx.call_kwargs.get("use_causal_mask").and_then(Value::as_bool).unwrap_or(false);
+    causal.then(|| (0..tq * tk).map(|i| if i / tk >= i % tk { 1.0 } else { 0.0 }).collect())
 }
 
 /// The three inputs as rank-3 tensors (the key defaults to the value).
@@ -180,8 +191,8 @@ pub(crate) fn apply_scores(
     ctx: &mut CallContext<'_>,
 ) -> Tensor<3> {
     let [batch, tq, tv] = scores.dims();
-    if ctx.call_kwargs.get("use_causal_mask").and_then(Value::as_bool).unwrap_or(false) {
-        let lowered: Vec<f32> = (0..tq * tv).map(|i| if i / tv >= i % tv { 0.0 } else { 1.0e9 }).collect();
+    if let Some(keep) = causal_keep(ctx, tq, tv) {
+        let lowered: Vec<f32> = keep.iter().map(|k| (1.0 - k) * 1.0e9).collect();
         scores = scores - Tensor::<3>::from_data(TensorData::new(lowered, [1, tq, tv]), ctx.device);
     }
     let mut weights = softmax(scores, 2);
@@ -192,29 +203,42 @@ pub(crate) fn apply_scores(
     weights.matmul(value)
 }
 
+/// The `Layer` methods `Attention` and `AdditiveAttention` share (Keras' `Attention` base):
+/// class, config, `[query, value(, key)]` shapes, the call arguments, unknown lengths, masks
+/// refused.
+macro_rules! attention_layer_methods {
+    ($class:literal) => {
+        // Keras uses masks in this layer; keras-rs does not yet.
+        $crate::layers::builders::refuses_masks!();
+
+        $crate::layers::builders::layer_boilerplate!($class);
+        $crate::layers::builders::multi_input_glue!();
+
+        fn takes_unknown_sizes(&self) -> bool {
+            true
+        }
+
+        fn config(&self) -> serde_json::Value {
+            self.config.to_config()
+        }
+
+        fn check_call_kwarg(&self, key: &str, value: &serde_json::Value) -> $crate::error::Result<()> {
+            $crate::layers::attention::attention::check_attention_kwarg(self, key, value)
+        }
+
+        fn compute_output_shapes(
+            &self,
+            input_shapes: &[$crate::shape::Shape],
+        ) -> $crate::error::Result<Vec<$crate::shape::Shape>> {
+            $crate::layers::config::Validate::validate(&self.config)?;
+            $crate::layers::attention::attention::attention_output_shapes($class, input_shapes)
+        }
+    };
+}
+pub(crate) use attention_layer_methods;
+
 impl Layer for Attention {
-    // Keras uses masks in this layer; keras-rs does not yet.
-    crate::layers::builders::refuses_masks!();
-
-    layer_boilerplate!("Attention");
-
-    fn takes_unknown_sizes(&self) -> bool {
-        true
-    }
-    multi_input_glue!();
-
-    fn config(&self) -> Value {
-        self.config.to_config()
-    }
-
-    fn check_call_kwarg(&self, key: &str, value: &Value) -> Result<()> {
-        check_attention_kwarg("Attention", key, value)
-    }
-
-    fn compute_output_shapes(&self, input_shapes: &[Shape]) -> Result<Vec<Shape>> {
-        self.config.validate()?;
-        attention_output_shapes("Attention", input_shapes)
-    }
+    attention_layer_methods!("Attention");
 
     fn build_multi(&mut self, input_shapes: &[Shape]) -> Result<Vec<VariableSpec>> {
         self.compute_output_shapes(input_shapes)?;

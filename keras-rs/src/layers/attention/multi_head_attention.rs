@@ -4,6 +4,7 @@
 use burn::tensor::{Tensor, TensorData, activation::softmax};
 use serde_json::{Value, json};
 
+use super::attention::{causal_keep, check_attention_kwarg, check_dropout};
 use crate::backend::DynTensor;
 use crate::constraints::Constraint;
 use crate::error::{Error, Result};
@@ -90,13 +91,7 @@ impl Validate for MultiHeadAttentionConfig {
                 )));
             }
         }
-        if !(0.0..1.0).contains(&self.dropout) {
-            return Err(Error::value(format!(
-                "Invalid value received for argument `dropout`. Expected a float value between 0 and 1. Received: \
-                 dropout={}",
-                self.dropout
-            )));
-        }
+        check_dropout(self.dropout)?;
         if let Some(axes) = &self.attention_axes
             && axes.as_slice() != [1]
         {
@@ -215,8 +210,7 @@ fn attention_keep(ctx: &CallContext<'_>, batch: usize, tq: usize, tk: usize) -> 
             and(v.reshape([batch, 1, 1, tk]).expand([batch, 1, tq, tk]));
         }
     }
-    if ctx.call_kwargs.get("use_causal_mask").and_then(Value::as_bool).unwrap_or(false) {
-        let lower: Vec<f32> = (0..tq * tk).map(|i| if i / tk >= i % tk { 1.0 } else { 0.0 }).collect();
+    if let Some(lower) = causal_keep(ctx, tq, tk) {
         and(Tensor::<4>::from_data(TensorData::new(lower, [1, 1, tq, tk]), ctx.device));
     }
     keep
@@ -270,14 +264,7 @@ impl Layer for MultiHeadAttention {
     }
 
     fn check_call_kwarg(&self, key: &str, value: &Value) -> Result<()> {
-        match (key, value) {
-            ("use_causal_mask", Value::Bool(_)) | ("return_attention_scores", Value::Bool(false)) => Ok(()),
-            _ => Err(Error::value(format!(
-                "Layer \"{}\" (MultiHeadAttention): keras-rs does not take the call argument {key}={value} (it \
-                 takes use_causal_mask=True/False)",
-                self.layer_name()
-            ))),
-        }
+        check_attention_kwarg(self, key, value)
     }
 
     fn build_config(&self, input_shapes: &[Shape]) -> Option<Value> {

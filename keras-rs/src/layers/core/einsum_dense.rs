@@ -150,8 +150,7 @@ pub(crate) fn analyze(
     layer: &str,
 ) -> Result<Analysis> {
     let eq = Equation::parse(equation, input.rank())?;
-    let left_elided = equation.starts_with("...");
-    let elided = input.rank() - equation.split_once(',').map_or(0, |(a, _)| a.replace("...", "").len());
+    let (elided, left_elided) = (eq.elided, eq.left_elided);
     // The full output: the batch axis, the elided axes, then `output_shape`.
     let mut output: Vec<Option<usize>> = vec![input.0[0]];
     // Without `...` the output is the batch axis and `output_shape`; `...` on the left stands

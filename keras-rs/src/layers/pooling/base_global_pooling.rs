@@ -81,22 +81,6 @@ impl<const N: usize, const AVG: bool> GlobalPooling<N, AVG> {
 
 common_builders!([const N: usize, const AVG: bool] GlobalPooling<N, AVG>);
 
-impl<const N: usize, const AVG: bool> GlobalPooling<N, AVG> {
-    /// Keras' masked average over steps: `sum(x * mask) / sum(mask)` per sample and channel
-    /// (the pooled output has no mask; the other global poolings ignore masks, as Keras').
-    fn masked_average(&self, inputs: DynTensor, mask: burn::tensor::Tensor<2>) -> Result<DynTensor> {
-        let x = inputs.into_rank::<3>(Self::CLASS)?;
-        let [b, d1, d2] = x.dims();
-        // The steps axis: 1 channels-last, 2 channels-first; the mask spans it.
-        let (axis, m) =
-            if self.config.channels_first() { (2, mask.reshape([b, 1, d2])) } else { (1, mask.reshape([b, d1, 1])) };
-        let y = (x * m.clone()).sum_dim(axis) / m.sum_dim(axis);
-        let channels = if axis == 1 { d2 } else { d1 };
-        let dims = if self.config.keepdims { y.dims().to_vec() } else { vec![b, channels] };
-        DynTensor::new(y).reshape(&dims)
-    }
-}
-
 impl<const N: usize, const AVG: bool> Layer for GlobalPooling<N, AVG> {
     fn class_name(&self) -> &'static str {
         Self::CLASS
@@ -145,12 +129,6 @@ impl<const N: usize, const AVG: bool> Layer for GlobalPooling<N, AVG> {
     }
 
     fn forward(&self, inputs: DynTensor, _w: Weights<'_>, ctx: &mut CallContext<'_>) -> Result<DynTensor> {
-        if N == 1
-            && AVG
-            && let Some(Some(mask)) = ctx.input_masks.first()
-        {
-            return self.masked_average(inputs, mask.clone());
-        }
         let dims = inputs.dims();
         let channels_first = self.config.channels_first();
         let batch = dims[0];
@@ -159,7 +137,17 @@ impl<const N: usize, const AVG: bool> Layer for GlobalPooling<N, AVG> {
         // (batch, cells, channels) or (batch, channels, cells): reduce the cells.
         let (shape, axis) = if channels_first { ([batch, channels, cells], 2) } else { ([batch, cells, channels], 1) };
         let x = inputs.reshape(&shape)?.into_rank::<3>("global pooling")?;
-        let y = if AVG { x.mean_dim(axis) } else { x.max_dim(axis) };
+        // GlobalAveragePooling1D averages the real steps only, `sum(x * mask) / sum(mask)`; the
+        // other global poolings ignore masks, as Keras' (the pooled output has no mask).
+        let mask = if N == 1 && AVG { ctx.input_masks.first().cloned().flatten() } else { None };
+        let y = match mask {
+            Some(mask) => {
+                let m = if channels_first { mask.reshape([batch, 1, cells]) } else { mask.reshape([batch, cells, 1]) };
+                (x * m.clone()).sum_dim(axis) / m.sum_dim(axis)
+            }
+            None if AVG => x.mean_dim(axis),
+            None => x.max_dim(axis),
+        };
         let mut out = vec![batch];
         if channels_first {
             out.push(channels);

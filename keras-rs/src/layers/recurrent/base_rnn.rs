@@ -384,13 +384,38 @@ fn apply_time_mask(
     };
     let m = tm.mask.clone().narrow(1, t, 1);
     let keep = m.clone().neg().add_scalar(1.0);
-    let output = if tm.zero_output {
-        new[0].clone() * m.clone()
-    } else {
-        new[0].clone() * m.clone() + states[0].clone() * keep.clone()
-    };
+    let zeroed = tm.zero_output.then(|| new[0].clone() * m.clone());
     *states = new.into_iter().zip(states.iter()).map(|(n, o)| n * m.clone() + o.clone() * keep.clone()).collect();
-    output
+    // The first state is the output: kept at a masked step, unless masked steps output zeros.
+    zeroed.unwrap_or_else(|| states[0].clone())
+}
+
+/// Keras' layout of a recurrent call (a recurrent layer's or Bidirectional's) in `config.json`:
+/// the sequences as the argument, given states as `initial_state=[...]`.
+pub(crate) fn initial_state_call_args(mut tensors: Vec<Value>) -> (Vec<Value>, serde_json::Map<String, Value>) {
+    let mut kwargs = serde_json::Map::new();
+    if tensors.len() > 1 {
+        kwargs.insert("initial_state".into(), Value::Array(tensors.split_off(1)));
+    }
+    (tensors, kwargs)
+}
+
+/// Keras builds a recurrent layer (and Bidirectional) on its sequences alone, not on
+/// `initial_state`.
+pub(crate) fn sequences_build_config(input_shapes: &[Shape]) -> Option<Value> {
+    input_shapes.first().map(|s| serde_json::json!({"input_shape": s.0}))
+}
+
+/// A recurrent call's inputs: the sequences, then the given initial states (`who` names the
+/// layer in a rank error).
+pub(crate) fn sequences_and_states(
+    inputs: Vec<crate::backend::DynTensor>,
+    who: &str,
+) -> Result<(crate::backend::DynTensor, Vec<Tensor<2>>)> {
+    let mut inputs = inputs.into_iter();
+    let x = inputs.next().ok_or_else(|| Error::value(format!("Layer \"{who}\" was called on no tensor")))?;
+    let states = inputs.map(|s| s.into_rank::<2>(who)).collect::<Result<_>>()?;
+    Ok((x, states))
 }
 
 /// Runs a recurrent cell over time with one fused matmul per step: `[x_t, h] @ [kernel;
@@ -492,20 +517,15 @@ macro_rules! rnn_layer_methods {
             Ok(if self.args.config.return_sequences { masks.first().cloned().flatten() } else { None })
         }
 
-        /// Keras builds a recurrent layer on its sequences alone (not on `initial_state`).
         fn build_config(&self, input_shapes: &[$crate::shape::Shape]) -> Option<serde_json::Value> {
-            input_shapes.first().map(|s| serde_json::json!({"input_shape": s.0}))
+            $crate::layers::recurrent::base_rnn::sequences_build_config(input_shapes)
         }
 
         fn call_args(
             &self,
-            mut tensors: Vec<serde_json::Value>,
+            tensors: Vec<serde_json::Value>,
         ) -> (Vec<serde_json::Value>, serde_json::Map<String, serde_json::Value>) {
-            let mut kwargs = serde_json::Map::new();
-            if tensors.len() > 1 {
-                kwargs.insert("initial_state".into(), serde_json::Value::Array(tensors.split_off(1)));
-            }
-            (tensors, kwargs)
+            $crate::layers::recurrent::base_rnn::initial_state_call_args(tensors)
         }
 
         fn build_multi(
@@ -551,12 +571,8 @@ macro_rules! rnn_layer_methods {
             weights: $crate::layers::Weights<'_>,
             ctx: &mut $crate::layers::CallContext<'_>,
         ) -> $crate::error::Result<Vec<$crate::backend::DynTensor>> {
-            let mut inputs = inputs.into_iter();
-            let x =
-                inputs.next().ok_or_else(|| $crate::error::Error::value("a recurrent layer called on no tensor"))?;
-            let given: Vec<burn::tensor::Tensor<2>> = inputs
-                .map(|s| s.into_rank::<2>(self.args.name($default_name)))
-                .collect::<$crate::error::Result<_>>()?;
+            let (x, given) =
+                $crate::layers::recurrent::base_rnn::sequences_and_states(inputs, self.args.name($default_name))?;
             ctx.initial_state = (!given.is_empty()).then_some(given);
             let result = self.call_with_states(x, &weights, ctx);
             ctx.initial_state = None;

@@ -230,17 +230,12 @@ impl Layer for Bidirectional {
         &["initial_state"]
     }
 
-    fn call_args(&self, mut tensors: Vec<Value>) -> (Vec<Value>, serde_json::Map<String, Value>) {
-        let mut kwargs = serde_json::Map::new();
-        if tensors.len() > 1 {
-            kwargs.insert("initial_state".into(), Value::Array(tensors.split_off(1)));
-        }
-        (tensors, kwargs)
+    fn call_args(&self, tensors: Vec<Value>) -> (Vec<Value>, serde_json::Map<String, Value>) {
+        super::base_rnn::initial_state_call_args(tensors)
     }
 
-    /// Keras builds Bidirectional on its sequences alone (not on `initial_state`).
     fn build_config(&self, input_shapes: &[Shape]) -> Option<Value> {
-        input_shapes.first().map(|s| json!({"input_shape": s.0}))
+        super::base_rnn::sequences_build_config(input_shapes)
     }
 
     fn compute_output_shapes(&self, input_shapes: &[Shape]) -> Result<Vec<Shape>> {
@@ -274,15 +269,13 @@ impl Layer for Bidirectional {
         weights: Weights<'_>,
         ctx: &mut CallContext<'_>,
     ) -> Result<Vec<DynTensor>> {
-        let mut inputs = inputs.into_iter();
-        let x = inputs.next().ok_or_else(|| Error::value("Bidirectional called on no tensor"))?;
-        let states: Vec<Tensor<2>> = inputs.map(|s| s.into_rank::<2>("Bidirectional")).collect::<Result<_>>()?;
-        let mut halves = (!states.is_empty()).then(|| {
-            let mut forward = states;
+        let (x, mut forward) =
+            super::base_rnn::sequences_and_states(inputs, self.base.name.as_deref().unwrap_or("bidirectional"))?;
+        let halves = (!forward.is_empty()).then(|| {
             let backward = forward.split_off(forward.len() / 2);
             (forward, backward)
         });
-        Ok(vec![self.run(x, weights, ctx, halves.take())?])
+        Ok(vec![self.run(x, weights, ctx, halves)?])
     }
 
     fn forward(&self, inputs: DynTensor, weights: Weights<'_>, ctx: &mut CallContext<'_>) -> Result<DynTensor> {
