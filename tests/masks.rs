@@ -60,8 +60,37 @@ fn padding_does_not_change_what_an_rnn_reads() {
 }
 
 #[test]
+fn a_masked_sequence_output_trains_on_its_real_steps_as_in_keras() {
+    // Keras: Embedding(mask_zero=True) -> LSTM(return_sequences=True) -> Dense(3, softmax), the
+    // loss and accuracy of each sequence weighted by its mask.
+    common::check_json_fit(&fixture("masked_loss.json")["fit"], &[], "masked tagger");
+}
+
+#[test]
+fn masked_outputs_weigh_loss_and_mean_metrics_under_every_reduction_as_keras() {
+    use keras_rs::losses::{Loss, MeanSquaredError, Reduction, WithReduction};
+    use keras_rs::metrics::{MetricSpec, Precision};
+    // Keras: Masking -> Dense -> Dense(1), evaluated in batches of 2 (one all padding) with
+    // mse under each reduction, mae and mse (weighted by the mask) and Precision (not).
+    let case = &fixture("masked_loss.json")["regressor"];
+    let mut model = model_from_json(case["json"].as_str().unwrap()).unwrap();
+    model.set_weights(&arrays(&case["weights"])).unwrap();
+    let (x, y) = (array(&case["x"]), array(&case["y"]));
+    for evaluation in case["evaluations"].as_array().unwrap() {
+        let reduction = Reduction::from_config(&evaluation["reduction"]).unwrap();
+        let loss: Box<dyn Loss> = Box::new(MeanSquaredError::new().with_reduction(reduction));
+        let metrics: Vec<MetricSpec> = vec!["mae".into(), "mse".into(), Precision::new().thresholds(0.3).into()];
+        model.compile("adam", loss, &metrics).unwrap();
+        let scores = model.evaluate(&x, &y, EvaluateOptions::new().batch_size(2).verbose(0)).unwrap();
+        for (k, v) in evaluation["results"].as_object().unwrap() {
+            common::assert_close_f64(scores[k], v.as_f64().unwrap(), 1e-4, &format!("{reduction:?}: {k}"));
+        }
+    }
+}
+
+#[test]
 fn masks_keras_rs_does_not_apply_are_refused() {
-    // A sequence output with a mask: Keras weighs the loss by it.
+    // Per-sample weights beside a mask per step: Keras cannot broadcast them either.
     let mut model = Sequential::new()
         .add(Input::new(&[None]))
         .add(Embedding::new(10, 3).mask_zero(true))
@@ -69,9 +98,11 @@ fn masks_keras_rs_does_not_apply_are_refused() {
     model.compile("adam", "mse", NO_METRICS).unwrap();
     let x = ndarray::array![[1.0f32, 2.0, 0.0]].into_dyn();
     let y = ndarray::Array3::<f32>::zeros((1, 3, 2)).into_dyn();
-    let err = model.fit(&x, &y, FitOptions::new().epochs(1).verbose(0)).unwrap_err().to_string();
-    assert!(err.contains("carries a mask"), "{err}");
-    assert!(model.predict(&x, PredictOptions::new().verbose(0)).is_ok(), "predict does not need the loss");
+    let weights = ndarray::array![2.0f32].into_dyn();
+    let err = model.fit(&x, &y, FitOptions::new().epochs(1).verbose(0).sample_weight(&weights)).unwrap_err();
+    let err = err.to_string();
+    assert!(err.contains("carries a mask") && err.contains("`sample_weight`"), "{err}");
+    assert!(model.fit(&x, &y, FitOptions::new().epochs(1).verbose(0)).is_ok(), "no weights: trained on the mask");
     // Luong attention with a mask on its inputs.
     let t = Input::new(&[None, Some(3)]);
     let m = Masking::new().call(&t).unwrap();

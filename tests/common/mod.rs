@@ -111,7 +111,7 @@ pub fn assert_weights_but_noise(got: &[ArrayD<f32>], keras: &Value, noise: &[usi
 /// Rebuilds the model of a fixture's `fit` entry from Keras' JSON with Keras' initial weights,
 /// trains it as Keras did (Adam 0.01, sparse categorical cross-entropy, batches of 4, two
 /// epochs, no shuffling) and compares history and weights (`noise`: see
-/// [`assert_weights_but_noise`]).
+/// [`assert_weights_but_noise`]), and `evaluate`'s results after it where the case has them.
 #[allow(dead_code)]
 pub fn check_json_fit(case: &Value, noise: &[usize], what: &str) {
     use keras_rs::prelude::*;
@@ -122,6 +122,12 @@ pub fn check_json_fit(case: &Value, noise: &[usize], what: &str) {
     let history = model.fit(&x, &y, FitOptions::new().epochs(2).batch_size(4).shuffle(false).verbose(0)).unwrap();
     assert_history(&history, &case["history"], what);
     assert_weights_but_noise(&model.get_weights().unwrap(), &case["weights"], noise, what);
+    if let Some(keras) = case.get("evaluate") {
+        let scores = model.evaluate(&x, &y, EvaluateOptions::new().batch_size(4).verbose(0)).unwrap();
+        for (k, v) in keras.as_object().unwrap() {
+            assert_close_f64(scores[k], v.as_f64().unwrap(), 1e-4, &format!("{what}: evaluate {k}"));
+        }
+    }
 }
 
 /// Rebuilds a fixture's model (`json`) from Keras' JSON with Keras' `weights`, predicts `xs`

@@ -169,8 +169,9 @@ pub struct CallContext<'a> {
     /// The masks of the current call's inputs (Keras' `_keras_mask`: `(batch, steps)`, 1.0 where
     /// a step is real, 0.0 where it is padding), set by the model.
     pub input_masks: Vec<Option<Tensor<2>>>,
-    /// Whether an output of the last pass carried a mask (set by the model).
-    pub(crate) masked_output: bool,
+    /// The masks the model's outputs carry after the last pass (Keras' `_keras_mask` on
+    /// `y_pred`), one per output, set by the model; the loss and mean metrics are weighted by them.
+    pub(crate) output_masks: Vec<Option<Tensor<2>>>,
 }
 
 /// A `MaxPooling2D`'s arguments, as its config gives them.
@@ -215,7 +216,7 @@ impl<'a> CallContext<'a> {
             call_kwargs: serde_json::Map::new(),
             initial_state: None,
             input_masks: Vec::new(),
-            masked_output: false,
+            output_masks: Vec::new(),
         }
     }
 

@@ -79,7 +79,12 @@ impl Reduction {
     pub fn reduce(self, values: Tensor<1>, weights: Option<Tensor<1>>) -> Tensor<1> {
         match (self, weights) {
             (Reduction::Sum, _) => values.sum(),
-            (Reduction::MeanWithSampleWeight, Some(w)) => values.sum() / w.sum(),
+            (Reduction::MeanWithSampleWeight, Some(w)) => {
+                // Keras' `divide_no_nan`: 0 where the weights sum to 0 (a batch of padding).
+                let total = w.sum();
+                let none = total.clone().equal_elem(0.0).float();
+                values.sum() * (none.clone().neg().add_scalar(1.0)) / (total + none)
+            }
             _ => values.mean(),
         }
     }

@@ -226,7 +226,7 @@ impl Network {
                     ctx.add_activity_loss(entry.layer.as_ref(), &x)?;
                     i += if std::mem::take(&mut ctx.pooled) { 2 } else { 1 };
                 }
-                ctx.masked_output = mask.is_some();
+                ctx.output_masks = vec![mask];
                 Ok(x)
             };
             let out = chain();
@@ -268,7 +268,8 @@ impl Network {
             }
         }
         ctx.var_offset = base;
-        ctx.masked_output = graph.outputs.iter().any(|t| t.index == 0 && masks[t.node].is_some());
+        ctx.output_masks =
+            graph.outputs.iter().map(|t| if t.index == 0 { masks[t.node].clone() } else { None }).collect();
         Ok(graph.outputs.iter().map(|t| values[t.node][t.index].clone()).collect())
     }
 

@@ -56,22 +56,38 @@ pub struct Head {
 #[derive(Default)]
 pub struct MeanAcc {
     pending: Option<Tensor<1>>,
+    /// Weights summed on the device (a masked output's valid rows).
+    pending_count: Option<Tensor<1>>,
     total: f32,
     count: f64,
 }
 
+/// `sum + value`, or `value` for the first.
+fn add_to(sum: &mut Option<Tensor<1>>, value: Tensor<1>) {
+    *sum = Some(match sum.take() {
+        Some(t) => t + value,
+        None => value,
+    });
+}
+
 impl MeanAcc {
     fn add(&mut self, value: Tensor<1>, weight: f64) {
-        self.pending = Some(match self.pending.take() {
-            Some(t) => t + value,
-            None => value,
-        });
+        add_to(&mut self.pending, value);
         self.count += weight;
+    }
+
+    /// Adds a weighted sum whose total weight is a device value.
+    fn add_weighted(&mut self, value: Tensor<1>, weight: Tensor<1>) {
+        add_to(&mut self.pending, value);
+        add_to(&mut self.pending_count, weight);
     }
 
     fn result(&mut self) -> f64 {
         if let Some(t) = self.pending.take() {
             self.total += t.into_scalar::<f32>();
+        }
+        if let Some(t) = self.pending_count.take() {
+            self.count += t.into_scalar::<f32>() as f64;
         }
         if self.count == 0.0 { 0.0 } else { (self.total / self.count as f32) as f64 }
     }
@@ -96,17 +112,19 @@ pub struct MetricAcc {
 }
 
 impl MetricAcc {
-    fn add(&mut self, metric: &dyn Metric, y: Tensor<2>, pred: Tensor<2>) {
+    /// One batch. A mean metric weighs its rows by the output's `mask` (1.0 real, 0.0 padding),
+    /// as Keras' `MeanMetricWrapper` does; streaming metrics do not read masks in Keras.
+    fn add(&mut self, metric: &dyn Metric, y: Tensor<2>, pred: Tensor<2>, mask: Option<Tensor<1>>) {
         let rows = pred.dims()[0] as f64;
         match metric.batch_stats(y.clone(), pred.clone()) {
             Some(stats) => {
                 self.streaming.get_or_insert_with(|| metric.clone_box());
-                self.pending = Some(match self.pending.take() {
-                    Some(t) => t + stats,
-                    None => stats,
-                });
+                add_to(&mut self.pending, stats);
             }
-            None => self.mean.add(metric.per_row(y, pred).sum(), rows),
+            None => match mask {
+                Some(mask) => self.mean.add_weighted((metric.per_row(y, pred) * mask.clone()).sum(), mask.sum()),
+                None => self.mean.add(metric.per_row(y, pred).sum(), rows),
+            },
         }
     }
 
@@ -251,28 +269,39 @@ fn batch(x: Vec<DynTensor>, y: Vec<DynTensor>, heads: &[Head]) -> Result<Batch> 
     Ok(Batch { x, y, w: None })
 }
 
-/// The weighted total loss of a batch and, per head, its unweighted loss and rows.
+/// The weighted total loss of a batch and, per head, its unweighted loss and rows. `masks`
+/// are the outputs' masks (Keras' `_keras_mask` on `y_pred`), which weigh their rows.
 pub(crate) fn losses(
     heads: &[Head],
     preds: Vec<DynTensor>,
+    masks: Vec<Option<Tensor<2>>>,
     y: &[Tensor<2>],
     w: Option<&Tensor<1>>,
 ) -> Result<(Tensor<1>, Vec<Option<Scored>>)> {
     let mut total: Option<Tensor<1>> = None;
     let mut scored = Vec::with_capacity(heads.len());
+    let mut masks = masks.into_iter();
     for (head, pred) in heads.iter().zip(preds) {
+        let mask = masks.next().flatten();
         let Some(target) = head.target else {
             scored.push(None);
             continue;
         };
+        let dims = pred.dims();
         let pred = pred.into_rows();
+        let mask = mask.map(|m| row_mask(m, &dims, &head.name)).transpose()?;
         let y = y[target].clone();
         let value = match &head.loss {
             Some((loss, weight)) => {
                 check_rows(&pred, &y, loss.name())?;
                 // Keras: sample weights scale each sample's loss; `sum_over_batch_size` still
                 // divides by the number of samples.
-                let value = loss.call_weighted(y.clone(), pred.clone(), w.cloned());
+                let sample_weight = match (&mask, w) {
+                    (Some(mask), None) => Some(mask_weights(mask.clone(), loss.reduction())),
+                    (Some(_), Some(_)) => return Err(masked_sample_weight(&head.name, &dims)),
+                    (None, w) => w.cloned(),
+                };
+                let value = loss.call_weighted(y.clone(), pred.clone(), sample_weight);
                 let weighted = if *weight == 1.0 { value.clone() } else { value.clone().mul_scalar(*weight as f32) };
                 total = Some(match total.take() {
                     Some(t) => t + weighted,
@@ -282,10 +311,52 @@ pub(crate) fn losses(
             }
             None => None,
         };
-        scored.push(Some(Scored { loss: value, y, pred }));
+        scored.push(Some(Scored { loss: value, y, pred, mask }));
     }
     let total = total.ok_or_else(|| Error::value("No loss to compute: every output's loss is None."))?;
     Ok((total, scored))
+}
+
+/// An output's mask `(batch, steps)` as one weight per loss row, for an output `(batch, steps,
+/// features)`.
+fn row_mask(mask: Tensor<2>, output: &[usize], name: &str) -> Result<Tensor<1>> {
+    let rows = output[..output.len().saturating_sub(1)].iter().product::<usize>();
+    let [batch, steps] = mask.dims();
+    if output.len() != 3 || batch * steps != rows {
+        return Err(Error::shape(format!(
+            "The output \"{name}\" of shape {} carries a mask of shape {}: keras-rs weighs the loss by a mask of \
+             an output (batch, steps, features) only.",
+            format_dims(output),
+            format_dims(&[batch, steps])
+        )));
+    }
+    Ok(mask.reshape([rows]))
+}
+
+/// Keras' `apply_mask`: a masked output's rows weighted 0 (padding) or, for the
+/// `sum_over_batch_size`/`mean` reductions, `total / valid` (so the mean is over the real rows;
+/// 0 when none is real, as `divide_no_nan`).
+fn mask_weights(mask: Tensor<1>, reduction: crate::losses::Reduction) -> Tensor<1> {
+    use crate::losses::Reduction;
+    if !matches!(reduction, Reduction::SumOverBatchSize | Reduction::Mean) {
+        return mask;
+    }
+    let total = mask.dims()[0] as f32;
+    // Padding rows weigh 0 whatever the scale, so no real row means no division by 0.
+    let valid = mask.clone().sum().clamp_min(1.0);
+    let scale = valid.zeros_like().add_scalar(total) / valid;
+    mask * scale
+}
+
+/// Keras cannot combine per-sample weights `(batch,)` with an output's mask `(batch, steps)`
+/// (their shapes do not broadcast); neither does keras-rs.
+fn masked_sample_weight(name: &str, output: &[usize]) -> Error {
+    Error::value(format!(
+        "The output \"{name}\" of shape {} carries a mask (from `Embedding(mask_zero=True)` or `Masking`), \
+         which weighs its loss per step; `sample_weight`/`class_weight` of one weight per sample cannot be \
+         combined with it (Keras fails to broadcast them too). Drop the weights, or the mask.",
+        format_dims(output)
+    ))
 }
 
 /// One head's batch values for the accumulators.
@@ -293,13 +364,15 @@ pub(crate) struct Scored {
     loss: Option<Tensor<1>>,
     y: Tensor<2>,
     pred: Tensor<2>,
+    /// The output's mask, one weight per row.
+    mask: Option<Tensor<1>>,
 }
 
 /// A training pass' scores without their autodiff graph.
 pub(crate) fn scored_inner(scored: Vec<Option<Scored>>) -> Vec<Option<Scored>> {
     scored
         .into_iter()
-        .map(|s| s.map(|s| Scored { loss: s.loss.map(|l| l.inner()), y: s.y, pred: s.pred.inner() }))
+        .map(|s| s.map(|s| Scored { loss: s.loss.map(|l| l.inner()), y: s.y, pred: s.pred.inner(), mask: s.mask }))
         .collect()
 }
 
@@ -312,7 +385,7 @@ impl Accumulators {
                 acc.add(loss.mul_scalar(samples as f32), samples as f64);
             }
             for ((_, acc), (_, m)) in self.metrics[i].iter_mut().zip(&heads[i].metrics) {
-                acc.add(m.as_ref(), s.y.clone(), s.pred.clone());
+                acc.add(m.as_ref(), s.y.clone(), s.pred.clone(), s.mask.clone());
             }
         }
     }
@@ -386,10 +459,10 @@ pub(crate) fn forward_backward(
     let mut ctx = CallContext::new(true, rng, &device);
     ctx.share = share;
     let preds = network.forward_all(batch.x, &params, &mut ctx)?;
-    check_unmasked_outputs(&ctx)?;
+    let masks = output_masks(&mut ctx, share.is_some())?;
     let updates = std::mem::take(&mut ctx.updates);
     let activity = std::mem::take(&mut ctx.activity_losses);
-    let (total, scored) = losses(heads, preds, &batch.y, batch.w.as_ref())?;
+    let (total, scored) = losses(heads, preds, masks, &batch.y, batch.w.as_ref())?;
     let total = network.add_model_losses(total, |i| params[i].clone(), activity);
     let gradients = (!trainable.is_empty() && total.is_tracked()).then(|| {
         let mut grads = total.backward();
@@ -428,32 +501,36 @@ pub fn infer(network: &Network, x: Vec<DynTensor>) -> Result<Vec<DynTensor>> {
     Ok(infer_with_losses(network, x, false)?.0)
 }
 
-/// [`infer`], with the pass's activity-regularization penalties (for `evaluate`'s loss).
-/// Keras weighs the loss and metrics of an output that carries a mask (`Embedding(mask_zero=True)`
-/// or `Masking` up to a sequence output) by the mask; keras-rs does not yet, so it refuses to
-/// train or evaluate such a model rather than report other numbers (`predict` is unaffected).
-fn check_unmasked_outputs(ctx: &CallContext<'_>) -> Result<()> {
-    if ctx.masked_output {
+/// The outputs' masks after a pass. Keras weighs a masked output's loss by the batch's real
+/// steps; under a distribution each rank holds a different share of them, and keras-rs does not
+/// yet sum them across ranks before the division, so it refuses rather than train on another loss.
+fn output_masks(ctx: &mut CallContext<'_>, distributed: bool) -> Result<Vec<Option<Tensor<2>>>> {
+    let masks = std::mem::take(&mut ctx.output_masks);
+    if distributed && masks.iter().any(Option::is_some) {
         return Err(crate::Error::value(
-            "An output of this model carries a mask (from `Embedding(mask_zero=True)` or `Masking` through layers that \
-             keep it): Keras weighs the loss and metrics by it, which keras-rs does not do yet. End the model with a \
-             layer that drops the mask (an RNN without `return_sequences`, `GlobalAveragePooling1D`), or use \
-             `predict` only.",
+            "An output of this model carries a mask (from `Embedding(mask_zero=True)` or `Masking` through layers \
+             that keep it), which weighs its loss by the batch's real steps; keras-rs does not count them across \
+             ranks yet, so it cannot train or evaluate such a model under a distribution. End the model with a \
+             layer that drops the mask (an RNN without `return_sequences`, `GlobalAveragePooling1D`), or run one \
+             process.",
         ));
     }
-    Ok(())
+    Ok(masks)
 }
 
-fn infer_with_losses(network: &Network, x: Vec<DynTensor>, for_loss: bool) -> Result<(Vec<DynTensor>, Vec<Tensor<1>>)> {
+/// The pass's outputs, their masks and its activity-regularization penalties.
+type Inferred = (Vec<DynTensor>, Vec<Option<Tensor<2>>>, Vec<Tensor<1>>);
+
+/// [`infer`], with the outputs' masks and the pass's activity-regularization penalties (for
+/// `evaluate`'s loss).
+fn infer_with_losses(network: &Network, x: Vec<DynTensor>, distributed: bool) -> Result<Inferred> {
     crate::backend::runtime::install(&network.device, || {
         let mut rng = SeedGenerator::new(0);
         let device = network.device.clone();
         let mut ctx = CallContext::new(false, &mut rng, &device);
         let outputs = network.forward_all(x, &network.values(), &mut ctx)?;
-        if for_loss {
-            check_unmasked_outputs(&ctx)?;
-        }
-        Ok((outputs, ctx.activity_losses))
+        let masks = output_masks(&mut ctx, distributed)?;
+        Ok((outputs, masks, ctx.activity_losses))
     })
 }
 
@@ -484,8 +561,8 @@ pub(crate) fn evaluate_source(
         }
         let samples = host.len();
         let batch = upload(host, heads, &network.device)?;
-        let (preds, activity) = infer_with_losses(network, batch.x, true)?;
-        let (total, scored) = losses(heads, preds, &batch.y, batch.w.as_ref())?;
+        let (preds, masks, activity) = infer_with_losses(network, batch.x, world.is_some())?;
+        let (total, scored) = losses(heads, preds, masks, &batch.y, batch.w.as_ref())?;
         let total = network.add_model_losses(total, |i| network.variables[i].value.clone(), activity);
         acc.update(heads, total, samples, scored);
         if let Some(bar) = progbar.as_deref_mut() {
