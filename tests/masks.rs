@@ -103,12 +103,12 @@ fn masks_keras_rs_does_not_apply_are_refused() {
     let err = err.to_string();
     assert!(err.contains("carries a mask") && err.contains("`sample_weight`"), "{err}");
     assert!(model.fit(&x, &y, FitOptions::new().epochs(1).verbose(0)).is_ok(), "no weights: trained on the mask");
-    // Luong attention with a mask on its inputs.
-    let t = Input::new(&[None, Some(3)]);
+    // A softmax over a masked sequence (Keras' Softmax layer uses the mask).
+    let t = Input::new(&[2, 3]);
     let m = Masking::new().call(&t).unwrap();
-    let y = keras_rs::layers::Attention::new().name("luong").call(&[&m, &m]).unwrap();
+    let y = keras_rs::layers::Softmax::new().name("probs").call(&m).unwrap();
     let model = Model::new(&[t], &[y]).unwrap();
     let err = model.predict(&ndarray::Array3::<f32>::ones((1, 2, 3)).into_dyn(), PredictOptions::new().verbose(0));
     let err = err.unwrap_err().to_string();
-    assert!(err.contains("Layer \"luong\" (Attention) receives a mask"), "{err}");
+    assert!(err.contains("Layer \"probs\" (Softmax) receives a mask"), "{err}");
 }

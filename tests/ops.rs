@@ -20,11 +20,7 @@ fn op_graphs_from_keras_json_predict_keras_numbers() {
         let model = model_from_json(case["json"].as_str().unwrap()).unwrap_or_else(|e| panic!("{name}: {e}"));
         let xs = arrays(&case["xs"]);
         let got = model.predict(xs.iter().collect::<Vec<_>>(), PredictOptions::new().verbose(0)).unwrap();
-        let want = arrays(&case["ys"]);
-        assert_eq!(got.len(), want.len(), "{name}: outputs");
-        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-            assert_close(g, w, 1e-4, 1e-5, &format!("{name} output {i}"));
-        }
+        common::assert_outputs_close(&got, &arrays(&case["ys"]), name);
         let json = model.to_json();
         assert_eq!(model_from_json(&json).unwrap().to_json(), json, "{name}: written back");
         let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();

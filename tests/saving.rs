@@ -172,23 +172,27 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
     let hot = lookup().output_mode("multi_hot").mask_token(0).call(&ids).unwrap();
     let lookups = Model::new(&ids, &[&indices, &hot]).unwrap().named("lookups").seed(5).unwrap();
 
-    // Attention: EinsumDense projections, causal self-attention, cross-attention with a
-    // distinct key. (Keras on JAX needs value_dim == key_dim unless dropout > 0.)
+    // Attention: EinsumDense projections, causal self-attention with an attention mask,
+    // cross-attention with a distinct key. (Keras on JAX needs value_dim == key_dim unless dropout > 0.)
     let seq = Input::new(&[5, 6]).name("seq");
     let context = Input::new(&[3, 4]).name("context");
     let e = EinsumDense::new("abc,cde->abde", [None, Some(2), Some(3)]).bias_axes("de").call(&seq).unwrap();
     let e = Reshape::new(&[5, 6]).call(&e).unwrap();
-    let causal = serde_json::json!({"use_causal_mask": true});
-    let s = MultiHeadAttention::new(2, 3).call_with(&[&e, &e], causal).unwrap();
+    // An `attention_mask` from an input (`keep > 0`), the scores returned as a second output.
+    let keep = Input::new(&[5, 5]).name("keep");
+    let allowed = keras_rs::ops::greater(keep.tensor(), 0.0).unwrap();
+    let causal = serde_json::json!({"use_causal_mask": true, "return_attention_scores": true});
+    let s = MultiHeadAttention::new(2, 3).call_with_attention_mask(&[&e, &e], &allowed, causal).unwrap();
+    let (s, scores) = (&s[0], &s[1]);
     let c = MultiHeadAttention::new(2, 4).value_dim(2).output_shape(5).use_bias(false).dropout(0.1);
-    let c = c.call(&[&s, &context.tensor()]).unwrap();
+    let c = c.call(&[s, &context.tensor()]).unwrap();
     let k = MultiHeadAttention::new(1, 2).call(&[&c, &context.tensor(), &context.tensor()]).unwrap();
     let k = keras_rs::layers::Attention::new().use_scale(true).score_mode("concat").call(&[&k, &c]).unwrap();
     let k = keras_rs::layers::AdditiveAttention::new()
         .call_with(&[&k, &k], serde_json::json!({"use_causal_mask": true}))
         .unwrap();
     let out = EinsumDense::new("...b,bc->...c", 3).bias_axes("c").activation("relu").call(&k).unwrap();
-    let attention = Model::new(&[&seq, &context], &[&out]).unwrap().named("attention").seed(6).unwrap();
+    let attention = Model::new(&[&seq, &context, &keep], &[&out, scores]).unwrap().named("attention").seed(6).unwrap();
 
     // Keras ops in the graph (Python operators, `ops.mean`, slicing, ...).
     use keras_rs::ops::{self, Index, Key};
@@ -225,7 +229,7 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
         (Seq(volumes), vec![vec![2, 4, 6, 6, 1]]),
         (Functional(sequences), vec![vec![3, 9]]),
         (Functional(merges), vec![vec![2, 4], vec![2, 4]]),
-        (Functional(attention), vec![vec![2, 5, 6], vec![2, 3, 4]]),
+        (Functional(attention), vec![vec![2, 5, 6], vec![2, 3, 4], vec![2, 5, 5]]),
         (Functional(ops_model), vec![vec![2, 3, 4], vec![2, 3, 4]]),
         (Functional(seq2seq), vec![vec![2, 5, 3], vec![2, 4, 2]]),
     ]

@@ -130,6 +130,15 @@ pub fn check_json_fit(case: &Value, noise: &[usize], what: &str) {
     }
 }
 
+/// Every output of a model against Keras' (`ys`), rtol 1e-4.
+#[allow(dead_code)]
+pub fn assert_outputs_close(got: &[ndarray::ArrayD<f32>], want: &[ndarray::ArrayD<f32>], what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: outputs");
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert_close(g, w, 1e-4, 1e-5, &format!("{what}: output {i}"));
+    }
+}
+
 /// Rebuilds a fixture's model (`json`) from Keras' JSON with Keras' `weights`, predicts `xs`
 /// and compares the first output with Keras' `y`; returns the model.
 #[allow(dead_code)]

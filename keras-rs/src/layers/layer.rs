@@ -169,6 +169,9 @@ pub struct CallContext<'a> {
     /// The masks of the current call's inputs (Keras' `_keras_mask`: `(batch, steps)`, 1.0 where
     /// a step is real, 0.0 where it is padding), set by the model.
     pub input_masks: Vec<Option<Tensor<2>>>,
+    /// The call's keyword tensor other than a mask ([`Layer::keyword_input`]: Keras'
+    /// `attention_mask`), set by the model for the layer to take.
+    pub keyword_tensor: Option<DynTensor>,
     /// The masks the model's outputs carry after the last pass (Keras' `_keras_mask` on
     /// `y_pred`), one per output, set by the model; the loss and mean metrics are weighted by them.
     pub(crate) output_masks: Vec<Option<Tensor<2>>>,
@@ -216,6 +219,7 @@ impl<'a> CallContext<'a> {
             call_kwargs: serde_json::Map::new(),
             initial_state: None,
             input_masks: Vec::new(),
+            keyword_tensor: None,
             output_masks: Vec::new(),
         }
     }
@@ -455,6 +459,17 @@ pub trait Layer: std::fmt::Debug + Send + Sync {
     fn module(&self) -> Option<&'static str> {
         None
     }
+    /// The output shapes of a call with these non-tensor keyword arguments (Keras'
+    /// `return_attention_scores=True` adds the scores); by default
+    /// [`Layer::compute_output_shapes`], whatever the arguments.
+    fn call_output_shapes(
+        &self,
+        input_shapes: &[Shape],
+        kwargs: &serde_json::Map<String, Value>,
+    ) -> Result<Vec<Shape>> {
+        let _ = kwargs;
+        self.compute_output_shapes(input_shapes)
+    }
     /// Checks one non-tensor keyword argument of a call in a Functional graph (Keras'
     /// `use_causal_mask=True`); the forward pass reads it from [`CallContext::call_kwargs`].
     /// By default a layer's call takes none.
@@ -481,6 +496,18 @@ pub trait Layer: std::fmt::Debug + Send + Sync {
     /// Keras 3 writes into a Functional graph for recurrent layers and `GlobalAveragePooling1D`).
     fn takes_mask_argument(&self) -> bool {
         false
+    }
+    /// The keyword tensor a call may pass besides the data (the call's last input, see
+    /// [`CallContext::keyword_tensor`]): `"mask"` for a layer that takes an explicit mask
+    /// ([`Layer::takes_mask_argument`]), `"attention_mask"` for `MultiHeadAttention`.
+    fn keyword_input(&self) -> Option<&'static str> {
+        self.takes_mask_argument().then_some("mask")
+    }
+    /// Checks the shape of the call's keyword tensor against the data's: by default an
+    /// explicit mask `(batch, steps)`, checked when the layer runs.
+    fn check_keyword_input(&self, shape: &Shape, input_shapes: &[Shape]) -> Result<()> {
+        let _ = (shape, input_shapes);
+        Ok(())
     }
     /// Whether the layer passes its input's mask on unchanged (Keras' `supports_masking`: Dense,
     /// Dropout, LayerNormalization, ...). Layers that do not drop the mask, as Keras' do.

@@ -33,16 +33,19 @@
 //! - positional tensors: one alone, several as one list by default (`Add()([a, b])`), separate
 //!   arguments where the layer writes them so ([`Layer::call_args`]: `mha(query, value)`);
 //! - keyword tensors ([`Layer::tensor_kwargs`]: a recurrent layer's `initial_state`) follow the
-//!   positional ones; an explicit `mask=` ([`Layer::takes_mask_argument`]) is the call's last
-//!   input and replaces the implicit mask;
+//!   positional ones; one keyword tensor ([`Layer::keyword_input`]) is the call's last input: an
+//!   explicit `mask=` ([`Layer::takes_mask_argument`]) replaces the implicit mask, another
+//!   (MultiHeadAttention's `attention_mask=`) reaches the layer as [`CallContext::keyword_tensor`];
 //! - non-tensor keyword arguments ([`Layer::check_call_kwarg`], read in `forward` from
-//!   [`CallContext::call_kwargs`]: `use_causal_mask=True`).
+//!   [`CallContext::call_kwargs`]: `use_causal_mask=True`), which may add outputs
+//!   ([`Layer::call_output_shapes`]: `return_attention_scores=True`).
 //!
 //! Masks (`(batch, steps)`, 1.0 for real steps) travel beside the tensors: a layer makes or
 //! passes one in [`Layer::compute_mask`] (by default the input's with
 //! [`Layer::supports_masking`], none otherwise, as Keras drops masks at layers that do not
 //! support them), and reads its inputs' from [`CallContext::input_masks`]. A layer whose Keras
-//! version uses masks in a way keras-rs does not yet refuses one (`refuses_masks!()`).
+//! version uses masks in a way keras-rs does not yet refuses one (`refuses_masks!()`). The
+//! model's outputs' masks weigh the loss and mean metrics in `fit`/`evaluate`, as Keras'.
 //!
 //! Sizes after the batch axis may be unknown (`Input::new(&[None, Some(8)])`); a layer that
 //! reads its sizes from each batch says so with [`Layer::takes_unknown_sizes`], every other one

@@ -94,7 +94,7 @@ impl Model {
                 layer,
                 inputs,
                 kwargs: node.kwargs.clone(),
-                mask_input: node.mask_input,
+                keyword_input: node.keyword_input,
                 output_shapes: node.output_shapes.clone(),
             });
             renamed.insert(node.key, new.clone());
@@ -152,7 +152,7 @@ impl Model {
                     layer: index[&n.layer.base().id],
                     inputs: n.inputs.iter().map(tref).collect(),
                     kwargs: n.kwargs.clone(),
-                    mask_input: n.mask_input,
+                    keyword_input: n.keyword_input,
                 })
                 .collect(),
             inputs: self.inputs.iter().map(|t| position[&t.node.key]).collect(),

@@ -16,8 +16,9 @@ pub(crate) struct CallNode {
     pub(crate) inputs: Vec<KerasTensor>,
     /// The call's non-tensor keyword arguments (`use_causal_mask=True`).
     pub(crate) kwargs: serde_json::Map<String, serde_json::Value>,
-    /// Whether the last input is an explicit mask (Keras' `layer(x, mask=m)`), not data.
-    pub(crate) mask_input: bool,
+    /// Whether the last input is the layer's keyword tensor ([`Layer::keyword_input`]: an
+    /// explicit mask, Keras' `layer(x, mask=m)`, or `mha(q, v, attention_mask=a)`), not data.
+    pub(crate) keyword_input: bool,
     pub(crate) output_shapes: Vec<Shape>,
 }
 
@@ -26,9 +27,9 @@ impl CallNode {
         self.layer.declared_input_shape().is_some()
     }
 
-    /// The data inputs of the call (without an explicit mask).
+    /// The data inputs of the call (without its keyword tensor).
     pub(crate) fn data_inputs(&self) -> &[KerasTensor] {
-        &self.inputs[..self.inputs.len() - usize::from(self.mask_input)]
+        &self.inputs[..self.inputs.len() - usize::from(self.keyword_input)]
     }
 }
 
@@ -152,7 +153,7 @@ pub(crate) fn input_tensor(input: &Input) -> KerasTensor {
         layer: Box::new(input.clone()),
         inputs: Vec::new(),
         kwargs: serde_json::Map::new(),
-        mask_input: false,
+        keyword_input: false,
         output_shapes: vec![shape],
     };
     KerasTensor { node: Arc::new(node), index: 0 }
@@ -173,15 +174,16 @@ pub(crate) fn call_symbolic_with(
     call_symbolic_masked(layer, inputs, kwargs, false)
 }
 
-/// [`call_symbolic_with`], the last of `inputs` being an explicit mask when `mask_input`
-/// (Keras' `layer(x, mask=m)`, for a layer that takes one: [`Layer::takes_mask_argument`]).
+/// [`call_symbolic_with`], the last of `inputs` being the layer's keyword tensor when
+/// `keyword_input` ([`Layer::keyword_input`]: Keras' `layer(x, mask=m)` for a layer that takes an
+/// explicit mask, `mha(q, v, attention_mask=a)`).
 pub(crate) fn call_symbolic_masked(
     layer: &dyn Layer,
     inputs: Vec<KerasTensor>,
     kwargs: serde_json::Map<String, serde_json::Value>,
-    mask_input: bool,
+    keyword_input: bool,
 ) -> Result<Vec<KerasTensor>> {
-    if mask_input && (!layer.takes_mask_argument() || inputs.len() < 2) {
+    if keyword_input && (layer.keyword_input().is_none() || inputs.len() < 2) {
         return Err(Error::value(format!(
             "Layer \"{}\" ({}) does not take a `mask` argument",
             layer_label(layer),
@@ -196,10 +198,13 @@ pub(crate) fn call_symbolic_masked(
             "An `Input` is not called on tensors: use `Input::tensor()` (or pass the Input itself).",
         ));
     }
-    let data = &inputs[..inputs.len() - usize::from(mask_input)];
+    let data = &inputs[..inputs.len() - usize::from(keyword_input)];
     let shapes: Vec<Shape> = data.iter().map(|t| t.shape().clone()).collect();
     crate::layers::check_known_sizes(layer, &shapes)?;
-    let output_shapes = layer.compute_output_shapes(&shapes).map_err(|e| {
+    if keyword_input {
+        layer.check_keyword_input(inputs[inputs.len() - 1].shape(), &shapes)?;
+    }
+    let output_shapes = layer.call_output_shapes(&shapes, &kwargs).map_err(|e| {
         let sources: Vec<String> = inputs
             .iter()
             .map(|t| format!("\"{}\" ({}) with shape {}", t.name(), t.producer_class(), t.shape()))
@@ -216,7 +221,7 @@ pub(crate) fn call_symbolic_masked(
         layer: layer.clone_box(),
         inputs,
         kwargs,
-        mask_input,
+        keyword_input,
         output_shapes,
     });
     Ok((0..node.output_shapes.len()).map(|index| KerasTensor { node: node.clone(), index }).collect())
@@ -239,7 +244,8 @@ pub fn call_layer(layer: &dyn Layer, inputs: impl SymbolicInputs) -> Result<Vec<
 pub(crate) fn single_output(layer: &dyn Layer, mut outputs: Vec<KerasTensor>) -> Result<KerasTensor> {
     if outputs.len() != 1 {
         return Err(Error::value(format!(
-            "Layer \"{}\" returns {} tensors (its output and its states); use `call_multi` to get all of them.",
+            "Layer \"{}\" returns {} tensors (its output and its states or attention scores); use `call_multi` \
+             (or `call_multi_with`) to get all of them.",
             layer_label(layer),
             outputs.len()
         )));
@@ -286,6 +292,24 @@ macro_rules! functional_call {
                 $crate::models::graph::single_output(self, outputs)
             }
 
+            /// Like `call_with`, returning every output (an attention layer called with
+            /// `{"return_attention_scores": true}` returns its output, then the scores).
+            pub fn call_multi_with(
+                &self,
+                inputs: impl $crate::models::SymbolicInputs,
+                kwargs: serde_json::Value,
+            ) -> $crate::error::Result<Vec<$crate::models::KerasTensor>>
+            where
+                Self: $crate::layers::Layer,
+            {
+                let serde_json::Value::Object(kwargs) = kwargs else {
+                    return Err($crate::error::Error::value(format!(
+                        "`call_multi_with` takes the keyword arguments as a JSON object, received: {kwargs}"
+                    )));
+                };
+                $crate::models::graph::call_symbolic_with(self, inputs.tensors(), kwargs)
+            }
+
             /// Like `call`, for layers with several outputs (a recurrent layer with
             /// `return_state(true)` returns its output, then its final states).
             pub fn call_multi(
@@ -325,14 +349,15 @@ pub struct GraphNode {
     pub inputs: Vec<TensorRef>,
     /// The call's non-tensor keyword arguments (`use_causal_mask=True`).
     pub kwargs: serde_json::Map<String, serde_json::Value>,
-    /// Whether the last input is an explicit mask (Keras' `layer(x, mask=m)`).
-    pub mask_input: bool,
+    /// Whether the last input is the layer's keyword tensor ([`Layer::keyword_input`]: Keras'
+    /// `layer(x, mask=m)`, `mha(q, v, attention_mask=a)`).
+    pub keyword_input: bool,
 }
 
 impl GraphNode {
-    /// The data inputs of the call (without an explicit mask).
+    /// The data inputs of the call (without its keyword tensor).
     pub fn data_inputs(&self) -> &[TensorRef] {
-        &self.inputs[..self.inputs.len() - usize::from(self.mask_input)]
+        &self.inputs[..self.inputs.len() - usize::from(self.keyword_input)]
     }
 }
 

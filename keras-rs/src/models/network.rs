@@ -247,10 +247,15 @@ impl Network {
             let mut args: Vec<DynTensor> = node.inputs.iter().map(|t| values[t.node][t.index].clone()).collect();
             let mut in_masks: Vec<Option<Tensor<2>>> =
                 node.data_inputs().iter().map(|t| if t.index == 0 { masks[t.node].clone() } else { None }).collect();
-            if node.mask_input {
-                // An explicit mask (Keras' `layer(x, mask=m)`) replaces the first input's.
-                let mask = args.pop().expect("a mask input").into_rank::<2>("mask")?;
-                in_masks[0] = Some(mask.not_equal_elem(0.0).float());
+            let layer = self.layers[node.layer].layer.as_ref();
+            if node.keyword_input {
+                let tensor = args.pop().expect("a keyword input");
+                if layer.keyword_input() == Some("mask") {
+                    // An explicit mask (Keras' `layer(x, mask=m)`) replaces the first input's.
+                    in_masks[0] = Some(tensor.into_rank::<2>("mask")?.not_equal_elem(0.0).float());
+                } else {
+                    ctx.keyword_tensor = Some(tensor);
+                }
             }
             masks[i] = self.layers[node.layer].layer.compute_mask(&args, &in_masks)?;
             ctx.input_masks = in_masks;
@@ -262,6 +267,7 @@ impl Network {
             let out = entry.layer.forward_multi(args, weights, ctx);
             ctx.call_kwargs.clear();
             ctx.input_masks.clear();
+            ctx.keyword_tensor = None;
             values[i] = out?;
             for output in &values[i] {
                 ctx.add_activity_loss(entry.layer.as_ref(), output)?;

@@ -63,16 +63,44 @@ pub(crate) enum Reduction {
 pub(crate) enum Op {
     Unary(Unary),
     Binary(Binary),
-    Reduce { kind: Reduction, axis: Option<Vec<i64>>, keepdims: bool },
-    Softmax { axis: i64 },
-    Reshape { newshape: Vec<i64> },
-    Transpose { axes: Option<Vec<i64>> },
-    Swapaxes { axis1: i64, axis2: i64 },
-    ExpandDims { axis: i64 },
-    Squeeze { axis: Vec<i64> },
-    Concatenate { axis: i64 },
-    Stack { axis: i64 },
-    Cast { dtype: String },
+    Reduce {
+        kind: Reduction,
+        axis: Option<Vec<i64>>,
+        keepdims: bool,
+    },
+    Softmax {
+        axis: i64,
+    },
+    Reshape {
+        newshape: Vec<i64>,
+    },
+    Transpose {
+        axes: Option<Vec<i64>>,
+    },
+    Swapaxes {
+        axis1: i64,
+        axis2: i64,
+    },
+    ExpandDims {
+        axis: i64,
+    },
+    Squeeze {
+        axis: Vec<i64>,
+    },
+    Concatenate {
+        axis: i64,
+    },
+    Stack {
+        axis: i64,
+    },
+    Cast {
+        dtype: String,
+    },
+    /// Keras' `ops.convert_to_tensor` (written by `Attention.compute_mask`): the identity, or a
+    /// cast where a dtype is given.
+    ConvertToTensor {
+        dtype: Option<String>,
+    },
     Matmul,
     GetItem(Key),
 }
@@ -131,6 +159,7 @@ const OTHERS: &[&str] = &[
     "Matmul",
     "GetItem",
     "Cast",
+    "ConvertToTensor",
 ];
 
 /// The Keras op class names keras-rs rebuilds, with their module.
@@ -223,6 +252,16 @@ impl Op {
             Op::Concatenate { axis } => Op::Concatenate { axis: a.get("axis", axis)? },
             Op::Stack { axis } => Op::Stack { axis: a.get("axis", axis)? },
             Op::Cast { dtype } => Op::Cast { dtype: super::check_dtype(&a.get("dtype", dtype)?)? },
+            Op::ConvertToTensor { dtype } => {
+                let dtype: Option<String> = a.get("dtype", dtype)?;
+                for key in ["sparse", "ragged"] {
+                    let value: Value = a.get(key, Value::Null)?;
+                    if value == Value::Bool(true) {
+                        return Err(a.refuse(key, &value));
+                    }
+                }
+                Op::ConvertToTensor { dtype: dtype.as_deref().map(super::check_dtype).transpose()? }
+            }
             other => other,
         };
         a.done()?;
@@ -256,6 +295,7 @@ impl Op {
             "Matmul" => Op::Matmul,
             "GetItem" => Op::GetItem(Key::default()),
             "Cast" => Op::Cast { dtype: "float32".to_string() },
+            "ConvertToTensor" => Op::ConvertToTensor { dtype: None },
             _ => return None,
         })
     }
@@ -275,6 +315,7 @@ impl Op {
             Op::Concatenate { .. } => "Concatenate",
             Op::Stack { .. } => "Stack",
             Op::Cast { .. } => "Cast",
+            Op::ConvertToTensor { .. } => "ConvertToTensor",
             Op::Matmul => "Matmul",
             Op::GetItem(_) => "GetItem",
         }
@@ -284,7 +325,7 @@ impl Op {
     pub(crate) fn module(&self) -> &'static str {
         match self {
             Op::Unary(Unary::Sigmoid | Unary::Relu) | Op::Softmax { .. } => "keras.src.ops.nn",
-            Op::Cast { .. } => "keras.src.ops.core",
+            Op::Cast { .. } | Op::ConvertToTensor { .. } => "keras.src.ops.core",
             _ => "keras.src.ops.numpy",
         }
     }
@@ -309,6 +350,7 @@ impl Op {
             Op::Squeeze { axis } => json!({ "axis": axis_value(&Some(axis.clone())) }),
             Op::Concatenate { axis } | Op::Stack { axis } => json!({ "axis": axis }),
             Op::Cast { dtype } => json!({ "dtype": dtype }),
+            Op::ConvertToTensor { dtype } => json!({"dtype": dtype, "sparse": null, "ragged": null}),
             _ => json!({}),
         };
         match v {
@@ -327,7 +369,7 @@ impl Op {
         };
         let axis_of = |axis: i64, rank: usize| -> Result<usize> { normalize_axis(axis, rank, self.class_name()) };
         Ok(match self {
-            Op::Unary(_) | Op::Softmax { .. } | Op::Cast { .. } => one()?.clone(),
+            Op::Unary(_) | Op::Softmax { .. } | Op::Cast { .. } | Op::ConvertToTensor { .. } => one()?.clone(),
             Op::Binary(_) => match inputs {
                 [a, b] => broadcast_shapes(a, b)?,
                 [a] => a.clone(),
@@ -525,7 +567,8 @@ impl Op {
                     .collect::<Result<Vec<_>>>()?;
                 DynTensor::cat(lifted, a)?
             }
-            Op::Cast { dtype } => {
+            Op::ConvertToTensor { dtype: None } => next()?,
+            Op::Cast { dtype } | Op::ConvertToTensor { dtype: Some(dtype) } => {
                 let x = next()?;
                 match dtype.as_str() {
                     d if d.starts_with("float") || d == "bfloat16" => x,

@@ -180,11 +180,11 @@ pub(crate) fn functional_config(model: &Model) -> Value {
                 })
                 .collect();
             let mut kts = kts;
-            let mask = graph.nodes[n].mask_input.then(|| kts.pop()).flatten();
+            let keyword = graph.nodes[n].keyword_input.then(|| kts.pop()).flatten();
             let (args, mut kwargs) = entry.layer.call_args(kts);
             kwargs.extend(graph.nodes[n].kwargs.clone());
-            if let Some(mask) = mask {
-                kwargs.insert("mask".into(), mask);
+            if let (Some(tensor), Some(key)) = (keyword, entry.layer.keyword_input()) {
+                kwargs.insert(key.into(), tensor);
             }
             nodes.push(json!({"args": args, "kwargs": kwargs}));
         }
@@ -245,11 +245,12 @@ fn flatten_refs(v: &Value, out: &mut Vec<(String, usize, usize)>) -> Result<()> 
     }
 }
 
-/// The node's `mask=` tensor, when the layer takes an explicit mask (Keras 3 writes one for
-/// recurrent layers and `GlobalAveragePooling1D` on masked inputs): the call's last input.
-fn explicit_mask<'n>(layer: &dyn Layer, node: &'n Value) -> Option<&'n Value> {
-    let mask = node.get("kwargs")?.get("mask")?;
-    (layer.takes_mask_argument() && history(mask).is_some()).then_some(mask)
+/// The node's keyword tensor ([`Layer::keyword_input`]): an explicit `mask=` (Keras 3 writes one
+/// for recurrent layers and `GlobalAveragePooling1D` on masked inputs) or MultiHeadAttention's
+/// `attention_mask=`; the call's last input.
+fn keyword_tensor<'n>(layer: &dyn Layer, node: &'n Value) -> Option<&'n Value> {
+    let tensor = node.get("kwargs")?.get(layer.keyword_input()?)?;
+    history(tensor).is_some().then_some(tensor)
 }
 
 /// The keyword arguments of an inbound node the rebuilt call keeps (those the layer takes,
@@ -265,8 +266,8 @@ fn call_kwargs(name: &str, layer: &dyn Layer, node: &Value) -> Result<serde_json
         if key == "training" || value.is_null() || layer.tensor_kwargs().contains(&key.as_str()) {
             continue;
         }
-        if key == "mask" && explicit_mask(layer, node).is_some() {
-            continue; // an explicit mask: the call's last input
+        if Some(key.as_str()) == layer.keyword_input() && keyword_tensor(layer, node).is_some() {
+            continue; // the call's last input
         }
         let is_tensor = value.to_string().contains("__keras_tensor__");
         if !is_tensor && layer.check_call_kwarg(key, value).is_ok() {
@@ -330,9 +331,9 @@ pub(crate) fn functional_from_config(config: &Value) -> Result<Model> {
                         collect_tensors(v, &mut kts);
                     }
                 }
-                let mask = explicit_mask(layer.as_ref(), node);
-                let mask_input = mask.is_some();
-                kts.extend(mask.cloned());
+                let keyword = keyword_tensor(layer.as_ref(), node);
+                let keyword_input = keyword.is_some();
+                kts.extend(keyword.cloned());
                 let refs: Option<Vec<_>> = kts.iter().map(history).collect();
                 let refs = refs.ok_or_else(|| Error::Format(format!("Layer '{name}': invalid inbound node")))?;
                 let Some(inputs) = refs.into_iter().map(|r| lookup(&outputs, r)).collect::<Option<Vec<_>>>() else {
@@ -341,7 +342,7 @@ pub(crate) fn functional_from_config(config: &Value) -> Result<Model> {
                 if inputs.is_empty() {
                     return Err(Error::Format(format!("Layer '{name}': an inbound node without input tensors")));
                 }
-                let out = crate::models::graph::call_symbolic_masked(layer.as_ref(), inputs, kwargs, mask_input)?;
+                let out = crate::models::graph::call_symbolic_masked(layer.as_ref(), inputs, kwargs, keyword_input)?;
                 outputs.entry(name.clone()).or_default().push(out);
                 nodes.remove(0);
                 pending -= 1;

@@ -96,6 +96,6 @@ impl Layer for AdditiveAttention {
             false => Tensor::<1>::from_data(TensorData::new(vec![1.0f32], [1]), ctx.device),
         };
         let scores = additive_scores(query, key, None, scale);
-        Ok(vec![DynTensor::new(apply_scores(scores, value, self.config.dropout, ctx))])
+        Ok(apply_scores(scores, value, self.config.dropout, ctx))
     }
 }

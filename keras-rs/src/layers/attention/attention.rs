@@ -130,14 +130,14 @@ pub(crate) fn attention_output_shapes(class: &str, input_shapes: &[Shape]) -> Re
     Ok(vec![Shape(vec![q.0[0], q.0[1], v.last()])])
 }
 
-/// The call arguments the attention layers take: `use_causal_mask`, and
-/// `return_attention_scores` left false.
+/// The call arguments the attention layers take: `use_causal_mask` and
+/// `return_attention_scores`.
 pub(crate) fn check_attention_kwarg(layer: &dyn Layer, key: &str, value: &Value) -> Result<()> {
     match (key, value) {
-        ("use_causal_mask", Value::Bool(_)) | ("return_attention_scores", Value::Bool(false)) => Ok(()),
+        ("use_causal_mask" | "return_attention_scores", Value::Bool(_)) => Ok(()),
         _ => Err(Error::value(format!(
             "Layer \"{}\" ({}): keras-rs does not take the call argument {key}={value} (it takes \
-             use_causal_mask=True/False)",
+             use_causal_mask and return_attention_scores, True or False)",
             crate::models::graph::layer_label(layer),
             layer.class_name()
         ))),
@@ -182,34 +182,62 @@ pub(crate) fn additive_scores(
     (sum.tanh() * outer.reshape([1, 1, 1, -1])).sum_dim(3).reshape([b, tq, tv])
 }
 
-/// Keras' `_apply_scores`: the causal mask (scores of later steps lowered by 1e9), softmax
-/// over the value steps, dropout in training, and the weighted sum of the values.
+/// Keras' `_apply_scores` and the rest of `Attention.call`: the value's mask and the causal
+/// mask (scores where either masks lowered by 1e9), softmax over the value steps, dropout in
+/// training, the weighted sum of the values, zeroed at the query's padding steps. Returns the
+/// output and, when the call asks for `return_attention_scores`, the weights (after dropout,
+/// as Keras returns them).
 pub(crate) fn apply_scores(
     mut scores: Tensor<3>,
     value: Tensor<3>,
     dropout: f32,
     ctx: &mut CallContext<'_>,
-) -> Tensor<3> {
+) -> Vec<DynTensor> {
     let [batch, tq, tv] = scores.dims();
-    if let Some(keep) = causal_keep(ctx, tq, tv) {
-        let lowered: Vec<f32> = keep.iter().map(|k| (1.0 - k) * 1.0e9).collect();
-        scores = scores - Tensor::<3>::from_data(TensorData::new(lowered, [1, tq, tv]), ctx.device);
+    let mask = |i: usize| ctx.input_masks.get(i).cloned().flatten();
+    let (query_mask, value_mask) = (mask(0), mask(1));
+    let causal = causal_keep(ctx, tq, tv).map(|k| Tensor::<3>::from_data(TensorData::new(k, [1, tq, tv]), ctx.device));
+    let keep = match (value_mask.map(|v| v.reshape([batch, 1, tv])), causal) {
+        (Some(v), Some(c)) => Some(v * c),
+        (v, c) => v.or(c),
+    };
+    if let Some(keep) = keep {
+        scores = scores - keep.neg().add_scalar(1.0).mul_scalar(1.0e9);
     }
     let mut weights = softmax(scores, 2);
     if ctx.training && dropout > 0.0 {
         let mask = ctx.dropout_mask(batch, tq * tv, dropout);
         weights = weights * Tensor::<3>::from_data(TensorData::new(mask, [batch, tq, tv]), ctx.device);
     }
-    weights.matmul(value)
+    let mut output = weights.clone().matmul(value);
+    if let Some(q) = query_mask {
+        output = output * q.reshape([batch, tq, 1]);
+    }
+    let mut outputs = vec![DynTensor::new(output)];
+    if returns_scores(ctx) {
+        outputs.push(DynTensor::new(weights));
+    }
+    outputs
+}
+
+/// Whether this call asks for the attention scores too (Keras' `return_attention_scores=True`).
+pub(crate) fn returns_scores(ctx: &CallContext<'_>) -> bool {
+    ctx.call_kwargs.get("return_attention_scores").and_then(Value::as_bool).unwrap_or(false)
 }
 
 /// The `Layer` methods `Attention` and `AdditiveAttention` share (Keras' `Attention` base):
-/// class, config, `[query, value(, key)]` shapes, the call arguments, unknown lengths, masks
-/// refused.
+/// class, config, `[query, value(, key)]` shapes, the call arguments (with the scores as a
+/// second output), unknown lengths, the query's mask kept.
 macro_rules! attention_layer_methods {
     ($class:literal) => {
-        // Keras uses masks in this layer; keras-rs does not yet.
-        $crate::layers::builders::refuses_masks!();
+        /// Keras: the output keeps the query's mask.
+        fn compute_mask(
+            &self,
+            _inputs: &[$crate::backend::DynTensor],
+            masks: &[Option<burn::tensor::Tensor<2>>],
+        ) -> $crate::error::Result<Option<burn::tensor::Tensor<2>>> {
+            Ok(masks.first().cloned().flatten())
+        }
 
         $crate::layers::builders::layer_boilerplate!($class);
         $crate::layers::builders::multi_input_glue!();
@@ -232,6 +260,20 @@ macro_rules! attention_layer_methods {
         ) -> $crate::error::Result<Vec<$crate::shape::Shape>> {
             $crate::layers::config::Validate::validate(&self.config)?;
             $crate::layers::attention::attention::attention_output_shapes($class, input_shapes)
+        }
+
+        fn call_output_shapes(
+            &self,
+            input_shapes: &[$crate::shape::Shape],
+            kwargs: &serde_json::Map<String, serde_json::Value>,
+        ) -> $crate::error::Result<Vec<$crate::shape::Shape>> {
+            let mut shapes = self.compute_output_shapes(input_shapes)?;
+            if kwargs.get("return_attention_scores") == Some(&serde_json::Value::Bool(true)) {
+                // (batch, Tq, Tv)
+                let (q, v) = (&input_shapes[0], &input_shapes[1]);
+                shapes.push($crate::shape::Shape(vec![q.0[0], q.0[1], v.0[1]]));
+            }
+            Ok(shapes)
         }
     };
 }
@@ -270,6 +312,6 @@ impl Layer for Attention {
             let outer = weights[usize::from(self.config.use_scale)].clone();
             additive_scores(query, key, scale, outer)
         };
-        Ok(vec![DynTensor::new(apply_scores(scores, value, self.config.dropout, ctx))])
+        Ok(apply_scores(scores, value, self.config.dropout, ctx))
     }
 }

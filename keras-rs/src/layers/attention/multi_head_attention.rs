@@ -4,7 +4,7 @@
 use burn::tensor::{Tensor, TensorData, activation::softmax};
 use serde_json::{Value, json};
 
-use super::attention::{causal_keep, check_attention_kwarg, check_dropout};
+use super::attention::{causal_keep, check_attention_kwarg, check_dropout, returns_scores};
 use crate::backend::DynTensor;
 use crate::constraints::Constraint;
 use crate::error::{Error, Result};
@@ -145,6 +145,43 @@ impl MultiHeadAttention {
         self
     }
 
+    /// Calls the layer on `(query, value)` or `(query, value, key)` with an `attention_mask` of
+    /// shape `(batch, T, S)` (Keras' `mha(q, v, attention_mask=a)`: query step `t` attends key
+    /// step `s` where `a[b, t, s]` is non-zero, and where the inputs' masks and
+    /// `use_causal_mask` let it). `kwargs` are the other call arguments
+    /// (`{"return_attention_scores": true}`); returns the output, then the scores if asked.
+    ///
+    /// ```
+    /// use keras_rs::prelude::*;
+    /// use keras_rs::layers::MultiHeadAttention;
+    /// let (x, a) = (Input::new(&[4, 8]).tensor(), Input::new(&[4, 4]).tensor());
+    /// let out = MultiHeadAttention::new(2, 4).call_with_attention_mask(&[&x, &x], &a, serde_json::json!({})).unwrap();
+    /// assert_eq!(out[0].shape().to_string(), "(None, 4, 8)");
+    /// ```
+    pub fn call_with_attention_mask(
+        &self,
+        inputs: impl crate::models::SymbolicInputs,
+        attention_mask: impl crate::models::SymbolicInputs,
+        kwargs: Value,
+    ) -> Result<Vec<crate::models::KerasTensor>> {
+        let Value::Object(kwargs) = kwargs else {
+            return Err(Error::value(format!(
+                "`call_with_attention_mask` takes the keyword arguments as a JSON object, received: {kwargs}"
+            )));
+        };
+        let mut tensors = inputs.tensors();
+        let mask = attention_mask.tensors();
+        if mask.len() != 1 {
+            return Err(Error::value(format!(
+                "Layer \"{}\" (MultiHeadAttention) takes one `attention_mask` tensor; received {}",
+                self.layer_name(),
+                mask.len()
+            )));
+        }
+        tensors.extend(mask);
+        crate::models::graph::call_symbolic_masked(self, tensors, kwargs, true)
+    }
+
     fn layer_name(&self) -> &str {
         self.base.name.as_deref().unwrap_or("multi_head_attention")
     }
@@ -191,11 +228,23 @@ impl MultiHeadAttention {
 }
 
 /// Which (query step, key step) pairs attend, `(batch or 1, 1, T, S)` with 1.0 where they do:
-/// Keras' `_compute_attention_mask` from the query's, value's and key's masks and
-/// `use_causal_mask`; `None` when nothing is masked.
-fn attention_keep(ctx: &CallContext<'_>, batch: usize, tq: usize, tk: usize) -> Option<Tensor<4>> {
+/// Keras' `_compute_attention_mask` from the call's `attention_mask`, the query's, value's and
+/// key's masks and `use_causal_mask`; `None` when nothing is masked.
+fn attention_keep(ctx: &mut CallContext<'_>, batch: usize, tq: usize, tk: usize) -> Result<Option<Tensor<4>>> {
     let mask = |i: usize| ctx.input_masks.get(i).cloned().flatten();
     let mut keep: Option<Tensor<4>> = None;
+    if let Some(given) = ctx.keyword_tensor.take() {
+        let given: Tensor<3> = given.into_rank("attention_mask")?;
+        if given.dims() != [batch, tq, tk] {
+            return Err(Error::shape(format!(
+                "MultiHeadAttention: `attention_mask` must have shape (batch, T, S) = ({batch}, {tq}, {tk}); received \
+                 attention_mask.shape={:?}",
+                given.dims()
+            )));
+        }
+        // Keras casts it to bool: non-zero attends.
+        keep = Some(given.not_equal_elem(0.0).float().reshape([batch, 1, tq, tk]));
+    }
     let mut and = |m: Tensor<4>| {
         keep = Some(match keep.take() {
             Some(k) => k * m,
@@ -213,7 +262,7 @@ fn attention_keep(ctx: &CallContext<'_>, batch: usize, tq: usize, tk: usize) -> 
     if let Some(lower) = causal_keep(ctx, tq, tk) {
         and(Tensor::<4>::from_data(TensorData::new(lower, [1, 1, tq, tk]), ctx.device));
     }
-    keep
+    Ok(keep)
 }
 
 /// `(batch, steps, dim) @ (dim, heads * size) + bias` as `(batch, heads, steps, size)`.
@@ -263,6 +312,25 @@ impl Layer for MultiHeadAttention {
         (tensors, serde_json::Map::new())
     }
 
+    fn keyword_input(&self) -> Option<&'static str> {
+        Some("attention_mask")
+    }
+
+    /// Keras' `attention_mask` is `(batch, T, S)` for a query of `T` steps and a value of `S`.
+    fn check_keyword_input(&self, shape: &Shape, input_shapes: &[Shape]) -> Result<()> {
+        let (query, value, _) = self.shapes(input_shapes)?;
+        let fits = |got: Option<usize>, want: Option<usize>| got.zip(want).is_none_or(|(a, b)| a == b);
+        if shape.rank() != 3 || !fits(shape.0[1], query.0[1]) || !fits(shape.0[2], value.0[1]) {
+            return Err(Error::shape(format!(
+                "Layer \"{}\" (MultiHeadAttention): `attention_mask` must have shape (batch, T, S) for a query of T \
+                 steps and a value of S steps; received attention_mask.shape={shape}, query.shape={query}, \
+                 value.shape={value}",
+                self.layer_name()
+            )));
+        }
+        Ok(())
+    }
+
     fn check_call_kwarg(&self, key: &str, value: &Value) -> Result<()> {
         check_attention_kwarg(self, key, value)
     }
@@ -290,6 +358,20 @@ impl Layer for MultiHeadAttention {
         let mut out = query.clone();
         out.0[2] = Some(self.output_dim(query));
         Ok(vec![out])
+    }
+
+    fn call_output_shapes(
+        &self,
+        input_shapes: &[Shape],
+        kwargs: &serde_json::Map<String, Value>,
+    ) -> Result<Vec<Shape>> {
+        let mut shapes = self.compute_output_shapes(input_shapes)?;
+        if kwargs.get("return_attention_scores") == Some(&Value::Bool(true)) {
+            // (batch, heads, T, S)
+            let (query, _, key) = self.shapes(input_shapes)?;
+            shapes.push(Shape(vec![query.0[0], Some(self.config.num_heads), query.0[1], key.0[1]]));
+        }
+        Ok(shapes)
     }
 
     fn build_multi(&mut self, input_shapes: &[Shape]) -> Result<Vec<VariableSpec>> {
@@ -372,21 +454,24 @@ impl Layer for MultiHeadAttention {
         let v = project(value, vk, vb, heads, vd);
         // (batch, heads, T, S) scores; softmax over the key axis, masked where Keras masks.
         let mut scores = q.matmul(k.permute([0, 1, 3, 2]));
-        let keep = attention_keep(ctx, batch, tq, tk);
+        let keep = attention_keep(ctx, batch, tq, tk)?;
         if let Some(keep) = &keep {
             // Keras' `where(mask, scores, -1e9)`, as arithmetic: exact where the mask is 1.
             let masked = keep.clone().neg().add_scalar(1.0).mul_scalar(-1e9);
             scores = scores * keep.clone() + masked;
         }
         let mut probs = softmax(scores, 3);
+        let return_scores = returns_scores(ctx);
         if let Some(keep) = keep
-            && c.dropout > 0.0
+            && (c.dropout > 0.0 || return_scores)
         {
-            // Keras' masked softmax (taken when there is dropout) zeroes masked positions, so a
-            // fully masked query step attends to nothing; without dropout Keras runs
-            // `dot_product_attention`, where such a step attends uniformly. Both as Keras.
+            // Keras' masked softmax (taken when there is dropout or the scores are returned)
+            // zeroes masked positions, so a fully masked query step attends to nothing; otherwise
+            // Keras runs `dot_product_attention`, where such a step attends uniformly. Both as Keras.
             probs = probs * keep;
         }
+        // Keras returns the scores before dropout.
+        let scores = return_scores.then(|| probs.clone());
         if ctx.training && c.dropout > 0.0 {
             let n = heads * tq * tk;
             let mask = ctx.dropout_mask(batch, n, c.dropout);
@@ -399,7 +484,9 @@ impl Layer for MultiHeadAttention {
         if let Some(ob) = ob {
             out = out + ob.reshape([1, built.output_dim]);
         }
-        Ok(vec![DynTensor::new(out.reshape([batch, tq, built.output_dim]))])
+        let mut outputs = vec![DynTensor::new(out.reshape([batch, tq, built.output_dim]))];
+        outputs.extend(scores.map(DynTensor::new));
+        Ok(outputs)
     }
 }
 
@@ -440,7 +527,7 @@ mod tests {
         let mha = MultiHeadAttention::new(2, 4);
         let err = mha.compute_output_shapes(&[Shape(vec![None, Some(4)])]).unwrap_err();
         assert!(err.to_string().contains("(query, value)"), "{err}");
-        let err = mha.check_call_kwarg("return_attention_scores", &json!(true)).unwrap_err();
-        assert!(err.to_string().contains("return_attention_scores=true"), "{err}");
+        let err = mha.check_call_kwarg("return_attention_scores", &json!(1)).unwrap_err();
+        assert!(err.to_string().contains("return_attention_scores=1"), "{err}");
     }
 }

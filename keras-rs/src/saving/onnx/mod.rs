@@ -458,7 +458,8 @@ pub(crate) fn model_bytes(
                     continue;
                 }
                 let entry = &network.layers[node.layer];
-                if node.mask_input || node.inputs.len() > 1 && entry.layer.tensor_kwargs().contains(&"initial_state") {
+                if node.keyword_input || node.inputs.len() > 1 && entry.layer.tensor_kwargs().contains(&"initial_state")
+                {
                     return Err(Error::value(format!(
                         "ONNX export does not support the call of '{}' with an explicit mask or initial_state yet",
                         entry.layer.name().unwrap_or("?")
