@@ -1,5 +1,5 @@
 //! Utilities (`keras.utils`): datasets made batch by batch (`PyDataset`), seeding, NumPy file
-//! reading, model and history plots.
+//! reading, `pad_sequences`, model and history plots.
 
 mod directory;
 mod image_dataset;
@@ -8,6 +8,7 @@ mod numpy_random;
 mod plot_history;
 mod plot_model;
 pub(crate) mod py_dataset;
+mod sequence;
 #[cfg(feature = "tables")]
 mod table_dataset;
 mod text_dataset;
@@ -21,6 +22,7 @@ pub use npy::{parse_npy, read_npy, write_npy};
 pub(crate) use plot_history::plot_history;
 pub use plot_model::{Plottable, model_to_dot, plot_model};
 pub use py_dataset::{BoxError, DatasetBatch, PyDataset, SharedDataset};
+pub use sequence::{PadOptions, pad_sequences};
 #[cfg(feature = "tables")]
 pub use table_dataset::{TableDataset, TableOptions, csv_dataset, parquet_dataset};
 pub use text_dataset::{
