@@ -1,0 +1,385 @@
+//! `TextVectorization`: strings to token ids, or to multi-hot, count or TF-IDF vectors over a
+//! vocabulary learned by `adapt` — on the host, before the model (as keras.io feeds text through
+//! `dataset.map(vectorize_layer)`).
+
+use std::collections::{HashMap, HashSet};
+
+use ndarray::{Array2, ArrayD};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::layers::LayerBase;
+use crate::layers::config::{Validate, keras_config};
+
+/// Keras' `TextVectorization(max_tokens=None, standardize="lower_and_strip_punctuation",
+/// split="whitespace", ngrams=None, output_mode="int", output_sequence_length=None,
+/// pad_to_max_tokens=False, vocabulary=None, idf_weights=None)`.
+///
+/// Each string is standardized (`"lower"`: ASCII letters lowercased, as TensorFlow's
+/// `strings.lower`; `"strip_punctuation"`: ASCII punctuation removed; both by default; `None`),
+/// split (`"whitespace"` or `"character"`), optionally joined into n-grams, and looked up in the
+/// vocabulary: index 0 is padding (`""`) and 1 unknown (`"[UNK]"`) in `"int"` mode, where a row
+/// of ids is padded with 0 to `output_sequence_length` (or the batch's longest); the other modes
+/// give one column per index, 0 the unknown tokens'. `adapt` learns the vocabulary: the most
+/// frequent tokens first, ties the larger token first (Keras' order), at most `max_tokens`
+/// indices in all, and for `"tf_idf"` each token's `ln(1 + documents / (1 + documents with it))`
+/// (unknown tokens: their mean).
+///
+/// keras-rs tensors are numbers, so this layer runs on the host, on strings, and gives the array
+/// a model takes: use it before `fit`/`predict` (Keras' `dataset.map(vectorize_layer)`); a
+/// `.keras` model with a `TextVectorization` inside is refused at load. `get_config` lists the
+/// vocabulary (and IDF weights), and `from_config` reads it back.
+///
+/// ```
+/// use keras_rs::layers::TextVectorization;
+/// let tv = TextVectorization::new().output_sequence_length(4).adapt(&["The cat sat.", "The dog!"]).unwrap();
+/// assert_eq!(tv.get_vocabulary(), ["", "[UNK]", "the", "sat", "dog", "cat"]);
+/// let ids = tv.vectorize(&["the DOG sat on the mat"]).unwrap();
+/// assert_eq!(ids.into_raw_vec_and_offset().0, vec![2.0, 4.0, 3.0, 1.0]);
+/// ```
+#[derive(Clone, Debug)]
+pub struct TextVectorization {
+    base: LayerBase,
+    pub(crate) config: TextVectorizationConfig,
+}
+
+keras_config! {
+    /// Keras' `TextVectorization` arguments.
+    pub struct TextVectorizationConfig {
+        args {
+            /// The most indices `adapt` makes, padding and unknown included (default: all tokens).
+            max_tokens: Option<usize> = None,
+            /// `"lower_and_strip_punctuation"` (default), `"lower"`, `"strip_punctuation"`, or none.
+            standardize: Option<String> = Some("lower_and_strip_punctuation".to_string()),
+            /// `"whitespace"` (default) or `"character"`.
+            split: Option<String> = Some("whitespace".to_string()),
+            /// N-grams of the tokens: `n` (all widths 1 to `n`) or a list of widths (default none).
+            ngrams: Option<Value> = None,
+            /// `"int"` (default), `"multi_hot"`, `"count"` or `"tf_idf"`.
+            output_mode: String = "int".to_string(),
+            /// In `"int"` mode, the length every row is padded or truncated to (default: the
+            /// batch's longest).
+            output_sequence_length: Option<usize> = None,
+            /// Encode to `max_tokens` columns whatever the vocabulary's size (default false).
+            pad_to_max_tokens: bool = false,
+            /// The vocabulary, in index order, without `""` and `"[UNK]"` (default: from `adapt`).
+            vocabulary: Option<Vec<String>> = None,
+            /// In `"tf_idf"` mode, the vocabulary's IDF weights (default: from `adapt`).
+            idf_weights: Option<Vec<f32>> = None,
+        }
+        other {
+            /// Keras' sparse outputs (only `false`).
+            sparse: bool = false,
+            /// Keras' ragged outputs (only `false`).
+            ragged: bool = false,
+            /// The strings' encoding (only `"utf-8"`).
+            encoding: String = "utf-8".to_string(),
+        }
+    }
+    setters for [] TextVectorization => config;
+}
+
+impl Validate for TextVectorizationConfig {
+    fn validate(&self) -> Result<()> {
+        let one_of = |arg: &str, value: Option<&str>, allowed: &[&str]| -> Result<()> {
+            match value {
+                Some(v) if !allowed.contains(&v) => Err(Error::value(format!(
+                    "Invalid value for argument `{arg}` of TextVectorization: keras-rs has {allowed:?}. Received: \
+                     {arg}={v}"
+                ))),
+                _ => Ok(()),
+            }
+        };
+        one_of(
+            "standardize",
+            self.standardize.as_deref(),
+            &["lower_and_strip_punctuation", "lower", "strip_punctuation"],
+        )?;
+        one_of("split", self.split.as_deref(), &["whitespace", "character"])?;
+        one_of("output_mode", Some(&self.output_mode), &["int", "multi_hot", "count", "tf_idf"])?;
+        if self.split.is_none() {
+            return Err(Error::value(
+                "TextVectorization: keras-rs splits the strings (split='whitespace' or 'character'); received split=None",
+            ));
+        }
+        if self.sparse || self.ragged || self.encoding != "utf-8" {
+            return Err(Error::value(format!(
+                "TextVectorization: keras-rs gives dense outputs of UTF-8 strings; received sparse={}, ragged={}, \
+                 encoding={}",
+                self.sparse, self.ragged, self.encoding
+            )));
+        }
+        if self.output_sequence_length.is_some() && self.output_mode != "int" {
+            return Err(Error::value(format!(
+                "`output_sequence_length` must not be set if `output_mode` is not 'int'. Received \
+                 output_sequence_length={:?}.",
+                self.output_sequence_length
+            )));
+        }
+        if self.pad_to_max_tokens && self.max_tokens.is_none() {
+            return Err(Error::value("If pad_to_max_tokens is True, must set `max_tokens`."));
+        }
+        self.ngram_widths()?;
+        if let Some(vocabulary) = &self.vocabulary {
+            let mut seen = HashSet::new();
+            if let Some(repeated) = vocabulary.iter().find(|t| !seen.insert(t.as_str())) {
+                return Err(Error::value(format!(
+                    "The passed vocabulary has at least one repeated term. Please uniquify your dataset. The \
+                     repeated term is {repeated}"
+                )));
+            }
+            if vocabulary.iter().any(|t| t.is_empty() || t == OOV) {
+                return Err(Error::value(
+                    "TextVectorization: the passed vocabulary holds the mask ('') or the OOV token ('[UNK]') — they \
+                     have their own indices; pass the other tokens",
+                ));
+            }
+            match (&self.idf_weights, self.output_mode == "tf_idf") {
+                (None, true) => return Err(Error::value("`idf_weights` must be set if output_mode is 'tf_idf'.")),
+                (Some(w), true) if w.len() != vocabulary.len() => {
+                    return Err(Error::value(format!(
+                        "`idf_weights` must be the same length as vocabulary. len(idf_weights) is {}; \
+                         len(vocabulary) is {}",
+                        w.len(),
+                        vocabulary.len()
+                    )));
+                }
+                (Some(_), false) => {
+                    return Err(Error::value(format!(
+                        "`idf_weights` should only be set if output_mode is `'tf_idf'`. Received: output_mode={}",
+                        self.output_mode
+                    )));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Keras' out-of-vocabulary token.
+const OOV: &str = "[UNK]";
+
+impl TextVectorizationConfig {
+    /// The n-gram widths: `ngrams=n` is `1..=n`, a list is itself, none is unigrams.
+    fn ngram_widths(&self) -> Result<Vec<usize>> {
+        let bad = || {
+            Error::value(format!(
+                "`ngrams` must be None, an integer, or a tuple of integers. Received: ngrams={:?}",
+                self.ngrams
+            ))
+        };
+        match &self.ngrams {
+            None | Some(Value::Null) => Ok(vec![1]),
+            Some(Value::Number(n)) => {
+                let n = n.as_u64().filter(|&n| n >= 1).ok_or_else(bad)?;
+                Ok((1..=n as usize).collect())
+            }
+            Some(Value::Array(widths)) => {
+                widths.iter().map(|w| w.as_u64().filter(|&w| w >= 1).map(|w| w as usize).ok_or_else(bad)).collect()
+            }
+            Some(_) => Err(bad()),
+        }
+    }
+
+    /// Index 0 is padding in `"int"` mode only.
+    fn token_start(&self) -> usize {
+        if self.output_mode == "int" { 2 } else { 1 }
+    }
+}
+
+impl Default for TextVectorization {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TextVectorization {
+    /// Keras' defaults; give `vocabulary` or `adapt`.
+    pub fn new() -> Self {
+        TextVectorization { base: LayerBase::default(), config: TextVectorizationConfig::new() }
+    }
+
+    /// The layer's name (Keras' `name=`).
+    pub fn name(mut self, name: &str) -> Self {
+        self.base.name = Some(name.to_string());
+        self
+    }
+
+    /// Reads Keras' `TextVectorization` config. Keras keeps an adapted vocabulary in a file asset
+    /// of the `.keras` archive (the config says `vocabulary: null`), which keras-rs does not read:
+    /// such a config is refused.
+    pub fn from_config(config: &Value) -> Result<Self> {
+        let mut read = TextVectorizationConfig::from_config(config, "TextVectorization")?;
+        // `null` is Keras' "none" for these two (their defaults are not none).
+        if config.get("standardize") == Some(&Value::Null) {
+            read.standardize = None;
+        }
+        if config.get("split") == Some(&Value::Null) {
+            read.split = None;
+        }
+        read.validate()?;
+        let layer = TextVectorization { base: LayerBase::from_config(config), config: read };
+        let given = config.get("vocabulary_size").and_then(Value::as_u64).map(|n| n as usize);
+        if let Some(size) = given.filter(|&n| n != layer.vocabulary_size()) {
+            return Err(Error::Format(format!(
+                "TextVectorization: a vocabulary of {size} indices that the config does not list (Keras keeps an \
+                 adapted vocabulary as a file asset, which keras-rs does not read yet)"
+            )));
+        }
+        Ok(layer)
+    }
+
+    /// Keras' `get_config`, with the vocabulary (and IDF weights) listed.
+    pub fn get_config(&self) -> Value {
+        let mut config = self.config.to_config();
+        config["name"] = self.base.name.as_deref().unwrap_or("text_vectorization").into();
+        config["vocabulary_size"] = self.vocabulary_size().into();
+        config
+    }
+
+    /// Keras' `vocabulary_size()`: every index (padding's in `"int"` mode, the unknown tokens').
+    pub fn vocabulary_size(&self) -> usize {
+        self.config.token_start() + self.config.vocabulary.as_ref().map_or(0, Vec::len)
+    }
+
+    /// Keras' `get_vocabulary()`: the token of each index.
+    pub fn get_vocabulary(&self) -> Vec<String> {
+        let special = if self.config.output_mode == "int" { vec!["", OOV] } else { vec![OOV] };
+        let vocabulary = self.config.vocabulary.iter().flatten().map(String::as_str);
+        special.into_iter().chain(vocabulary).map(str::to_string).collect()
+    }
+
+    /// Keras' `standardize` then `split` then n-grams: the tokens of one string.
+    fn tokens(&self, text: &str) -> Vec<String> {
+        let c = &self.config;
+        let standardize = c.standardize.as_deref().unwrap_or("");
+        let mut text = text.to_string();
+        if standardize.starts_with("lower") {
+            text.make_ascii_lowercase();
+        }
+        if standardize.ends_with("strip_punctuation") {
+            text.retain(|ch| !ch.is_ascii_punctuation());
+        }
+        let unigrams: Vec<String> = match c.split.as_deref() {
+            Some("character") => text.chars().map(String::from).collect(),
+            // TensorFlow's whitespace: space, \t, \n, \v, \f, \r.
+            _ => text
+                .split([' ', '\t', '\n', '\x0b', '\x0c', '\r'])
+                .filter(|t| !t.is_empty())
+                .map(String::from)
+                .collect(),
+        };
+        let widths = c.ngram_widths().unwrap_or_else(|_| vec![1]);
+        if widths == [1] {
+            return unigrams;
+        }
+        // TensorFlow's `strings.ngrams`: every width in turn, joined by a space.
+        widths.iter().flat_map(|&n| unigrams.windows(n).map(|w| w.join(" ")).collect::<Vec<_>>()).collect()
+    }
+
+    /// Keras' `adapt` on strings: the vocabulary (and, in `"tf_idf"` mode, the IDF weights).
+    pub fn adapt(mut self, texts: &[impl AsRef<str>]) -> Result<Self> {
+        self.config.validate()?;
+        let mut counts: HashMap<String, (usize, usize)> = HashMap::new();
+        for text in texts {
+            let tokens = self.tokens(text.as_ref());
+            let mut in_document = HashSet::new();
+            for token in tokens {
+                if token.is_empty() || token == OOV {
+                    continue;
+                }
+                let entry = counts.entry(token.clone()).or_default();
+                entry.0 += 1;
+                if in_document.insert(token) {
+                    entry.1 += 1;
+                }
+            }
+        }
+        // NumPy's lexsort((tokens, counts))[::-1]: by count, then token (bytes), both descending.
+        let mut ranked: Vec<(String, (usize, usize))> = counts.into_iter().collect();
+        ranked.sort_by(|a, b| b.1.0.cmp(&a.1.0).then_with(|| b.0.cmp(&a.0)));
+        let keep = self.config.max_tokens.map_or(ranked.len(), |m| m.saturating_sub(self.config.token_start()));
+        ranked.truncate(keep);
+        if self.config.output_mode == "tf_idf" {
+            let documents = texts.len() as f64;
+            let idf = ranked.iter().map(|(_, (_, docs))| (1.0 + documents / (1.0 + *docs as f64)).ln() as f32);
+            self.config.idf_weights = Some(idf.collect());
+        }
+        self.config.vocabulary = Some(ranked.into_iter().map(|(t, _)| t).collect());
+        Ok(self)
+    }
+
+    /// The layer on a batch of strings (Keras' `vectorize_layer(texts)`): ids `(batch, length)`
+    /// in `"int"` mode, otherwise `(batch, columns)`.
+    pub fn vectorize(&self, texts: &[impl AsRef<str>]) -> Result<ArrayD<f32>> {
+        let c = &self.config;
+        c.validate()?;
+        let start = c.token_start();
+        let index: HashMap<&str, usize> =
+            c.vocabulary.iter().flatten().enumerate().map(|(i, t)| (t.as_str(), start + i)).collect();
+        let oov = start - 1;
+        let ids: Vec<Vec<usize>> = texts
+            .iter()
+            .map(|t| self.tokens(t.as_ref()).iter().map(|w| index.get(w.as_str()).copied().unwrap_or(oov)).collect())
+            .collect();
+        if c.output_mode == "int" {
+            let length = c.output_sequence_length.unwrap_or_else(|| ids.iter().map(Vec::len).max().unwrap_or(0));
+            let mut out = Array2::<f32>::zeros((texts.len(), length));
+            for (mut row, ids) in out.rows_mut().into_iter().zip(&ids) {
+                row.iter_mut().zip(ids).for_each(|(slot, &id)| *slot = id as f32);
+            }
+            return Ok(out.into_dyn());
+        }
+        let depth = match c.max_tokens {
+            Some(max) if c.pad_to_max_tokens => max,
+            _ => self.vocabulary_size(),
+        };
+        let weights: Option<Vec<f32>> = c.idf_weights.as_ref().filter(|_| c.output_mode == "tf_idf").map(|w| {
+            // The unknown tokens weigh the mean IDF (Keras cannot count them in one pass).
+            let mean = if w.is_empty() { 0.0 } else { w.iter().sum::<f32>() / w.len() as f32 };
+            std::iter::once(mean).chain(w.iter().copied()).collect()
+        });
+        let mut out = Array2::<f32>::zeros((texts.len(), depth));
+        for (mut row, ids) in out.rows_mut().into_iter().zip(&ids) {
+            for &id in ids.iter().filter(|&&id| id < depth) {
+                row[id] = if c.output_mode == "multi_hot" { 1.0 } else { row[id] + 1.0 };
+            }
+            if let Some(w) = &weights {
+                row.iter_mut().zip(w).for_each(|(v, w)| *v *= w);
+            }
+        }
+        Ok(out.into_dyn())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keras_errors_for_bad_arguments() {
+        let err = TextVectorization::new().output_mode("one_hot").vectorize(&["a"]).unwrap_err();
+        assert!(err.to_string().contains("Received: output_mode=one_hot"), "{err}");
+        let err = TextVectorization::new().output_mode("count").output_sequence_length(3).adapt(&["a"]).unwrap_err();
+        assert!(err.to_string().contains("`output_sequence_length` must not be set"), "{err}");
+        let err = TextVectorization::new().vocabulary(vec!["a".to_string(), "a".to_string()]).vectorize(&["a"]);
+        assert!(err.unwrap_err().to_string().contains("repeated term is a"));
+        let err = TextVectorization::new().ngrams(serde_json::json!("two")).adapt(&["a"]).unwrap_err();
+        assert!(err.to_string().contains("`ngrams` must be None, an integer"), "{err}");
+    }
+
+    #[test]
+    fn config_round_trips_with_the_vocabulary() {
+        let tv = TextVectorization::new().output_mode("tf_idf").adapt(&["a b b", "b c"]).unwrap();
+        let back = TextVectorization::from_config(&tv.get_config()).unwrap();
+        assert_eq!(back.get_vocabulary(), tv.get_vocabulary());
+        assert_eq!(back.vectorize(&["b c d"]).unwrap(), tv.vectorize(&["b c d"]).unwrap());
+        let mut asset = tv.get_config();
+        asset["vocabulary"] = Value::Null;
+        asset["idf_weights"] = Value::Null;
+        asset["output_mode"] = "int".into();
+        let err = TextVectorization::from_config(&asset).unwrap_err();
+        assert!(err.to_string().contains("file asset"), "{err}");
+    }
+}

@@ -1,0 +1,64 @@
+//! TextVectorization against real Keras 3 (`tests/fixtures/text_vectorization.json`): adapted on
+//! a corpus and called on other strings in every output mode, with `max_tokens`,
+//! `pad_to_max_tokens`, `output_sequence_length`, n-grams, character splitting, other
+//! standardizations and a given vocabulary with IDF weights — the same vocabulary (order
+//! included) and outputs as Keras.
+
+mod common;
+
+use common::{array, assert_close, fixture};
+use keras_rs::layers::TextVectorization;
+
+#[test]
+fn text_vectorization_matches_keras() {
+    let fx = fixture("text_vectorization.json");
+    let strings = |key: &str| -> Vec<String> {
+        fx[key].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect()
+    };
+    let (corpus, texts) = (strings("corpus"), strings("texts"));
+    let cases = fx["cases"].as_array().unwrap();
+    for case in cases {
+        let what = format!("TextVectorization({})", case["kwargs"]);
+        let mut layer = TextVectorization::from_config(&case["kwargs"]).unwrap_or_else(|e| panic!("{what}: {e}"));
+        if case["kwargs"].get("vocabulary").is_none() {
+            layer = layer.adapt(&corpus).unwrap();
+        }
+        let vocabulary: Vec<String> =
+            case["vocabulary"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect();
+        assert_eq!(layer.get_vocabulary(), vocabulary, "{what}: vocabulary");
+        assert_eq!(layer.vocabulary_size() as u64, case["vocabulary_size"].as_u64().unwrap(), "{what}");
+        let got = layer.vectorize(&texts).unwrap();
+        assert_close(&got, &array(&case["y"]), 1e-5, 1e-6, &what);
+        // Its config (with the vocabulary listed) rebuilds the same layer.
+        let back = TextVectorization::from_config(&layer.get_config()).unwrap();
+        assert_eq!(back.vectorize(&texts).unwrap(), got, "{what}: from its config");
+    }
+    assert_eq!(cases.len(), 11);
+}
+
+#[test]
+fn vectorized_text_trains_a_model() {
+    use keras_rs::prelude::*;
+    // keras.io's flow: adapt on the training strings, vectorize them, train on the ids.
+    let texts = ["a great film", "great acting", "a dull film", "dull and slow", "great fun", "slow and dull"];
+    let labels = ndarray::array![1.0f32, 1.0, 0.0, 0.0, 1.0, 0.0].into_dyn();
+    let tv = TextVectorization::new().output_mode("multi_hot").adapt(&texts).unwrap();
+    let x = tv.vectorize(&texts).unwrap();
+    let mut model =
+        Sequential::new().add(Input::new(&[tv.vocabulary_size()])).add(Dense::new(1).activation("sigmoid")).seed(3);
+    model.compile(Adam::new().learning_rate(0.1), "binary_crossentropy", &["accuracy"]).unwrap();
+    let history = model.fit(&x, &labels, FitOptions::new().epochs(30).verbose(0)).unwrap();
+    assert_eq!(history.get("accuracy").last().copied(), Some(1.0));
+}
+
+#[test]
+fn a_keras_model_holding_text_vectorization_is_refused_with_the_reason() {
+    let config = serde_json::json!({
+        "module": "keras", "class_name": "Sequential", "config": {"name": "s", "layers": [
+            {"module": "keras.layers", "class_name": "InputLayer",
+             "config": {"batch_shape": [null, 1], "dtype": "string", "name": "text"}},
+            {"module": "keras.layers", "class_name": "TextVectorization",
+             "config": {"name": "tv", "max_tokens": null, "vocabulary": ["a"], "vocabulary_size": 3}}]}});
+    let err = keras_rs::models::model_from_json(&config.to_string()).unwrap_err().to_string();
+    assert!(err.contains("TextVectorization layer inside a model"), "{err}");
+}
