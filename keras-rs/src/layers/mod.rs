@@ -89,7 +89,7 @@ pub use pooling::{
 };
 pub use preprocessing::{
     CategoryEncoding, CenterCrop, Discretization, IntegerLookup, Normalization, RandomContrast, RandomFlip,
-    RandomRotation, RandomTranslation, RandomZoom, Resizing, TextVectorization,
+    RandomRotation, RandomTranslation, RandomZoom, Resizing, StringLookup, TextVectorization,
 };
 pub use recurrent::{Bidirectional, GRU, LSTM, SimpleRNN, TimeDistributed};
 pub use registry::{KNOWN_CLASSES, from_config};

@@ -151,13 +151,12 @@ pub(crate) fn read(class_name: &str, registered_name: Option<&str>, config: &Val
         .or_else(|| KNOWN_CLASSES.iter().position(|c| *c == class_name).map(|i| READERS[i]))
         .or_else(|| user(&|r| r.class == class_name));
     let Some(reader) = reader else {
-        if class_name == "TextVectorization" {
-            return Err(Error::UnknownIdentifier(
-                "A TextVectorization layer inside a model: keras-rs models take numbers, so keras-rs runs \
-                 `keras_rs::layers::TextVectorization` on the strings before the model (Keras' \
-                 `dataset.map(vectorize_layer)`), and cannot load a model that holds one"
-                    .to_string(),
-            ));
+        if matches!(class_name, "TextVectorization" | "StringLookup") {
+            return Err(Error::UnknownIdentifier(format!(
+                "A {class_name} layer inside a model: keras-rs models take numbers, so keras-rs runs \
+                 `keras_rs::layers::{class_name}` on the strings before the model (Keras' \
+                 `dataset.map(layer)`), and cannot load a model that holds one"
+            )));
         }
         return Err(Error::UnknownIdentifier(format!(
             "Unknown layer class: '{class_name}'{}. keras-rs knows: {}. A layer of your own must be registered \

@@ -17,6 +17,7 @@ mod random_rotation;
 mod random_translation;
 mod random_zoom;
 mod resizing;
+mod string_lookup;
 mod text_vectorization;
 
 pub use category_encoding::{CategoryEncoding, CategoryEncodingConfig};
@@ -31,4 +32,5 @@ pub use random_rotation::{RandomRotation, RandomRotationConfig};
 pub use random_translation::{RandomTranslation, RandomTranslationConfig};
 pub use random_zoom::{RandomZoom, RandomZoomConfig};
 pub use resizing::{Resizing, ResizingConfig};
+pub use string_lookup::{StringLookup, StringLookupConfig};
 pub use text_vectorization::{TextVectorization, TextVectorizationConfig};

@@ -11,6 +11,8 @@ use crate::error::{Error, Result};
 use crate::layers::LayerBase;
 use crate::layers::config::{Validate, keras_config};
 
+use super::string_lookup::{check_idf_weights, check_listed_vocabulary, check_vocabulary, encode_rows, rank_tokens};
+
 /// Keras' `TextVectorization(max_tokens=None, standardize="lower_and_strip_punctuation",
 /// split="whitespace", ngrams=None, output_mode="int", output_sequence_length=None,
 /// pad_to_max_tokens=False, vocabulary=None, idf_weights=None)`.
@@ -120,39 +122,8 @@ impl Validate for TextVectorizationConfig {
             return Err(Error::value("If pad_to_max_tokens is True, must set `max_tokens`."));
         }
         self.ngram_widths()?;
-        if let Some(vocabulary) = &self.vocabulary {
-            let mut seen = HashSet::new();
-            if let Some(repeated) = vocabulary.iter().find(|t| !seen.insert(t.as_str())) {
-                return Err(Error::value(format!(
-                    "The passed vocabulary has at least one repeated term. Please uniquify your dataset. The \
-                     repeated term is {repeated}"
-                )));
-            }
-            if vocabulary.iter().any(|t| t.is_empty() || t == OOV) {
-                return Err(Error::value(
-                    "TextVectorization: the passed vocabulary holds the mask ('') or the OOV token ('[UNK]') — they \
-                     have their own indices; pass the other tokens",
-                ));
-            }
-            match (&self.idf_weights, self.output_mode == "tf_idf") {
-                (None, true) => return Err(Error::value("`idf_weights` must be set if output_mode is 'tf_idf'.")),
-                (Some(w), true) if w.len() != vocabulary.len() => {
-                    return Err(Error::value(format!(
-                        "`idf_weights` must be the same length as vocabulary. len(idf_weights) is {}; \
-                         len(vocabulary) is {}",
-                        w.len(),
-                        vocabulary.len()
-                    )));
-                }
-                (Some(_), false) => {
-                    return Err(Error::value(format!(
-                        "`idf_weights` should only be set if output_mode is `'tf_idf'`. Received: output_mode={}",
-                        self.output_mode
-                    )));
-                }
-                _ => {}
-            }
-        }
+        check_vocabulary("TextVectorization", self.vocabulary.as_deref(), &[Some(""), Some(OOV)])?;
+        check_idf_weights(self.vocabulary.as_deref(), self.idf_weights.as_deref(), &self.output_mode)?;
         Ok(())
     }
 }
@@ -220,13 +191,7 @@ impl TextVectorization {
         }
         read.validate()?;
         let layer = TextVectorization { base: LayerBase::from_config(config), config: read };
-        let given = config.get("vocabulary_size").and_then(Value::as_u64).map(|n| n as usize);
-        if let Some(size) = given.filter(|&n| n != layer.vocabulary_size()) {
-            return Err(Error::Format(format!(
-                "TextVectorization: a vocabulary of {size} indices that the config does not list (Keras keeps an \
-                 adapted vocabulary as a file asset, which keras-rs does not read yet)"
-            )));
-        }
+        check_listed_vocabulary("TextVectorization", config, layer.vocabulary_size())?;
         Ok(layer)
     }
 
@@ -296,17 +261,11 @@ impl TextVectorization {
                 }
             }
         }
-        // NumPy's lexsort((tokens, counts))[::-1]: by count, then token (bytes), both descending.
-        let mut ranked: Vec<(String, (usize, usize))> = counts.into_iter().collect();
-        ranked.sort_by(|a, b| b.1.0.cmp(&a.1.0).then_with(|| b.0.cmp(&a.0)));
-        let keep = self.config.max_tokens.map_or(ranked.len(), |m| m.saturating_sub(self.config.token_start()));
-        ranked.truncate(keep);
-        if self.config.output_mode == "tf_idf" {
-            let documents = texts.len() as f64;
-            let idf = ranked.iter().map(|(_, (_, docs))| (1.0 + documents / (1.0 + *docs as f64)).ln() as f32);
-            self.config.idf_weights = Some(idf.collect());
-        }
-        self.config.vocabulary = Some(ranked.into_iter().map(|(t, _)| t).collect());
+        let keep = self.config.max_tokens.map(|m| m.saturating_sub(self.config.token_start()));
+        let documents = (self.config.output_mode == "tf_idf").then_some(texts.len());
+        let (vocabulary, idf) = rank_tokens(counts, keep, documents);
+        self.config.vocabulary = Some(vocabulary);
+        self.config.idf_weights = idf;
         Ok(self)
     }
 
@@ -335,21 +294,7 @@ impl TextVectorization {
             Some(max) if c.pad_to_max_tokens => max,
             _ => self.vocabulary_size(),
         };
-        let weights: Option<Vec<f32>> = c.idf_weights.as_ref().filter(|_| c.output_mode == "tf_idf").map(|w| {
-            // The unknown tokens weigh the mean IDF (Keras cannot count them in one pass).
-            let mean = if w.is_empty() { 0.0 } else { w.iter().sum::<f32>() / w.len() as f32 };
-            std::iter::once(mean).chain(w.iter().copied()).collect()
-        });
-        let mut out = Array2::<f32>::zeros((texts.len(), depth));
-        for (mut row, ids) in out.rows_mut().into_iter().zip(&ids) {
-            for &id in ids.iter().filter(|&&id| id < depth) {
-                row[id] = if c.output_mode == "multi_hot" { 1.0 } else { row[id] + 1.0 };
-            }
-            if let Some(w) = &weights {
-                row.iter_mut().zip(w).for_each(|(v, w)| *v *= w);
-            }
-        }
-        Ok(out.into_dyn())
+        Ok(encode_rows(&ids, depth, &c.output_mode, c.idf_weights.as_deref()).into_dyn())
     }
 }
 

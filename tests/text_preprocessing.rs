@@ -1,13 +1,14 @@
-//! TextVectorization against real Keras 3 (`tests/fixtures/text_vectorization.json`): adapted on
-//! a corpus and called on other strings in every output mode, with `max_tokens`,
-//! `pad_to_max_tokens`, `output_sequence_length`, n-grams, character splitting, other
-//! standardizations and a given vocabulary with IDF weights — the same vocabulary (order
-//! included) and outputs as Keras.
+//! The string preprocessing layers against real Keras 3: TextVectorization
+//! (`tests/fixtures/text_vectorization.json`) adapted on a corpus and called on other strings in
+//! every output mode, with `max_tokens`, `pad_to_max_tokens`, `output_sequence_length`, n-grams,
+//! character splitting, other standardizations and a given vocabulary with IDF weights; and
+//! StringLookup (`string_lookup.json`) in every output mode, with a mask token — the same
+//! vocabulary (order included) and outputs as Keras.
 
 mod common;
 
 use common::{array, assert_close, fixture};
-use keras_rs::layers::TextVectorization;
+use keras_rs::layers::{StringLookup, TextVectorization};
 
 #[test]
 fn text_vectorization_matches_keras() {
@@ -61,4 +62,35 @@ fn a_keras_model_holding_text_vectorization_is_refused_with_the_reason() {
              "config": {"name": "tv", "max_tokens": null, "vocabulary": ["a"], "vocabulary_size": 3}}]}});
     let err = keras_rs::models::model_from_json(&config.to_string()).unwrap_err().to_string();
     assert!(err.contains("TextVectorization layer inside a model"), "{err}");
+}
+
+#[test]
+fn string_lookup_matches_keras() {
+    let fx = fixture("string_lookup.json");
+    let strings = |v: &serde_json::Value| -> ndarray::ArrayD<String> {
+        let rows = v.as_array().unwrap();
+        let cell = |c: &serde_json::Value| c.as_str().unwrap().to_string();
+        match rows[0].as_array() {
+            Some(first) => {
+                let flat: Vec<String> = rows.iter().flat_map(|r| r.as_array().unwrap().iter().map(cell)).collect();
+                ndarray::ArrayD::from_shape_vec(vec![rows.len(), first.len()], flat).unwrap()
+            }
+            None => ndarray::ArrayD::from_shape_vec(vec![rows.len()], rows.iter().map(cell).collect()).unwrap(),
+        }
+    };
+    let data = strings(&fx["data"]);
+    for case in fx["cases"].as_array().unwrap() {
+        let what = format!("StringLookup({})", case["kwargs"]);
+        let mut layer = StringLookup::from_config(&case["kwargs"]).unwrap_or_else(|e| panic!("{what}: {e}"));
+        if case["kwargs"].get("vocabulary").is_none() {
+            layer = layer.adapt(&data).unwrap();
+        }
+        let vocabulary: Vec<String> =
+            case["vocabulary"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect();
+        assert_eq!(layer.get_vocabulary(), vocabulary, "{what}: vocabulary");
+        let got = layer.lookup(&strings(&case["x"])).unwrap();
+        assert_close(&got, &array(&case["y"]), 1e-5, 1e-6, &what);
+        let back = StringLookup::from_config(&layer.get_config()).unwrap();
+        assert_eq!(back.lookup(&strings(&case["x"])).unwrap(), got, "{what}: from its config");
+    }
 }
