@@ -164,13 +164,15 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
         keras_rs::layers::Discretization::new().bin_boundaries(&[0.0, 0.5]).output_mode("count").call(&x).unwrap();
     let merges = Model::new(&[&x, &y], &[&head, &pooled, &pooled_max, &bins]).unwrap().named("merges").seed(3).unwrap();
 
-    // Keras' lookup layers run on TensorFlow in Python: a model of their own, which the Python
-    // round trip loads only where TensorFlow is installed.
+    // Keras' lookup and hashing layers run on TensorFlow in Python: a model of their own, which
+    // the Python round trip loads only where TensorFlow is installed.
     let ids = Input::new(&[6]).name("ids").dtype("int32");
     let lookup = || keras_rs::layers::IntegerLookup::new().vocabulary(vec![3, 1, 4, 15, 9]);
     let indices = lookup().call(&ids).unwrap();
     let hot = lookup().output_mode("multi_hot").mask_token(0).call(&ids).unwrap();
-    let lookups = Model::new(&ids, &[&indices, &hot]).unwrap().named("lookups").seed(5).unwrap();
+    let hashed = keras_rs::layers::Hashing::new(5).mask_value(serde_json::json!(1)).call(&ids).unwrap();
+    let hashed_hot = keras_rs::layers::Hashing::new(4).output_mode("count").call(&ids).unwrap();
+    let lookups = Model::new(&ids, &[&indices, &hot, &hashed, &hashed_hot]).unwrap().named("lookups").seed(5).unwrap();
 
     // Attention: EinsumDense projections, causal self-attention with an attention mask,
     // cross-attention with a distinct key. (Keras on JAX needs value_dim == key_dim unless dropout > 0.)

@@ -3,12 +3,13 @@
 //! every output mode, with `max_tokens`, `pad_to_max_tokens`, `output_sequence_length`, n-grams,
 //! character splitting, other standardizations and a given vocabulary with IDF weights; and
 //! StringLookup (`string_lookup.json`) in every output mode, with a mask token — the same
-//! vocabulary (order included) and outputs as Keras.
+//! vocabulary (order included) and outputs as Keras; Hashing (`hashing.json`) of numbers in a
+//! model and of strings, with `mask_value`, in every output mode — the same bins as Keras.
 
 mod common;
 
 use common::{array, assert_close, fixture};
-use keras_rs::layers::{StringLookup, TextVectorization};
+use keras_rs::layers::{Hashing, StringLookup, TextVectorization};
 
 #[test]
 fn text_vectorization_matches_keras() {
@@ -93,4 +94,22 @@ fn string_lookup_matches_keras() {
         let back = StringLookup::from_config(&layer.get_config()).unwrap();
         assert_eq!(back.lookup(&strings(&case["x"])).unwrap(), got, "{what}: from its config");
     }
+}
+
+#[test]
+fn hashing_matches_keras() {
+    // Numbers (integers, truncated floats, negatives), with and without mask_value, each mode.
+    assert_eq!(common::check_layer_cases("hashing.json"), 6);
+    let fx = fixture("hashing.json");
+    for case in fx["strings"].as_array().unwrap() {
+        let what = format!("Hashing({}) on strings", case["config"]);
+        let layer = Hashing::from_config(&case["config"]).unwrap();
+        let rows = case["x"].as_array().unwrap();
+        let flat: Vec<String> =
+            rows.iter().flat_map(|r| r.as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string())).collect();
+        let x = ndarray::ArrayD::from_shape_vec(vec![rows.len(), flat.len() / rows.len()], flat).unwrap();
+        assert_close(&layer.hash_strings(&x).unwrap(), &array(&case["y"]), 0.0, 0.0, &what);
+    }
+    let err = Hashing::from_config(&serde_json::json!({"num_bins": 3, "salt": 7})).unwrap_err().to_string();
+    assert!(err.contains("salt=7"), "{err}");
 }

@@ -88,7 +88,7 @@ pub use pooling::{
     MaxPooling3D,
 };
 pub use preprocessing::{
-    CategoryEncoding, CenterCrop, Discretization, IntegerLookup, Normalization, RandomContrast, RandomFlip,
+    CategoryEncoding, CenterCrop, Discretization, Hashing, IntegerLookup, Normalization, RandomContrast, RandomFlip,
     RandomRotation, RandomTranslation, RandomZoom, Resizing, StringLookup, TextVectorization,
 };
 pub use recurrent::{Bidirectional, GRU, LSTM, SimpleRNN, TimeDistributed};

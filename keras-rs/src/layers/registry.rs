@@ -61,6 +61,7 @@ registry! {
     "CategoryEncoding" => CategoryEncoding,
     "Discretization" => Discretization,
     "IntegerLookup" => IntegerLookup,
+    "Hashing" => Hashing,
     "Flatten" => Flatten,
     "Reshape" => Reshape,
     "ZeroPadding1D" => ZeroPadding1D,

@@ -8,6 +8,7 @@
 mod category_encoding;
 mod center_crop;
 mod discretization;
+mod hashing;
 mod image_transform;
 mod integer_lookup;
 mod normalization;
@@ -23,6 +24,7 @@ mod text_vectorization;
 pub use category_encoding::{CategoryEncoding, CategoryEncodingConfig};
 pub use center_crop::{CenterCrop, CenterCropConfig};
 pub use discretization::{Discretization, DiscretizationConfig};
+pub use hashing::{Hashing, HashingConfig};
 pub use image_transform::{Factor, FillArgs};
 pub use integer_lookup::{IntegerLookup, IntegerLookupConfig};
 pub use normalization::{Normalization, NormalizationConfig, Stat};
