@@ -1,5 +1,5 @@
 //! Recurrent layers, Embedding and RepeatVector against real Keras 3, and `fit`s of a stacked
-//! LSTM, a GRU after an Embedding, and a backwards SimpleRNN.
+//! LSTM, a GRU after an Embedding, and a backwards SimpleRNN; ConvLSTM2D and its fit.
 
 mod common;
 
@@ -122,4 +122,20 @@ fn return_state_gives_keras_final_states() {
             assert_close(&got, w, 1e-4, 1e-6, &format!("{class}: state {k}"));
         }
     }
+}
+
+#[test]
+fn conv_lstm2d_matches_keras() {
+    // Valid and same padding, return_sequences, go_backwards, strides, dilation, no bias, relu
+    // and hard_sigmoid; random weights.
+    assert_eq!(common::check_layer_cases("conv_lstm2d.json"), 4);
+    // A Functional model returning the final h and c (Keras' return_state).
+    let fx = fixture("conv_lstm2d.json");
+    let mut model = keras_rs::models::model_from_json(fx["states"]["json"].as_str().unwrap()).unwrap();
+    model.set_weights(&arrays(&fx["states"]["weights"])).unwrap();
+    let xs = arrays(&fx["states"]["xs"]);
+    let got = model.predict(xs.iter().collect::<Vec<_>>(), PredictOptions::new().verbose(0)).unwrap();
+    common::assert_outputs_close(&got, &arrays(&fx["states"]["ys"]), "ConvLSTM2D states");
+    // Its gradients through Adam: ConvLSTM2D -> Flatten -> Dense trained two epochs.
+    common::check_json_fit(&fx["fit"], &[], "ConvLSTM2D classifier");
 }

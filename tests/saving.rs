@@ -104,6 +104,7 @@ fn every_layer_models() -> Vec<(keras_rs::models::LoadedModel, Vec<Vec<usize>>)>
     let volumes = Sequential::named("volumes")
         .seed(4)
         .add(Input::new(&[4, 6, 6, 1]))
+        .add(keras_rs::layers::ConvLSTM2D::new(2, 3).padding("same").return_sequences(true))
         .add(ZeroPadding3D::new(1))
         .add(Conv3D::new(2, 3).activation("relu"))
         .add(Cropping3D::new(1))

@@ -91,7 +91,7 @@ pub use preprocessing::{
     CategoryEncoding, CenterCrop, Discretization, Hashing, IntegerLookup, Normalization, RandomContrast, RandomFlip,
     RandomRotation, RandomTranslation, RandomZoom, Resizing, StringLookup, TextVectorization,
 };
-pub use recurrent::{Bidirectional, GRU, LSTM, SimpleRNN, TimeDistributed};
+pub use recurrent::{Bidirectional, ConvLSTM2D, GRU, LSTM, SimpleRNN, TimeDistributed};
 pub use registry::{KNOWN_CLASSES, from_config};
 pub use regularization::{
     ActivityRegularization, AlphaDropout, Dropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D,

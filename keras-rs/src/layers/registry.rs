@@ -62,6 +62,7 @@ registry! {
     "Discretization" => Discretization,
     "IntegerLookup" => IntegerLookup,
     "Hashing" => Hashing,
+    "ConvLSTM2D" => ConvLSTM2D,
     "Flatten" => Flatten,
     "Reshape" => Reshape,
     "ZeroPadding1D" => ZeroPadding1D,
