@@ -13,7 +13,8 @@ use crate::layers::config::{Validate, keras_config};
 /// Keras' `StringLookup(max_tokens=None, num_oov_indices=1, mask_token=None, oov_token="[UNK]",
 /// vocabulary=None, idf_weights=None, invert=False, output_mode="int",
 /// pad_to_max_tokens=False)`: in `"int"` mode index 0 is the mask token (when set; the mask
-/// token maps to it), then the out-of-vocabulary index, then the vocabulary in order; the other
+/// token maps to it), then `num_oov_indices` out-of-vocabulary indices (an unknown token takes
+/// `FarmHash64(token) % num_oov_indices` among them), then the vocabulary in order; the other
 /// modes (`"one_hot"`, `"multi_hot"`, `"count"`, `"tf_idf"`) give one column per index, the
 /// unknown tokens' first, and leave the mask token out. `adapt` learns the vocabulary: the most
 /// frequent tokens first, ties the larger token first (Keras' order), at most `max_tokens`
@@ -41,7 +42,8 @@ keras_config! {
         args {
             /// The most indices `adapt` makes, mask and out-of-vocabulary ones included.
             max_tokens: Option<usize> = None,
-            /// How many indices unknown tokens share (keras-rs: 1, Keras' default).
+            /// How many indices unknown tokens share, each taking `FarmHash64(token) % n` (default 1;
+            /// keras-rs needs at least 1).
             num_oov_indices: usize = 1,
             /// A token that maps to index 0 in `"int"` mode and is left out of the encodings.
             mask_token: Option<String> = None,
@@ -77,12 +79,11 @@ impl Validate for StringLookupConfig {
                 self.output_mode
             )));
         }
-        if self.num_oov_indices != 1 {
-            return Err(Error::value(format!(
-                "StringLookup: keras-rs has one out-of-vocabulary index (Keras hashes unknown strings among \
-                 several with FarmHash, and fails on them with none); received num_oov_indices={}",
-                self.num_oov_indices
-            )));
+        if self.num_oov_indices == 0 {
+            return Err(Error::value(
+                "StringLookup: keras-rs needs num_oov_indices >= 1 (with 0, Keras fails on the first unknown \
+                 token); received num_oov_indices=0",
+            ));
         }
         if self.invert && self.output_mode != "int" {
             return Err(Error::value(format!(
@@ -173,13 +174,19 @@ pub(crate) fn rank_tokens(
 }
 
 /// Rows of indices as `(rows, depth)` columns (Keras' `multi_hot`, `count`, `tf_idf`; `one_hot` of
-/// one index per row): indices past `depth` are dropped; `idf` weighs the counts, the column 0 of
-/// unknown tokens by their mean.
-pub(crate) fn encode_rows(rows: &[Vec<usize>], depth: usize, output_mode: &str, idf: Option<&[f32]>) -> Array2<f32> {
+/// one index per row): indices past `depth` are dropped; `idf` weighs the counts, the first
+/// `oov_columns` (unknown tokens) by their mean.
+pub(crate) fn encode_rows(
+    rows: &[Vec<usize>],
+    depth: usize,
+    output_mode: &str,
+    idf: Option<&[f32]>,
+    oov_columns: usize,
+) -> Array2<f32> {
     let weights: Option<Vec<f32>> = idf.filter(|_| output_mode == "tf_idf").map(|w| {
         // The unknown tokens weigh the mean IDF (Keras cannot count them in one pass).
         let mean = if w.is_empty() { 0.0 } else { w.iter().sum::<f32>() / w.len() as f32 };
-        std::iter::once(mean).chain(w.iter().copied()).collect()
+        std::iter::repeat_n(mean, oov_columns).chain(w.iter().copied()).collect()
     });
     let mut out = Array2::<f32>::zeros((rows.len(), depth));
     for (mut row, ids) in out.rows_mut().into_iter().zip(rows) {
@@ -248,7 +255,8 @@ impl StringLookup {
     pub fn get_vocabulary(&self) -> Vec<String> {
         let c = &self.config;
         let mask = c.mask_token.iter().filter(|_| self.masks()).cloned();
-        mask.chain(std::iter::once(c.oov_token.clone())).chain(c.vocabulary.iter().flatten().cloned()).collect()
+        let oov = std::iter::repeat_n(c.oov_token.clone(), c.num_oov_indices);
+        mask.chain(oov).chain(c.vocabulary.iter().flatten().cloned()).collect()
     }
 
     /// Keras' `adapt` on tokens (any shape).
@@ -298,7 +306,10 @@ impl StringLookup {
             if Some(t) == mask {
                 return self.masks().then_some(0);
             }
-            Some(index.get(t).copied().unwrap_or(start - 1))
+            // Keras: an unknown token's OOV index is `FarmHash64(token) % num_oov_indices`.
+            let oov = c.num_oov_indices;
+            let hashed = || start - oov + (farmhash::fingerprint64(t.as_bytes()) % oov as u64) as usize;
+            Some(index.get(t).copied().unwrap_or_else(hashed))
         };
         if c.output_mode == "int" {
             return Ok(tokens.map(|t| id(t.as_ref()).unwrap_or(0) as f32));
@@ -317,7 +328,7 @@ impl StringLookup {
             Some(max) if c.pad_to_max_tokens => max,
             _ => self.vocabulary_size(),
         };
-        Ok(encode_rows(&rows, depth, &c.output_mode, c.idf_weights.as_deref()).into_dyn())
+        Ok(encode_rows(&rows, depth, &c.output_mode, c.idf_weights.as_deref(), c.num_oov_indices).into_dyn())
     }
 
     /// `StringLookup(invert=True)` on indices: their tokens (the mask token for 0 when set, the OOV
@@ -352,8 +363,8 @@ mod tests {
 
     #[test]
     fn keras_errors_for_bad_arguments() {
-        let err = StringLookup::new().num_oov_indices(2).adapt(&ndarray::array!["a"].into_dyn()).unwrap_err();
-        assert!(err.to_string().contains("num_oov_indices=2"), "{err}");
+        let err = StringLookup::new().num_oov_indices(0).adapt(&ndarray::array!["a"].into_dyn()).unwrap_err();
+        assert!(err.to_string().contains("num_oov_indices=0"), "{err}");
         let err = StringLookup::new().output_mode("multi_hot").invert(true).lookup(&ndarray::array!["a"].into_dyn());
         assert!(err.unwrap_err().to_string().contains("`output_mode` must be `'int'` when `invert` is true"));
         let err = StringLookup::new().vocabulary(vec!["[UNK]".to_string()]).lookup(&ndarray::array!["a"].into_dyn());

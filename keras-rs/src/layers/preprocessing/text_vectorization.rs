@@ -294,7 +294,7 @@ impl TextVectorization {
             Some(max) if c.pad_to_max_tokens => max,
             _ => self.vocabulary_size(),
         };
-        Ok(encode_rows(&ids, depth, &c.output_mode, c.idf_weights.as_deref()).into_dyn())
+        Ok(encode_rows(&ids, depth, &c.output_mode, c.idf_weights.as_deref(), 1).into_dyn())
     }
 }
 
