@@ -99,7 +99,8 @@ fn string_lookup_matches_keras() {
 #[test]
 fn hashing_matches_keras() {
     // Numbers (integers, truncated floats, negatives), with and without mask_value, each mode.
-    assert_eq!(common::check_layer_cases("hashing.json"), 6);
+    // Salted: SipHash-2-4 keyed by the salt (TensorFlow's `to_hash_bucket_strong`).
+    assert_eq!(common::check_layer_cases("hashing.json"), 8);
     let fx = fixture("hashing.json");
     for case in fx["strings"].as_array().unwrap() {
         let what = format!("Hashing({}) on strings", case["config"]);
@@ -110,6 +111,6 @@ fn hashing_matches_keras() {
         let x = ndarray::ArrayD::from_shape_vec(vec![rows.len(), flat.len() / rows.len()], flat).unwrap();
         assert_close(&layer.hash_strings(&x).unwrap(), &array(&case["y"]), 0.0, 0.0, &what);
     }
-    let err = Hashing::from_config(&serde_json::json!({"num_bins": 3, "salt": 7})).unwrap_err().to_string();
-    assert!(err.contains("salt=7"), "{err}");
+    let err = Hashing::from_config(&serde_json::json!({"num_bins": 3, "salt": [1, 2, 3]})).unwrap_err().to_string();
+    assert!(err.contains("can only be a tuple of size 2 integers, or a single integer"), "{err}");
 }

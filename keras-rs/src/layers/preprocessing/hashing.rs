@@ -14,9 +14,9 @@ use crate::shape::Shape;
 /// Keras' `Hashing(num_bins, mask_value=None, salt=None, output_mode="int")`: each value (a
 /// number, truncated to an integer and written in decimal as Keras does, or a string through
 /// [`Hashing::hash_strings`]) goes to bin `FarmHash64(text) % num_bins`; with `mask_value`, that
-/// value goes to bin 0 and the others to `1 + FarmHash64(text) % (num_bins - 1)`. `output_mode`
-/// `"one_hot"`/`"multi_hot"`/`"count"` encode the bins. Keras' salted (SipHash) hashing is
-/// refused.
+/// value goes to bin 0 and the others to `1 + FarmHash64(text) % (num_bins - 1)`. With a `salt`
+/// (one integer, or two), SipHash-2-4 keyed by it replaces FarmHash, as Keras'
+/// `to_hash_bucket_strong`. `output_mode` `"one_hot"`/`"multi_hot"`/`"count"` encode the bins.
 ///
 /// ```
 /// use keras_rs::prelude::*;
@@ -44,10 +44,10 @@ keras_config! {
             mask_value: Option<Value> = None,
             /// `"int"` (default), `"one_hot"`, `"multi_hot"` or `"count"`.
             output_mode: String = "int".to_string(),
+            /// A salt for SipHash (one integer, or two), hashing harder than the default FarmHash.
+            salt: Option<Value> = None,
         }
         other {
-            /// Keras' salt for SipHash (only none: keras-rs hashes with FarmHash).
-            salt: Option<Value> = None,
             /// Keras' sparse outputs (only `false`).
             sparse: bool = false,
         }
@@ -70,12 +70,7 @@ impl Validate for HashingConfig {
                 self.output_mode
             )));
         }
-        if let Some(salt) = &self.salt {
-            return Err(Error::value(format!(
-                "Hashing: keras-rs hashes with FarmHash (Keras' unsalted hashing); salted SipHash hashing is not \
-                 implemented. Received: salt={salt}"
-            )));
-        }
+        self.salt_keys()?;
         if self.sparse {
             return Err(Error::value("Hashing: keras-rs gives dense outputs; received sparse=True"));
         }
@@ -84,6 +79,29 @@ impl Validate for HashingConfig {
             Some(other) => {
                 Err(Error::value(format!("Hashing: `mask_value` must be a number or a string; received {other}")))
             }
+        }
+    }
+}
+
+impl HashingConfig {
+    /// SipHash's two keys from Keras' `salt` (one integer for both, or two).
+    fn salt_keys(&self) -> Result<Option<[u64; 2]>> {
+        let bad = || {
+            Error::value(format!(
+                "The `salt` argument for `Hashing` can only be a tuple of size 2 integers, or a single integer. \
+                 Received: salt={}.",
+                self.salt.as_ref().unwrap_or(&Value::Null)
+            ))
+        };
+        let key = |v: &Value| v.as_u64().or_else(|| v.as_i64().map(|i| i as u64)).ok_or_else(bad);
+        match &self.salt {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Array(pair)) if pair.len() == 2 => Ok(Some([key(&pair[0])?, key(&pair[1])?])),
+            Some(one @ Value::Number(_)) => {
+                let k = key(one)?;
+                Ok(Some([k, k]))
+            }
+            Some(_) => Err(bad()),
         }
     }
 }
@@ -108,7 +126,17 @@ impl Hashing {
     /// The bin of one value's text (Keras' `_hash_values_to_bins`).
     fn bin(&self, text: &str, masked: bool) -> usize {
         let bins = self.config.num_bins as u64;
-        let fingerprint = farmhash::fingerprint64(text.as_bytes());
+        let fingerprint = match self.config.salt_keys().ok().flatten() {
+            // TensorFlow's `to_hash_bucket_strong`: SipHash-2-4 keyed by the salt.
+            Some([k0, k1]) => {
+                use std::hash::Hasher;
+                #[allow(deprecated)] // std's SipHasher is SipHash-2-4, which TensorFlow uses
+                let mut hasher = std::hash::SipHasher::new_with_keys(k0, k1);
+                hasher.write(text.as_bytes());
+                hasher.finish()
+            }
+            None => farmhash::fingerprint64(text.as_bytes()),
+        };
         match &self.config.mask_value {
             Some(_) if bins > 1 => {
                 if masked {
