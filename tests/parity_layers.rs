@@ -215,6 +215,23 @@ fn discretization_matches_keras_given_or_adapted() {
 }
 
 #[test]
+fn integer_lookup_adapts_max_tokens_without_a_mask_index_in_encoded_modes() {
+    // keras: IntegerLookup(output_mode="multi_hot", mask_token=0, max_tokens=5).adapt(data): the
+    // mask token has an index in "int" mode only, so 4 tokens are learned.
+    let fx = fixture("integer_lookup.json");
+    let data = array(&fx["data"]);
+    let layer = keras_rs::layers::IntegerLookup::new().output_mode("multi_hot").mask_token(0).max_tokens(5usize);
+    let layer = layer.adapt(&data).unwrap();
+    let vocabulary: Vec<i64> = serde_json::from_value(layer.get_config()["vocabulary"].clone()).unwrap();
+    let keras: Vec<i64> = serde_json::from_value(fx["encoded"]["vocabulary"].clone()).unwrap();
+    assert_eq!(vocabulary, keras[1..]);
+    let model = Sequential::new().add(Input::new(&[5])).add(layer);
+    let probe = data.slice(ndarray::s![..3, ..]).to_owned().into_dyn();
+    let y = model.predict(&probe, PredictOptions::new().verbose(0)).unwrap();
+    assert_close(&y, &array(&fx["encoded"]["y"]), 0.0, 0.0, "multi_hot with a mask");
+}
+
+#[test]
 fn integer_lookup_matches_keras_given_or_adapted() {
     assert_eq!(common::check_layer_cases("integer_lookup.json"), 19);
     // Keras' adapt: the most frequent tokens first (ties: the larger first), within max_tokens.

@@ -190,7 +190,8 @@ impl IntegerLookup {
         // NumPy's lexsort((tokens, counts))[::-1]: by count, then token, both descending.
         let mut tokens: Vec<(i64, usize)> = counts.into_iter().collect();
         tokens.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
-        let reserved = c.num_oov_indices + usize::from(c.mask_token.is_some());
+        // Keras' `_token_start_index`: the mask's index counts in "int" mode only.
+        let reserved = c.num_oov_indices + usize::from(c.mask_token.is_some() && c.output_mode == "int");
         let keep = c.max_tokens.map_or(tokens.len(), |m| m.saturating_sub(reserved));
         self.config.vocabulary = Some(tokens.into_iter().take(keep).map(|(t, _)| t).collect());
         Ok(self)
