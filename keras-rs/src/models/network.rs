@@ -247,19 +247,18 @@ impl Network {
             let mut args: Vec<DynTensor> = node.inputs.iter().map(|t| values[t.node][t.index].clone()).collect();
             let mut in_masks: Vec<Option<Tensor<2>>> =
                 node.data_inputs().iter().map(|t| if t.index == 0 { masks[t.node].clone() } else { None }).collect();
-            let layer = self.layers[node.layer].layer.as_ref();
+            let entry = &self.layers[node.layer];
             if node.keyword_input {
                 let tensor = args.pop().expect("a keyword input");
-                if layer.keyword_input() == Some("mask") {
+                if entry.layer.keyword_input() == Some("mask") {
                     // An explicit mask (Keras' `layer(x, mask=m)`) replaces the first input's.
                     in_masks[0] = Some(tensor.into_rank::<2>("mask")?.not_equal_elem(0.0).float());
                 } else {
                     ctx.keyword_tensor = Some(tensor);
                 }
             }
-            masks[i] = self.layers[node.layer].layer.compute_mask(&args, &in_masks)?;
+            masks[i] = entry.layer.compute_mask(&args, &in_masks)?;
             ctx.input_masks = in_masks;
-            let entry = &self.layers[node.layer];
             ctx.var_offset = base + entry.vars.start;
             ctx.layer_index = node.layer;
             let weights = Weights::of_variables(&params[entry.vars.clone()], &self.variables[entry.vars.clone()]);

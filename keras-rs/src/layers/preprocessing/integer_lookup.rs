@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::category_encoding::{encode, index_output_shape};
+use super::index_lookup::{check_listed_vocabulary, check_lookup_args, check_vocabulary};
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
 use crate::layers::builders::{common_builders, layer_boilerplate};
@@ -84,18 +85,14 @@ impl Validate for IntegerLookupConfig {
                 self.output_mode
             )));
         }
-        if self.num_oov_indices == 0 {
-            return Err(Error::value(
-                "IntegerLookup: keras-rs needs num_oov_indices >= 1 (with 0, Keras fails on the first unknown \
-                 token); received num_oov_indices=0",
-            ));
-        }
-        if self.invert && self.output_mode != "int" {
-            return Err(Error::value(format!(
-                "`output_mode` must be `'int'` when `invert` is true. Received: output_mode={}",
-                self.output_mode
-            )));
-        }
+        check_lookup_args(
+            "IntegerLookup",
+            self.num_oov_indices,
+            self.invert,
+            &self.output_mode,
+            self.pad_to_max_tokens,
+            self.max_tokens,
+        )?;
         if self.sparse || self.oov_method != "floormod" || self.vocabulary_dtype != "int64" {
             return Err(Error::value(format!(
                 "IntegerLookup: keras-rs has dense int64 lookups with oov_method='floormod'; received sparse={}, \
@@ -103,23 +100,11 @@ impl Validate for IntegerLookupConfig {
                 self.sparse, self.oov_method, self.vocabulary_dtype
             )));
         }
-        if self.pad_to_max_tokens && self.max_tokens.is_none() {
-            return Err(Error::value("If pad_to_max_tokens is True, must set `max_tokens`."));
-        }
-        if let Some(vocabulary) = &self.vocabulary {
-            let mut seen = std::collections::HashSet::new();
-            if let Some(repeated) = vocabulary.iter().find(|t| !seen.insert(**t)) {
-                return Err(Error::value(format!(
-                    "The passed vocabulary has at least one repeated term. Please uniquify your dataset. The \
-                     repeated term is {repeated}"
-                )));
-            }
-            if vocabulary.iter().any(|t| Some(*t) == self.mask_token || *t == self.oov_token) {
-                return Err(Error::value(
-                    "The passed vocabulary holds the mask or the OOV token: they have their own indices",
-                ));
-            }
-        }
+        check_vocabulary(
+            "IntegerLookup",
+            self.vocabulary.as_deref(),
+            &[self.mask_token.as_ref(), Some(&self.oov_token)],
+        )?;
         Ok(())
     }
 }
@@ -143,14 +128,7 @@ impl IntegerLookup {
     pub fn from_config(config: &Value) -> Result<Self> {
         let read = IntegerLookupConfig::from_config(config, "IntegerLookup")?;
         let layer = IntegerLookup { base: LayerBase::from_config(config), config: read, index: HashMap::new() };
-        let given = config.get("vocabulary_size").and_then(Value::as_u64).map(|n| n as usize);
-        if let Some(size) = given.filter(|&n| n != layer.vocabulary_size()) {
-            return Err(Error::Format(format!(
-                "IntegerLookup '{}': a vocabulary of {size} indices that the config does not list (Keras keeps an \
-                 adapted vocabulary as a file asset, which keras-rs does not read yet)",
-                layer.layer_name()
-            )));
-        }
+        check_listed_vocabulary(&format!("IntegerLookup '{}'", layer.layer_name()), config, layer.vocabulary_size())?;
         Ok(layer)
     }
 

@@ -10,6 +10,7 @@ mod center_crop;
 mod discretization;
 mod hashing;
 mod image_transform;
+mod index_lookup;
 mod integer_lookup;
 mod normalization;
 mod random_contrast;

@@ -3,9 +3,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use ndarray::{Array2, ArrayD, IxDyn};
+use ndarray::{ArrayD, IxDyn};
 use serde_json::Value;
 
+use super::index_lookup::{
+    check_idf_weights, check_listed_vocabulary, check_lookup_args, check_vocabulary, encode_rows, rank_tokens,
+};
 use crate::error::{Error, Result};
 use crate::layers::LayerBase;
 use crate::layers::config::{Validate, keras_config};
@@ -79,125 +82,27 @@ impl Validate for StringLookupConfig {
                 self.output_mode
             )));
         }
-        if self.num_oov_indices == 0 {
-            return Err(Error::value(
-                "StringLookup: keras-rs needs num_oov_indices >= 1 (with 0, Keras fails on the first unknown \
-                 token); received num_oov_indices=0",
-            ));
-        }
-        if self.invert && self.output_mode != "int" {
-            return Err(Error::value(format!(
-                "`output_mode` must be `'int'` when `invert` is true. Received: output_mode={}",
-                self.output_mode
-            )));
-        }
+        check_lookup_args(
+            "StringLookup",
+            self.num_oov_indices,
+            self.invert,
+            &self.output_mode,
+            self.pad_to_max_tokens,
+            self.max_tokens,
+        )?;
         if self.sparse || self.encoding != "utf-8" {
             return Err(Error::value(format!(
                 "StringLookup: keras-rs gives dense outputs of UTF-8 strings; received sparse={}, encoding={}",
                 self.sparse, self.encoding
             )));
         }
-        if self.pad_to_max_tokens && self.max_tokens.is_none() {
-            return Err(Error::value("If pad_to_max_tokens is True, must set `max_tokens`."));
-        }
         check_vocabulary(
             "StringLookup",
             self.vocabulary.as_deref(),
-            &[self.mask_token.as_deref(), Some(&self.oov_token)],
+            &[self.mask_token.as_ref(), Some(&self.oov_token)],
         )?;
         check_idf_weights(self.vocabulary.as_deref(), self.idf_weights.as_deref(), &self.output_mode)
     }
-}
-
-/// Keras' checks of a given vocabulary: no repeated token, no special token among them.
-pub(crate) fn check_vocabulary(class: &str, vocabulary: Option<&[String]>, special: &[Option<&str>]) -> Result<()> {
-    let Some(vocabulary) = vocabulary else { return Ok(()) };
-    let mut seen = HashSet::new();
-    if let Some(repeated) = vocabulary.iter().find(|t| !seen.insert(t.as_str())) {
-        return Err(Error::value(format!(
-            "The passed vocabulary has at least one repeated term. Please uniquify your dataset. The repeated \
-             term is {repeated}"
-        )));
-    }
-    if let Some(token) = vocabulary.iter().find(|t| special.contains(&Some(t.as_str()))) {
-        return Err(Error::value(format!(
-            "{class}: the passed vocabulary holds the reserved token {token:?} (the mask and OOV tokens have \
-             their own indices); pass the other tokens"
-        )));
-    }
-    Ok(())
-}
-
-/// Keras' checks of given IDF weights: with a vocabulary of their length, in `"tf_idf"` mode only.
-pub(crate) fn check_idf_weights(vocabulary: Option<&[String]>, idf: Option<&[f32]>, output_mode: &str) -> Result<()> {
-    match (vocabulary, idf, output_mode == "tf_idf") {
-        (Some(_), None, true) => Err(Error::value("`idf_weights` must be set if output_mode is 'tf_idf'.")),
-        (Some(v), Some(w), true) if w.len() != v.len() => Err(Error::value(format!(
-            "`idf_weights` must be the same length as vocabulary. len(idf_weights) is {}; len(vocabulary) is {}",
-            w.len(),
-            v.len()
-        ))),
-        (_, Some(_), false) => Err(Error::value(format!(
-            "`idf_weights` should only be set if output_mode is `'tf_idf'`. Received: output_mode={output_mode}"
-        ))),
-        _ => Ok(()),
-    }
-}
-
-/// Refuses a config whose `vocabulary_size` its listed vocabulary does not give: Keras keeps an
-/// adapted vocabulary as a file asset of the `.keras` archive (`vocabulary: null`).
-pub(crate) fn check_listed_vocabulary(class: &str, config: &Value, listed: usize) -> Result<()> {
-    let given = config.get("vocabulary_size").and_then(Value::as_u64).map(|n| n as usize);
-    match given.filter(|&n| n != listed) {
-        Some(size) => Err(Error::Format(format!(
-            "{class}: a vocabulary of {size} indices that the config does not list (Keras keeps an adapted \
-             vocabulary as a file asset, which keras-rs does not read yet)"
-        ))),
-        None => Ok(()),
-    }
-}
-
-/// Keras' `adapt` ranking: tokens by count, then by token (bytes), both descending (NumPy's
-/// `lexsort((tokens, counts))[::-1]`), the first `keep`; with `documents`, each token's IDF
-/// `ln(1 + documents / (1 + documents with it))`. `counts` holds (count, documents with it).
-pub(crate) fn rank_tokens(
-    counts: HashMap<String, (usize, usize)>,
-    keep: Option<usize>,
-    documents: Option<usize>,
-) -> (Vec<String>, Option<Vec<f32>>) {
-    let mut ranked: Vec<(String, (usize, usize))> = counts.into_iter().collect();
-    ranked.sort_by(|a, b| b.1.0.cmp(&a.1.0).then_with(|| b.0.cmp(&a.0)));
-    ranked.truncate(keep.unwrap_or(ranked.len()));
-    let idf = documents
-        .map(|n| ranked.iter().map(|(_, (_, docs))| (1.0 + n as f64 / (1.0 + *docs as f64)).ln() as f32).collect());
-    (ranked.into_iter().map(|(t, _)| t).collect(), idf)
-}
-
-/// Rows of indices as `(rows, depth)` columns (Keras' `multi_hot`, `count`, `tf_idf`; `one_hot` of
-/// one index per row): indices past `depth` are dropped; `idf` weighs the counts, the first
-/// `oov_columns` (unknown tokens) by their mean.
-pub(crate) fn encode_rows(
-    rows: &[Vec<usize>],
-    depth: usize,
-    output_mode: &str,
-    idf: Option<&[f32]>,
-    oov_columns: usize,
-) -> Array2<f32> {
-    let weights: Option<Vec<f32>> = idf.filter(|_| output_mode == "tf_idf").map(|w| {
-        // The unknown tokens weigh the mean IDF (Keras cannot count them in one pass).
-        let mean = if w.is_empty() { 0.0 } else { w.iter().sum::<f32>() / w.len() as f32 };
-        std::iter::repeat_n(mean, oov_columns).chain(w.iter().copied()).collect()
-    });
-    let mut out = Array2::<f32>::zeros((rows.len(), depth));
-    for (mut row, ids) in out.rows_mut().into_iter().zip(rows) {
-        for &id in ids.iter().filter(|&&id| id < depth) {
-            row[id] = if matches!(output_mode, "multi_hot" | "one_hot") { 1.0 } else { row[id] + 1.0 };
-        }
-        if let Some(w) = &weights {
-            row.iter_mut().zip(w).for_each(|(v, w)| *v *= w);
-        }
-    }
-    out
 }
 
 impl Default for StringLookup {

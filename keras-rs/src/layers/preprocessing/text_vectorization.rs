@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::layers::LayerBase;
 use crate::layers::config::{Validate, keras_config};
 
-use super::string_lookup::{check_idf_weights, check_listed_vocabulary, check_vocabulary, encode_rows, rank_tokens};
+use super::index_lookup::{check_idf_weights, check_listed_vocabulary, check_vocabulary, encode_rows, rank_tokens};
 
 /// Keras' `TextVectorization(max_tokens=None, standardize="lower_and_strip_punctuation",
 /// split="whitespace", ngrams=None, output_mode="int", output_sequence_length=None,
@@ -122,7 +122,8 @@ impl Validate for TextVectorizationConfig {
             return Err(Error::value("If pad_to_max_tokens is True, must set `max_tokens`."));
         }
         self.ngram_widths()?;
-        check_vocabulary("TextVectorization", self.vocabulary.as_deref(), &[Some(""), Some(OOV)])?;
+        let (mask, oov) = (String::new(), OOV.to_string());
+        check_vocabulary("TextVectorization", self.vocabulary.as_deref(), &[Some(&mask), Some(&oov)])?;
         check_idf_weights(self.vocabulary.as_deref(), self.idf_weights.as_deref(), &self.output_mode)?;
         Ok(())
     }
@@ -215,8 +216,9 @@ impl TextVectorization {
         special.into_iter().chain(vocabulary).map(str::to_string).collect()
     }
 
-    /// Keras' `standardize` then `split` then n-grams: the tokens of one string.
-    fn tokens(&self, text: &str) -> Vec<String> {
+    /// Keras' `standardize` then `split` then n-grams of `widths` (see
+    /// [`TextVectorizationConfig::ngram_widths`]): the tokens of one string.
+    fn tokens(&self, text: &str, widths: &[usize]) -> Vec<String> {
         let c = &self.config;
         let standardize = c.standardize.as_deref().unwrap_or("");
         let mut text = text.to_string();
@@ -235,7 +237,6 @@ impl TextVectorization {
                 .map(String::from)
                 .collect(),
         };
-        let widths = c.ngram_widths().unwrap_or_else(|_| vec![1]);
         if widths == [1] {
             return unigrams;
         }
@@ -246,9 +247,10 @@ impl TextVectorization {
     /// Keras' `adapt` on strings: the vocabulary (and, in `"tf_idf"` mode, the IDF weights).
     pub fn adapt(mut self, texts: &[impl AsRef<str>]) -> Result<Self> {
         self.config.validate()?;
+        let widths = self.config.ngram_widths()?;
         let mut counts: HashMap<String, (usize, usize)> = HashMap::new();
         for text in texts {
-            let tokens = self.tokens(text.as_ref());
+            let tokens = self.tokens(text.as_ref(), &widths);
             let mut in_document = HashSet::new();
             for token in tokens {
                 if token.is_empty() || token == OOV {
@@ -274,13 +276,16 @@ impl TextVectorization {
     pub fn vectorize(&self, texts: &[impl AsRef<str>]) -> Result<ArrayD<f32>> {
         let c = &self.config;
         c.validate()?;
+        let widths = c.ngram_widths()?;
         let start = c.token_start();
         let index: HashMap<&str, usize> =
             c.vocabulary.iter().flatten().enumerate().map(|(i, t)| (t.as_str(), start + i)).collect();
         let oov = start - 1;
         let ids: Vec<Vec<usize>> = texts
             .iter()
-            .map(|t| self.tokens(t.as_ref()).iter().map(|w| index.get(w.as_str()).copied().unwrap_or(oov)).collect())
+            .map(|t| {
+                self.tokens(t.as_ref(), &widths).iter().map(|w| index.get(w.as_str()).copied().unwrap_or(oov)).collect()
+            })
             .collect();
         if c.output_mode == "int" {
             let length = c.output_sequence_length.unwrap_or_else(|| ids.iter().map(Vec::len).max().unwrap_or(0));

@@ -106,17 +106,13 @@ impl RnnArgs {
     /// The variables' regularizers by index (kernel 0, recurrent kernel 1, bias 2).
     pub(crate) fn variable_regularizers(&self) -> Vec<(usize, Regularizer)> {
         let c = &self.config;
-        let all = [c.kernel_regularizer, c.recurrent_regularizer, c.bias_regularizer];
-        let vars = if c.use_bias { 3 } else { 2 };
-        (0..vars).filter_map(|i| all[i].map(|r| (i, r))).collect()
+        by_variable(c.use_bias, [&c.kernel_regularizer, &c.recurrent_regularizer, &c.bias_regularizer])
     }
 
     /// The variables' constraints by index (kernel 0, recurrent kernel 1, bias 2).
     pub(crate) fn variable_constraints(&self) -> Vec<(usize, Constraint)> {
         let c = &self.config;
-        let all = [&c.kernel_constraint, &c.recurrent_constraint, &c.bias_constraint];
-        let vars = if c.use_bias { 3 } else { 2 };
-        (0..vars).filter_map(|i| all[i].clone().map(|c| (i, c))).collect()
+        by_variable(c.use_bias, [&c.kernel_constraint, &c.recurrent_constraint, &c.bias_constraint])
     }
 
     pub(crate) fn name<'a>(&'a self, default: &'a str) -> &'a str {
@@ -388,6 +384,13 @@ fn apply_time_mask(
     *states = new.into_iter().zip(states.iter()).map(|(n, o)| n * m.clone() + o.clone() * keep.clone()).collect();
     // The first state is the output: kept at a masked step, unless masked steps output zeros.
     zeroed.unwrap_or_else(|| states[0].clone())
+}
+
+/// A recurrent layer's per-variable settings (regularizers, constraints) of its kernel (index 0),
+/// recurrent kernel (1) and bias (2, when it has one), the unset ones left out.
+pub(crate) fn by_variable<T: Clone>(use_bias: bool, settings: [&Option<T>; 3]) -> Vec<(usize, T)> {
+    let variables = if use_bias { 3 } else { 2 };
+    settings.into_iter().take(variables).enumerate().filter_map(|(i, s)| s.clone().map(|s| (i, s))).collect()
 }
 
 /// Keras' layout of a recurrent call (a recurrent layer's or Bidirectional's) in `config.json`:

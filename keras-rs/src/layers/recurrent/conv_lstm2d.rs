@@ -6,6 +6,7 @@ use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
 use serde_json::Value;
 
+use super::base_rnn::by_variable;
 use crate::activations::Activation;
 use crate::backend::DynTensor;
 use crate::constraints::Constraint;
@@ -287,14 +288,12 @@ impl Layer for ConvLSTM2D {
 
     fn regularizers(&self) -> Vec<(usize, Regularizer)> {
         let c = &self.config;
-        let all = [c.kernel_regularizer, c.recurrent_regularizer, c.bias_regularizer];
-        (0..if c.use_bias { 3 } else { 2 }).filter_map(|i| all[i].map(|r| (i, r))).collect()
+        by_variable(c.use_bias, [&c.kernel_regularizer, &c.recurrent_regularizer, &c.bias_regularizer])
     }
 
     fn constraints(&self) -> Vec<(usize, Constraint)> {
         let c = &self.config;
-        let all = [&c.kernel_constraint, &c.recurrent_constraint, &c.bias_constraint];
-        (0..if c.use_bias { 3 } else { 2 }).filter_map(|i| all[i].clone().map(|k| (i, k))).collect()
+        by_variable(c.use_bias, [&c.kernel_constraint, &c.recurrent_constraint, &c.bias_constraint])
     }
 
     fn forward(&self, inputs: DynTensor, weights: Weights<'_>, ctx: &mut CallContext<'_>) -> Result<DynTensor> {
