@@ -261,7 +261,10 @@ fn every_layer_round_trips_with_identical_predictions() {
         let json: serde_json::Value = serde_json::from_str(&model.to_json()).unwrap();
         collect_classes(&json, &mut seen);
     }
-    let missing: Vec<&&str> = keras_rs::layers::KNOWN_CLASSES.iter().filter(|c| !seen.contains(**c)).collect();
+    // The layers that take strings round-trip (both ways with Python) in tests/string_inputs.rs.
+    let strings = ["TextVectorization", "StringLookup"];
+    let missing: Vec<&&str> =
+        keras_rs::layers::KNOWN_CLASSES.iter().filter(|c| !seen.contains(**c) && !strings.contains(c)).collect();
     assert!(missing.is_empty(), "layer classes without a round-trip test: {missing:?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

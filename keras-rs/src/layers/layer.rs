@@ -525,6 +525,68 @@ pub trait Layer: std::fmt::Debug + Send + Sync {
     fn declared_input_shape(&self) -> Option<Shape> {
         None
     }
+    /// Whether the layer takes a model's `dtype="string"` input (`TextVectorization`,
+    /// `StringLookup`): keras-rs tensors are numbers, so the layer turns each batch of strings
+    /// into numbers on the host ([`encode_strings`](Layer::encode_strings)) as the batch is read,
+    /// and passes them on unchanged inside the graph.
+    fn takes_strings(&self) -> bool {
+        false
+    }
+    /// For a layer that [`takes_strings`](Layer::takes_strings): its output for a batch of
+    /// strings of shape `dims` (samples first), as values and their shape.
+    fn encode_strings(&self, strings: &[String], dims: &[usize]) -> Result<(Vec<f32>, Vec<usize>)> {
+        let _ = (strings, dims);
+        Err(crate::Error::value(format!(
+            "Layer \"{}\" ({}) does not take strings",
+            self.name().unwrap_or("?"),
+            self.class_name()
+        )))
+    }
+    /// What the layer keeps in the `.keras` file besides its variables (Keras'
+    /// `save_own_variables` of values that are not weights, and `save_assets`: a lookup layer's
+    /// vocabulary file, its IDF weights); paths are relative to the layer's group or folder.
+    fn save_state(&self) -> Vec<StateEntry> {
+        Vec::new()
+    }
+    /// Reads back what [`save_state`](Layer::save_state) wrote (Keras' `load_own_variables` and
+    /// `load_assets`), after the variables are loaded.
+    fn load_state(&mut self, source: &dyn StateSource) -> Result<()> {
+        let _ = source;
+        Ok(())
+    }
+}
+
+/// One thing a layer keeps in a `.keras` file besides its variables (see
+/// [`Layer::save_state`]); paths are relative to the layer's group in `model.weights.h5` or to
+/// its folder under `assets/`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StateEntry {
+    /// An (empty) group of the weights file that Keras' loader expects (`_lookup_layer/vars`).
+    Group(String),
+    /// A float32 dataset of the weights file (`vars/idf_weights`).
+    Dataset {
+        /// Its path in the layer's group.
+        path: String,
+        /// Its shape.
+        shape: Vec<usize>,
+        /// Its values, row-major.
+        values: Vec<f32>,
+    },
+    /// A file of the archive's `assets/` folder (`vocabulary.txt`).
+    Asset {
+        /// Its path in the layer's folder.
+        path: String,
+        /// Its bytes.
+        bytes: Vec<u8>,
+    },
+}
+
+/// Where [`Layer::load_state`] reads from: the layer's part of the `.keras` file.
+pub trait StateSource {
+    /// The float32 dataset at `path` in the layer's group, with its shape (`None`: absent).
+    fn dataset(&self, path: &str) -> Result<Option<(Vec<usize>, Vec<f32>)>>;
+    /// The file at `path` in the layer's assets folder (`None`: absent).
+    fn asset(&self, path: &str) -> Result<Option<Vec<u8>>>;
 }
 
 /// Refuses a mask for a layer whose Keras version uses masks in a way keras-rs does not

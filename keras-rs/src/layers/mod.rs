@@ -78,7 +78,9 @@ pub use convolutional::{
     SeparableConv1D, SeparableConv2D,
 };
 pub use kernel_args::KernelArgs;
-pub use layer::{CallContext, Layer, LayerBase, VariableSpec, Weights, to_snake_case, unique_name};
+pub use layer::{
+    CallContext, Layer, LayerBase, StateEntry, StateSource, VariableSpec, Weights, to_snake_case, unique_name,
+};
 pub(crate) use layer::{MaxPoolHint, cfg_or, check_known_sizes, refuse_masks, single_input};
 pub use merging::{Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract};
 pub use normalization::{BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization};

@@ -61,6 +61,8 @@ registry! {
     "CategoryEncoding" => CategoryEncoding,
     "Discretization" => Discretization,
     "IntegerLookup" => IntegerLookup,
+    "StringLookup" => StringLookup,
+    "TextVectorization" => TextVectorization,
     "Hashing" => Hashing,
     "ConvLSTM2D" => ConvLSTM2D,
     "Flatten" => Flatten,
@@ -153,13 +155,6 @@ pub(crate) fn read(class_name: &str, registered_name: Option<&str>, config: &Val
         .or_else(|| KNOWN_CLASSES.iter().position(|c| *c == class_name).map(|i| READERS[i]))
         .or_else(|| user(&|r| r.class == class_name));
     let Some(reader) = reader else {
-        if matches!(class_name, "TextVectorization" | "StringLookup") {
-            return Err(Error::UnknownIdentifier(format!(
-                "A {class_name} layer inside a model: keras-rs models take numbers, so keras-rs runs \
-                 `keras_rs::layers::{class_name}` on the strings before the model (Keras' \
-                 `dataset.map(layer)`), and cannot load a model that holds one"
-            )));
-        }
         return Err(Error::UnknownIdentifier(format!(
             "Unknown layer class: '{class_name}'{}. keras-rs knows: {}. A layer of your own must be registered \
              before loading, as Keras' @register_keras_serializable does: \

@@ -45,6 +45,26 @@ pub struct Model {
     pub(crate) nodes: Vec<Arc<CallNode>>,
 }
 
+/// keras-rs' rule for a string input: one layer (a TextVectorization or StringLookup) takes it,
+/// and it is not itself an output.
+fn check_string_inputs(inputs: &[KerasTensor], outputs: &[KerasTensor], nodes: &[Arc<CallNode>]) -> Result<()> {
+    for input in inputs.iter().filter(|t| t.dtype() == "string") {
+        let key = input.node.key;
+        let takers: Vec<&Arc<CallNode>> = nodes.iter().filter(|n| n.inputs.iter().any(|t| t.node.key == key)).collect();
+        if takers.len() != 1 || outputs.iter().any(|t| t.node.key == key) {
+            return Err(Error::value(format!(
+                "The string input \"{}\" goes into {} layer call(s){}: keras-rs turns a string input into numbers \
+                 with the one TextVectorization or StringLookup called on it, as each batch is read, so exactly \
+                 one layer takes it (give each of several lookups its own Input)",
+                input.name(),
+                takers.len(),
+                if outputs.iter().any(|t| t.node.key == key) { " and is an output" } else { "" }
+            )));
+        }
+    }
+    Ok(())
+}
+
 impl Model {
     /// Builds the model from its inputs (`Input`s or their tensors) to its outputs: walks the
     /// graph, names unnamed layers Keras-style (`dense`, `dense_1`, ...), creates the weights
@@ -100,6 +120,7 @@ impl Model {
             renamed.insert(node.key, new.clone());
             nodes.push(new);
         }
+        check_string_inputs(&inputs, &outputs, &nodes)?;
         let relink = |t: &KerasTensor| KerasTensor { node: renamed[&t.node.key].clone(), index: t.index };
         let (inputs, outputs): (Vec<_>, Vec<_>) =
             (inputs.iter().map(relink).collect(), outputs.iter().map(relink).collect());
@@ -132,14 +153,20 @@ impl Model {
         let layer_ids: Vec<u64> = self.calls.iter().map(|c| self.nodes[c[0]].layer.base().id).collect();
         let mut network = Network::new(self.network.device.clone());
         let mut rng = SeedGenerator::new(self.seed);
-        for calls in &self.calls {
+        for (i, calls) in self.calls.iter().enumerate() {
             let first = &self.nodes[calls[0]];
             let shapes: Vec<Shape> = if first.inputs.is_empty() {
                 first.output_shapes.clone()
             } else {
                 first.data_inputs().iter().map(|t| t.shape().clone()).collect()
             };
-            network.push_multi(first.layer.clone_box(), shapes, &mut rng)?;
+            // Rebuilt (`seed`, `device`): the layers as they are now (trainable flags, loaded
+            // vocabularies), not as they were called.
+            let layer = match self.network.layers.get(i) {
+                Some(entry) if entry.layer.base().id == first.layer.base().id => entry.layer.clone_box(),
+                _ => first.layer.clone_box(),
+            };
+            network.push_multi(layer, shapes, &mut rng)?;
         }
         let index: HashMap<u64, usize> = layer_ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
         let position: HashMap<u64, usize> = self.nodes.iter().enumerate().map(|(i, n)| (n.key, i)).collect();

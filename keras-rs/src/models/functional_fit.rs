@@ -11,6 +11,7 @@ use crate::trainers::ModelInputs;
 use crate::trainers::PredictOptions;
 use crate::trainers::fit::{self, Trainable};
 use crate::trainers::methods::trainable_parts;
+use crate::trainers::strings::StringInput;
 
 impl Trainable for Model {
     fn model_name(&self) -> &str {
@@ -25,6 +26,22 @@ impl Trainable for Model {
     }
     fn input_specs(&self) -> Result<Vec<(String, Shape)>> {
         Ok(self.inputs.iter().map(|t| (t.name(), t.shape().clone())).collect())
+    }
+    fn string_inputs(&self) -> Vec<StringInput<'_>> {
+        let Some(graph) = &self.network.graph else { return Vec::new() };
+        let mut found = Vec::new();
+        for (index, (t, &node)) in self.inputs.iter().zip(&graph.inputs).enumerate() {
+            if t.dtype() != "string" {
+                continue;
+            }
+            // `Model::new` made sure that one layer takes it.
+            let consumer = graph.nodes.iter().find(|n| n.inputs.iter().any(|r| r.node == node));
+            if let Some(consumer) = consumer {
+                let layer = self.network.layers[consumer.layer].layer.as_ref();
+                found.push(StringInput { index, shape: t.shape().clone(), layer });
+            }
+        }
+        found
     }
     fn output_specs(&self) -> Result<Vec<(String, Shape)>> {
         Ok(self.outputs.iter().map(|t| (t.name(), t.shape().clone())).collect())

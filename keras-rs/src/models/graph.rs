@@ -199,6 +199,8 @@ pub(crate) fn call_symbolic_masked(
         ));
     }
     let data = &inputs[..inputs.len() - usize::from(keyword_input)];
+    let strings = data.iter().filter(|t| t.dtype() == "string").count();
+    check_string_call(layer, strings > 0, data.len() == 1 && strings == 1)?;
     let shapes: Vec<Shape> = data.iter().map(|t| t.shape().clone()).collect();
     crate::layers::check_known_sizes(layer, &shapes)?;
     if keyword_input {
@@ -225,6 +227,29 @@ pub(crate) fn call_symbolic_masked(
         output_shapes,
     });
     Ok((0..node.output_shapes.len()).map(|index| KerasTensor { node: node.clone(), index }).collect())
+}
+
+/// keras-rs' rule for strings: a string tensor (an `Input` of `dtype("string")`) goes straight
+/// into one layer that [`takes_strings`](Layer::takes_strings) (TextVectorization,
+/// StringLookup), which is called on it alone; `strings` says whether the call gets any, `alone`
+/// whether its one input is a string input.
+pub(crate) fn check_string_call(layer: &dyn Layer, strings: bool, alone: bool) -> Result<()> {
+    let (name, class) = (layer_label(layer), layer.class_name());
+    if strings && !layer.takes_strings() {
+        return Err(Error::value(format!(
+            "Layer \"{name}\" ({class}) takes numbers, and is called on a string input. keras-rs tensors are \
+             numbers: a string input goes straight into a TextVectorization or StringLookup, which turns it into \
+             numbers."
+        )));
+    }
+    if layer.takes_strings() && !alone {
+        return Err(Error::value(format!(
+            "Layer \"{name}\" ({class}) takes strings: call it on an `Input` of dtype(\"string\") alone (keras-rs \
+             turns the strings into numbers as each batch is read, before the rest of the model). To use it on \
+             strings outside a model, call its `vectorize`/`lookup`."
+        )));
+    }
+    Ok(())
 }
 
 /// Calls a (boxed) layer on symbolic tensors: what a layer's `call_multi` does, for layers

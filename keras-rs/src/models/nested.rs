@@ -91,6 +91,13 @@ macro_rules! model_as_layer {
             }
             fn compute_output_shapes(&self, input_shapes: &[Shape]) -> Result<Vec<Shape>> {
                 use crate::trainers::fit::Trainable;
+                if !self.string_inputs().is_empty() {
+                    return Err(crate::Error::value(format!(
+                        "Model \"{}\" has a string input, and keras-rs calls a model as a layer on numbers only: \
+                         call its inner model (after the TextVectorization or StringLookup) instead",
+                        <$ty>::name(self)
+                    )));
+                }
                 let outputs = self.output_specs()?.into_iter().map(|(_, s)| s).collect();
                 nested_output_shapes(<$ty>::name(self), &self.input_specs()?, outputs, input_shapes)
             }

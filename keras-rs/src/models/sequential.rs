@@ -120,6 +120,9 @@ impl Sequential {
             self.input_dtype = layer.get_config().get("dtype").and_then(serde_json::Value::as_str).map(str::to_string);
             return Ok(());
         }
+        let first = self.network.layers.is_empty() && self.pending.is_empty();
+        let string_input = first && self.input.is_some() && self.input_dtype() == "string";
+        crate::models::graph::check_string_call(layer.as_ref(), string_input, string_input)?;
         self.assign_name(layer.as_mut())?;
         if layer.num_outputs() > 1 {
             return Err(Error::value(format!(

@@ -9,6 +9,7 @@ use crate::trainers::ModelInputs;
 use crate::trainers::PredictOptions;
 use crate::trainers::fit::{self, Trainable};
 use crate::trainers::methods::trainable_parts;
+use crate::trainers::strings::StringInput;
 
 impl Trainable for Sequential {
     fn model_name(&self) -> &str {
@@ -24,6 +25,14 @@ impl Trainable for Sequential {
             self.build(&first[1.min(first.len())..])?;
         }
         Ok(())
+    }
+    fn string_inputs(&self) -> Vec<StringInput<'_>> {
+        match (self.input_shape(), self.network.layers.first()) {
+            (Some(shape), Some(entry)) if self.input_dtype() == "string" => {
+                vec![StringInput { index: 0, shape, layer: entry.layer.as_ref() }]
+            }
+            _ => Vec::new(),
+        }
     }
     fn input_specs(&self) -> Result<Vec<(String, Shape)>> {
         let shape = self.input_shape().ok_or_else(|| {

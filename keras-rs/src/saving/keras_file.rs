@@ -105,8 +105,9 @@ fn date_saved() -> String {
     format!("{y:04}-{m:02}-{d:02}@{:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
-/// The bytes of a `.keras` file holding `config` and the HDF5 `weights`.
-pub(crate) fn pack(config: &Value, weights: &[u8]) -> Result<Vec<u8>> {
+/// The bytes of a `.keras` file holding `config`, the HDF5 `weights` and the `assets/` files
+/// (by path in the archive).
+pub(crate) fn pack(config: &Value, weights: &[u8], assets: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
     let metadata = json!({"keras_version": KERAS_VERSION, "date_saved": date_saved()});
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
@@ -119,15 +120,33 @@ pub(crate) fn pack(config: &Value, weights: &[u8]) -> Result<Vec<u8>> {
         zip.start_file(name, options).map_err(zip_err)?;
         zip.write_all(&bytes).map_err(|e| Error::io("could not write the .keras zip", e))?;
     }
+    for (name, bytes) in assets {
+        zip.start_file(name.as_str(), options).map_err(zip_err)?;
+        zip.write_all(bytes).map_err(|e| Error::io("could not write the .keras zip", e))?;
+    }
     Ok(zip.finish().map_err(zip_err)?.into_inner())
 }
 
-/// The `config.json` and `model.weights.h5` of a `.keras` file's bytes; `label` names the file
-/// in errors.
-pub(crate) fn unpack(bytes: Vec<u8>, label: &str) -> Result<(Value, Vec<u8>)> {
+/// A `.keras` file's contents: `config.json`, `model.weights.h5` and the `assets/` files (by path
+/// in the archive).
+#[derive(Debug)]
+pub(crate) struct Unpacked {
+    pub config: Value,
+    pub weights: Vec<u8>,
+    pub assets: Vec<(String, Vec<u8>)>,
+}
+
+/// The `config.json`, `model.weights.h5` and `assets/` files of a `.keras` file's bytes; `label`
+/// names the file in errors.
+pub(crate) fn unpack(bytes: Vec<u8>, label: &str) -> Result<Unpacked> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| {
         Error::Format(format!("{label} is not a valid .keras file (a .keras file is a zip archive): {e}"))
     })?;
+    let asset_names: Vec<String> = zip
+        .file_names()
+        .filter_map(|n| n.ok().map(|n| n.to_string()))
+        .filter(|n| n.starts_with("assets/") && !n.ends_with('/'))
+        .collect();
     // What the weights may take uncompressed: 16 bytes per value the load budget allows (float32
     // variables with up to two optimizer slots each, or float64 ones) plus room for HDF5's headers.
     let weights_limit = crate::models::network::variable_budget()
@@ -145,10 +164,18 @@ pub(crate) fn unpack(bytes: Vec<u8>, label: &str) -> Result<(Value, Vec<u8>)> {
         )),
         other => other,
     })?;
-    Ok((config, weights))
+    let mut assets = Vec::with_capacity(asset_names.len());
+    let mut left = CONFIG_LIMIT;
+    for name in asset_names {
+        let bytes = member(&name, left)?;
+        left -= bytes.len();
+        assets.push((name, bytes));
+    }
+    Ok(Unpacked { config, weights, assets })
 }
 
-/// The most bytes `config.json` may take uncompressed (Keras' configs of large models are a few MB).
+/// The most bytes `config.json` may take uncompressed (Keras' configs of large models are a few
+/// MB), and all `assets/` files together (vocabularies).
 const CONFIG_LIMIT: usize = 64 << 20;
 
 /// Room for HDF5's headers in the uncompressed weights, beside 16 bytes per value.
@@ -209,13 +236,14 @@ mod tests {
 
     #[test]
     fn packs_three_stored_members_in_keras_order() {
-        let bytes = pack(&json!({"class_name": "Sequential"}), b"weights").unwrap();
+        let bytes = pack(&json!({"class_name": "Sequential"}), b"weights", &[]).unwrap();
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())).unwrap();
         let names: Vec<String> = (0..zip.len()).map(|i| zip.by_index(i).unwrap().name().unwrap().to_string()).collect();
         assert_eq!(names, ["metadata.json", "config.json", "model.weights.h5"]);
         assert_eq!(zip.by_index(2).unwrap().compression(), zip::CompressionMethod::Stored);
-        let (config, weights) = unpack(bytes, "m.keras").unwrap();
+        let Unpacked { config, weights, assets } = unpack(bytes, "m.keras").unwrap();
         assert_eq!((config["class_name"].as_str(), weights.as_slice()), (Some("Sequential"), &b"weights"[..]));
+        assert!(assets.is_empty());
         let err = unpack(b"PK not really".to_vec(), "bad.keras").unwrap_err().to_string();
         assert!(err.contains("bad.keras is not a valid .keras file"), "{err}");
     }

@@ -11,8 +11,8 @@ use super::config::{
     truncated,
 };
 use super::h5io::{self, H5File};
-use super::keras_file::{check_extension, pack, read_file, unpack, write_atomic};
-use super::weights::{load_optimizer, load_variables, weights_tree};
+use super::keras_file::{Unpacked, check_extension, pack, read_file, unpack, write_atomic};
+use super::weights::{layer_assets, load_layer_states, load_optimizer, load_variables, weights_tree};
 use crate::error::{Error, Result};
 use crate::models::{Model, Sequential};
 use crate::trainers::fit::{Trainable, output_names};
@@ -97,13 +97,17 @@ fn weights_bytes<M: Saveable>(m: &M) -> Result<Vec<u8>> {
     h5io::write(&weights_tree(m.network(), m.model_name(), m.compiled_state())?)
 }
 
-/// Loads variables (and the optimizer state when the model is compiled) from a weights file.
-fn load_weights_bytes<M: Saveable>(m: &mut M, bytes: Vec<u8>, label: &str) -> Result<()> {
+/// Loads variables (and the optimizer state when the model is compiled) from a weights file, and
+/// what layers keep besides variables (from it and from a `.keras` file's `assets`).
+fn load_weights_bytes<M: Saveable>(m: &mut M, bytes: Vec<u8>, label: &str, assets: &[(String, Vec<u8>)]) -> Result<()> {
     let file = H5File::from_bytes(bytes, label)?;
     let (network, _, compiled) = m.parts();
     if !file.has_group("layers") && !network.variables.is_empty() {
         return Err(Error::Format(format!("{label} has no `layers` group: it is not a Keras 3 weights file")));
     }
+    // The layers' own entries first: a vocabulary read from the assets tells the variable check
+    // which datasets beside the variables (`vars/idf_weights`) the layer's group holds.
+    load_layer_states(network, &file, assets)?;
     load_variables(network, &file)?;
     if let Some(c) = compiled.as_mut()
         && file.has_group("optimizer")
@@ -132,7 +136,7 @@ pub(crate) fn save_model<M: Saveable>(m: &M, path: &Path) -> Result<()> {
     if !crate::distribution::is_chief() {
         return Ok(()); // under a distribution, rank 0 writes the file
     }
-    let bytes = pack(&model_entry(m), &weights_bytes(m)?)?;
+    let bytes = pack(&model_entry(m), &weights_bytes(m)?, &layer_assets(m.network()))?;
     write_atomic(path, &bytes)
 }
 
@@ -148,7 +152,7 @@ pub(crate) fn save_weights_file<M: Saveable>(m: &M, path: &Path) -> Result<()> {
 /// `model.load_weights(path)` for either model type.
 pub(crate) fn load_weights_file<M: Saveable>(m: &mut M, path: &Path) -> Result<()> {
     check_extension(path, true)?;
-    load_weights_bytes(m, read_file(path)?, &path.display().to_string())
+    load_weights_bytes(m, read_file(path)?, &path.display().to_string(), &[])
 }
 
 /// A model read from a file or JSON: a `Sequential` or a Functional `Model`, as saved. The
@@ -199,6 +203,9 @@ impl Trainable for LoadedModel {
     }
     fn input_owner(&self) -> String {
         both!(self, m => m.input_owner())
+    }
+    fn string_inputs(&self) -> Vec<crate::trainers::strings::StringInput<'_>> {
+        both!(self, m => m.string_inputs())
     }
 }
 
@@ -390,12 +397,12 @@ pub fn load_model_from_bytes(bytes: Vec<u8>) -> Result<LoadedModel> {
 }
 
 fn load_keras_bytes(bytes: Vec<u8>, label: &str) -> Result<LoadedModel> {
-    let (entry, weights) = unpack(bytes, label)?;
+    let Unpacked { config: entry, weights, assets } = unpack(bytes, label)?;
     let mut model = from_entry(&entry)?;
     // Layers never built have no variables to take the weights: Keras refuses such a file too.
     if !model.layers().is_empty() && both!(&model, m => m.input_specs().is_err()) {
         return Err(Error::Format(format!("{label}: the model has no input shape (no InputLayer or build_config)")));
     }
-    both!(&mut model, m => load_weights_bytes(m, weights, &format!("{label} (model.weights.h5)")))?;
+    both!(&mut model, m => load_weights_bytes(m, weights, &format!("{label} (model.weights.h5)"), &assets))?;
     Ok(model)
 }

@@ -14,7 +14,7 @@ use ndarray::{ArrayD, IxDyn};
 use super::h5io::{H5Data, H5File, H5Group};
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
-use crate::layers::to_snake_case;
+use crate::layers::{StateEntry, StateSource, to_snake_case};
 use crate::models::Network;
 use crate::optimizers::schedules::LearningRate;
 use crate::shape::format_dims;
@@ -74,6 +74,20 @@ pub(crate) fn weights_tree(network: &Network, model_name: &str, compiled: Option
         let shape = w.shape().to_vec();
         root.put(&path, H5Data::F32(shape, w.into_raw_vec_and_offset().0));
     }
+    // What layers keep besides variables (a lookup layer's `idf_weights`).
+    for (entry, key) in network.layers.iter().zip(layer_keys(network)).filter(|(_, k)| !k.is_empty()) {
+        for state in entry.layer.save_state() {
+            match state {
+                StateEntry::Group(path) => {
+                    root.group_mut(&format!("layers/{key}/{path}"));
+                }
+                StateEntry::Dataset { path, shape, values } => {
+                    root.put(&format!("layers/{key}/{path}"), H5Data::F32(shape, values));
+                }
+                StateEntry::Asset { .. } => {}
+            }
+        }
+    }
     if let Some(c) = compiled {
         root.group_mut("optimizer/vars").name_attr = Some(to_snake_case(c.optimizer.class_name()));
         root.put("optimizer/vars/0", H5Data::I32(c.state.iterations as i32));
@@ -97,6 +111,53 @@ pub(crate) fn weights_tree(network: &Network, model_name: &str, compiled: Option
         }
     }
     Ok(root)
+}
+
+/// The `.keras` archive's `assets/` files (Keras' `save_assets`: a lookup layer's
+/// `vocabulary.txt`), by path in the archive (`assets/layers/text_vectorization/vocabulary.txt`).
+pub(crate) fn layer_assets(network: &Network) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    for (entry, key) in network.layers.iter().zip(layer_keys(network)).filter(|(_, k)| !k.is_empty()) {
+        for state in entry.layer.save_state() {
+            if let StateEntry::Asset { path, bytes } = state {
+                files.push((format!("assets/layers/{key}/{path}"), bytes));
+            }
+        }
+    }
+    files
+}
+
+/// One layer's part of a `.keras` file, for [`Layer::load_state`](crate::layers::Layer::load_state).
+struct LayerPart<'f> {
+    file: &'f H5File,
+    assets: &'f [(String, Vec<u8>)],
+    key: &'f str,
+}
+
+impl StateSource for LayerPart<'_> {
+    fn dataset(&self, path: &str) -> Result<Option<(Vec<usize>, Vec<f32>)>> {
+        let path = format!("layers/{}/{path}", self.key);
+        let Some(shape) = self.file.shape(&path)? else { return Ok(None) };
+        match self.file.read_f32(&path, &shape)? {
+            Some(Ok(values)) => Ok(Some((shape, values))),
+            _ => Err(Error::Format(format!("`{path}` is not a float32 dataset"))),
+        }
+    }
+    fn asset(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        let path = format!("assets/layers/{}/{path}", self.key);
+        Ok(self.assets.iter().find(|(p, _)| *p == path).map(|(_, b)| b.clone()))
+    }
+}
+
+/// Hands each layer its part of the file to read back what it keeps besides variables (a lookup
+/// layer's vocabulary asset and IDF weights); `assets` are the archive's `assets/` files (none
+/// for a weights file).
+pub(crate) fn load_layer_states(network: &mut Network, file: &H5File, assets: &[(String, Vec<u8>)]) -> Result<()> {
+    let keys = layer_keys(network);
+    for (entry, key) in network.layers.iter_mut().zip(&keys).filter(|(_, k)| !k.is_empty()) {
+        entry.layer.load_state(&LayerPart { file, assets, key })?;
+    }
+    Ok(())
 }
 
 /// 1 when the optimizer has a `learning_rate` variable (a fixed rate), 0 with a schedule.
@@ -124,12 +185,23 @@ pub(crate) fn load_variables(network: &mut Network, file: &H5File) -> Result<()>
         }
         let name = entry.layer.name().unwrap_or("?");
         let mine = &paths[entry.vars.clone()];
+        // Datasets the layer keeps besides variables (`vars/idf_weights`) share its groups.
+        let kept: Vec<String> = entry
+            .layer
+            .save_state()
+            .into_iter()
+            .filter_map(|s| match s {
+                StateEntry::Dataset { path, .. } => Some(format!("layers/{key}/{path}")),
+                _ => None,
+            })
+            .collect();
         // Every group this layer's variables live in must hold exactly them.
         let mut dirs: Vec<String> = mine.iter().map(|p| p.rsplit_once('/').map_or("", |d| d.0).to_string()).collect();
         dirs.push(format!("layers/{key}/vars"));
         dirs.dedup();
         for dir in &dirs {
-            let expected = mine.iter().filter(|p| p.rsplit_once('/').map(|d| d.0) == Some(dir.as_str())).count();
+            let in_dir = |p: &&String| p.rsplit_once('/').map(|d| d.0) == Some(dir.as_str());
+            let expected = mine.iter().filter(in_dir).count() + kept.iter().filter(in_dir).count();
             let found = file.datasets(dir).len();
             if found != expected {
                 return Err(Error::Format(format!(

@@ -55,11 +55,71 @@ pub trait ArrayInput {
     /// Appends samples `rows` (indices along the first axis), each in logical (row-major)
     /// order, as `f32`.
     fn extend_rows(&self, rows: &[usize], out: &mut Vec<f32>);
+
+    /// Whether the elements are strings (the data of a model's `dtype="string"` input), not
+    /// numbers.
+    fn holds_strings(&self) -> bool {
+        false
+    }
+
+    /// Appends samples `rows` as strings, each in logical order (arrays of strings only).
+    fn extend_strings(&self, rows: &[usize], out: &mut Vec<String>) {
+        let _ = (rows, out);
+    }
 }
+
+/// An element of an array `fit`, `evaluate` and `predict` take: a number (anything [`ToF32`]),
+/// or a string (`String`, `&str`) for a model's `dtype("string")` input.
+pub trait ArrayElement {
+    /// Whether the elements are strings.
+    const IS_STRING: bool = false;
+    /// The value as `f32` (NaN for a string: keras-rs refuses string arrays where numbers are
+    /// needed before it reads them).
+    fn to_f32_value(&self) -> f32;
+    /// The values themselves when they already are `f32` (borrowed, not converted).
+    fn as_f32_values(values: &[Self]) -> Option<&[f32]>
+    where
+        Self: Sized;
+    /// The string, for string elements.
+    fn as_text(&self) -> Option<&str> {
+        None
+    }
+}
+
+impl<T: ToF32> ArrayElement for T {
+    fn to_f32_value(&self) -> f32 {
+        self.to_f32()
+    }
+
+    fn as_f32_values(values: &[T]) -> Option<&[f32]> {
+        T::as_f32_slice(values)
+    }
+}
+
+macro_rules! string_elements {
+    ($($t:ty),*) => {$(
+        impl ArrayElement for $t {
+            const IS_STRING: bool = true;
+
+            fn to_f32_value(&self) -> f32 {
+                f32::NAN
+            }
+
+            fn as_f32_values(_values: &[Self]) -> Option<&[f32]> {
+                None
+            }
+
+            fn as_text(&self) -> Option<&str> {
+                Some(self)
+            }
+        }
+    )*};
+}
+string_elements!(String, &str);
 
 impl<A, S, D> ArrayInput for ArrayBase<S, D>
 where
-    A: ToF32,
+    A: ArrayElement,
     S: ndarray::Data<Elem = A>,
     D: Dimension,
 {
@@ -74,20 +134,34 @@ where
         let row: usize = self.shape()[1..].iter().product();
         match self.as_slice() {
             // Standard layout: each sample is a run of memory, copied (f32) or converted.
-            Some(values) => match A::as_f32_slice(values) {
+            Some(values) => match A::as_f32_values(values) {
                 Some(values) if rows.windows(2).all(|w| w[1] == w[0] + 1) && !rows.is_empty() => {
                     out.extend_from_slice(&values[rows[0] * row..(rows[rows.len() - 1] + 1) * row])
                 }
                 Some(values) => rows.iter().for_each(|&r| out.extend_from_slice(&values[r * row..(r + 1) * row])),
                 None => {
-                    rows.iter().for_each(|&r| out.extend(values[r * row..(r + 1) * row].iter().map(|v| v.to_f32())))
+                    rows.iter().for_each(|&r| out.extend(values[r * row..(r + 1) * row].iter().map(A::to_f32_value)))
                 }
             },
             // Fortran order (polars' `to_ndarray`), transposed, reversed and strided views.
             None => {
                 let view = self.view().into_dyn();
-                rows.iter().for_each(|&r| out.extend(view.index_axis(Axis(0), r).iter().map(|v| v.to_f32())))
+                rows.iter().for_each(|&r| out.extend(view.index_axis(Axis(0), r).iter().map(A::to_f32_value)))
             }
+        }
+    }
+
+    fn holds_strings(&self) -> bool {
+        A::IS_STRING
+    }
+
+    fn extend_strings(&self, rows: &[usize], out: &mut Vec<String>) {
+        if self.ndim() == 0 || !A::IS_STRING {
+            return;
+        }
+        let view = self.view().into_dyn();
+        for &r in rows {
+            out.extend(view.index_axis(Axis(0), r).iter().map(|v| v.as_text().unwrap_or_default().to_string()));
         }
     }
 }
@@ -99,6 +173,14 @@ impl<T: ArrayInput + ?Sized> ArrayInput for &T {
 
     fn extend_rows(&self, rows: &[usize], out: &mut Vec<f32>) {
         (**self).extend_rows(rows, out)
+    }
+
+    fn holds_strings(&self) -> bool {
+        (**self).holds_strings()
+    }
+
+    fn extend_strings(&self, rows: &[usize], out: &mut Vec<String>) {
+        (**self).extend_strings(rows, out)
     }
 }
 
@@ -159,6 +241,19 @@ impl<'a> Rows<'a> {
     /// All samples as `f32` (labels for their checks; not for inputs).
     pub fn to_vec(&self) -> Vec<f32> {
         self.values(&(0..self.len).collect::<Vec<_>>())
+    }
+
+    /// Whether these are strings (see [`ArrayInput::holds_strings`]).
+    pub fn holds_strings(&self) -> bool {
+        self.array.holds_strings()
+    }
+
+    /// Samples `idx` (of these rows) as strings, in order (arrays of strings only).
+    pub fn strings(&self, idx: &[usize]) -> Vec<String> {
+        let rows: Vec<usize> = idx.iter().map(|i| self.start + i).collect();
+        let mut out = Vec::new();
+        self.array.extend_strings(&rows, &mut out);
+        out
     }
 
     /// All samples as an owned `f32` array.

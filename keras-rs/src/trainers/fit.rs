@@ -48,6 +48,19 @@ pub(crate) trait Trainable {
     fn output_specs(&self) -> Result<Vec<(String, Shape)>>;
     /// The layer Keras names in "Input i of layer ... is incompatible" errors.
     fn input_owner(&self) -> String;
+    /// The model's `dtype("string")` inputs, each with the layer that takes it.
+    fn string_inputs(&self) -> Vec<super::strings::StringInput<'_>>;
+}
+
+/// `x` with the arrays of the model's string inputs wrapped in the layers that take them (see
+/// `trainers::strings`).
+fn encode_strings<'a, M: Trainable>(m: &M, x: HostData<'a>) -> Result<HostData<'a>> {
+    m.check_deferred()?;
+    let names: Vec<String> = match m.input_specs() {
+        Ok(specs) => specs.into_iter().map(|(n, _)| n).collect(),
+        Err(_) => vec!["input".to_string()],
+    };
+    super::strings::encode(&m.string_inputs(), &names, x)
 }
 
 fn compiled<M: Trainable>(m: &M) -> Result<&Compiled> {
@@ -74,6 +87,7 @@ pub(crate) fn compile<M: Trainable>(m: &mut M, optimizer: OptimizerSpec, options
 
 /// Host inputs as device tensors in the model's input order (checked like `predict`'s).
 pub(crate) fn to_tensors<M: Trainable>(m: &M, x: HostData<'_>) -> Result<Vec<crate::backend::DynTensor>> {
+    let x = encode_strings(m, x)?;
     let xs = resolve_inputs(m, &x)?;
     check_inputs(m, &xs)?;
     xs.iter().map(|a| a.gather(&(0..a.len()).collect::<Vec<_>>(), &m.network().device)).collect()
@@ -99,7 +113,11 @@ fn inputs<'h, M: Trainable>(m: &mut M, x: &'h HostData<'_>) -> Result<Vec<Rows<'
 }
 
 fn check_inputs<M: Trainable>(m: &M, xs: &[Rows<'_>]) -> Result<()> {
+    let strings: Vec<usize> = m.string_inputs().iter().map(|s| s.index).collect();
     for (i, ((_, shape), x)) in m.input_specs()?.iter().zip(xs).enumerate() {
+        if strings.contains(&i) {
+            continue; // checked as strings when wrapped (`encode_strings`)
+        }
         // The data's first axis counts samples: a fixed batch size (stateful RNNs) is checked per batch.
         let expected = shape.with_batch(None);
         if !expected.matches(&x.shape()) {
@@ -121,6 +139,7 @@ fn heads<'h, M: Trainable>(m: &M, y: &'h HostData<'_>) -> Result<(Vec<Rows<'h>>,
     let c = compiled(m)?;
     let outputs = m.output_specs()?;
     let names: Vec<String> = outputs.iter().map(|(n, _)| n.clone()).collect();
+    y.check_numeric_targets(&names)?;
     let trained: Vec<usize> = (0..outputs.len()).filter(|&i| c.losses[i].is_some()).collect();
     let ys: Vec<Option<Rows<'h>>> = match y {
         HostData::List(list) if list.len() == outputs.len() => list.iter().map(|a| Some(Rows::new(&**a))).collect(),
@@ -197,6 +216,7 @@ pub(crate) fn fit<M: Trainable + Saveable + super::StepModel>(
 ) -> Result<History> {
     compiled(m)?;
     super::options::check_batch_size(options.batch_size)?;
+    let x = encode_strings(m, x)?;
     let xs = inputs(m, &x)?;
     let (ys, heads) = heads(m, &y)?;
     let data = Data::new(xs, ys)?;
@@ -205,7 +225,10 @@ pub(crate) fn fit<M: Trainable + Saveable + super::StepModel>(
     check_shuffle(m, &options)?;
     let (train, mut val) = split_validation(data, options.validation_split)?;
     let validation_data = options.validation_data.take();
-    let validation_host = validation_data.as_ref().map(|(vx, vy)| (vx.into_host(), vy.into_host()));
+    let validation_host = match validation_data.as_ref() {
+        Some((vx, vy)) => Some((encode_strings(m, vx.into_host())?, vy.into_host())),
+        None => None,
+    };
     if let Some((vx, vy)) = &validation_host {
         let vx = inputs(m, vx)?;
         let (vy, _) = self::heads(m, vy)?;
@@ -267,7 +290,7 @@ fn fit_dataset_with_arrays<M: Trainable + Saveable + super::StepModel>(
     (vx, vy): (OwnedData, OwnedData),
     options: FitOptions,
 ) -> Result<History> {
-    let (vx, vy) = (vx.into_host(), vy.into_host());
+    let (vx, vy) = (encode_strings(m, vx.into_host())?, vy.into_host());
     let xs = inputs(m, &vx)?;
     let (ys, _) = self::heads(m, &vy)?;
     let val = Source::Arrays { data: Data::new(xs, ys)?, batch_size: options.batch_size.max(1) };
@@ -602,6 +625,7 @@ pub(crate) fn evaluate<M: Trainable>(
     mut options: EvaluateOptions,
 ) -> Result<BTreeMap<String, f64>> {
     compiled(m)?;
+    let x = encode_strings(m, x)?;
     let xs = resolve_inputs(m, &x)?;
     check_inputs(m, &xs)?;
     let (ys, heads) = heads(m, &y)?;
@@ -673,6 +697,7 @@ pub(crate) fn train_on_batch<M: Trainable>(
     y: HostData<'_>,
 ) -> Result<BTreeMap<String, f64>> {
     compiled(m)?;
+    let x = encode_strings(m, x)?;
     let xs = inputs(m, &x)?;
     let (ys, heads) = heads(m, &y)?;
     let data = Data::new(xs, ys)?;
@@ -729,6 +754,7 @@ fn predict_chunk(network: &crate::models::network::Network, batch_size: usize) -
 /// Keras' `predict`: one array per output, batch by batch, in inference mode.
 pub(crate) fn predict<M: Trainable>(m: &M, x: HostData<'_>, options: PredictOptions) -> Result<Vec<ArrayD<f32>>> {
     alone((|| {
+        let x = encode_strings(m, x)?;
         let xs = resolve_inputs(m, &x)?;
         check_inputs(m, &xs)?;
         super::data::check_cardinality(&xs, &[])?;

@@ -39,13 +39,48 @@ pub enum HostData<'a> {
     Named(Vec<(String, HostArray<'a>)>),
 }
 
-/// Owned `f32` copies of user arrays, as a list or by name (`FitOptions::validation_data`).
+/// Owned copies of user arrays, as a list or by name (`FitOptions::validation_data`).
 #[derive(Clone, Debug)]
 pub enum OwnedData {
     /// In the model's input (output) order.
-    List(Vec<ndarray::ArrayD<f32>>),
+    List(Vec<OwnedArray>),
     /// By input (output) name.
-    Named(Vec<(String, ndarray::ArrayD<f32>)>),
+    Named(Vec<(String, OwnedArray)>),
+}
+
+/// An owned copy of one user array: numbers as `f32`, or strings (for a string input).
+#[derive(Clone, Debug, PartialEq)]
+pub enum OwnedArray {
+    /// Numbers.
+    Numbers(ndarray::ArrayD<f32>),
+    /// Strings.
+    Strings(ndarray::ArrayD<String>),
+}
+
+impl ArrayInput for OwnedArray {
+    fn dims(&self) -> &[usize] {
+        match self {
+            OwnedArray::Numbers(a) => a.shape(),
+            OwnedArray::Strings(a) => a.shape(),
+        }
+    }
+
+    fn extend_rows(&self, rows: &[usize], out: &mut Vec<f32>) {
+        match self {
+            OwnedArray::Numbers(a) => a.extend_rows(rows, out),
+            OwnedArray::Strings(a) => a.extend_rows(rows, out),
+        }
+    }
+
+    fn holds_strings(&self) -> bool {
+        matches!(self, OwnedArray::Strings(_))
+    }
+
+    fn extend_strings(&self, rows: &[usize], out: &mut Vec<String>) {
+        if let OwnedArray::Strings(a) = self {
+            a.extend_strings(rows, out)
+        }
+    }
 }
 
 impl ModelInputs for &OwnedData {
@@ -81,10 +116,35 @@ impl HostData<'_> {
         first.and_then(|a| a.dims().first().copied()).unwrap_or(0)
     }
 
+    /// Refuses arrays of strings as targets, naming the output (`names`: the model's outputs).
+    pub fn check_numeric_targets(&self, names: &[String]) -> Result<()> {
+        let strings = match self {
+            HostData::List(v) => v.iter().position(|a| a.holds_strings()).map(|i| names.get(i).cloned()),
+            HostData::Named(v) => v.iter().find(|(_, a)| a.holds_strings()).map(|(n, _)| Some(n.clone())),
+        };
+        match strings {
+            Some(name) => Err(Error::value(format!(
+                "Targets are numbers: the array for output '{}' holds strings. Turn labels into numbers first (a \
+                 `StringLookup`'s `lookup`).",
+                name.unwrap_or_else(|| "?".into())
+            ))),
+            None => Ok(()),
+        }
+    }
+
     /// The arrays as owned `f32` copies (for data kept beyond the caller's borrow, as
     /// `validation_data`).
     pub fn to_owned_data(&self) -> OwnedData {
-        let own = |a: &HostArray<'_>| Rows::new(&**a).to_array();
+        let own = |a: &HostArray<'_>| {
+            let rows = Rows::new(&**a);
+            if !rows.holds_strings() {
+                return OwnedArray::Numbers(rows.to_array());
+            }
+            let strings = rows.strings(&(0..rows.len()).collect::<Vec<_>>());
+            OwnedArray::Strings(
+                ndarray::ArrayD::from_shape_vec(rows.shape(), strings).expect("one string per element of the shape"),
+            )
+        };
         match self {
             HostData::List(v) => OwnedData::List(v.iter().map(own).collect()),
             HostData::Named(v) => OwnedData::Named(v.iter().map(|(n, a)| (n.clone(), own(a))).collect()),

@@ -11,12 +11,13 @@ pub(crate) mod methods;
 pub mod options;
 pub mod progbar;
 pub(crate) mod source;
+pub(crate) mod strings;
 
 pub use compile::CompileOptions;
 pub use custom_step::{Gradients, StepModel, Tape, TrainStep};
-pub use data::{ArrayInput, ToF32};
+pub use data::{ArrayElement, ArrayInput, ToF32};
 pub(crate) use distributed::Share;
 pub(crate) use engine::Compiled;
 pub use fit::NO_METRICS;
-pub use inputs::{HostArray, HostData, ModelInputs, OwnedData};
+pub use inputs::{HostArray, HostData, ModelInputs, OwnedArray, OwnedData};
 pub use options::{EvaluateOptions, FitOptions, PredictOptions};

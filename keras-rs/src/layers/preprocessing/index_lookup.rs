@@ -10,6 +10,7 @@ use ndarray::Array2;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::layers::{StateEntry, StateSource};
 
 /// Keras' checks of a given vocabulary: no repeated token, no reserved (mask or OOV) token
 /// among them.
@@ -91,6 +92,154 @@ pub(crate) fn check_listed_vocabulary(layer: &str, config: &Value, listed: usize
         ))),
         None => Ok(()),
     }
+}
+
+/// The vocabulary size a config promises in an asset file (Keras' adapted layers: `vocabulary:
+/// null` with `vocabulary_size` past the special tokens' `reserved` indices), to be read by
+/// `load_state`.
+pub(crate) fn vocabulary_in_assets(config: &Value, reserved: usize) -> Option<usize> {
+    let size = config.get("vocabulary_size").and_then(Value::as_u64)? as usize;
+    let listed = config.get("vocabulary").is_some_and(|v| !v.is_null());
+    (!listed && size > reserved).then_some(size)
+}
+
+/// Refuses to look tokens up while the vocabulary a config promised (`awaiting`, its size) has not
+/// been read from the `.keras` file's assets: every token would be unknown.
+pub(crate) fn check_not_awaiting(class: &str, awaiting: Option<usize>) -> Result<()> {
+    match awaiting {
+        Some(size) => Err(Error::value(format!(
+            "This {class} was read from a config without its vocabulary of {size} indices (Keras keeps an adapted \
+             vocabulary in the `.keras` file's assets): load the model file, or give `vocabulary`"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// What a lookup layer keeps in a `.keras` file (Keras' `IndexLookup.save_own_variables` and
+/// `save_assets`): in `"tf_idf"` mode `vars/idf_weights`, the weights of every index (the
+/// unknown tokens' mean first, `lead` times; zeros past the vocabulary up to `depth`); when the
+/// vocabulary was adapted (a given one is listed in the config), `vocabulary.txt`, the token of
+/// every index, one per line. Each goes under every prefix of `places` (TextVectorization's
+/// inner `_lookup_layer/` as well as its own group).
+pub(crate) fn lookup_state(
+    places: &[&str],
+    adapted_tokens: Option<&[String]>,
+    idf: Option<&[f32]>,
+    lead: usize,
+    depth: usize,
+) -> Vec<StateEntry> {
+    let mut entries = Vec::new();
+    for place in places {
+        if let Some(idf) = idf {
+            let mean = if idf.is_empty() { 0.0 } else { idf.iter().sum::<f32>() / idf.len() as f32 };
+            let mut values: Vec<f32> = std::iter::repeat_n(mean, lead).chain(idf.iter().copied()).collect();
+            values.resize(depth.max(values.len()), 0.0);
+            entries.push(StateEntry::Dataset {
+                path: format!("{place}vars/idf_weights"),
+                shape: vec![values.len()],
+                values,
+            });
+        }
+        if let Some(tokens) = adapted_tokens {
+            entries.push(StateEntry::Asset {
+                path: format!("{place}vocabulary.txt"),
+                bytes: tokens.join("\n").into_bytes(),
+            });
+        }
+    }
+    entries
+}
+
+/// Keras' `load_assets` then `set_vocabulary`: the lines of `vocabulary.txt` (trailing empty
+/// lines dropped), without the `special` tokens (mask, then OOV) when it starts with exactly
+/// them; `expected` is the config's `vocabulary_size`.
+fn read_vocabulary_asset(
+    layer: &str,
+    source: &dyn StateSource,
+    special: &[String],
+    expected: usize,
+) -> Result<Vec<String>> {
+    let bytes = source.asset("vocabulary.txt")?.ok_or_else(|| {
+        Error::Format(format!("{layer}: the .keras file has no vocabulary.txt asset for this layer's vocabulary"))
+    })?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| Error::Format(format!("{layer}: vocabulary.txt is not UTF-8 text: {e}")))?;
+    // Python's `splitlines`: \n, \r\n and \r end a line.
+    let mut lines: Vec<String> = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l).to_string()).collect();
+    while lines.last().is_some_and(String::is_empty) {
+        lines.pop();
+    }
+    if lines.len() >= special.len() && lines[..special.len()] == *special {
+        lines.drain(..special.len());
+    }
+    if lines.len() + special.len() != expected {
+        return Err(Error::Format(format!(
+            "{layer}: vocabulary.txt holds {} tokens besides the {} special ones, but the config says \
+             vocabulary_size={expected}",
+            lines.len(),
+            special.len()
+        )));
+    }
+    Ok(lines)
+}
+
+/// A lookup layer's `Layer::config`: its `get_config` without the name (which `LayerBase` gives).
+pub(crate) fn without_name(mut config: Value) -> Value {
+    if let Some(map) = config.as_object_mut() {
+        map.remove("name");
+    }
+    config
+}
+
+/// Refuses a lookup layer called in a model before it has a vocabulary (`has`).
+pub(crate) fn check_has_vocabulary(class: &str, name: &str, has: bool) -> Result<()> {
+    if has {
+        return Ok(());
+    }
+    Err(Error::value(format!(
+        "Layer \"{name}\" ({class}) has no vocabulary yet: call `adapt` (or give `vocabulary`) before calling it \
+         in a model, which keeps a copy of the layer"
+    )))
+}
+
+/// Keras' `load_assets` and `load_own_variables` for a lookup layer: the vocabulary from
+/// `vocabulary.txt` when the config promised one (`awaiting`, its size; `special`: the tokens
+/// the file starts with), and in `"tf_idf"` mode the IDF weights of the `tokens` (the listed
+/// vocabulary's length when nothing is awaited), after `lead` weights of unknown tokens.
+pub(crate) fn load_lookup_state(
+    label: &str,
+    source: &dyn StateSource,
+    awaiting: Option<usize>,
+    special: &[String],
+    tf_idf: bool,
+    (lead, tokens): (usize, usize),
+) -> Result<LoadedLookup> {
+    let vocabulary = awaiting.map(|expected| read_vocabulary_asset(label, source, special, expected)).transpose()?;
+    let tokens = vocabulary.as_ref().map_or(tokens, Vec::len);
+    let idf = tf_idf.then(|| read_idf_weights(label, source, lead, tokens)).transpose()?;
+    Ok(LoadedLookup { vocabulary, idf })
+}
+
+/// What [`load_lookup_state`] read: the vocabulary (when awaited) and the IDF weights (in
+/// `"tf_idf"` mode).
+pub(crate) struct LoadedLookup {
+    pub vocabulary: Option<Vec<String>>,
+    pub idf: Option<Vec<f32>>,
+}
+
+/// Keras' `load_own_variables` in `"tf_idf"` mode: the vocabulary's IDF weights out of the stored
+/// `vars/idf_weights` (which put `lead` weights of the unknown tokens first).
+fn read_idf_weights(layer: &str, source: &dyn StateSource, lead: usize, tokens: usize) -> Result<Vec<f32>> {
+    let (_, values) = source
+        .dataset("vars/idf_weights")?
+        .ok_or_else(|| Error::Format(format!("{layer}: the weights file has no `vars/idf_weights` for tf_idf")))?;
+    values.get(lead..lead + tokens).map(<[f32]>::to_vec).ok_or_else(|| {
+        Error::Format(format!(
+            "{layer}: `vars/idf_weights` holds {} weights, fewer than the {} indices of the vocabulary",
+            values.len(),
+            lead + tokens
+        ))
+    })
 }
 
 /// Keras' `adapt` ranking: tokens by count, then by token (bytes), both descending (NumPy's

@@ -7,11 +7,17 @@ use ndarray::{ArrayD, IxDyn};
 use serde_json::Value;
 
 use super::index_lookup::{
-    check_idf_weights, check_listed_vocabulary, check_lookup_args, check_vocabulary, encode_rows, rank_tokens,
+    LoadedLookup, check_has_vocabulary, check_idf_weights, check_listed_vocabulary, check_lookup_args,
+    check_not_awaiting, check_vocabulary, encode_rows, load_lookup_state, lookup_state, rank_tokens,
+    vocabulary_in_assets, without_name,
 };
+use crate::backend::DynTensor;
 use crate::error::{Error, Result};
 use crate::layers::LayerBase;
+use crate::layers::builders::layer_boilerplate;
 use crate::layers::config::{Validate, keras_config};
+use crate::layers::{CallContext, Layer, StateEntry, StateSource, VariableSpec, Weights};
+use crate::shape::Shape;
 
 /// Keras' `StringLookup(max_tokens=None, num_oov_indices=1, mask_token=None, oov_token="[UNK]",
 /// vocabulary=None, idf_weights=None, invert=False, output_mode="int",
@@ -23,9 +29,11 @@ use crate::layers::config::{Validate, keras_config};
 /// frequent tokens first, ties the larger token first (Keras' order), at most `max_tokens`
 /// indices in all, with IDF weights in `"tf_idf"` mode. `invert` maps indices back to tokens.
 ///
-/// keras-rs tensors are numbers, so this layer runs on the host, on strings, and gives the array
-/// a model takes (`lookup`; `inverse` for `invert`); a `.keras` model with a `StringLookup`
-/// inside is refused at load.
+/// keras-rs tensors are numbers, so the strings become numbers on the host: on strings before the
+/// model (`lookup`; `inverse` for `invert`), or inside a model, called on an `Input` of
+/// `dtype("string")`, each batch looked up as it is read. In a `.keras` file an adapted
+/// vocabulary is the asset `vocabulary.txt` (and the IDF weights `vars/idf_weights`), as Keras
+/// saves them; a given vocabulary is listed in the config.
 ///
 /// ```
 /// use keras_rs::layers::StringLookup;
@@ -37,6 +45,11 @@ use crate::layers::config::{Validate, keras_config};
 pub struct StringLookup {
     base: LayerBase,
     pub(crate) config: StringLookupConfig,
+    /// Whether the vocabulary was learned by `adapt` (saved as an asset, not in the config).
+    adapted: bool,
+    /// The `vocabulary_size` of a loaded config whose vocabulary is still to be read from the
+    /// file's assets (`load_state`).
+    awaiting: Option<usize>,
 }
 
 keras_config! {
@@ -68,6 +81,11 @@ keras_config! {
             sparse: bool = false,
             /// The strings' encoding (only `"utf-8"`).
             encoding: String = "utf-8".to_string(),
+            /// How integer OOV tokens pick their index (`"floormod"` or `"farmhash"`); strings
+            /// always take FarmHash64, so either is honoured.
+            oov_method: String = "floormod".to_string(),
+            /// A SipHash key for the OOV indices (only none).
+            salt: Option<Value> = None,
         }
     }
     setters for [] StringLookup => config;
@@ -96,6 +114,19 @@ impl Validate for StringLookupConfig {
                 self.sparse, self.encoding
             )));
         }
+        if !["floormod", "farmhash"].contains(&self.oov_method.as_str()) {
+            return Err(Error::value(format!(
+                "Invalid value for argument `oov_method` of StringLookup: expected one of 'floormod', 'farmhash'. \
+                 Received: oov_method={}",
+                self.oov_method
+            )));
+        }
+        if let Some(salt) = self.salt.as_ref().filter(|s| !s.is_null()) {
+            return Err(Error::value(format!(
+                "StringLookup: keras-rs hashes unknown strings with FarmHash64 and has no `salt` (SipHash) yet; \
+                 received salt={salt}"
+            )));
+        }
         check_vocabulary(
             "StringLookup",
             self.vocabulary.as_deref(),
@@ -114,7 +145,7 @@ impl Default for StringLookup {
 impl StringLookup {
     /// Keras' defaults: one out-of-vocabulary index, no mask; give `vocabulary` or `adapt`.
     pub fn new() -> Self {
-        StringLookup { base: LayerBase::default(), config: StringLookupConfig::new() }
+        StringLookup { base: LayerBase::default(), config: StringLookupConfig::new(), adapted: false, awaiting: None }
     }
 
     /// The layer's name (Keras' `name=`).
@@ -123,22 +154,48 @@ impl StringLookup {
         self
     }
 
-    /// Reads Keras' `StringLookup` config; one whose vocabulary is a file asset of the `.keras`
-    /// archive (adapted in Keras: the config says `vocabulary: null`) is refused.
+    /// Reads Keras' `StringLookup` config. One whose vocabulary Keras keeps in a file asset of
+    /// the `.keras` archive (adapted: `vocabulary: null` and its `vocabulary_size`) gives a layer
+    /// that takes its vocabulary from that file when the model is loaded.
     pub fn from_config(config: &Value) -> Result<Self> {
         let read = StringLookupConfig::from_config(config, "StringLookup")?;
         read.validate()?;
-        let layer = StringLookup { base: LayerBase::from_config(config), config: read };
-        check_listed_vocabulary("StringLookup", config, layer.vocabulary_size())?;
+        let mut layer =
+            StringLookup { base: LayerBase::from_config(config), config: read, adapted: false, awaiting: None };
+        layer.awaiting = vocabulary_in_assets(config, layer.token_start());
+        layer.adapted = layer.awaiting.is_some();
+        if layer.awaiting.is_none() {
+            check_listed_vocabulary("StringLookup", config, layer.vocabulary_size())?;
+        }
         Ok(layer)
     }
 
-    /// Keras' `get_config`, with the vocabulary (and IDF weights) listed.
+    /// Keras' `get_config`: a given vocabulary (and IDF weights) listed; an adapted one is not
+    /// (`vocabulary: null`, as Keras: the `.keras` file keeps it as an asset), only its
+    /// `vocabulary_size`.
     pub fn get_config(&self) -> Value {
         let mut config = self.config.to_config();
         config["name"] = self.base.name.as_deref().unwrap_or("string_lookup").into();
-        config["vocabulary_size"] = self.vocabulary_size().into();
+        if self.adapted {
+            config["vocabulary"] = Value::Null;
+            config["idf_weights"] = Value::Null;
+        }
+        // Keras writes none for a layer that has no vocabulary yet.
+        let known = self.config.vocabulary.is_some() || self.awaiting.is_some();
+        config["vocabulary_size"] = if known { self.vocabulary_size().into() } else { Value::Null };
         config
+    }
+
+    fn layer_name(&self) -> &str {
+        self.base.name.as_deref().unwrap_or("string_lookup")
+    }
+
+    /// The number of columns of the encoded modes.
+    fn depth(&self) -> usize {
+        match self.config.max_tokens {
+            Some(max) if self.config.pad_to_max_tokens => max,
+            _ => self.vocabulary_size(),
+        }
     }
 
     /// The index of the first vocabulary token: after the mask's (in `"int"` mode) and the OOV one.
@@ -153,7 +210,7 @@ impl StringLookup {
 
     /// Keras' `vocabulary_size()`.
     pub fn vocabulary_size(&self) -> usize {
-        self.token_start() + self.config.vocabulary.as_ref().map_or(0, Vec::len)
+        self.awaiting.unwrap_or(self.token_start() + self.config.vocabulary.as_ref().map_or(0, Vec::len))
     }
 
     /// Keras' `get_vocabulary()`: the token of each index.
@@ -191,6 +248,7 @@ impl StringLookup {
         let (vocabulary, idf) = rank_tokens(counts, keep, documents);
         self.config.vocabulary = Some(vocabulary);
         self.config.idf_weights = idf;
+        (self.adapted, self.awaiting) = (true, None);
         Ok(self)
     }
 
@@ -199,6 +257,7 @@ impl StringLookup {
     pub fn lookup<S: AsRef<str>>(&self, tokens: &ArrayD<S>) -> Result<ArrayD<f32>> {
         let c = &self.config;
         c.validate()?;
+        check_not_awaiting("StringLookup", self.awaiting)?;
         if c.invert {
             return Err(Error::value("StringLookup(invert=True) maps indices to tokens: call `inverse`"));
         }
@@ -229,11 +288,7 @@ impl StringLookup {
                 )));
             }
         };
-        let depth = match c.max_tokens {
-            Some(max) if c.pad_to_max_tokens => max,
-            _ => self.vocabulary_size(),
-        };
-        Ok(encode_rows(&rows, depth, &c.output_mode, c.idf_weights.as_deref(), c.num_oov_indices).into_dyn())
+        Ok(encode_rows(&rows, self.depth(), &c.output_mode, c.idf_weights.as_deref(), c.num_oov_indices).into_dyn())
     }
 
     /// `StringLookup(invert=True)` on indices: their tokens (the mask token for 0 when set, the OOV
@@ -250,6 +305,81 @@ impl StringLookup {
             .map(|&i| vocabulary.get(i as usize).filter(|_| i >= 0.0).cloned().unwrap_or_else(|| c.oov_token.clone()))
             .collect();
         ArrayD::from_shape_vec(IxDyn(indices.shape()), tokens).map_err(|e| Error::value(e.to_string()))
+    }
+}
+
+impl Layer for StringLookup {
+    layer_boilerplate!("StringLookup");
+
+    fn config(&self) -> Value {
+        without_name(self.get_config())
+    }
+    fn compute_output_shape(&self, input: &Shape) -> Result<Shape> {
+        let c = &self.config;
+        c.validate()?;
+        let name = self.layer_name();
+        if c.invert {
+            return Err(Error::value(format!(
+                "Layer \"{name}\" (StringLookup) with invert=True gives strings, and keras-rs models output \
+                 numbers: call `inverse` on the model's predictions instead"
+            )));
+        }
+        check_has_vocabulary("StringLookup", name, c.vocabulary.is_some() || self.awaiting.is_some())?;
+        match (c.output_mode.as_str(), input.0.as_slice()) {
+            ("int", _) => Ok(input.clone()),
+            (_, [batch] | [batch, Some(1)]) => Ok(Shape(vec![*batch, Some(self.depth())])),
+            ("one_hot", _) => Err(Error::shape(format!(
+                "Layer \"{name}\" (StringLookup): keras-rs encodes one token per sample in \"one_hot\" mode (input \
+                 shape (batch,) or (batch, 1)); received input shape {input}"
+            ))),
+            (_, [batch, Some(_)]) => Ok(Shape(vec![*batch, Some(self.depth())])),
+            _ => Err(Error::shape(format!(
+                "Layer \"{name}\" (StringLookup) encodes tokens of shape (batch,) or (batch, n); received input \
+                 shape {input}"
+            ))),
+        }
+    }
+    fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
+        self.compute_output_shape(input_shape)?;
+        Ok(Vec::new())
+    }
+    /// The strings were looked up on the host as the batch was read (`encode_strings`).
+    fn forward(&self, inputs: DynTensor, _w: Weights<'_>, _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+        Ok(inputs)
+    }
+    fn takes_strings(&self) -> bool {
+        true
+    }
+    fn encode_strings(&self, strings: &[String], dims: &[usize]) -> Result<(Vec<f32>, Vec<usize>)> {
+        let tokens = ArrayD::from_shape_vec(IxDyn(dims), strings.to_vec()).map_err(|e| Error::value(e.to_string()))?;
+        let out = self.lookup(&tokens)?;
+        let dims = out.shape().to_vec();
+        Ok((out.into_raw_vec_and_offset().0, dims))
+    }
+    fn save_state(&self) -> Vec<StateEntry> {
+        let tokens = self.adapted.then(|| self.get_vocabulary());
+        let idf = self.config.idf_weights.as_deref().filter(|_| self.config.output_mode == "tf_idf");
+        lookup_state(&[""], tokens.as_deref(), idf, self.token_start(), self.depth())
+    }
+    fn load_state(&mut self, source: &dyn StateSource) -> Result<()> {
+        let label = format!("StringLookup \"{}\"", self.layer_name());
+        let listed = self.config.vocabulary.as_ref().map_or(0, Vec::len);
+        let tf_idf = self.config.output_mode == "tf_idf";
+        let LoadedLookup { vocabulary, idf } = load_lookup_state(
+            &label,
+            source,
+            self.awaiting,
+            &self.get_vocabulary(),
+            tf_idf,
+            (self.token_start(), listed),
+        )?;
+        if let Some(vocabulary) = vocabulary {
+            (self.config.vocabulary, self.awaiting) = (Some(vocabulary), None);
+        }
+        if idf.is_some() {
+            self.config.idf_weights = idf;
+        }
+        Ok(())
     }
 }
 
@@ -276,3 +406,4 @@ mod tests {
         assert!(err.unwrap_err().to_string().contains("reserved token \"[UNK]\""));
     }
 }
+crate::models::graph::functional_call!(StringLookup);

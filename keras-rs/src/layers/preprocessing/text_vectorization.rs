@@ -11,7 +11,14 @@ use crate::error::{Error, Result};
 use crate::layers::LayerBase;
 use crate::layers::config::{Validate, keras_config};
 
-use super::index_lookup::{check_idf_weights, check_listed_vocabulary, check_vocabulary, encode_rows, rank_tokens};
+use super::index_lookup::{
+    LoadedLookup, check_has_vocabulary, check_idf_weights, check_listed_vocabulary, check_not_awaiting,
+    check_vocabulary, encode_rows, load_lookup_state, lookup_state, rank_tokens, vocabulary_in_assets, without_name,
+};
+use crate::backend::DynTensor;
+use crate::layers::builders::layer_boilerplate;
+use crate::layers::{CallContext, Layer, StateEntry, StateSource, VariableSpec, Weights};
+use crate::shape::Shape;
 
 /// Keras' `TextVectorization(max_tokens=None, standardize="lower_and_strip_punctuation",
 /// split="whitespace", ngrams=None, output_mode="int", output_sequence_length=None,
@@ -27,10 +34,13 @@ use super::index_lookup::{check_idf_weights, check_listed_vocabulary, check_voca
 /// indices in all, and for `"tf_idf"` each token's `ln(1 + documents / (1 + documents with it))`
 /// (unknown tokens: their mean).
 ///
-/// keras-rs tensors are numbers, so this layer runs on the host, on strings, and gives the array
-/// a model takes: use it before `fit`/`predict` (Keras' `dataset.map(vectorize_layer)`); a
-/// `.keras` model with a `TextVectorization` inside is refused at load. `get_config` lists the
-/// vocabulary (and IDF weights), and `from_config` reads it back.
+/// keras-rs tensors are numbers, so the strings become numbers on the host. Use it either way
+/// Keras does: on strings before the model (`tv.vectorize(&texts)`, Keras'
+/// `dataset.map(vectorize_layer)`), or inside a model, called on an `Input` of `dtype("string")`:
+/// `fit`, `evaluate` and `predict` then take arrays of strings, each batch vectorized as it is
+/// read (`"int"` mode needs `output_sequence_length` there, so that every batch has one length).
+/// In a `.keras` file an adapted vocabulary is the asset `vocabulary.txt` and the IDF weights are
+/// `vars/idf_weights`, as Keras saves them; a given vocabulary is listed in the config.
 ///
 /// ```
 /// use keras_rs::layers::TextVectorization;
@@ -43,6 +53,12 @@ use super::index_lookup::{check_idf_weights, check_listed_vocabulary, check_voca
 pub struct TextVectorization {
     base: LayerBase,
     pub(crate) config: TextVectorizationConfig,
+    /// Whether the vocabulary was learned by `adapt` (Keras' `input_vocabulary is None`): it is
+    /// then saved as an asset, not in the config.
+    adapted: bool,
+    /// The `vocabulary_size` of a loaded config whose vocabulary is still to be read from the
+    /// file's assets (`load_state`).
+    awaiting: Option<usize>,
 }
 
 keras_config! {
@@ -169,7 +185,12 @@ impl Default for TextVectorization {
 impl TextVectorization {
     /// Keras' defaults; give `vocabulary` or `adapt`.
     pub fn new() -> Self {
-        TextVectorization { base: LayerBase::default(), config: TextVectorizationConfig::new() }
+        TextVectorization {
+            base: LayerBase::default(),
+            config: TextVectorizationConfig::new(),
+            adapted: false,
+            awaiting: None,
+        }
     }
 
     /// The layer's name (Keras' `name=`).
@@ -178,9 +199,10 @@ impl TextVectorization {
         self
     }
 
-    /// Reads Keras' `TextVectorization` config. Keras keeps an adapted vocabulary in a file asset
-    /// of the `.keras` archive (the config says `vocabulary: null`), which keras-rs does not read:
-    /// such a config is refused.
+    /// Reads Keras' `TextVectorization` config. One whose vocabulary Keras keeps in a file asset
+    /// of the `.keras` archive (adapted: the config says `vocabulary: null` and its
+    /// `vocabulary_size`) gives a layer that takes its vocabulary from that file when the model is
+    /// loaded.
     pub fn from_config(config: &Value) -> Result<Self> {
         let mut read = TextVectorizationConfig::from_config(config, "TextVectorization")?;
         // `null` is Keras' "none" for these two (their defaults are not none).
@@ -191,22 +213,49 @@ impl TextVectorization {
             read.split = None;
         }
         read.validate()?;
-        let layer = TextVectorization { base: LayerBase::from_config(config), config: read };
-        check_listed_vocabulary("TextVectorization", config, layer.vocabulary_size())?;
+        let awaiting = vocabulary_in_assets(config, read.token_start());
+        let layer = TextVectorization {
+            base: LayerBase::from_config(config),
+            config: read,
+            adapted: awaiting.is_some(),
+            awaiting,
+        };
+        if layer.awaiting.is_none() {
+            check_listed_vocabulary("TextVectorization", config, layer.vocabulary_size())?;
+        }
         Ok(layer)
     }
 
-    /// Keras' `get_config`, with the vocabulary (and IDF weights) listed.
+    /// Keras' `get_config`: a given vocabulary (and IDF weights) listed; an adapted one is not
+    /// (`vocabulary: null`, as Keras: the `.keras` file keeps it as an asset), only its
+    /// `vocabulary_size`.
     pub fn get_config(&self) -> Value {
         let mut config = self.config.to_config();
         config["name"] = self.base.name.as_deref().unwrap_or("text_vectorization").into();
+        if self.adapted {
+            config["vocabulary"] = Value::Null;
+            config["idf_weights"] = Value::Null;
+        }
         config["vocabulary_size"] = self.vocabulary_size().into();
         config
     }
 
     /// Keras' `vocabulary_size()`: every index (padding's in `"int"` mode, the unknown tokens').
     pub fn vocabulary_size(&self) -> usize {
-        self.config.token_start() + self.config.vocabulary.as_ref().map_or(0, Vec::len)
+        let listed = self.config.vocabulary.as_ref().map_or(0, Vec::len);
+        self.awaiting.unwrap_or(self.config.token_start() + listed)
+    }
+
+    /// The number of columns of the encoded modes.
+    fn depth(&self) -> usize {
+        match self.config.max_tokens {
+            Some(max) if self.config.pad_to_max_tokens => max,
+            _ => self.vocabulary_size(),
+        }
+    }
+
+    fn layer_name(&self) -> &str {
+        self.base.name.as_deref().unwrap_or("text_vectorization")
     }
 
     /// Keras' `get_vocabulary()`: the token of each index.
@@ -268,6 +317,7 @@ impl TextVectorization {
         let (vocabulary, idf) = rank_tokens(counts, keep, documents);
         self.config.vocabulary = Some(vocabulary);
         self.config.idf_weights = idf;
+        (self.adapted, self.awaiting) = (true, None);
         Ok(self)
     }
 
@@ -276,6 +326,7 @@ impl TextVectorization {
     pub fn vectorize(&self, texts: &[impl AsRef<str>]) -> Result<ArrayD<f32>> {
         let c = &self.config;
         c.validate()?;
+        check_not_awaiting("TextVectorization", self.awaiting)?;
         let widths = c.ngram_widths()?;
         let start = c.token_start();
         let index: HashMap<&str, usize> =
@@ -295,11 +346,72 @@ impl TextVectorization {
             }
             return Ok(out.into_dyn());
         }
-        let depth = match c.max_tokens {
-            Some(max) if c.pad_to_max_tokens => max,
-            _ => self.vocabulary_size(),
-        };
-        Ok(encode_rows(&ids, depth, &c.output_mode, c.idf_weights.as_deref(), 1).into_dyn())
+        Ok(encode_rows(&ids, self.depth(), &c.output_mode, c.idf_weights.as_deref(), 1).into_dyn())
+    }
+}
+
+impl Layer for TextVectorization {
+    layer_boilerplate!("TextVectorization");
+
+    fn config(&self) -> Value {
+        without_name(self.get_config())
+    }
+    fn compute_output_shape(&self, input: &Shape) -> Result<Shape> {
+        let c = &self.config;
+        c.validate()?;
+        let name = self.layer_name();
+        if !matches!(input.0.as_slice(), [_] | [_, Some(1)]) {
+            return Err(Error::shape(format!(
+                "Layer \"{name}\" (TextVectorization) takes one string per sample: shape (batch,) or (batch, 1); \
+                 received input shape {input}"
+            )));
+        }
+        check_has_vocabulary("TextVectorization", name, c.vocabulary.is_some() || self.awaiting.is_some())?;
+        match (c.output_mode.as_str(), c.output_sequence_length) {
+            ("int", Some(length)) => Ok(Shape(vec![input.0[0], Some(length)])),
+            ("int", None) => Err(Error::value(format!(
+                "Layer \"{name}\" (TextVectorization): inside a model keras-rs needs `output_sequence_length` in \
+                 \"int\" mode (Keras pads each batch to its longest text; keras-rs gives every batch one length)"
+            ))),
+            _ => Ok(Shape(vec![input.0[0], Some(self.depth())])),
+        }
+    }
+    fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
+        self.compute_output_shape(input_shape)?;
+        Ok(Vec::new())
+    }
+    /// The strings were vectorized on the host as the batch was read (`encode_strings`).
+    fn forward(&self, inputs: DynTensor, _w: Weights<'_>, _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+        Ok(inputs)
+    }
+    fn takes_strings(&self) -> bool {
+        true
+    }
+    fn encode_strings(&self, strings: &[String], _dims: &[usize]) -> Result<(Vec<f32>, Vec<usize>)> {
+        let out = self.vectorize(strings)?;
+        let dims = out.shape().to_vec();
+        Ok((out.into_raw_vec_and_offset().0, dims))
+    }
+    fn save_state(&self) -> Vec<StateEntry> {
+        let tokens = self.adapted.then(|| self.get_vocabulary());
+        let idf = self.config.idf_weights.as_deref().filter(|_| self.config.output_mode == "tf_idf");
+        let mut entries = vec![StateEntry::Group("_lookup_layer/vars".into())];
+        entries.extend(lookup_state(&["", "_lookup_layer/"], tokens.as_deref(), idf, 1, self.depth()));
+        entries
+    }
+    fn load_state(&mut self, source: &dyn StateSource) -> Result<()> {
+        let label = format!("TextVectorization \"{}\"", self.layer_name());
+        let listed = self.config.vocabulary.as_ref().map_or(0, Vec::len);
+        let tf_idf = self.config.output_mode == "tf_idf";
+        let LoadedLookup { vocabulary, idf } =
+            load_lookup_state(&label, source, self.awaiting, &self.get_vocabulary(), tf_idf, (1, listed))?;
+        if let Some(vocabulary) = vocabulary {
+            (self.config.vocabulary, self.awaiting) = (Some(vocabulary), None);
+        }
+        if idf.is_some() {
+            self.config.idf_weights = idf;
+        }
+        Ok(())
     }
 }
 
@@ -320,16 +432,46 @@ mod tests {
     }
 
     #[test]
-    fn config_round_trips_with_the_vocabulary() {
-        let tv = TextVectorization::new().output_mode("tf_idf").adapt(&["a b b", "b c"]).unwrap();
-        let back = TextVectorization::from_config(&tv.get_config()).unwrap();
-        assert_eq!(back.get_vocabulary(), tv.get_vocabulary());
-        assert_eq!(back.vectorize(&["b c d"]).unwrap(), tv.vectorize(&["b c d"]).unwrap());
-        let mut asset = tv.get_config();
-        asset["vocabulary"] = Value::Null;
-        asset["idf_weights"] = Value::Null;
-        asset["output_mode"] = "int".into();
-        let err = TextVectorization::from_config(&asset).unwrap_err();
-        assert!(err.to_string().contains("file asset"), "{err}");
+    fn a_given_vocabulary_is_in_the_config_an_adapted_one_in_the_assets() {
+        let given = TextVectorization::new()
+            .output_mode("tf_idf")
+            .vocabulary(vec!["b".to_string(), "a".to_string()])
+            .idf_weights(vec![0.5, 0.25]);
+        let back = TextVectorization::from_config(&given.get_config()).unwrap();
+        assert_eq!(back.get_vocabulary(), given.get_vocabulary());
+        assert_eq!(back.vectorize(&["b c a"]).unwrap(), given.vectorize(&["b c a"]).unwrap());
+        // Adapted: Keras writes `vocabulary: null` and keeps the tokens in `vocabulary.txt`.
+        let adapted = TextVectorization::new().output_mode("tf_idf").adapt(&["a b b", "b c"]).unwrap();
+        let config = adapted.get_config();
+        assert_eq!((config["vocabulary"].is_null(), config["vocabulary_size"].as_u64()), (true, Some(4)));
+        let state = Layer::save_state(&adapted);
+        let asset = StateEntry::Asset { path: "vocabulary.txt".into(), bytes: b"[UNK]\nb\nc\na".to_vec() };
+        assert!(state.contains(&asset), "{state:?}");
+        let mut loaded = TextVectorization::from_config(&config).unwrap();
+        assert_eq!(loaded.vocabulary_size(), 4, "promised by the config, read from the asset");
+        /// The saved entries, read back.
+        struct Saved(Vec<StateEntry>);
+        impl StateSource for Saved {
+            fn dataset(&self, path: &str) -> Result<Option<(Vec<usize>, Vec<f32>)>> {
+                Ok(self.0.iter().find_map(|e| match e {
+                    StateEntry::Dataset { path: p, shape, values } if p == path => {
+                        Some((shape.clone(), values.clone()))
+                    }
+                    _ => None,
+                }))
+            }
+            fn asset(&self, path: &str) -> Result<Option<Vec<u8>>> {
+                Ok(self.0.iter().find_map(|e| match e {
+                    StateEntry::Asset { path: p, bytes } if p == path => Some(bytes.clone()),
+                    _ => None,
+                }))
+            }
+        }
+        loaded.load_state(&Saved(state)).unwrap();
+        assert_eq!(loaded.get_vocabulary(), adapted.get_vocabulary());
+        assert_eq!(loaded.vectorize(&["b c d"]).unwrap(), adapted.vectorize(&["b c d"]).unwrap());
+        let err = TextVectorization::from_config(&config).unwrap().load_state(&Saved(Vec::new())).unwrap_err();
+        assert!(err.to_string().contains("has no vocabulary.txt asset"), "{err}");
     }
 }
+crate::models::graph::functional_call!(TextVectorization);
