@@ -1,7 +1,8 @@
 //! Models that take strings, as Keras' end-to-end text models do
 //! (`keras.Input(shape=(1,), dtype="string")` into a TextVectorization or StringLookup): `fit`,
 //! `evaluate` and `predict` on arrays of strings; `.keras` files with the vocabularies as
-//! `assets/.../vocabulary.txt` and the IDF weights in the weights file, both ways with Python
+//! `assets/.../vocabulary.txt` (IntegerLookup's too) and the IDF weights in the weights file, both
+//! ways with Python
 //! Keras (`tests/fixtures/saving/text_model.keras`, made by `make_text_model.py`; the other way
 //! needs TensorFlow in Python, as Keras' text layers do); and the errors for misuse.
 
@@ -104,7 +105,17 @@ fn a_keras_text_model_loads_with_its_vocabularies_and_predicts_keras_numbers() {
         fx["inputs"][name].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect()
     };
     let (review, tags, color) = (strings("review"), strings("tags"), strings("color"));
-    let x = [("review", &review as &dyn keras_rs::trainers::ArrayInput), ("tags", &tags), ("color", &color)];
+    let rating: ndarray::Array2<f32> = ndarray::Array2::from_shape_vec(
+        (3, 1),
+        fx["inputs"]["rating"].as_array().unwrap().iter().map(|r| r.as_f64().unwrap() as f32).collect(),
+    )
+    .unwrap();
+    let x = [
+        ("review", &review as &dyn keras_rs::trainers::ArrayInput),
+        ("tags", &tags),
+        ("color", &color),
+        ("rating", &rating),
+    ];
     let got = model.predict(&x, PredictOptions::new()).unwrap().remove(0);
     assert_close(&got, &array(&fx["predictions"]), 1e-4, 1e-5, "Keras' text model in keras-rs");
     // Saved again by keras-rs: the vocabularies are the same assets (Keras' order, special tokens
@@ -114,8 +125,13 @@ fn a_keras_text_model_loads_with_its_vocabularies_and_predicts_keras_numbers() {
     let path = dir.join("again.keras");
     model.save(&path).unwrap();
     let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
-    for (key, input) in [("text_vectorization", "review"), ("text_vectorization_1", "tags"), ("string_lookup", "color")]
-    {
+    let assets = [
+        ("text_vectorization", "review"),
+        ("text_vectorization_1", "tags"),
+        ("string_lookup", "color"),
+        ("integer_lookup", "rating"),
+    ];
+    for (key, input) in assets {
         let mut text = String::new();
         let asset = format!("assets/layers/{key}/vocabulary.txt");
         std::io::Read::read_to_string(&mut zip.by_name(&asset).unwrap(), &mut text).unwrap();
@@ -153,18 +169,25 @@ fn python_keras_loads_a_keras_rs_text_model_with_its_vocabularies() {
     let genres = ndarray::array!["drama", "comedy", "drama", "horror", "comedy", "horror", "comedy", "drama"];
     let lookup =
         StringLookup::new().num_oov_indices(2).output_mode("one_hot").adapt(&genres.clone().into_dyn()).unwrap();
+    let years = ndarray::array![[1999.0f32], [2004.0], [1999.0], [2010.0], [2004.0], [1999.0], [2004.0], [1987.0]];
+    let year_lookup =
+        keras_rs::layers::IntegerLookup::new().output_mode("multi_hot").adapt(&years.clone().into_dyn()).unwrap();
     let text = Input::new(&[] as &[usize]).dtype("string").name("text");
     let genre = Input::new(&[1]).dtype("string").name("genre");
-    let h = Concatenate::new().call(&[tv.call(&text).unwrap(), lookup.call(&genre).unwrap()]).unwrap();
+    let year = Input::new(&[1]).name("year");
+    let h = Concatenate::new()
+        .call(&[tv.call(&text).unwrap(), lookup.call(&genre).unwrap(), year_lookup.call(&year).unwrap()])
+        .unwrap();
     let y = Dense::new(1).activation("sigmoid").call(&h).unwrap();
-    let mut model = Model::new(&[&text, &genre], &y).unwrap().seed(2).unwrap();
+    let mut model = Model::new(&[&text, &genre, &year], &y).unwrap().seed(2).unwrap();
     model.compile("adam", "binary_crossentropy", NO_METRICS).unwrap();
     let texts = ndarray::Array1::from(REVIEWS.to_vec());
-    let x = [("text", &texts as &dyn keras_rs::trainers::ArrayInput), ("genre", &genres)];
+    let x = [("text", &texts as &dyn keras_rs::trainers::ArrayInput), ("genre", &genres), ("year", &years)];
     model.fit(&x, &labels(), FitOptions::new().epochs(2).verbose(0)).unwrap();
     let queries = ndarray::array!["a great ride", "unknown words only", "dull, dull film"];
     let kinds = ndarray::array!["comedy", "western", "drama"];
-    let q = [("text", &queries as &dyn keras_rs::trainers::ArrayInput), ("genre", &kinds)];
+    let when = ndarray::array![[2004.0f32], [1950.0], [1999.0]];
+    let q = [("text", &queries as &dyn keras_rs::trainers::ArrayInput), ("genre", &kinds), ("year", &when)];
     let ours = model.predict(&q, PredictOptions::new()).unwrap().remove(0);
 
     let dir = std::env::temp_dir().join(format!("keras_rs_text_to_python_{}", std::process::id()));
@@ -172,7 +195,7 @@ fn python_keras_loads_a_keras_rs_text_model_with_its_vocabularies() {
     let path = dir.join("text.keras");
     model.save(&path).unwrap();
     let inputs = dir.join("inputs.json");
-    let json = serde_json::json!({"text": queries.to_vec(), "genre": kinds.to_vec()});
+    let json = serde_json::json!({"text": queries.to_vec(), "genre": kinds.to_vec(), "year": [2004, 1950, 1999]});
     std::fs::write(&inputs, json.to_string()).unwrap();
     let out = python.arg(fixture_path("predict_text_in_keras.py")).arg(&path).arg(&inputs).output().unwrap();
     assert!(out.status.success(), "Python Keras could not load the file:\n{}", String::from_utf8_lossy(&out.stderr));
@@ -182,6 +205,7 @@ fn python_keras_loads_a_keras_rs_text_model_with_its_vocabularies() {
     let theirs = &result["vocabularies"];
     assert_eq!(theirs["text_vectorization"], serde_json::json!(tv.get_vocabulary()));
     assert_eq!(theirs["string_lookup"], serde_json::json!(lookup.get_vocabulary()));
+    assert_eq!(theirs["integer_lookup"], serde_json::json!(["-1", "2004", "1999", "2010", "1987"]));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

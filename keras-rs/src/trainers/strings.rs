@@ -84,6 +84,9 @@ pub(crate) fn encode<'a>(inputs: &[StringInput<'_>], names: &[String], x: HostDa
             )));
         }
         let output = input.layer.compute_output_shape(&input.shape)?;
+        // A layer that cannot encode (its vocabulary is still in a file's assets) says so now.
+        let none: Vec<usize> = std::iter::once(0).chain(sample.iter().copied()).collect();
+        input.layer.encode_strings(&[], &none)?;
         let mut dims = vec![given[0]];
         dims.extend(output.0[1..].iter().map(|d| d.unwrap_or(0)));
         Ok(Box::new(Encoded { strings: array, layer: input.layer.clone_box(), sample, dims }))

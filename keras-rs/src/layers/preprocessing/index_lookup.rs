@@ -156,7 +156,7 @@ pub(crate) fn lookup_state(
 fn read_vocabulary_asset(
     layer: &str,
     source: &dyn StateSource,
-    special: &[String],
+    special: &dyn Fn() -> Vec<String>,
     expected: usize,
 ) -> Result<Vec<String>> {
     let bytes = source.asset("vocabulary.txt")?.ok_or_else(|| {
@@ -169,6 +169,15 @@ fn read_vocabulary_asset(
     while lines.last().is_some_and(String::is_empty) {
         lines.pop();
     }
+    // The special tokens are built only once the file is known to be long enough for them (a
+    // config may claim billions of OOV indices).
+    if expected > lines.len() {
+        return Err(Error::Format(format!(
+            "{layer}: vocabulary.txt holds {} lines, but the config says vocabulary_size={expected}",
+            lines.len()
+        )));
+    }
+    let special = special();
     if lines.len() >= special.len() && lines[..special.len()] == *special {
         lines.drain(..special.len());
     }
@@ -204,13 +213,13 @@ pub(crate) fn check_has_vocabulary(class: &str, name: &str, has: bool) -> Result
 
 /// Keras' `load_assets` and `load_own_variables` for a lookup layer: the vocabulary from
 /// `vocabulary.txt` when the config promised one (`awaiting`, its size; `special`: the tokens
-/// the file starts with), and in `"tf_idf"` mode the IDF weights of the `tokens` (the listed
+/// the file starts with, built once the file is known to hold them), and in `"tf_idf"` mode the IDF weights of the `tokens` (the listed
 /// vocabulary's length when nothing is awaited), after `lead` weights of unknown tokens.
 pub(crate) fn load_lookup_state(
     label: &str,
     source: &dyn StateSource,
     awaiting: Option<usize>,
-    special: &[String],
+    special: &dyn Fn() -> Vec<String>,
     tf_idf: bool,
     (lead, tokens): (usize, usize),
 ) -> Result<LoadedLookup> {

@@ -6,12 +6,15 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::category_encoding::{encode, index_output_shape};
-use super::index_lookup::{check_listed_vocabulary, check_lookup_args, check_vocabulary};
+use super::index_lookup::{
+    LoadedLookup, check_listed_vocabulary, check_lookup_args, check_not_awaiting, check_vocabulary, load_lookup_state,
+    lookup_state, vocabulary_in_assets,
+};
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
 use crate::layers::builders::{common_builders, layer_boilerplate};
 use crate::layers::config::{Validate, keras_config, validated};
-use crate::layers::{CallContext, Layer, LayerBase, VariableSpec, Weights};
+use crate::layers::{CallContext, Layer, LayerBase, StateEntry, StateSource, VariableSpec, Weights};
 use crate::shape::Shape;
 
 /// Keras' `IntegerLookup(max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=-1,
@@ -20,8 +23,9 @@ use crate::shape::Shape;
 /// `floormod(t, num_oov_indices)` among them), then the vocabulary in order. `adapt` builds the
 /// vocabulary from data: the most frequent tokens first (ties: the larger token first, as Keras),
 /// at most `max_tokens` indices in all. `output_mode` `"one_hot"`/`"multi_hot"`/`"count"` encode
-/// the indices (without the mask's); `invert` maps indices back to tokens. A keras-rs file keeps
-/// the vocabulary in the layer's config, which Python Keras loads as a given vocabulary.
+/// the indices (without the mask's); `invert` maps indices back to tokens. In a `.keras` file a
+/// given vocabulary is listed in the config and an adapted one is the asset `vocabulary.txt`, as
+/// Keras saves them.
 ///
 /// ```
 /// use keras_rs::prelude::*;
@@ -37,6 +41,11 @@ pub struct IntegerLookup {
     config: IntegerLookupConfig,
     /// Each vocabulary token's index, once built.
     index: HashMap<i64, usize>,
+    /// Whether the vocabulary was learned by `adapt` (saved as an asset, not in the config).
+    adapted: bool,
+    /// The `vocabulary_size` of a loaded config whose vocabulary is still to be read from the
+    /// file's assets (`load_state`).
+    awaiting: Option<usize>,
 }
 
 keras_config! {
@@ -120,16 +129,52 @@ impl Default for IntegerLookup {
 impl IntegerLookup {
     /// Keras' defaults: one out-of-vocabulary index, no mask; give `vocabulary` or `adapt`.
     pub fn new() -> Self {
-        IntegerLookup { base: LayerBase::default(), config: IntegerLookupConfig::new(), index: HashMap::new() }
+        IntegerLookup {
+            base: LayerBase::default(),
+            config: IntegerLookupConfig::new(),
+            index: HashMap::new(),
+            adapted: false,
+            awaiting: None,
+        }
     }
-    /// Reads Keras' `IntegerLookup` config. A Keras-adapted layer keeps its vocabulary in a file
-    /// asset of the `.keras` archive (its config says `vocabulary: null`), which keras-rs does
-    /// not read: such a config is refused.
+    /// Reads Keras' `IntegerLookup` config. One whose vocabulary Keras keeps in a file asset of
+    /// the `.keras` archive (adapted: `vocabulary: null` and its `vocabulary_size`) gives a layer
+    /// that takes its vocabulary from that file when the model is loaded.
     pub fn from_config(config: &Value) -> Result<Self> {
         let read = IntegerLookupConfig::from_config(config, "IntegerLookup")?;
-        let layer = IntegerLookup { base: LayerBase::from_config(config), config: read, index: HashMap::new() };
-        check_listed_vocabulary(&format!("IntegerLookup '{}'", layer.layer_name()), config, layer.vocabulary_size())?;
+        let mut layer = IntegerLookup { base: LayerBase::from_config(config), config: read, ..Self::new() };
+        let c = &layer.config;
+        let reserved = usize::from(c.mask_token.is_some() && c.output_mode == "int").saturating_add(c.num_oov_indices);
+        layer.awaiting = vocabulary_in_assets(config, reserved);
+        layer.adapted = layer.awaiting.is_some();
+        if layer.awaiting.is_none() {
+            let name = format!("IntegerLookup '{}'", layer.layer_name());
+            check_listed_vocabulary(&name, config, layer.vocabulary_size())?;
+        }
         Ok(layer)
+    }
+
+    /// Keras' `get_vocabulary()`: the token of each index (the mask's in `"int"` mode, the OOV
+    /// token once per OOV index, then the vocabulary).
+    pub fn get_vocabulary(&self) -> Vec<i64> {
+        let vocabulary = self.config.vocabulary.iter().flatten().copied();
+        self.special_tokens().into_iter().chain(vocabulary).collect()
+    }
+
+    /// The tokens of the indices before the vocabulary's: the mask's (in `"int"` mode), then
+    /// the OOV token once per OOV index (Keras' `get_vocabulary()` starts with them).
+    fn special_tokens(&self) -> Vec<i64> {
+        let c = &self.config;
+        let mask = c.mask_token.filter(|_| c.output_mode == "int");
+        mask.into_iter().chain(std::iter::repeat_n(c.oov_token, c.num_oov_indices)).collect()
+    }
+
+    /// Each vocabulary token's index.
+    fn build_index(&mut self) {
+        let c = &self.config;
+        let first = usize::from(c.mask_token.is_some()) + c.num_oov_indices;
+        let vocabulary = c.vocabulary.as_deref().unwrap_or(&[]);
+        self.index = vocabulary.iter().enumerate().map(|(i, &t)| (t, first + i)).collect();
     }
 
     fn layer_name(&self) -> &str {
@@ -140,7 +185,7 @@ impl IntegerLookup {
     pub fn vocabulary_size(&self) -> usize {
         let c = &self.config;
         let mask = usize::from(c.mask_token.is_some() && c.output_mode == "int");
-        mask + c.num_oov_indices + c.vocabulary.as_ref().map_or(0, Vec::len)
+        self.awaiting.unwrap_or(mask + c.num_oov_indices + c.vocabulary.as_ref().map_or(0, Vec::len))
     }
 
     /// Keras' `adapt` on an array of tokens: the vocabulary, most frequent first.
@@ -172,6 +217,7 @@ impl IntegerLookup {
         let reserved = c.num_oov_indices + usize::from(c.mask_token.is_some() && c.output_mode == "int");
         let keep = c.max_tokens.map_or(tokens.len(), |m| m.saturating_sub(reserved));
         self.config.vocabulary = Some(tokens.into_iter().take(keep).map(|(t, _)| t).collect());
+        (self.adapted, self.awaiting) = (true, None);
         Ok(self)
     }
 
@@ -228,6 +274,9 @@ impl Layer for IntegerLookup {
 
     fn config(&self) -> Value {
         let mut config = self.config.to_config();
+        if self.adapted {
+            config["vocabulary"] = Value::Null; // Keras keeps it as an asset
+        }
         config["vocabulary_size"] = self.vocabulary_size().into();
         config
     }
@@ -237,13 +286,32 @@ impl Layer for IntegerLookup {
     }
     fn build(&mut self, input_shape: &Shape) -> Result<Vec<VariableSpec>> {
         self.compute_output_shape(input_shape)?;
-        let c = &self.config;
-        let first = usize::from(c.mask_token.is_some()) + c.num_oov_indices;
-        let vocabulary = c.vocabulary.as_deref().unwrap_or(&[]);
-        self.index = vocabulary.iter().enumerate().map(|(i, &t)| (t, first + i)).collect();
+        self.build_index();
         Ok(Vec::new())
     }
+    fn save_state(&self) -> Vec<StateEntry> {
+        let tokens: Option<Vec<String>> =
+            self.adapted.then(|| self.get_vocabulary().iter().map(i64::to_string).collect());
+        lookup_state(&[""], tokens.as_deref(), None, 0, 0)
+    }
+    fn load_state(&mut self, source: &dyn StateSource) -> Result<()> {
+        let label = format!("IntegerLookup \"{}\"", self.layer_name());
+        let special = || self.special_tokens().iter().map(i64::to_string).collect();
+        let LoadedLookup { vocabulary, .. } =
+            load_lookup_state(&label, source, self.awaiting, &special, false, (0, 0))?;
+        if let Some(tokens) = vocabulary {
+            let parsed = tokens.iter().map(|t| {
+                t.trim().parse::<i64>().map_err(|_| {
+                    Error::Format(format!("{label}: vocabulary.txt holds {t:?}, which is not an integer token"))
+                })
+            });
+            (self.config.vocabulary, self.awaiting) = (Some(parsed.collect::<Result<_>>()?), None);
+            self.build_index();
+        }
+        Ok(())
+    }
     fn forward(&self, inputs: DynTensor, _w: Weights<'_>, _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
+        check_not_awaiting("IntegerLookup", self.awaiting)?;
         let (dims, device) = (inputs.dims(), inputs.device());
         let values = inputs.into_vec()?;
         if self.config.invert {

@@ -369,7 +369,7 @@ impl Layer for StringLookup {
             &label,
             source,
             self.awaiting,
-            &self.get_vocabulary(),
+            &|| self.get_vocabulary(),
             tf_idf,
             (self.token_start(), listed),
         )?;

@@ -404,7 +404,7 @@ impl Layer for TextVectorization {
         let listed = self.config.vocabulary.as_ref().map_or(0, Vec::len);
         let tf_idf = self.config.output_mode == "tf_idf";
         let LoadedLookup { vocabulary, idf } =
-            load_lookup_state(&label, source, self.awaiting, &self.get_vocabulary(), tf_idf, (1, listed))?;
+            load_lookup_state(&label, source, self.awaiting, &|| self.get_vocabulary(), tf_idf, (1, listed))?;
         if let Some(vocabulary) = vocabulary {
             (self.config.vocabulary, self.awaiting) = (Some(vocabulary), None);
         }
