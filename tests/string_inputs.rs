@@ -268,3 +268,25 @@ fn a_sequential_model_takes_strings_too() {
     let err = err.unwrap_err().to_string();
     assert!(err.contains("takes numbers, and is called on a string input"), "{err}");
 }
+
+#[test]
+fn an_adapted_lookup_inside_a_nested_model_keeps_its_vocabulary() {
+    let data = ndarray::array![[1.0f32], [2.0], [2.0], [7.0]].into_dyn();
+    let lookup = keras_rs::layers::IntegerLookup::new().output_mode("one_hot").adapt(&data).unwrap();
+    let inner = Sequential::new().add(Input::new(&[1])).add(lookup);
+    let x = Input::new(&[1]);
+    let model = Model::new(&x, &inner.call(&x).unwrap()).unwrap();
+    let before = model.predict(&data, PredictOptions::new().verbose(0)).unwrap().remove(0);
+    let dir = std::env::temp_dir().join(format!("keras_rs_nested_lookup_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("nested.keras");
+    model.save(&path).unwrap();
+    // Keras' nesting: the inner layer's folder under the nested model's.
+    let zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+    assert!(
+        zip.file_names().any(|n| n.is_ok_and(|n| n == "assets/layers/sequential/layers/integer_lookup/vocabulary.txt"))
+    );
+    let after = keras_rs::models::load_model(&path).unwrap().predict(&data, PredictOptions::new().verbose(0)).unwrap();
+    assert_close(&after[0], &before, 0.0, 0.0, "nested IntegerLookup after a save and load");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

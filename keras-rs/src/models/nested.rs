@@ -119,6 +119,14 @@ macro_rules! model_as_layer {
             fn initial_values(&self, index: usize, values: &mut [f32]) {
                 nested_initial_values(&self.network, index, values);
             }
+            // What the inner layers keep besides variables (an adapted lookup's vocabulary), under
+            // their own groups and folders, as Keras nests them.
+            fn save_state(&self) -> Vec<crate::layers::StateEntry> {
+                nested_save_state(&self.network)
+            }
+            fn load_state(&mut self, source: &dyn crate::layers::StateSource) -> Result<()> {
+                nested_load_state(&mut self.network, source)
+            }
             // The inner layers' variables are this layer's, in order: so are their penalties and
             // constraints (their activity penalties are added as the inner model runs).
             fn regularizers(&self) -> Vec<(usize, crate::regularizers::Regularizer)> {
@@ -156,3 +164,41 @@ macro_rules! model_as_layer {
 
 model_as_layer!(Model, "Functional");
 model_as_layer!(Sequential, "Sequential");
+
+/// The inner layers' [`save_state`](Layer::save_state), each under `layers/<its key>/`.
+fn nested_save_state(network: &Network) -> Vec<crate::layers::StateEntry> {
+    use crate::layers::StateEntry;
+    let keys = crate::saving::weights::layer_keys(network);
+    let mut entries = Vec::new();
+    for (entry, key) in network.layers.iter().zip(keys).filter(|(_, k)| !k.is_empty()) {
+        let at = |path: String| format!("layers/{key}/{path}");
+        entries.extend(entry.layer.save_state().into_iter().map(|state| match state {
+            StateEntry::Group(path) => StateEntry::Group(at(path)),
+            StateEntry::Dataset { path, shape, values } => StateEntry::Dataset { path: at(path), shape, values },
+            StateEntry::Asset { path, bytes } => StateEntry::Asset { path: at(path), bytes },
+        }));
+    }
+    entries
+}
+
+/// The inner layers' [`load_state`](Layer::load_state), each reading under `layers/<its key>/`.
+fn nested_load_state(network: &mut Network, source: &dyn crate::layers::StateSource) -> Result<()> {
+    /// `source` seen from one inner layer.
+    struct Inner<'s> {
+        source: &'s dyn crate::layers::StateSource,
+        prefix: String,
+    }
+    impl crate::layers::StateSource for Inner<'_> {
+        fn dataset(&self, path: &str) -> Result<Option<(Vec<usize>, Vec<f32>)>> {
+            self.source.dataset(&format!("{}{path}", self.prefix))
+        }
+        fn asset(&self, path: &str) -> Result<Option<Vec<u8>>> {
+            self.source.asset(&format!("{}{path}", self.prefix))
+        }
+    }
+    let keys = crate::saving::weights::layer_keys(network);
+    for (entry, key) in network.layers.iter_mut().zip(keys).filter(|(_, k)| !k.is_empty()) {
+        entry.layer.load_state(&Inner { source, prefix: format!("layers/{key}/") })?;
+    }
+    Ok(())
+}
