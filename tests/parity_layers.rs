@@ -257,3 +257,30 @@ fn integer_lookup_matches_keras_given_or_adapted() {
         assert_close(&y, &array(&case["y"]), 0.0, 0.0, &format!("{kwargs}"));
     }
 }
+
+#[test]
+fn integer_lookup_tf_idf_matches_keras_and_keeps_its_weights_in_the_file() {
+    let fx = fixture("integer_lookup.json");
+    let data = array(&fx["data"]);
+    for case in fx["tf_idf"].as_array().unwrap() {
+        let mut kwargs = case["kwargs"].clone();
+        kwargs["output_mode"] = "tf_idf".into();
+        let what = format!("IntegerLookup({kwargs})");
+        let mut layer = keras_rs::layers::IntegerLookup::from_config(&kwargs).unwrap_or_else(|e| panic!("{what}: {e}"));
+        if kwargs.get("vocabulary").is_none() {
+            layer = layer.adapt(&data).unwrap();
+            let keras: Vec<i64> = serde_json::from_value(case["vocabulary"].clone()).unwrap();
+            assert_eq!(layer.get_vocabulary(), keras, "{what}");
+        }
+        let x = array(&case["x"]);
+        let model = Sequential::new().add(Input::new(&x.shape()[1..])).add(layer);
+        let y = model.predict(&x, PredictOptions::new().verbose(0)).unwrap();
+        assert_close(&y, &array(&case["y"]), 1e-5, 1e-6, &what);
+        // Saved and loaded: the IDF weights travel in `vars/idf_weights`, as Keras keeps them.
+        let path = std::env::temp_dir().join(format!("keras_rs_tf_idf_{}.keras", std::process::id()));
+        model.save(&path).unwrap();
+        let again = keras_rs::models::load_model(&path).unwrap().predict(&x, PredictOptions::new().verbose(0)).unwrap();
+        assert_close(&again[0], &y, 0.0, 0.0, &format!("{what} after a save and load"));
+        std::fs::remove_file(&path).unwrap();
+    }
+}

@@ -171,7 +171,7 @@ fn python_keras_loads_a_keras_rs_text_model_with_its_vocabularies() {
         StringLookup::new().num_oov_indices(2).output_mode("one_hot").adapt(&genres.clone().into_dyn()).unwrap();
     let years = ndarray::array![[1999.0f32], [2004.0], [1999.0], [2010.0], [2004.0], [1999.0], [2004.0], [1987.0]];
     let year_lookup =
-        keras_rs::layers::IntegerLookup::new().output_mode("multi_hot").adapt(&years.clone().into_dyn()).unwrap();
+        keras_rs::layers::IntegerLookup::new().output_mode("tf_idf").adapt(&years.clone().into_dyn()).unwrap();
     let text = Input::new(&[] as &[usize]).dtype("string").name("text");
     let genre = Input::new(&[1]).dtype("string").name("genre");
     let year = Input::new(&[1]).name("year");

@@ -65,7 +65,7 @@ pub(crate) fn check_lookup_args(
 }
 
 /// Keras' checks of given IDF weights: with a vocabulary of their length, in `"tf_idf"` mode only.
-pub(crate) fn check_idf_weights(vocabulary: Option<&[String]>, idf: Option<&[f32]>, output_mode: &str) -> Result<()> {
+pub(crate) fn check_idf_weights<T>(vocabulary: Option<&[T]>, idf: Option<&[f32]>, output_mode: &str) -> Result<()> {
     match (vocabulary, idf, output_mode == "tf_idf") {
         (Some(_), None, true) => Err(Error::value("`idf_weights` must be set if output_mode is 'tf_idf'.")),
         (Some(v), Some(w), true) if w.len() != v.len() => Err(Error::value(format!(
@@ -131,9 +131,7 @@ pub(crate) fn lookup_state(
     let mut entries = Vec::new();
     for place in places {
         if let Some(idf) = idf {
-            let mean = if idf.is_empty() { 0.0 } else { idf.iter().sum::<f32>() / idf.len() as f32 };
-            let mut values: Vec<f32> = std::iter::repeat_n(mean, lead).chain(idf.iter().copied()).collect();
-            values.resize(depth.max(values.len()), 0.0);
+            let values = idf_row(idf, lead, depth);
             entries.push(StateEntry::Dataset {
                 path: format!("{place}vars/idf_weights"),
                 shape: vec![values.len()],
@@ -251,20 +249,30 @@ fn read_idf_weights(layer: &str, source: &dyn StateSource, lead: usize, tokens: 
     })
 }
 
-/// Keras' `adapt` ranking: tokens by count, then by token (bytes), both descending (NumPy's
+/// Keras' `adapt` ranking: tokens by count, then by token (bytes, or value), both descending (NumPy's
 /// `lexsort((tokens, counts))[::-1]`), the first `keep`; with `documents`, each token's IDF
 /// `ln(1 + documents / (1 + documents with it))`. `counts` holds (count, documents with it).
-pub(crate) fn rank_tokens(
-    counts: HashMap<String, (usize, usize)>,
+pub(crate) fn rank_tokens<T: Ord>(
+    counts: HashMap<T, (usize, usize)>,
     keep: Option<usize>,
     documents: Option<usize>,
-) -> (Vec<String>, Option<Vec<f32>>) {
-    let mut ranked: Vec<(String, (usize, usize))> = counts.into_iter().collect();
+) -> (Vec<T>, Option<Vec<f32>>) {
+    let mut ranked: Vec<(T, (usize, usize))> = counts.into_iter().collect();
     ranked.sort_by(|a, b| b.1.0.cmp(&a.1.0).then_with(|| b.0.cmp(&a.0)));
     ranked.truncate(keep.unwrap_or(ranked.len()));
     let idf = documents
         .map(|n| ranked.iter().map(|(_, (_, docs))| (1.0 + n as f64 / (1.0 + *docs as f64)).ln() as f32).collect());
     (ranked.into_iter().map(|(t, _)| t).collect(), idf)
+}
+
+/// The weight of every column in `"tf_idf"` mode (Keras' `idf_weights_const`): the unknown
+/// tokens' `lead` columns weigh the vocabulary's mean IDF (Keras cannot count them in one pass),
+/// then each token its own, then zeros up to `depth`.
+pub(crate) fn idf_row(idf: &[f32], lead: usize, depth: usize) -> Vec<f32> {
+    let mean = if idf.is_empty() { 0.0 } else { idf.iter().sum::<f32>() / idf.len() as f32 };
+    let mut row: Vec<f32> = std::iter::repeat_n(mean, lead).chain(idf.iter().copied()).collect();
+    row.resize(depth.max(row.len()), 0.0);
+    row
 }
 
 /// Rows of indices as `(rows, depth)` columns (Keras' `multi_hot`, `count`, `tf_idf`; `one_hot` of
@@ -277,11 +285,7 @@ pub(crate) fn encode_rows(
     idf: Option<&[f32]>,
     oov_columns: usize,
 ) -> Array2<f32> {
-    let weights: Option<Vec<f32>> = idf.filter(|_| output_mode == "tf_idf").map(|w| {
-        // The unknown tokens weigh the mean IDF (Keras cannot count them in one pass).
-        let mean = if w.is_empty() { 0.0 } else { w.iter().sum::<f32>() / w.len() as f32 };
-        std::iter::repeat_n(mean, oov_columns).chain(w.iter().copied()).collect()
-    });
+    let weights: Option<Vec<f32>> = idf.filter(|_| output_mode == "tf_idf").map(|w| idf_row(w, oov_columns, depth));
     let mut out = Array2::<f32>::zeros((rows.len(), depth));
     for (mut row, ids) in out.rows_mut().into_iter().zip(rows) {
         for &id in ids.iter().filter(|&&id| id < depth) {

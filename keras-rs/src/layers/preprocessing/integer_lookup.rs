@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use super::category_encoding::{encode, index_output_shape};
 use super::index_lookup::{
-    LoadedLookup, check_listed_vocabulary, check_lookup_args, check_not_awaiting, check_vocabulary, load_lookup_state,
-    lookup_state, vocabulary_in_assets,
+    LoadedLookup, check_idf_weights, check_listed_vocabulary, check_lookup_args, check_not_awaiting, check_vocabulary,
+    idf_row, load_lookup_state, lookup_state, rank_tokens, vocabulary_in_assets,
 };
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
@@ -18,12 +18,14 @@ use crate::layers::{CallContext, Layer, LayerBase, StateEntry, StateSource, Vari
 use crate::shape::Shape;
 
 /// Keras' `IntegerLookup(max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=-1,
-/// vocabulary=None, output_mode="int", invert=False)`: index 0 is the mask token (when set),
+/// vocabulary=None, idf_weights=None, output_mode="int", invert=False)`: index 0 is the mask token (when set),
 /// then `num_oov_indices` out-of-vocabulary indices (an unknown token `t` takes
 /// `floormod(t, num_oov_indices)` among them), then the vocabulary in order. `adapt` builds the
 /// vocabulary from data: the most frequent tokens first (ties: the larger token first, as Keras),
 /// at most `max_tokens` indices in all. `output_mode` `"one_hot"`/`"multi_hot"`/`"count"` encode
-/// the indices (without the mask's); `invert` maps indices back to tokens. In a `.keras` file a
+/// the indices (without the mask's), `"tf_idf"` weighs the counts by each token's
+/// `ln(1 + documents / (1 + documents with it))` (a document: a row; unknown tokens weigh the
+/// mean); `invert` maps indices back to tokens. In a `.keras` file a
 /// given vocabulary is listed in the config and an adapted one is the asset `vocabulary.txt`, as
 /// Keras saves them.
 ///
@@ -62,7 +64,7 @@ keras_config! {
             oov_token: i64 = -1,
             /// A token that maps to index 0 and is left out of the encodings (default none).
             mask_token: Option<i64> = None,
-            /// `"int"` (default), `"one_hot"`, `"multi_hot"` or `"count"`.
+            /// `"int"` (default), `"one_hot"`, `"multi_hot"`, `"count"` or `"tf_idf"`.
             output_mode: String = "int".to_string(),
             /// Keras' sparse outputs (only `false`).
             sparse: bool = false,
@@ -70,12 +72,12 @@ keras_config! {
             pad_to_max_tokens: bool = false,
             /// The vocabulary, in index order (default: from `adapt`).
             vocabulary: Option<Vec<i64>> = None,
+            /// In `"tf_idf"` mode, the vocabulary's IDF weights (default: from `adapt`).
+            idf_weights: Option<Vec<f32>> = None,
         }
         other {
             /// Keras' token dtype (only `"int64"`).
             vocabulary_dtype: String = "int64".to_string(),
-            /// Keras' TF-IDF weights (only `None`: `tf_idf` is not implemented).
-            idf_weights: Option<Value> = None,
             /// How unknown tokens pick their index (only Keras' `"floormod"`).
             oov_method: String = "floormod".to_string(),
             /// Keras' hashing salt (only `None`).
@@ -87,10 +89,10 @@ keras_config! {
 
 impl Validate for IntegerLookupConfig {
     fn validate(&self) -> Result<()> {
-        if !matches!(self.output_mode.as_str(), "int" | "one_hot" | "multi_hot" | "count") {
+        if !matches!(self.output_mode.as_str(), "int" | "one_hot" | "multi_hot" | "count" | "tf_idf") {
             return Err(Error::value(format!(
-                "Invalid value for argument `output_mode` of IntegerLookup: keras-rs has 'int', 'one_hot', \
-                 'multi_hot' and 'count' (not 'tf_idf'). Received: output_mode={}",
+                "Invalid value for argument `output_mode` of IntegerLookup: expected one of 'int', 'one_hot', \
+                 'multi_hot', 'count', 'tf_idf'. Received: output_mode={}",
                 self.output_mode
             )));
         }
@@ -114,7 +116,7 @@ impl Validate for IntegerLookupConfig {
             self.vocabulary.as_deref(),
             &[self.mask_token.as_ref(), Some(&self.oov_token)],
         )?;
-        Ok(())
+        check_idf_weights(self.vocabulary.as_deref(), self.idf_weights.as_deref(), &self.output_mode)
     }
 }
 
@@ -200,23 +202,33 @@ impl IntegerLookup {
         I::Item: std::borrow::Borrow<ndarray::ArrayD<f32>>,
     {
         let c = &self.config;
-        let mut counts: HashMap<i64, usize> = HashMap::new();
+        // (count, documents with it); a document is each element of a 1-D batch, each row of a
+        // wider one, as Keras counts them for the IDF.
+        let mut counts: HashMap<i64, (usize, usize)> = HashMap::new();
+        let mut documents = 0;
         for batch in batches {
             let batch = std::borrow::Borrow::borrow(&batch);
-            for &v in batch.iter() {
-                let token = v as i64;
-                if Some(token) != c.mask_token && token != c.oov_token {
-                    *counts.entry(token).or_default() += 1;
+            let width = if batch.ndim() < 2 { 1 } else { batch.shape()[batch.ndim() - 1].max(1) };
+            let values: Vec<f32> = batch.iter().copied().collect();
+            for row in values.chunks(width) {
+                documents += 1;
+                let mut in_document = std::collections::HashSet::new();
+                for &v in row {
+                    let token = v as i64;
+                    if Some(token) != c.mask_token && token != c.oov_token {
+                        let entry = counts.entry(token).or_default();
+                        entry.0 += 1;
+                        entry.1 += usize::from(in_document.insert(token));
+                    }
                 }
             }
         }
-        // NumPy's lexsort((tokens, counts))[::-1]: by count, then token, both descending.
-        let mut tokens: Vec<(i64, usize)> = counts.into_iter().collect();
-        tokens.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
         // Keras' `_token_start_index`: the mask's index counts in "int" mode only.
         let reserved = c.num_oov_indices + usize::from(c.mask_token.is_some() && c.output_mode == "int");
-        let keep = c.max_tokens.map_or(tokens.len(), |m| m.saturating_sub(reserved));
-        self.config.vocabulary = Some(tokens.into_iter().take(keep).map(|(t, _)| t).collect());
+        let keep = c.max_tokens.map(|m| m.saturating_sub(reserved));
+        let documents = (c.output_mode == "tf_idf").then_some(documents);
+        let (vocabulary, idf) = rank_tokens(counts, keep, documents);
+        (self.config.vocabulary, self.config.idf_weights) = (Some(vocabulary), idf);
         (self.adapted, self.awaiting) = (true, None);
         Ok(self)
     }
@@ -275,7 +287,8 @@ impl Layer for IntegerLookup {
     fn config(&self) -> Value {
         let mut config = self.config.to_config();
         if self.adapted {
-            config["vocabulary"] = Value::Null; // Keras keeps it as an asset
+            config["vocabulary"] = Value::Null; // Keras keeps it as an asset,
+            config["idf_weights"] = Value::Null; // and these in the weights file
         }
         config["vocabulary_size"] = self.vocabulary_size().into();
         config
@@ -292,13 +305,20 @@ impl Layer for IntegerLookup {
     fn save_state(&self) -> Vec<StateEntry> {
         let tokens: Option<Vec<String>> =
             self.adapted.then(|| self.get_vocabulary().iter().map(i64::to_string).collect());
-        lookup_state(&[""], tokens.as_deref(), None, 0, 0)
+        let idf = self.config.idf_weights.as_deref().filter(|_| self.config.output_mode == "tf_idf");
+        lookup_state(&[""], tokens.as_deref(), idf, self.config.num_oov_indices, self.depth())
     }
     fn load_state(&mut self, source: &dyn StateSource) -> Result<()> {
         let label = format!("IntegerLookup \"{}\"", self.layer_name());
         let special = || self.special_tokens().iter().map(i64::to_string).collect();
-        let LoadedLookup { vocabulary, .. } =
-            load_lookup_state(&label, source, self.awaiting, &special, false, (0, 0))?;
+        let listed = self.config.vocabulary.as_ref().map_or(0, Vec::len);
+        let tf_idf = self.config.output_mode == "tf_idf";
+        let lead = self.config.num_oov_indices;
+        let LoadedLookup { vocabulary, idf } =
+            load_lookup_state(&label, source, self.awaiting, &special, tf_idf, (lead, listed))?;
+        if idf.is_some() {
+            self.config.idf_weights = idf;
+        }
         if let Some(tokens) = vocabulary {
             let parsed = tokens.iter().map(|t| {
                 t.trim().parse::<i64>().map_err(|_| {
@@ -325,6 +345,14 @@ impl Layer for IntegerLookup {
         let shift = usize::from(self.config.mask_token.is_some());
         let indices = indices.into_rank::<2>(self.layer_name())?;
         let indices = if shift == 1 { indices.sub_scalar(1.0) } else { indices };
-        Ok(encode(indices, &self.config.output_mode, self.depth()))
+        let Some(idf) = self.config.idf_weights.as_deref().filter(|_| self.config.output_mode == "tf_idf") else {
+            return Ok(encode(indices, &self.config.output_mode, self.depth()));
+        };
+        // "tf_idf": the counts, each column weighed by its IDF.
+        let depth = self.depth();
+        let counts = encode(indices, "count", depth).into_rank::<2>(self.layer_name())?;
+        let row = idf_row(idf, self.config.num_oov_indices, depth);
+        let weights = burn::tensor::Tensor::<1>::from_data(burn::tensor::TensorData::new(row, [depth]), &device);
+        Ok(DynTensor::new(counts * weights.reshape([1, depth])))
     }
 }
