@@ -2,7 +2,7 @@
 //! (`tests/fixtures/text_vectorization.json`) adapted on a corpus and called on other strings in
 //! every output mode, with `max_tokens`, `pad_to_max_tokens`, `output_sequence_length`, n-grams,
 //! character splitting, other standardizations and a given vocabulary with IDF weights; and
-//! StringLookup (`string_lookup.json`) in every output mode, with a mask token — the same
+//! StringLookup (`string_lookup.json`) in every output mode, with a mask token and a `salt` — the same
 //! vocabulary (order included) and outputs as Keras; Hashing (`hashing.json`) of numbers in a
 //! model and of strings, with `mask_value`, in every output mode — the same bins as Keras.
 
@@ -85,7 +85,9 @@ fn string_lookup_matches_keras() {
         }
     };
     let data = strings(&fx["data"]);
-    for case in fx["cases"].as_array().unwrap() {
+    let cases = fx["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 12, "every output mode, several OOV indices, a salt");
+    for case in cases {
         let what = format!("StringLookup({})", case["kwargs"]);
         let mut layer = StringLookup::from_config(&case["kwargs"]).unwrap_or_else(|e| panic!("{what}: {e}"));
         if case["kwargs"].get("vocabulary").is_none() {

@@ -86,23 +86,43 @@ impl Validate for HashingConfig {
 impl HashingConfig {
     /// SipHash's two keys from Keras' `salt` (one integer for both, or two).
     fn salt_keys(&self) -> Result<Option<[u64; 2]>> {
-        let bad = || {
-            Error::value(format!(
-                "The `salt` argument for `Hashing` can only be a tuple of size 2 integers, or a single integer. \
-                 Received: salt={}.",
-                self.salt.as_ref().unwrap_or(&Value::Null)
-            ))
-        };
-        let key = |v: &Value| v.as_u64().or_else(|| v.as_i64().map(|i| i as u64)).ok_or_else(bad);
-        match &self.salt {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Array(pair)) if pair.len() == 2 => Ok(Some([key(&pair[0])?, key(&pair[1])?])),
-            Some(one @ Value::Number(_)) => {
-                let k = key(one)?;
-                Ok(Some([k, k]))
-            }
-            Some(_) => Err(bad()),
+        salt_keys("Hashing", self.salt.as_ref())
+    }
+}
+
+/// SipHash's two keys from Keras' `salt` argument of `class`: one integer for both, or two.
+pub(crate) fn salt_keys(class: &str, salt: Option<&Value>) -> Result<Option<[u64; 2]>> {
+    let bad = || {
+        Error::value(format!(
+            "The `salt` argument for `{class}` can only be a tuple of size 2 integers, or a single integer. \
+             Received: salt={}.",
+            salt.unwrap_or(&Value::Null)
+        ))
+    };
+    let key = |v: &Value| v.as_u64().or_else(|| v.as_i64().map(|i| i as u64)).ok_or_else(bad);
+    match salt {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(pair)) if pair.len() == 2 => Ok(Some([key(&pair[0])?, key(&pair[1])?])),
+        Some(one @ Value::Number(_)) => {
+            let k = key(one)?;
+            Ok(Some([k, k]))
         }
+        Some(_) => Err(bad()),
+    }
+}
+
+/// The 64-bit hash TensorFlow gives a string: `to_hash_bucket_strong`'s SipHash-2-4 keyed by the
+/// salt, or `to_hash_bucket_fast`'s FarmHash Fingerprint64 without one.
+pub(crate) fn string_hash(text: &str, salt: Option<[u64; 2]>) -> u64 {
+    match salt {
+        Some([k0, k1]) => {
+            use std::hash::Hasher;
+            #[allow(deprecated)] // std's SipHasher is SipHash-2-4, which TensorFlow uses
+            let mut hasher = std::hash::SipHasher::new_with_keys(k0, k1);
+            hasher.write(text.as_bytes());
+            hasher.finish()
+        }
+        None => farmhash::fingerprint64(text.as_bytes()),
     }
 }
 
@@ -126,17 +146,7 @@ impl Hashing {
     /// The bin of one value's text (Keras' `_hash_values_to_bins`).
     fn bin(&self, text: &str, masked: bool) -> usize {
         let bins = self.config.num_bins as u64;
-        let fingerprint = match self.config.salt_keys().ok().flatten() {
-            // TensorFlow's `to_hash_bucket_strong`: SipHash-2-4 keyed by the salt.
-            Some([k0, k1]) => {
-                use std::hash::Hasher;
-                #[allow(deprecated)] // std's SipHasher is SipHash-2-4, which TensorFlow uses
-                let mut hasher = std::hash::SipHasher::new_with_keys(k0, k1);
-                hasher.write(text.as_bytes());
-                hasher.finish()
-            }
-            None => farmhash::fingerprint64(text.as_bytes()),
-        };
+        let fingerprint = string_hash(text, self.config.salt_keys().ok().flatten());
         match &self.config.mask_value {
             Some(_) if bins > 1 => {
                 if masked {

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use ndarray::{ArrayD, IxDyn};
 use serde_json::Value;
 
+use super::hashing::{salt_keys, string_hash};
 use super::index_lookup::{
     LoadedLookup, check_has_vocabulary, check_idf_weights, check_listed_vocabulary, check_lookup_args,
     check_not_awaiting, check_vocabulary, encode_rows, load_lookup_state, lookup_state, rank_tokens,
@@ -21,11 +22,12 @@ use crate::shape::Shape;
 
 /// Keras' `StringLookup(max_tokens=None, num_oov_indices=1, mask_token=None, oov_token="[UNK]",
 /// vocabulary=None, idf_weights=None, invert=False, output_mode="int",
-/// pad_to_max_tokens=False)`: in `"int"` mode index 0 is the mask token (when set; the mask
-/// token maps to it), then `num_oov_indices` out-of-vocabulary indices (an unknown token takes
-/// `FarmHash64(token) % num_oov_indices` among them), then the vocabulary in order; the other
-/// modes (`"one_hot"`, `"multi_hot"`, `"count"`, `"tf_idf"`) give one column per index, the
-/// unknown tokens' first, and leave the mask token out. `adapt` learns the vocabulary: the most
+/// pad_to_max_tokens=False, salt=None)`: in `"int"` mode index 0 is the mask token (when set;
+/// the mask token maps to it), then `num_oov_indices` out-of-vocabulary indices (an unknown
+/// token takes `FarmHash64(token) % num_oov_indices` among them, or SipHash-2-4 keyed by
+/// `salt`), then the vocabulary in order; the other modes (`"one_hot"`, `"multi_hot"`,
+/// `"count"`, `"tf_idf"`) give one column per index, the unknown tokens' first, and leave the
+/// mask token out. `adapt` learns the vocabulary: the most
 /// frequent tokens first, ties the larger token first (Keras' order), at most `max_tokens`
 /// indices in all, with IDF weights in `"tf_idf"` mode. `invert` maps indices back to tokens.
 ///
@@ -84,7 +86,8 @@ keras_config! {
             /// How integer OOV tokens pick their index (`"floormod"` or `"farmhash"`); strings
             /// always take FarmHash64, so either is honoured.
             oov_method: String = "floormod".to_string(),
-            /// A SipHash key for the OOV indices (only none).
+            /// Keys unknown strings' OOV index by SipHash-2-4 (one integer or two), as TensorFlow's
+            /// `to_hash_bucket_strong`; none: FarmHash64.
             salt: Option<Value> = None,
         }
     }
@@ -121,12 +124,7 @@ impl Validate for StringLookupConfig {
                 self.oov_method
             )));
         }
-        if let Some(salt) = self.salt.as_ref().filter(|s| !s.is_null()) {
-            return Err(Error::value(format!(
-                "StringLookup: keras-rs hashes unknown strings with FarmHash64 and has no `salt` (SipHash) yet; \
-                 received salt={salt}"
-            )));
-        }
+        salt_keys("StringLookup", self.salt.as_ref())?;
         check_vocabulary(
             "StringLookup",
             self.vocabulary.as_deref(),
@@ -265,14 +263,16 @@ impl StringLookup {
         let index: HashMap<&str, usize> =
             c.vocabulary.iter().flatten().enumerate().map(|(i, t)| (t.as_str(), start + i)).collect();
         let mask = c.mask_token.as_deref();
+        let salt = salt_keys("StringLookup", c.salt.as_ref())?;
         // `None` for the mask token outside `"int"` mode (left out of the encodings).
         let id = |t: &str| -> Option<usize> {
             if Some(t) == mask {
                 return self.masks().then_some(0);
             }
-            // Keras: an unknown token's OOV index is `FarmHash64(token) % num_oov_indices`.
+            // Keras: an unknown token's OOV index is `FarmHash64(token) % num_oov_indices`, or
+            // SipHash-2-4 keyed by the salt.
             let oov = c.num_oov_indices;
-            let hashed = || start - oov + (farmhash::fingerprint64(t.as_bytes()) % oov as u64) as usize;
+            let hashed = || start - oov + (string_hash(t, salt) % oov as u64) as usize;
             Some(index.get(t).copied().unwrap_or_else(hashed))
         };
         if c.output_mode == "int" {
