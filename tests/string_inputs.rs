@@ -290,3 +290,53 @@ fn an_adapted_lookup_inside_a_nested_model_keeps_its_vocabulary() {
     assert_close(&after[0], &before, 0.0, 0.0, "nested IntegerLookup after a save and load");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn text_dataset_from_directory_feeds_a_model_that_takes_strings() {
+    use keras_rs::utils::{PyDataset, TextDatasetOptions, text_dataset_from_directory};
+    // keras.io's "Text classification from scratch": a folder per class, one review per file,
+    // then `fit(raw_train_ds)` on the end-to-end model.
+    let root = std::env::temp_dir().join(format!("keras_rs_text_dir_{}", std::process::id()));
+    for (i, text) in REVIEWS.iter().enumerate() {
+        let class = if labels()[i] == 1.0 { "pos" } else { "neg" };
+        std::fs::create_dir_all(root.join(class)).unwrap();
+        std::fs::write(root.join(class).join(format!("{i}.txt")), text).unwrap();
+    }
+    let mut dataset = text_dataset_from_directory(&root, TextDatasetOptions::new().batch_size(3).seed(4)).unwrap();
+    assert_eq!(PyDataset::num_batches(&dataset), 3);
+    let mut model = text_classifier();
+    model.compile(Adam::new().learning_rate(0.05), "binary_crossentropy", &["accuracy"]).unwrap();
+    let history = model.fit_dataset(&mut dataset, FitOptions::new().epochs(40).verbose(0)).unwrap();
+    assert_eq!(history.get("accuracy").last().copied(), Some(1.0));
+    let scores = model.evaluate_dataset(&mut dataset, EvaluateOptions::new().verbose(0)).unwrap();
+    assert_eq!(scores["accuracy"], 1.0);
+    // The same numbers as the texts passed as an array, in the dataset's order.
+    let preds = model.predict_dataset(&mut dataset, PredictOptions::new().verbose(0)).unwrap().remove(0);
+    let texts: Vec<String> = dataset.file_paths().iter().map(|p| std::fs::read_to_string(p).unwrap()).collect();
+    let direct = model.predict(&ndarray::Array1::from(texts), PredictOptions::new().verbose(0)).unwrap().remove(0);
+    assert_close(&preds, &direct, 0.0, 0.0, "a text dataset and the same strings as an array");
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn a_dataset_batch_names_its_string_inputs() {
+    struct Mixed;
+    impl keras_rs::utils::PyDataset for Mixed {
+        fn num_batches(&self) -> usize {
+            1
+        }
+        fn get_batch(&self, _: usize) -> Result<keras_rs::utils::DatasetBatch, keras_rs::utils::BoxError> {
+            let x = ndarray::array![[1.0f32], [2.0]].into_dyn();
+            let texts = ndarray::array!["red", "blue"].into_dyn().mapv(str::to_string);
+            // Numbers by position beside strings: which input is which cannot be told.
+            Ok(keras_rs::utils::DatasetBatch::inputs(vec![x]).with_strings("color", texts))
+        }
+    }
+    let lookup = StringLookup::new().vocabulary(vec!["red".into(), "blue".into()]).output_mode("one_hot");
+    let color = Input::new(&[1]).dtype("string").name("color");
+    let size = Input::new(&[1]).name("size");
+    let h = Concatenate::new().call(&[lookup.call(&color).unwrap(), size.tensor()]).unwrap();
+    let mut model = Model::new(&[&color, &size], &Dense::new(1).call(&h).unwrap()).unwrap();
+    let err = model.predict_dataset(&mut Mixed, PredictOptions::new().verbose(0)).unwrap_err().to_string();
+    assert!(err.contains("A PyDataset batch with strings names every input"), "{err}");
+}

@@ -300,7 +300,8 @@ fn fit_dataset_with_arrays<M: Trainable + Saveable + super::StepModel>(
 /// A dataset's first batch, with the model built from (and checked against) its inputs.
 fn build_from_first<M: Trainable>(m: &mut M, dataset: &dyn PyDataset) -> Result<DatasetBatch> {
     let first = source::first_batch(dataset)?;
-    inputs(m, &batch_arrays(&first.x, &first.input_names)).map_err(|e| e.context("PyDataset batch 0: "))?;
+    let x = batch_inputs(&first).and_then(|x| encode_strings(m, x));
+    x.and_then(|x| inputs(m, &x).map(drop)).map_err(|e| e.context("PyDataset batch 0: "))?;
     Ok(first)
 }
 
@@ -320,6 +321,25 @@ fn batch_arrays<'a>(arrays: &'a [ArrayD<f32>], names: &[String]) -> HostData<'a>
     HostData::Named(names.iter().cloned().zip(arrays.iter().map(|a| Box::new(a) as HostArray<'_>)).collect())
 }
 
+/// A dataset batch's inputs as `fit` takes arrays: its numbers by position or by name, and its
+/// strings by input name (a batch of [`DatasetBatch::texts`]: the only input).
+fn batch_inputs(batch: &DatasetBatch) -> Result<HostData<'_>> {
+    match batch.strings.as_slice() {
+        [] => Ok(batch_arrays(&batch.x, &batch.input_names)),
+        [(name, texts)] if name.is_empty() && batch.x.is_empty() => Ok(HostData::List(vec![Box::new(texts)])),
+        strings if strings.iter().all(|(n, _)| !n.is_empty()) && batch.input_names.len() == batch.x.len() => {
+            let numbers = batch.input_names.iter().cloned().zip(batch.x.iter().map(|a| Box::new(a) as HostArray<'_>));
+            let texts = strings.iter().map(|(n, a)| (n.clone(), Box::new(a) as HostArray<'_>));
+            Ok(HostData::Named(numbers.chain(texts).collect()))
+        }
+        _ => Err(Error::value(
+            "A PyDataset batch with strings names every input: `DatasetBatch::named` for the numbers and \
+             `with_strings(name, ..)` for the strings (or `DatasetBatch::texts` for a model whose only input \
+             takes strings)",
+        )),
+    }
+}
+
 /// A step's batch ready for the device: a dataset's batch is checked against the model as
 /// arrays passed to `fit` are (inputs, and with `targets` the targets and sample weights).
 fn prepare<M: Trainable>(m: &M, step: Step<'_>, targets: bool) -> Result<HostBatch> {
@@ -330,7 +350,7 @@ fn prepare<M: Trainable>(m: &M, step: Step<'_>, targets: bool) -> Result<HostBat
     let weights = batch.sample_weight.take().map(|w| w.into_dyn());
     // Checked as `fit` checks arrays, then taken in the model's order (named arrays included).
     let host = || -> Result<HostBatch> {
-        let x = batch_arrays(&batch.x, &batch.input_names);
+        let x = encode_strings(m, batch_inputs(&batch)?)?;
         let xs = resolve_inputs(m, &x)?;
         check_inputs(m, &xs)?;
         if !targets {

@@ -46,6 +46,10 @@ pub struct DatasetBatch {
     pub input_names: Vec<String>,
     /// The model output each array of `y` is for (empty: by position).
     pub target_names: Vec<String>,
+    /// Arrays of strings for the model's `dtype("string")` inputs, by input name (an empty name:
+    /// the model's only input), samples first ([`DatasetBatch::texts`],
+    /// [`DatasetBatch::with_strings`]).
+    pub strings: Vec<(String, ArrayD<String>)>,
 }
 
 impl DatasetBatch {
@@ -76,7 +80,28 @@ impl DatasetBatch {
     pub fn named(x: Vec<(&str, ArrayD<f32>)>, y: Vec<(&str, ArrayD<f32>)>) -> Self {
         let (input_names, x) = x.into_iter().map(|(n, a)| (n.to_string(), a)).unzip();
         let (target_names, y) = y.into_iter().map(|(n, a)| (n.to_string(), a)).unzip();
-        DatasetBatch { x, y, input_names, target_names, sample_weight: None }
+        DatasetBatch { x, y, input_names, target_names, ..Default::default() }
+    }
+
+    /// A batch of a model whose one input takes strings (a TextVectorization or StringLookup
+    /// model), with its targets (none for `predict_dataset`: an empty `y`).
+    ///
+    /// ```
+    /// use keras_rs::utils::DatasetBatch;
+    /// let texts = ndarray::array!["a fine film", "dull"].into_dyn().mapv(str::to_string);
+    /// let batch = DatasetBatch::texts(texts, ndarray::array![1.0f32, 0.0].into_dyn());
+    /// assert_eq!(batch.len(), 2);
+    /// ```
+    pub fn texts(x: ArrayD<String>, y: ArrayD<f32>) -> Self {
+        let y = if y.is_empty() { Vec::new() } else { vec![y] };
+        DatasetBatch { y, strings: vec![(String::new(), x)], ..Default::default() }
+    }
+
+    /// Adds an array of strings for the model's string input `input` (with the other inputs
+    /// named too, as [`DatasetBatch::named`] gives them).
+    pub fn with_strings(mut self, input: &str, strings: ArrayD<String>) -> Self {
+        self.strings.push((input.to_string(), strings));
+        self
     }
 
     /// Adds one loss weight per sample.
@@ -87,7 +112,8 @@ impl DatasetBatch {
 
     /// The number of samples (of the first input).
     pub fn len(&self) -> usize {
-        self.x.first().and_then(|x| x.shape().first().copied()).unwrap_or(0)
+        let first = self.x.first().map(|x| x.shape()).or_else(|| self.strings.first().map(|(_, s)| s.shape()));
+        first.and_then(|shape| shape.first().copied()).unwrap_or(0)
     }
 
     /// Whether the batch has no sample.

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use ndarray::ArrayD;
 
 use super::directory::{Listed, Listing, encode_labels, listing_setters};
+use super::py_dataset::{BoxError, DatasetBatch, PyDataset};
 use crate::error::{Error, Result};
 
 /// Keras' `text_dataset_from_directory` arguments after `directory`, with Keras' defaults:
@@ -54,10 +55,11 @@ impl TextDatasetOptions {
     }
 }
 
-/// Batches of texts read from files: what [`text_dataset_from_directory`] returns. Texts are
-/// not model inputs until a vectorization turns them into numbers, so this is not a
-/// `PyDataset`: [`get_batch`](Self::get_batch) gives the strings and the labels, for a
-/// `PyDataset` of your own to vectorize.
+/// Batches of texts read from files: what [`text_dataset_from_directory`] returns. As a
+/// [`PyDataset`] its batches are strings ([`DatasetBatch::texts`]) for a model whose input takes
+/// strings (an `Input` of `dtype("string")` into a `TextVectorization`: keras.io's end-to-end
+/// model), with the labels; [`get_batch`](Self::get_batch) gives the strings and the labels
+/// themselves, for a `PyDataset` of your own that vectorizes them.
 #[derive(Clone, Debug)]
 pub struct TextDataset {
     files: Vec<PathBuf>,
@@ -154,5 +156,17 @@ fn dataset(listed: Listed, o: &TextDatasetOptions) -> TextDataset {
         label_mode: o.listing.label_mode.clone(),
         batch_size: o.batch_size,
         max_length: o.max_length,
+    }
+}
+
+impl PyDataset for TextDataset {
+    fn num_batches(&self) -> usize {
+        TextDataset::num_batches(self)
+    }
+
+    fn get_batch(&self, index: usize) -> std::result::Result<DatasetBatch, BoxError> {
+        let (texts, labels) = TextDataset::get_batch(self, index)?;
+        let texts = ndarray::Array1::from(texts).into_dyn();
+        Ok(DatasetBatch::texts(texts, labels.unwrap_or_else(|| ArrayD::zeros(ndarray::IxDyn(&[0])))))
     }
 }
