@@ -75,6 +75,9 @@
 //! runs the Python on the same data. Run:
 //! `cargo run --release --example text_classification_transformer`.
 
+#[path = "data/snippets.rs"]
+mod snippets;
+
 use keras_rs::backend::DynTensor;
 use keras_rs::burn::tensor::Tensor;
 use keras_rs::layers::{CallContext, Embedding, Layer, LayerBase, VariableSpec, Weights};
@@ -82,6 +85,7 @@ use keras_rs::prelude::*;
 use keras_rs::utils::{PadOptions, pad_sequences};
 use keras_rs::{Error, Shape};
 use serde_json::{Value, json};
+use snippets::{Labelled, load_data};
 
 const VOCAB_SIZE: usize = 20_000;
 /// keras.io's 200 words of a review; the longest snippet has 51.
@@ -190,32 +194,6 @@ fn words(text: &str) -> Vec<String> {
         .map(|w| w.trim_matches('\'').to_string())
         .filter(|w| !w.is_empty())
         .collect()
-}
-
-/// A snippet's label (0 negative, 1 positive) and text.
-type Labelled = (usize, String);
-
-/// The labelled snippets: every fifth one for validation, the rest for training.
-fn load_data() -> keras_rs::Result<(Vec<Labelled>, Vec<Labelled>)> {
-    use std::io::Read;
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/movie_review_snippets.tsv.gz");
-    let file = std::fs::File::open(path).map_err(|e| Error::value(format!("Cannot read {path}: {e}")))?;
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(file)
-        .read_to_string(&mut text)
-        .map_err(|e| Error::value(format!("Cannot read {path}: {e}")))?;
-    let mut rows = Vec::new();
-    for line in text.lines().filter(|l| !l.is_empty()) {
-        let (label, sentence) =
-            line.split_once('\t').ok_or_else(|| Error::value(format!("{path}: no tab in {line:?}")))?;
-        let label = label.parse().map_err(|_| Error::value(format!("{path}: bad label {label:?}")))?;
-        rows.push((label, sentence.to_string()));
-    }
-    let (mut train, mut val) = (Vec::new(), Vec::new());
-    for (i, row) in rows.into_iter().enumerate() {
-        if i % 5 == 4 { val.push(row) } else { train.push(row) }
-    }
-    Ok((train, val))
 }
 
 /// Word ids: the `VOCAB_SIZE - 2` most frequent training words (ties alphabetical) from 2, 1 for

@@ -1,7 +1,8 @@
 """Runs the Python Keras originals of keras-rs' examples on the bundled MNIST split, for the
 "real Keras 3 reaches X%" numbers the examples are compared with.
 
-Usage: pip install keras "jax[cpu]"; KERAS_BACKEND=jax python3 scripts/keras_reference.py [mlp|convnet|convnet_bn|autoencoder|augmentation|seq2seq|transformer|text_transformer]
+Usage: pip install keras "jax[cpu]"; KERAS_BACKEND=jax python3 scripts/keras_reference.py [mlp|convnet|convnet_bn|autoencoder|augmentation|seq2seq|transformer|text_transformer|text_from_scratch]
+(text_from_scratch: its end-to-end part runs with KERAS_BACKEND=tensorflow, as Keras' string inputs need TensorFlow)
 """
 
 import gzip
@@ -169,6 +170,18 @@ def transformer(x_train, y_train, x_test, y_test, epochs=10):
     print(f"transformer: test loss {loss:.4f}, test accuracy {acc:.4f}")
 
 
+def snippets():
+    """The bundled movie-review snippets as (label, text): every fifth one for validation, the
+    rest for training (as examples/data/snippets.rs reads them)."""
+    rows = []
+    with gzip.open(TEXT_DATA, "rt", encoding="utf-8") as f:
+        for line in f.read().split("\n"):
+            if line:
+                label, text = line.split("\t", 1)
+                rows.append((int(label), text))
+    return [r for i, r in enumerate(rows) if i % 5 != 4], [r for i, r in enumerate(rows) if i % 5 == 4]
+
+
 def text_transformer(epochs=2, vocab_size=20000, maxlen=64, embed_dim=32, num_heads=2, ff_dim=32):
     """examples/text_classification_transformer.rs: keras.io's "Text classification with
     Transformer" (its code and hyperparameters, maxlen 64 for snippets of at most 51 words) on the
@@ -210,14 +223,7 @@ def text_transformer(epochs=2, vocab_size=20000, maxlen=64, embed_dim=32, num_he
     def words(text):
         return [w.strip("'") for w in re.split(r"[^a-z0-9']", text.lower()) if w.strip("'")]
 
-    rows = []
-    with gzip.open(TEXT_DATA, "rt", encoding="utf-8") as f:
-        for line in f.read().split("\n"):
-            if line:
-                label, text = line.split("\t", 1)
-                rows.append((int(label), text))
-    train = [r for i, r in enumerate(rows) if i % 5 != 4]
-    val = [r for i, r in enumerate(rows) if i % 5 == 4]
+    train, val = snippets()
     counts = {}
     for _, text in train:
         for w in words(text):
@@ -247,12 +253,53 @@ def text_transformer(epochs=2, vocab_size=20000, maxlen=64, embed_dim=32, num_he
     print(f"text_transformer: validation accuracy {history.history['val_accuracy'][-1]:.4f}")
 
 
+def text_from_scratch(epochs=3, max_features=20000, embedding_dim=128, sequence_length=64):
+    """examples/text_classification_from_scratch.rs: keras.io's "Text classification from
+    scratch" (its code and hyperparameters, sequence_length 64 for snippets of at most 51 words)
+    on the bundled movie-review snippets, split as the Rust example does; then the end-to-end
+    model on the raw validation strings (TensorFlow backend)."""
+    import tensorflow as tf
+
+    train, val = snippets()
+    train_texts, val_texts = [t for _, t in train], [t for _, t in val]
+    y_train = np.array([l for l, _ in train], dtype="float32")
+    y_val = np.array([l for l, _ in val], dtype="float32")
+    print(f"{len(train)} Training texts / {len(val)} Validation texts")
+    vectorize_layer = layers.TextVectorization(max_tokens=max_features, output_mode="int",
+                                               output_sequence_length=sequence_length)
+    vectorize_layer.adapt(tf.constant(train_texts))
+    print(f"Vocabulary: {vectorize_layer.vocabulary_size()} indices")
+    x_train = np.asarray(vectorize_layer(tf.constant(train_texts)))
+    x_val = np.asarray(vectorize_layer(tf.constant(val_texts)))
+    inputs = keras.Input(shape=(None,), dtype="int64")
+    x = layers.Embedding(max_features, embedding_dim)(inputs)
+    x = layers.Dropout(0.5)(x)
+    x = layers.Conv1D(128, 7, padding="valid", activation="relu", strides=3)(x)
+    x = layers.Conv1D(128, 7, padding="valid", activation="relu", strides=3)(x)
+    x = layers.GlobalMaxPooling1D()(x)
+    x = layers.Dense(128, activation="relu")(x)
+    x = layers.Dropout(0.5)(x)
+    predictions = layers.Dense(1, activation="sigmoid", name="predictions")(x)
+    model = keras.Model(inputs, predictions)
+    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+    model.fit(x_train, y_train, batch_size=32, epochs=epochs, validation_data=(x_val, y_val), verbose=2)
+    if keras.backend.backend() != "tensorflow":
+        return  # Keras' string inputs need TensorFlow: the training above runs on any backend
+    text = keras.Input(shape=(1,), dtype="string")
+    end_to_end_model = keras.Model(text, model(vectorize_layer(text)))
+    end_to_end_model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+    _, acc = end_to_end_model.evaluate(tf.constant(val_texts)[:, None], y_val, verbose=0)
+    print(f"End-to-end validation accuracy: {acc:.4f}")
+
+
 def main(which):
     keras.utils.set_random_seed(1337)
     if which == "seq2seq":
         return seq2seq()
     if which == "text_transformer":
         return text_transformer()
+    if which == "text_from_scratch":
+        return text_from_scratch()
     x_train, y_train = idx("train-images-idx3-ubyte"), idx("train-labels-idx1-ubyte")
     x_test, y_test = idx("t10k-images-idx3-ubyte"), idx("t10k-labels-idx1-ubyte")
     if which == "autoencoder":
