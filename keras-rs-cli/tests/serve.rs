@@ -504,3 +504,43 @@ fn predict_subcommand_reads_and_writes_numpy_files() {
     let x = ArrayD::from_shape_vec(vec![3, 4], (0..12).map(|i| (i as f64 / 12.0 - 0.3) as f32).collect()).unwrap();
     assert_json_close(&answer[1], &model.predict(&x, PredictOptions::new().verbose(0)).unwrap(), "predict subcommand");
 }
+
+#[test]
+fn an_end_to_end_text_model_is_served_raw_strings() {
+    // keras.io's end-to-end text model: strings in, served as TF Serving serves a DT_STRING input.
+    let reviews = ["a great film", "dull and slow", "great acting", "slow and boring"];
+    let tv = keras_rs::layers::TextVectorization::new().output_sequence_length(4).adapt(&reviews).unwrap();
+    let text = Input::new(&[1]).dtype("string").name("text");
+    let h = Embedding::new(tv.vocabulary_size(), 3).call(&tv.call(&text).unwrap()).unwrap();
+    let y = Dense::new(1).activation("sigmoid").call(&GlobalAveragePooling1D::new().call(&h).unwrap()).unwrap();
+    let model = Model::new(&text, &y).unwrap().seed(3).unwrap();
+    let dir = temp_dir("text");
+    save_version(&model, &dir.join("text"), 1);
+    let params = dir.join("batching.config");
+    std::fs::write(&params, "max_batch_size { value: 8 }\nbatch_timeout_micros { value: 2000 }\n").unwrap();
+    let server = Server::start(
+        &[
+            "--model_name=text".into(),
+            format!("--model_base_path={}", dir.join("text").display()),
+            "--enable_batching=true".into(),
+            format!("--batching_parameters_file={}", params.display()),
+        ],
+        "text",
+    );
+    let (_, meta) = server.get("/v1/models/text/metadata");
+    let inputs = &meta["metadata"]["signature_def"]["signature_def"]["serving_default"]["inputs"];
+    assert_eq!(inputs["text"]["dtype"], "DT_STRING");
+    let queries = ndarray::array!["great film", "unknown words", "slow, dull"];
+    let expected = model.predict(&queries, PredictOptions::new().verbose(0)).unwrap().remove(0);
+    let (status, body) = server.post("/v1/models/text:predict", &json!({"instances": queries.to_vec()}));
+    assert_eq!(status, 200, "{body}");
+    assert_json_close(&body["predictions"], &expected, "row format");
+    let (status, body) =
+        server.post("/v1/models/text:predict", &json!({"inputs": [["great film"], ["unknown words"], ["slow, dull"]]}));
+    assert_eq!(status, 200, "{body}");
+    assert_json_close(&body["outputs"], &expected, "columnar format, (n, 1)");
+    // Numbers for the string input: a 400 naming it.
+    let (status, body) = server.post("/v1/models/text:predict", &json!({"instances": [1.0, 2.0]}));
+    assert_eq!(status, 400);
+    assert!(body["error"].as_str().unwrap().contains("Input 'text' has dtype \"string\""), "{body}");
+}

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use keras_rs::models::LoadedModel;
+use keras_rs::trainers::{ArrayInput, OwnedArray};
 use ndarray::{ArrayD, Axis};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
@@ -35,7 +36,7 @@ impl Default for BatchingOptions {
 }
 
 struct Job {
-    inputs: Vec<ArrayD<f32>>,
+    inputs: Vec<OwnedArray>,
     rows: usize,
     reply: oneshot::Sender<Result<Vec<ArrayD<f32>>, String>>,
 }
@@ -69,10 +70,10 @@ impl Batcher {
     }
 
     /// Queues a request's rows and waits for its outputs.
-    pub async fn submit(&self, inputs: Vec<ArrayD<f32>>) -> Result<Vec<ArrayD<f32>>, String> {
-        let rows = inputs.first().map_or(0, |a| a.len_of(Axis(0)));
-        if inputs.iter().any(|a| a.ndim() == 0 || a.len_of(Axis(0)) != rows) {
-            let counts: Vec<String> = inputs.iter().map(|a| format!("{:?}", a.shape())).collect();
+    pub async fn submit(&self, inputs: Vec<OwnedArray>) -> Result<Vec<ArrayD<f32>>, String> {
+        let rows = inputs.first().and_then(|a| a.dims().first().copied()).unwrap_or(0);
+        if inputs.iter().any(|a| a.dims().first() != Some(&rows)) {
+            let counts: Vec<String> = inputs.iter().map(|a| format!("{:?}", a.dims())).collect();
             return Err(format!(
                 "All inputs need the same number of rows (batch axis first); received shapes {}",
                 counts.join(", ")
@@ -121,8 +122,23 @@ async fn collect(
     Some(batch)
 }
 
-fn same_shapes(a: &[ArrayD<f32>], b: &[ArrayD<f32>]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.shape()[1..] == y.shape()[1..])
+fn same_shapes(a: &[OwnedArray], b: &[OwnedArray]) -> bool {
+    let same =
+        |x: &OwnedArray, y: &OwnedArray| x.dims()[1..] == y.dims()[1..] && x.holds_strings() == y.holds_strings();
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y))
+}
+
+/// The requests' arrays for one input, one after the other along the batch axis.
+fn concatenate(arrays: &[&OwnedArray]) -> Result<OwnedArray, String> {
+    let numbers: Option<Vec<_>> =
+        arrays.iter().map(|a| if let OwnedArray::Numbers(n) = a { Some(n.view()) } else { None }).collect();
+    if let Some(views) = numbers {
+        return ndarray::concatenate(Axis(0), &views).map(OwnedArray::Numbers).map_err(|e| e.to_string());
+    }
+    let strings: Option<Vec<_>> =
+        arrays.iter().map(|a| if let OwnedArray::Strings(s) = a { Some(s.view()) } else { None }).collect();
+    let views = strings.ok_or("a batch mixes numbers and strings for one input")?;
+    ndarray::concatenate(Axis(0), &views).map(OwnedArray::Strings).map_err(|e| e.to_string())
 }
 
 /// One forward pass over the batch's rows; each request gets its own rows back.
@@ -132,12 +148,8 @@ fn run(model: &LoadedModel, names: &[String], batch: Vec<Job>) {
         let _ = job.reply.send(super::models::predict(model, names, &job.inputs));
         return;
     }
-    let merged: Result<Vec<ArrayD<f32>>, String> = (0..names.len())
-        .map(|i| {
-            let views: Vec<_> = batch.iter().map(|j| j.inputs[i].view()).collect();
-            ndarray::concatenate(Axis(0), &views).map_err(|e| e.to_string())
-        })
-        .collect();
+    let merged: Result<Vec<OwnedArray>, String> =
+        (0..names.len()).map(|i| concatenate(&batch.iter().map(|j| &j.inputs[i]).collect::<Vec<_>>())).collect();
     let outputs = merged.and_then(|inputs| super::models::predict(model, names, &inputs));
     let mut start = 0;
     for job in batch {

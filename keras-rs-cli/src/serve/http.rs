@@ -148,16 +148,19 @@ async fn get_model(State(state): State<AppState>, Path(rest): Path<String>) -> R
 /// TF Serving's `GetModelMetadata` answer: the `serving_default` signature, float32 tensors,
 /// `-1` for any size.
 fn metadata(name: &str, v: &Version) -> Value {
-    let tensors = |specs: &[(String, keras_rs::Shape)], prefix: &str| -> Value {
+    let strings = keras_rs::models::KerasModel::string_input_flags(&*v.model);
+    let tensors = |specs: &[(String, keras_rs::Shape)], prefix: &str, strings: &[bool]| -> Value {
         specs
             .iter()
-            .map(|(n, shape)| {
+            .enumerate()
+            .map(|(i, (n, shape))| {
                 let dims: Vec<Value> = shape
                     .0
                     .iter()
                     .map(|d| json!({"size": d.map_or(-1, |d| d as i64).to_string(), "name": ""}))
                     .collect();
-                let tensor = json!({"dtype": "DT_FLOAT", "tensor_shape": {"dim": dims, "unknown_rank": false}, "name": format!("{prefix}{n}:0")});
+                let dtype = if strings.get(i) == Some(&true) { "DT_STRING" } else { "DT_FLOAT" };
+                let tensor = json!({"dtype": dtype, "tensor_shape": {"dim": dims, "unknown_rank": false}, "name": format!("{prefix}{n}:0")});
                 (n.clone(), tensor)
             })
             .collect::<serde_json::Map<_, _>>()
@@ -166,8 +169,8 @@ fn metadata(name: &str, v: &Version) -> Value {
     json!({
         "model_spec": {"name": name, "signature_name": "", "version": v.number.to_string()},
         "metadata": {"signature_def": {"signature_def": {"serving_default": {
-            "inputs": tensors(&v.inputs, "serving_default_"),
-            "outputs": tensors(&v.outputs, "StatefulPartitionedCall:"),
+            "inputs": tensors(&v.inputs, "serving_default_", &strings),
+            "outputs": tensors(&v.outputs, "StatefulPartitionedCall:", &[]),
             "method_name": "tensorflow/serving/predict",
         }}}},
     })

@@ -6,6 +6,7 @@ use std::sync::{Arc, RwLock};
 
 use keras_rs::Shape;
 use keras_rs::models::{KerasModel, LoadedModel};
+use keras_rs::trainers::OwnedArray;
 use keras_rs::trainers::PredictOptions;
 use ndarray::ArrayD;
 
@@ -46,7 +47,7 @@ impl Version {
 
     /// The model's outputs for `inputs` (one array per input, batch axis first): merged with
     /// other requests' rows when batching is on.
-    pub async fn predict(&self, inputs: Vec<ArrayD<f32>>) -> Result<Vec<ArrayD<f32>>, String> {
+    pub async fn predict(&self, inputs: Vec<OwnedArray>) -> Result<Vec<ArrayD<f32>>, String> {
         match &self.batcher {
             Some(batcher) => batcher.submit(inputs).await,
             None => {
@@ -64,8 +65,8 @@ fn names(specs: &[(String, Shape)]) -> Vec<String> {
 }
 
 /// `model.predict` on named inputs, quietly.
-pub fn predict(model: &LoadedModel, names: &[String], inputs: &[ArrayD<f32>]) -> Result<Vec<ArrayD<f32>>, String> {
-    let named: Vec<(&str, &ArrayD<f32>)> = names.iter().map(String::as_str).zip(inputs).collect();
+pub fn predict(model: &LoadedModel, names: &[String], inputs: &[OwnedArray]) -> Result<Vec<ArrayD<f32>>, String> {
+    let named: Vec<(&str, &OwnedArray)> = names.iter().map(String::as_str).zip(inputs).collect();
     model.predict(named.as_slice(), PredictOptions::new().verbose(0)).map_err(|e| e.to_string())
 }
 

@@ -2,14 +2,15 @@
 //! `{"predictions": [...]}`) and the columnar format (`{"inputs": ...}` → `{"outputs": ...}`),
 //! with named inputs and outputs for models that have several.
 
+use keras_rs::trainers::OwnedArray;
 use ndarray::{ArrayD, Axis, IxDyn};
 use serde_json::{Map, Value};
 
 /// A predict request's inputs as arrays, in the model's input order.
 #[derive(Debug)]
 pub struct Request {
-    /// One array per model input, batch axis first.
-    pub inputs: Vec<ArrayD<f32>>,
+    /// One array per model input, batch axis first: numbers, or strings for a string input.
+    pub inputs: Vec<OwnedArray>,
     /// Whether the answer is `{"predictions"}` (row format) or `{"outputs"}` (columnar).
     pub row_format: bool,
 }
@@ -32,7 +33,7 @@ pub fn parse_request(body: &Value, names: &[String]) -> Result<Request, String> 
 }
 
 /// The row format: a list of instances, each a value (one input) or an object by input name.
-fn rows(instances: &Value, names: &[String]) -> Result<Vec<ArrayD<f32>>, String> {
+fn rows(instances: &Value, names: &[String]) -> Result<Vec<OwnedArray>, String> {
     let Value::Array(instances) = instances else { return Err("'instances' must be a JSON list".into()) };
     if instances.is_empty() {
         return Err("'instances' is an empty list".into());
@@ -56,17 +57,17 @@ fn rows(instances: &Value, names: &[String]) -> Result<Vec<ArrayD<f32>>, String>
             }
         }
     }
-    per_input.into_iter().zip(names).map(|(values, name)| to_array(&Value::Array(values), name)).collect()
+    per_input.into_iter().zip(names).map(|(values, name)| to_input(&Value::Array(values), name)).collect()
 }
 
 /// The columnar format: one value (one input) or an object by input name, batch axis first.
-fn columns(inputs: &Value, names: &[String]) -> Result<Vec<ArrayD<f32>>, String> {
+fn columns(inputs: &Value, names: &[String]) -> Result<Vec<OwnedArray>, String> {
     match inputs {
         Value::Object(named) => {
             check_names(named, names, "'inputs'")?;
-            names.iter().map(|name| to_array(&named[name], name)).collect()
+            names.iter().map(|name| to_input(&named[name], name)).collect()
         }
-        value if names.len() == 1 => Ok(vec![to_array(value, &names[0])?]),
+        value if names.len() == 1 => Ok(vec![to_input(value, &names[0])?]),
         _ => Err(format!(
             "The model has {} inputs ({}): 'inputs' must be an object with one entry per input",
             names.len(),
@@ -85,8 +86,9 @@ fn check_names(named: &Map<String, Value>, names: &[String], what: &str) -> Resu
     Ok(())
 }
 
-/// Nested JSON lists of numbers as a float32 array (rectangular, numbers only).
-pub fn to_array(value: &Value, name: &str) -> Result<ArrayD<f32>, String> {
+/// Nested JSON lists of numbers as a float32 array, or of strings as an array of strings (for a
+/// model's string input, as TF Serving takes `DT_STRING` inputs); rectangular, one kind only.
+pub fn to_input(value: &Value, name: &str) -> Result<OwnedArray, String> {
     let mut shape = Vec::new();
     let mut probe = value;
     while let Value::Array(items) = probe {
@@ -96,9 +98,40 @@ pub fn to_array(value: &Value, name: &str) -> Result<ArrayD<f32>, String> {
             None => break,
         }
     }
+    if probe.is_string() {
+        let mut strings = Vec::with_capacity(shape.iter().product());
+        flatten_strings(value, &shape, 0, name, &mut strings)?;
+        let array = ArrayD::from_shape_vec(IxDyn(&shape), strings).map_err(|e| format!("input '{name}': {e}"))?;
+        return Ok(OwnedArray::Strings(array));
+    }
     let mut values = Vec::with_capacity(shape.iter().product());
     flatten(value, &shape, 0, name, &mut values)?;
-    ArrayD::from_shape_vec(IxDyn(&shape), values).map_err(|e| format!("input '{name}': {e}"))
+    ArrayD::from_shape_vec(IxDyn(&shape), values).map(OwnedArray::Numbers).map_err(|e| format!("input '{name}': {e}"))
+}
+
+fn flatten_strings(
+    value: &Value,
+    shape: &[usize],
+    depth: usize,
+    name: &str,
+    out: &mut Vec<String>,
+) -> Result<(), String> {
+    match (value, shape.get(depth)) {
+        (Value::Array(items), Some(&n)) if items.len() == n => {
+            items.iter().try_for_each(|item| flatten_strings(item, shape, depth + 1, name, out))
+        }
+        (Value::String(s), None) => {
+            out.push(s.clone());
+            Ok(())
+        }
+        (Value::Array(items), Some(&n)) => Err(format!(
+            "input '{name}': the lists are not rectangular: a list of {} where the first list at that depth has {n}",
+            items.len()
+        )),
+        (other, _) => {
+            Err(format!("input '{name}': expected strings only (its first value is a string), found {other}"))
+        }
+    }
 }
 
 fn flatten(value: &Value, shape: &[usize], depth: usize, name: &str, out: &mut Vec<f32>) -> Result<(), String> {
@@ -119,7 +152,7 @@ fn flatten(value: &Value, shape: &[usize], depth: usize, name: &str, out: &mut V
         },
         (Value::Array(_), None) => Err(format!("input '{name}': the lists are not rectangular (too deep)")),
         (other, _) => Err(format!(
-            "input '{name}': expected a number or a list of numbers (the model's inputs are float32), found {other}"
+            "input '{name}': expected a number or a list of numbers (or strings, for a string input), found {other}"
         )),
     }
 }
@@ -167,21 +200,25 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use keras_rs::trainers::ArrayInput;
 
     #[test]
     fn both_formats_read_and_answer_as_tf_serving() {
         let names = vec!["x".to_string()];
         let r = parse_request(&json!({"instances": [[1, 2], [3, 4.5]]}), &names).unwrap();
         assert!(r.row_format);
-        assert_eq!(r.inputs[0].shape(), &[2, 2]);
+        assert_eq!(r.inputs[0].dims(), &[2, 2]);
         let r = parse_request(&json!({"inputs": {"x": [[1, 2]]}}), &names).unwrap();
-        assert!(!r.row_format && r.inputs[0].shape() == [1, 2]);
+        assert!(!r.row_format && r.inputs[0].dims() == [1, 2]);
+        let r = parse_request(&json!({"instances": ["a film", "a play"]}), &names).unwrap();
+        assert_eq!(r.inputs[0], OwnedArray::Strings(ndarray::array!["a film", "a play"].into_dyn().mapv(String::from)));
         let two = vec!["a".to_string(), "b".to_string()];
         let r = parse_request(&json!({"instances": [{"a": 1, "b": [1, 2]}, {"a": 2, "b": [3, 4]}]}), &two).unwrap();
-        assert_eq!((r.inputs[0].shape(), r.inputs[1].shape()), (&[2][..], &[2, 2][..]));
+        assert_eq!((r.inputs[0].dims(), r.inputs[1].dims()), (&[2][..], &[2, 2][..]));
         for (bad, why) in [
             (json!({"instances": [[1, 2], [3]]}), "not rectangular"),
-            (json!({"instances": [["a"]]}), "expected a number"),
+            (json!({"instances": [[1, "a"]]}), "expected a number"),
+            (json!({"instances": [["a", 1]]}), "expected strings only"),
             (json!({"instances": [], "inputs": []}), "Only one of"),
             (json!({"foo": 1}), "Unknown key"),
             (json!({"instances": [[1e300]]}), "float32"),

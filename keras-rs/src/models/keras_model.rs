@@ -226,6 +226,21 @@ pub trait KerasModel: Saveable {
         self.input_specs()
     }
 
+    /// Whether each input, in input order, takes strings (an `Input` of `dtype("string")`: the
+    /// model then takes arrays of strings there; a serving signature declares `DT_STRING`).
+    ///
+    /// ```
+    /// use keras_rs::prelude::*;
+    /// let lookup = keras_rs::layers::StringLookup::new().vocabulary(vec!["a".into()]);
+    /// let model = Sequential::new().add(Input::new(&[1]).dtype("string")).add(lookup);
+    /// assert_eq!(model.string_input_flags(), vec![true]);
+    /// ```
+    fn string_input_flags(&self) -> Vec<bool> {
+        let strings: Vec<usize> = self.string_inputs().iter().map(|s| s.index).collect();
+        let count = self.input_specs().map_or(0, |specs| specs.len());
+        (0..count).map(|i| strings.contains(&i)).collect()
+    }
+
     /// The model's outputs: names (the output layers' names; a layer with several outputs, such
     /// as a recurrent layer with `return_state`, gives `lstm`, `lstm_1`, `lstm_2`) and shapes, in
     /// output order.
