@@ -273,6 +273,31 @@ impl RnnArgs {
         (input, mask(self.config.recurrent_dropout, self.config.units))
     }
 
+    /// Keras 3's dropout masks when `recurrent_dropout` is set in training: Keras then runs its
+    /// cells' `implementation=1`, which draws an independent mask per gate (`dropout_mask_count`:
+    /// 4 for LSTM, 3 for GRU) — `gates` `(batch, features)` masks on the inputs (with `dropout`)
+    /// and `gates` `(batch, units)` masks on the state, the same at every step. `None` otherwise
+    /// ([`dropout_masks`](Self::dropout_masks): one mask each, shared by the gates).
+    pub(crate) fn gate_dropout_masks(
+        &self,
+        ctx: &mut CallContext<'_>,
+        batch: usize,
+        features: usize,
+        gates: usize,
+    ) -> Option<GateMasks> {
+        let c = &self.config;
+        if !(ctx.training && c.recurrent_dropout > 0.0) {
+            return None;
+        }
+        let mut mask = |rate: f32, width: usize| {
+            let values = ctx.dropout_mask(batch, width, rate);
+            Tensor::<2>::from_data(burn::tensor::TensorData::new(values, [batch, width]), ctx.device)
+        };
+        let input = (0..gates).map(|_| (c.dropout > 0.0).then(|| mask(c.dropout, features))).collect();
+        let recurrent = (0..gates).map(|_| mask(c.recurrent_dropout, c.units)).collect();
+        Some(GateMasks { input, recurrent })
+    }
+
     /// `x @ kernel` for every step at once, after the input dropout mask: `(batch * steps, width)`.
     pub(crate) fn project(&self, x: Tensor<3>, input_mask: Option<Tensor<2>>, kernel: Tensor<2>) -> Tensor<2> {
         let [n, t, f] = x.dims();
@@ -324,6 +349,35 @@ pub(crate) fn mask_inputs(x: Tensor<3>, mask: Option<Tensor<2>>) -> Tensor<3> {
     match mask {
         Some(m) => x * m.reshape([n, 1, f]),
         None => x,
+    }
+}
+
+/// Per-gate dropout masks ([`RnnArgs::gate_dropout_masks`]).
+pub(crate) struct GateMasks {
+    /// Each gate's mask on the inputs (none without `dropout`).
+    pub(crate) input: Vec<Option<Tensor<2>>>,
+    /// Each gate's mask on the recurrent state.
+    pub(crate) recurrent: Vec<Tensor<2>>,
+}
+
+impl GateMasks {
+    /// `x @ kernel` for every step at once, each gate's `units` columns from the inputs under
+    /// its own mask: `(batch * steps, gates * units)`.
+    pub(crate) fn project(&self, x: Tensor<3>, kernel: Tensor<2>, units: usize) -> Tensor<2> {
+        let [n, t, f] = x.dims();
+        let columns = self.input.iter().enumerate().map(|(g, mask)| {
+            mask_inputs(x.clone(), mask.clone()).reshape([n * t, f]).matmul(kernel.clone().narrow(1, g * units, units))
+        });
+        Tensor::cat(columns.collect(), 1)
+    }
+
+    /// `h @ recurrent_kernel` with each gate's `units` columns from `h` under its own mask.
+    pub(crate) fn recurrent(&self, h: &Tensor<2>, recurrent_kernel: &Tensor<2>, units: usize) -> Tensor<2> {
+        let columns =
+            self.recurrent.iter().enumerate().map(|(g, mask)| {
+                (h.clone() * mask.clone()).matmul(recurrent_kernel.clone().narrow(1, g * units, units))
+            });
+        Tensor::cat(columns.collect(), 1)
     }
 }
 

@@ -64,9 +64,17 @@ impl GRU {
         let x = inputs.into_rank::<3>(self.args.name("gru"))?;
         let [n, t, _] = x.dims();
         let u = self.args.config.units;
-        let (input_mask, recurrent_mask) = self.args.dropout_masks(ctx, n, features);
+        let kernel = weights[0].clone().reshape([features, 3 * u]);
+        // With recurrent dropout, Keras' implementation 1: each gate under its own masks.
+        let gated = self.args.gate_dropout_masks(ctx, n, features, 3);
+        let (mut projected, recurrent_mask) = match &gated {
+            Some(masks) => (masks.project(x, kernel, u), None),
+            None => {
+                let (input_mask, recurrent_mask) = self.args.dropout_masks(ctx, n, features);
+                (self.args.project(x, input_mask, kernel), recurrent_mask)
+            }
+        };
         let recurrent = weights[1].clone().reshape([u, 3 * u]);
-        let mut projected = self.args.project(x, input_mask, weights[0].clone().reshape([features, 3 * u]));
         let mut recurrent_bias = None;
         if self.args.config.use_bias {
             let bias = weights[2].clone();
@@ -92,7 +100,26 @@ impl GRU {
                     (x_t.clone().narrow(1, 0, u), x_t.clone().narrow(1, u, u), x_t.narrow(1, 2 * u, u));
                 let candidate_input;
                 let (z, r);
-                if reset_after {
+                if let Some(masks) = &gated {
+                    // Each gate's state under its own mask (Keras' `h_tm1_z`, `h_tm1_r`, `h_tm1_h`).
+                    let h_g = |g: usize| h.clone() * masks.recurrent[g].clone();
+                    let part = |g: usize| recurrent.clone().narrow(1, g * u, u);
+                    let mut inner_zr = Tensor::cat(vec![h_g(0).matmul(part(0)), h_g(1).matmul(part(1))], 1);
+                    if let Some(b) = &recurrent_bias {
+                        inner_zr = inner_zr + b.clone().narrow(1, 0, 2 * u);
+                    }
+                    z = rec_act.apply(x_z + inner_zr.clone().narrow(1, 0, u));
+                    r = rec_act.apply(x_r + inner_zr.narrow(1, u, u));
+                    candidate_input = if reset_after {
+                        let mut inner_h = h_g(2).matmul(part(2));
+                        if let Some(b) = &recurrent_bias {
+                            inner_h = inner_h + b.clone().narrow(1, 2 * u, u);
+                        }
+                        r * inner_h
+                    } else {
+                        (r * h_g(2)).matmul(part(2))
+                    };
+                } else if reset_after {
                     // One matmul for all three gates.
                     let mut inner = h_in.matmul(recurrent.clone());
                     if let Some(b) = &recurrent_bias {
@@ -149,5 +176,31 @@ mod tests {
         assert_eq!(specs[2].shape, vec![6]);
         let cfg = GRU::new(3).reset_after(false).go_backwards(true).get_config();
         assert_eq!(GRU::from_config(&cfg).unwrap().get_config(), cfg);
+    }
+
+    #[test]
+    fn recurrent_dropout_draws_a_mask_per_gate_as_keras_implementation_1() {
+        // One unit, inputs of ones, kernel of ones, a zero state: the output is
+        // (1 - sigmoid(x_z)) * tanh(x_h), each x 0 or 2 by its dropout mask.
+        let distinct = |mut gru: GRU| -> usize {
+            let specs = gru.build(&Shape::batched(&[1, 1])).unwrap();
+            let device = crate::backends::default_device();
+            let bias = specs[2].shape.iter().product::<usize>();
+            let weights =
+                [Tensor::<1>::ones([3], &device), Tensor::zeros([3], &device), Tensor::zeros([bias], &device)];
+            let mut rng = crate::random::SeedGenerator::new(5);
+            let mut ctx = CallContext::new(true, &mut rng, &device);
+            let x = DynTensor::new(Tensor::<3>::ones([512, 1, 1], &device));
+            let out = gru.call_with_states(x, &weights, &mut ctx).unwrap().0.into_vec().unwrap();
+            let mut values: Vec<i64> = out.iter().map(|v| (v * 1e6).round() as i64).collect();
+            values.sort_unstable();
+            values.dedup();
+            values.len()
+        };
+        // One input mask for all gates: x_z = x_h, two outputs.
+        assert_eq!(distinct(GRU::new(1).dropout(0.5)), 2);
+        // Keras' `dropout_mask_count = 3` with recurrent dropout: z and h drop independently.
+        assert_eq!(distinct(GRU::new(1).dropout(0.5).recurrent_dropout(0.5)), 3);
+        assert_eq!(distinct(GRU::new(1).reset_after(false).dropout(0.5).recurrent_dropout(0.5)), 3);
     }
 }

@@ -3,7 +3,7 @@
 use burn::tensor::Tensor;
 use serde_json::Value;
 
-use super::base_rnn::{RnnArgs, mask_inputs, rnn_builders, rnn_layer_methods};
+use super::base_rnn::{RnnArgs, assemble, mask_inputs, rnn_builders, rnn_layer_methods, scan};
 use crate::activations::Activation;
 use crate::backend::DynTensor;
 use crate::error::Result;
@@ -75,15 +75,36 @@ impl LSTM {
         {
             return self.call_sequence_op(x.clone(), weights, ctx);
         }
-        // [kernel; recurrent_kernel]: one matmul per step for all four gates.
-        self.args.run_fused(inputs, weights, ctx, "lstm", 2, 4 * u, |z, s| {
+        let cell = move |z: Tensor<2>, s: &[Tensor<2>]| {
             let i = rec_act.apply(z.clone().narrow(1, 0, u));
             let f = rec_act.apply(z.clone().narrow(1, u, u));
             let g = act.apply(z.clone().narrow(1, 2 * u, u));
             let o = rec_act.apply(z.narrow(1, 3 * u, u));
             let c = f * s[1].clone() + i * g;
             vec![o * act.apply(c.clone()), c]
-        })
+        };
+        let (features, _, _) = self.args.built()?;
+        let x = inputs.into_rank::<3>(self.args.name("lstm"))?;
+        let [n, t, _] = x.dims();
+        if let Some(masks) = self.args.gate_dropout_masks(ctx, n, features, 4) {
+            // Keras' implementation 1 (recurrent dropout): each gate under its own masks.
+            let mut projected = masks.project(x, weights[0].clone().reshape([features, 4 * u]), u);
+            if self.args.config.use_bias {
+                projected = projected + weights[2].clone().reshape([1, 4 * u]);
+            }
+            let recurrent = weights[1].clone().reshape([u, 4 * u]);
+            let initial = self.args.initial_states(ctx, n, 2, "lstm")?;
+            let time_mask = self.args.time_mask(ctx);
+            let go_backwards = self.args.config.go_backwards;
+            let (outputs, last) =
+                scan(projected.reshape([n, t, 4 * u]), go_backwards, initial, time_mask.as_ref(), |x_t, s| {
+                    cell(x_t + masks.recurrent(&s[0], &recurrent, u), s)
+                });
+            self.args.keep_states(ctx, last.clone());
+            return Ok((assemble(outputs, self.args.config.return_sequences), last));
+        }
+        // [kernel; recurrent_kernel]: one matmul per step for all four gates.
+        self.args.run_fused(DynTensor::new(x), weights, ctx, "lstm", 2, 4 * u, cell)
     }
 
     /// The same pass through keras-rs' whole-sequence LSTM op (burn-flex, at least one step).
@@ -160,5 +181,32 @@ mod tests {
         assert_eq!(LSTM::from_config(&cfg).unwrap().get_config(), cfg);
         let cfg = LSTM::new(2).stateful(true).dropout(0.2).recurrent_dropout(0.1).get_config();
         assert_eq!(LSTM::from_config(&cfg).unwrap().get_config(), cfg);
+    }
+
+    /// The distinct values of one unit's output over 512 samples of ones, in training.
+    fn distinct_outputs(mut lstm: LSTM) -> usize {
+        lstm.build(&Shape::batched(&[1, 1])).unwrap();
+        let device = crate::backends::default_device();
+        let ones = |n: usize| Tensor::<1>::ones([n], &device);
+        // Every gate sees 1 through its input dropout mask; no recurrence from the zero state.
+        let weights = [ones(4), Tensor::zeros([4], &device), Tensor::zeros([4], &device)];
+        let mut rng = SeedGenerator::new(3);
+        let mut ctx = CallContext::new(true, &mut rng, &device);
+        let x = DynTensor::new(Tensor::<3>::ones([512, 1, 1], &device));
+        let (out, _) = lstm.call_with_states(x, &weights, &mut ctx).unwrap();
+        let mut values: Vec<i64> = out.into_vec().unwrap().iter().map(|v| (v * 1e6).round() as i64).collect();
+        values.sort_unstable();
+        values.dedup();
+        values.len()
+    }
+
+    #[test]
+    fn recurrent_dropout_draws_a_mask_per_gate_as_keras_implementation_1() {
+        // One input mask shared by the gates: each sample's gates all see 0 or all see 2.
+        assert_eq!(distinct_outputs(LSTM::new(1).dropout(0.5)), 2);
+        // With recurrent dropout Keras draws one mask per gate (`dropout_mask_count = 4`): the
+        // i, f, c, o gates drop independently (c_0 = 0, so f does not count; c dropped gives 0
+        // whatever i and o, c kept gives 4 values): 5 distinct outputs.
+        assert_eq!(distinct_outputs(LSTM::new(1).dropout(0.5).recurrent_dropout(0.5)), 5);
     }
 }
