@@ -83,9 +83,10 @@ keras_config! {
             recurrent_constraint: Option<Constraint> = None,
             /// A projection of the bias after each update.
             bias_constraint: Option<Constraint> = None,
-            /// Input dropout (keras-rs: only 0).
+            /// Fraction of the input dropped in training, by an independent mask per gate, the same
+            /// at every step (Keras' `dropout_mask_count = 4`).
             dropout: f32 = 0.0,
-            /// Recurrent dropout (keras-rs: only 0).
+            /// Fraction of the recurrent state dropped in training, by a mask per gate.
             recurrent_dropout: f32 = 0.0,
             /// Keras' `seed=` for the dropout masks.
             seed: Option<u64> = None,
@@ -110,14 +111,20 @@ impl Validate for ConvLSTM2DConfig {
         Activation::get(&self.recurrent_activation)?;
         let refused = [
             ("data_format", self.data_format != "channels_last", format!("{:?}", self.data_format)),
-            ("dropout", self.dropout != 0.0, self.dropout.to_string()),
-            ("recurrent_dropout", self.recurrent_dropout != 0.0, self.recurrent_dropout.to_string()),
             ("stateful", self.stateful, "True".to_string()),
         ];
         if let Some((key, _, value)) = refused.iter().find(|(_, bad, _)| *bad) {
             return Err(Error::value(format!(
-                "ConvLSTM2D: keras-rs does not implement {key}={value} yet (channels_last, no dropout, not stateful)"
+                "ConvLSTM2D: keras-rs does not implement {key}={value} yet (channels_last, not stateful)"
             )));
+        }
+        for (arg, rate) in [("dropout", self.dropout), ("recurrent_dropout", self.recurrent_dropout)] {
+            if !(0.0..1.0).contains(&rate) {
+                return Err(Error::value(format!(
+                    "Invalid value received for argument `{arg}` of ConvLSTM2D: expected a float value between 0 \
+                     and 1 (1 excluded). Received: {arg}={rate}"
+                )));
+            }
         }
         if self.filters == 0 || self.kernel_size.0.contains(&0) || self.strides.0.contains(&0) {
             return Err(Error::value(format!(
@@ -175,7 +182,7 @@ impl ConvLSTM2D {
     }
 
     /// The output and the final `[h, c]`, each channels last.
-    fn run(&self, x: Tensor<5>, weights: &Weights<'_>) -> Result<(Tensor<5>, Tensor<4>, Tensor<4>)> {
+    fn run(&self, x: Tensor<5>, weights: &Weights<'_>, masks: &GateMaps) -> Result<(Tensor<5>, Tensor<4>, Tensor<4>)> {
         let c = &self.config;
         let [batch, steps, rows, cols, channels] = x.dims();
         let (f, k, s, d) = (c.filters, c.kernel_size.0, c.strides.0, c.dilation_rate.0);
@@ -188,8 +195,23 @@ impl ConvLSTM2D {
         // Every step's input convolution at once: (batch * time, 4f, rows', cols').
         let pads = [padding_pair(rows, k[0], s[0], d[0], padding), padding_pair(cols, k[1], s[1], d[1], padding)];
         let options = ConvOptions::new_with_padding([s[0], s[1]], pads, [d[0], d[1]], 1);
-        let frames = x.reshape([batch * steps, rows, cols, channels]).permute([0, 3, 1, 2]);
-        let z_x = conv2d(frames, kernel, bias, options).reshape([batch, steps, 4 * f, out_rows, out_cols]);
+        let z_x = match &masks.input {
+            None => {
+                let frames = x.reshape([batch * steps, rows, cols, channels]).permute([0, 3, 1, 2]);
+                conv2d(frames, kernel, bias, options)
+            }
+            // Each gate's filters on the input under its own mask (Keras' `inputs * dp_mask[g]`).
+            Some(gate_masks) => {
+                let per_gate = gate_masks.iter().enumerate().map(|(g, mask)| {
+                    let dropped = x.clone() * mask.clone().reshape([batch, 1, rows, cols, channels]);
+                    let frames = dropped.reshape([batch * steps, rows, cols, channels]).permute([0, 3, 1, 2]);
+                    let bias = bias.clone().map(|b| b.narrow(0, g * f, f));
+                    conv2d(frames, kernel.clone().narrow(0, g * f, f), bias, options.clone())
+                });
+                Tensor::cat(per_gate.collect(), 1)
+            }
+        }
+        .reshape([batch, steps, 4 * f, out_rows, out_cols]);
         let same =
             [padding_pair(out_rows, k[0], 1, 1, Padding::Same), padding_pair(out_cols, k[1], 1, 1, Padding::Same)];
         let recurrent_options = ConvOptions::new_with_padding([1, 1], same, [1, 1], 1);
@@ -201,7 +223,18 @@ impl ConvLSTM2D {
         let order: Vec<usize> = if c.go_backwards { (0..steps).rev().collect() } else { (0..steps).collect() };
         for t in order {
             let z_t = z_x.clone().narrow(1, t, 1).reshape([batch, 4 * f, out_rows, out_cols]);
-            let z = z_t + conv2d(h, recurrent.clone(), None, recurrent_options.clone());
+            let h_term = match &masks.recurrent {
+                None => conv2d(h, recurrent.clone(), None, recurrent_options.clone()),
+                // Each gate's filters on the state under its own mask (`h_tm1 * rec_dp_mask[g]`).
+                Some(gate_masks) => {
+                    let per_gate = gate_masks.iter().enumerate().map(|(g, mask)| {
+                        let kernel = recurrent.clone().narrow(0, g * f, f);
+                        conv2d(h.clone() * mask.clone(), kernel, None, recurrent_options.clone())
+                    });
+                    Tensor::cat(per_gate.collect(), 1)
+                }
+            };
+            let z = z_t + h_term;
             let gate = |g: usize| z.clone().narrow(1, g * f, f);
             let (i, forget, candidate, o) = (gate(0), gate(1), gate(2), gate(3));
             state = rec_act.apply(forget) * state + rec_act.apply(i) * act.apply(candidate);
@@ -217,6 +250,40 @@ impl ConvLSTM2D {
             to_last(h.clone()).unsqueeze_dim::<5>(1)
         };
         Ok((output, to_last(h), to_last(state)))
+    }
+}
+
+/// ConvLSTM2D's dropout masks for one call in training: per gate (Keras' `dropout_mask_count =
+/// 4`), one on the input maps `(batch, rows, cols, channels)` and one on the state
+/// `(batch, filters, rows', cols')`, the same at every step.
+struct GateMaps {
+    input: Option<Vec<Tensor<4>>>,
+    recurrent: Option<Vec<Tensor<4>>>,
+}
+
+impl ConvLSTM2D {
+    fn dropout_masks(&self, ctx: &mut CallContext<'_>, input: &Shape) -> Result<GateMaps> {
+        let c = &self.config;
+        let (_, out_rows, out_cols) = self.output_maps(input)?;
+        let dims: Vec<usize> = input.0.iter().map(|d| d.unwrap_or(0)).collect();
+        let [batch, _, rows, cols, channels] = dims[..] else {
+            return Err(Error::shape("ConvLSTM2D takes rank-5 inputs"));
+        };
+        let mut masks = |rate: f32, shape: [usize; 3], channels_first: bool| -> Option<Vec<Tensor<4>>> {
+            (ctx.training && rate > 0.0).then(|| {
+                (0..4)
+                    .map(|_| {
+                        let values = ctx.dropout_mask(batch, shape.iter().product(), rate);
+                        let data = burn::tensor::TensorData::new(values, [batch, shape[0], shape[1], shape[2]]);
+                        let mask = Tensor::<4>::from_data(data, ctx.device);
+                        if channels_first { mask.permute([0, 3, 1, 2]) } else { mask }
+                    })
+                    .collect()
+            })
+        };
+        let input = masks(c.dropout, [rows, cols, channels], false);
+        let recurrent = masks(c.recurrent_dropout, [out_rows, out_cols, c.filters], true);
+        Ok(GateMaps { input, recurrent })
     }
 }
 
@@ -304,11 +371,12 @@ impl Layer for ConvLSTM2D {
         &self,
         inputs: Vec<DynTensor>,
         weights: Weights<'_>,
-        _ctx: &mut CallContext<'_>,
+        ctx: &mut CallContext<'_>,
     ) -> Result<Vec<DynTensor>> {
         let x: Tensor<5> =
             crate::layers::single_input(Some(self.layer_name()), inputs)?.into_rank(self.layer_name())?;
-        let (output, h, c) = self.run(x, &weights)?;
+        let masks = self.dropout_masks(ctx, &Shape::known(&x.dims()))?;
+        let (output, h, c) = self.run(x, &weights, &masks)?;
         let output = if self.config.return_sequences {
             DynTensor::new(output)
         } else {
@@ -320,5 +388,46 @@ impl Layer for ConvLSTM2D {
             outputs.extend([DynTensor::new(h), DynTensor::new(c)]);
         }
         Ok(outputs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The distinct outputs of a 1x1 ConvLSTM2D over 512 one-pixel frames of ones (kernel of ones,
+    /// no recurrence from the zero state), in training or not.
+    fn distinct_outputs(layer: ConvLSTM2D, training: bool) -> usize {
+        distinct_outputs_over(layer, training, 1, 0.0)
+    }
+
+    /// [`distinct_outputs`] over `steps` frames, with a recurrent kernel of `recurrent` values.
+    fn distinct_outputs_over(mut layer: ConvLSTM2D, training: bool, steps: usize, recurrent: f32) -> usize {
+        layer.build(&Shape::batched(&[steps, 1, 1, 1])).unwrap();
+        let device = crate::backends::default_device();
+        let recurrent = Tensor::<1>::ones([4], &device).mul_scalar(recurrent);
+        let weights = [Tensor::<1>::ones([4], &device), recurrent, Tensor::zeros([4], &device)];
+        let mut rng = crate::random::SeedGenerator::new(9);
+        let mut ctx = CallContext::new(training, &mut rng, &device);
+        let x = DynTensor::new(Tensor::<5>::ones([512, steps, 1, 1, 1], &device));
+        let out = layer.forward(x, Weights::from(&weights), &mut ctx).unwrap().into_vec().unwrap();
+        let mut values: Vec<i64> = out.iter().map(|v| (v * 1e6).round() as i64).collect();
+        values.sort_unstable();
+        values.dedup();
+        values.len()
+    }
+
+    #[test]
+    fn dropout_draws_a_mask_per_gate_in_training_only() {
+        // Keras' ConvLSTM cell drops each gate's input by its own mask (`dropout_mask_count = 4`):
+        // c dropped gives 0 whatever i and o, c kept gives 4 values (f meets a zero state).
+        assert_eq!(distinct_outputs(ConvLSTM2D::new(1, (1, 1)).dropout(0.5), true), 5);
+        assert_eq!(distinct_outputs(ConvLSTM2D::new(1, (1, 1)).dropout(0.5).recurrent_dropout(0.3), false), 1);
+        // The state's masks: per gate too, so the second step's gates drop its state apart (a
+        // shared mask would leave each sample's state all kept or all dropped: 2 outputs).
+        assert!(distinct_outputs_over(ConvLSTM2D::new(1, (1, 1)).recurrent_dropout(0.5), true, 2, 1.0) > 2);
+        assert_eq!(distinct_outputs_over(ConvLSTM2D::new(1, (1, 1)).recurrent_dropout(0.5), false, 2, 1.0), 1);
+        let err = ConvLSTM2D::new(1, (1, 1)).dropout(1.0).build(&Shape::batched(&[1, 1, 1, 1])).unwrap_err();
+        assert!(err.to_string().contains("Received: dropout=1"), "{err}");
     }
 }
