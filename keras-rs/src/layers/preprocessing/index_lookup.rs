@@ -80,38 +80,71 @@ pub(crate) fn check_idf_weights<T>(vocabulary: Option<&[T]>, idf: Option<&[f32]>
     }
 }
 
-/// Refuses a config whose `vocabulary_size` its listed vocabulary does not give: Keras keeps an
-/// adapted vocabulary as a file asset of the `.keras` archive (`vocabulary: null`). `layer`
-/// names the layer in the message.
-pub(crate) fn check_listed_vocabulary(layer: &str, config: &Value, listed: usize) -> Result<()> {
-    let given = config.get("vocabulary_size").and_then(Value::as_u64).map(|n| n as usize);
-    match given.filter(|&n| n != listed) {
-        Some(size) => Err(Error::Format(format!(
-            "{layer}: a vocabulary of {size} indices that the config does not list (Keras keeps an adapted \
-             vocabulary as a file asset, which keras-rs does not read yet)"
-        ))),
-        None => Ok(()),
+/// Where a lookup layer's vocabulary comes from, which decides where a `.keras` file keeps it
+/// (Keras tells them apart by `input_vocabulary is None`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) enum VocabularySource {
+    /// Given to the layer (or none yet): listed in its config.
+    #[default]
+    Given,
+    /// Learned by `adapt` (or read back from a file's assets): the config says `vocabulary:
+    /// null`, and the file keeps the asset `vocabulary.txt`.
+    Adapted,
+    /// Promised by a loaded config (`vocabulary: null` and this `vocabulary_size`), still to be
+    /// read from the file's assets by `load_state`.
+    InAssets(usize),
+}
+
+impl VocabularySource {
+    /// The source a config says: [`InAssets`](Self::InAssets) when it promises more indices than
+    /// the special tokens' `reserved` without listing a vocabulary; otherwise the listed `tokens`
+    /// (with the reserved indices) must give its `vocabulary_size`. `layer` names the layer in
+    /// the message.
+    pub(crate) fn from_config(config: &Value, reserved: usize, tokens: usize, layer: &str) -> Result<Self> {
+        let size = config.get("vocabulary_size").and_then(Value::as_u64).map(|n| n as usize);
+        let listed = config.get("vocabulary").is_some_and(|v| !v.is_null());
+        let given = reserved.saturating_add(tokens);
+        match size {
+            Some(size) if !listed && size > reserved => Ok(VocabularySource::InAssets(size)),
+            Some(size) if size != given => Err(Error::Format(format!(
+                "{layer}: the config says vocabulary_size={size}, but its vocabulary and special tokens give {given} \
+                 indices"
+            ))),
+            _ => Ok(VocabularySource::Given),
+        }
     }
-}
 
-/// The vocabulary size a config promises in an asset file (Keras' adapted layers: `vocabulary:
-/// null` with `vocabulary_size` past the special tokens' `reserved` indices), to be read by
-/// `load_state`.
-pub(crate) fn vocabulary_in_assets(config: &Value, reserved: usize) -> Option<usize> {
-    let size = config.get("vocabulary_size").and_then(Value::as_u64)? as usize;
-    let listed = config.get("vocabulary").is_some_and(|v| !v.is_null());
-    (!listed && size > reserved).then_some(size)
-}
+    /// Whether the vocabulary is an asset of the file, not a config entry.
+    pub(crate) fn adapted(self) -> bool {
+        self != VocabularySource::Given
+    }
 
-/// Refuses to look tokens up while the vocabulary a config promised (`awaiting`, its size) has not
-/// been read from the `.keras` file's assets: every token would be unknown.
-pub(crate) fn check_not_awaiting(class: &str, awaiting: Option<usize>) -> Result<()> {
-    match awaiting {
-        Some(size) => Err(Error::value(format!(
-            "This {class} was read from a config without its vocabulary of {size} indices (Keras keeps an adapted \
-             vocabulary in the `.keras` file's assets): load the model file, or give `vocabulary`"
-        ))),
-        None => Ok(()),
+    /// The vocabulary size: the promised one while it is in the assets, else `listed`.
+    pub(crate) fn size_or(self, listed: usize) -> usize {
+        match self {
+            VocabularySource::InAssets(size) => size,
+            _ => listed,
+        }
+    }
+
+    /// Keras' `get_config` of an adapted layer: no `vocabulary` or `idf_weights` listed.
+    pub(crate) fn hide_adapted(self, config: &mut Value) {
+        if self.adapted() {
+            config["vocabulary"] = Value::Null;
+            config["idf_weights"] = Value::Null;
+        }
+    }
+
+    /// Refuses to look tokens up while the promised vocabulary has not been read from the
+    /// `.keras` file's assets: every token would be unknown.
+    pub(crate) fn check_loaded(self, class: &str) -> Result<()> {
+        match self {
+            VocabularySource::InAssets(size) => Err(Error::value(format!(
+                "This {class} was read from a config without its vocabulary of {size} indices (Keras keeps an \
+                 adapted vocabulary in the `.keras` file's assets): load the model file, or give `vocabulary`"
+            ))),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -210,17 +243,22 @@ pub(crate) fn check_has_vocabulary(class: &str, name: &str, has: bool) -> Result
 }
 
 /// Keras' `load_assets` and `load_own_variables` for a lookup layer: the vocabulary from
-/// `vocabulary.txt` when the config promised one (`awaiting`, its size; `special`: the tokens
-/// the file starts with, built once the file is known to hold them), and in `"tf_idf"` mode the IDF weights of the `tokens` (the listed
-/// vocabulary's length when nothing is awaited), after `lead` weights of unknown tokens.
+/// `vocabulary.txt` when the config promised one (`vocabulary_source` in the assets; `special`:
+/// the tokens the file starts with, built once the file is known to hold them), and in
+/// `"tf_idf"` mode the IDF weights of the `tokens` (the listed vocabulary's length when nothing
+/// is awaited), after `lead` weights of unknown tokens.
 pub(crate) fn load_lookup_state(
     label: &str,
     source: &dyn StateSource,
-    awaiting: Option<usize>,
+    vocabulary_source: VocabularySource,
     special: &dyn Fn() -> Vec<String>,
     tf_idf: bool,
     (lead, tokens): (usize, usize),
 ) -> Result<LoadedLookup> {
+    let awaiting = match vocabulary_source {
+        VocabularySource::InAssets(size) => Some(size),
+        _ => None,
+    };
     let vocabulary = awaiting.map(|expected| read_vocabulary_asset(label, source, special, expected)).transpose()?;
     let tokens = vocabulary.as_ref().map_or(tokens, Vec::len);
     let idf = tf_idf.then(|| read_idf_weights(label, source, lead, tokens)).transpose()?;

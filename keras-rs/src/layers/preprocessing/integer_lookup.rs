@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use super::category_encoding::{encode, index_output_shape};
 use super::index_lookup::{
-    LoadedLookup, check_idf_weights, check_listed_vocabulary, check_lookup_args, check_not_awaiting, check_vocabulary,
-    idf_row, load_lookup_state, lookup_state, rank_tokens, vocabulary_in_assets,
+    LoadedLookup, VocabularySource, check_idf_weights, check_lookup_args, check_vocabulary, idf_row, load_lookup_state,
+    lookup_state, rank_tokens,
 };
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
@@ -43,11 +43,8 @@ pub struct IntegerLookup {
     config: IntegerLookupConfig,
     /// Each vocabulary token's index, once built.
     index: HashMap<i64, usize>,
-    /// Whether the vocabulary was learned by `adapt` (saved as an asset, not in the config).
-    adapted: bool,
-    /// The `vocabulary_size` of a loaded config whose vocabulary is still to be read from the
-    /// file's assets (`load_state`).
-    awaiting: Option<usize>,
+    /// Given, adapted (saved as an asset), or still in a loaded file's assets.
+    vocabulary_source: VocabularySource,
 }
 
 keras_config! {
@@ -135,8 +132,7 @@ impl IntegerLookup {
             base: LayerBase::default(),
             config: IntegerLookupConfig::new(),
             index: HashMap::new(),
-            adapted: false,
-            awaiting: None,
+            vocabulary_source: VocabularySource::Given,
         }
     }
     /// Reads Keras' `IntegerLookup` config. One whose vocabulary Keras keeps in a file asset of
@@ -147,12 +143,9 @@ impl IntegerLookup {
         let mut layer = IntegerLookup { base: LayerBase::from_config(config), config: read, ..Self::new() };
         let c = &layer.config;
         let reserved = usize::from(c.mask_token.is_some() && c.output_mode == "int").saturating_add(c.num_oov_indices);
-        layer.awaiting = vocabulary_in_assets(config, reserved);
-        layer.adapted = layer.awaiting.is_some();
-        if layer.awaiting.is_none() {
-            let name = format!("IntegerLookup '{}'", layer.layer_name());
-            check_listed_vocabulary(&name, config, layer.vocabulary_size())?;
-        }
+        let (tokens, name) =
+            (c.vocabulary.as_ref().map_or(0, Vec::len), format!("IntegerLookup '{}'", layer.layer_name()));
+        layer.vocabulary_source = VocabularySource::from_config(config, reserved, tokens, &name)?;
         Ok(layer)
     }
 
@@ -187,7 +180,7 @@ impl IntegerLookup {
     pub fn vocabulary_size(&self) -> usize {
         let c = &self.config;
         let mask = usize::from(c.mask_token.is_some() && c.output_mode == "int");
-        self.awaiting.unwrap_or(mask + c.num_oov_indices + c.vocabulary.as_ref().map_or(0, Vec::len))
+        self.vocabulary_source.size_or(mask + c.num_oov_indices + c.vocabulary.as_ref().map_or(0, Vec::len))
     }
 
     /// Keras' `adapt` on an array of tokens: the vocabulary, most frequent first.
@@ -229,7 +222,7 @@ impl IntegerLookup {
         let documents = (c.output_mode == "tf_idf").then_some(documents);
         let (vocabulary, idf) = rank_tokens(counts, keep, documents);
         (self.config.vocabulary, self.config.idf_weights) = (Some(vocabulary), idf);
-        (self.adapted, self.awaiting) = (true, None);
+        self.vocabulary_source = VocabularySource::Adapted;
         Ok(self)
     }
 
@@ -286,10 +279,7 @@ impl Layer for IntegerLookup {
 
     fn config(&self) -> Value {
         let mut config = self.config.to_config();
-        if self.adapted {
-            config["vocabulary"] = Value::Null; // Keras keeps it as an asset,
-            config["idf_weights"] = Value::Null; // and these in the weights file
-        }
+        self.vocabulary_source.hide_adapted(&mut config); // Keras keeps them in the file
         config["vocabulary_size"] = self.vocabulary_size().into();
         config
     }
@@ -304,7 +294,7 @@ impl Layer for IntegerLookup {
     }
     fn save_state(&self) -> Vec<StateEntry> {
         let tokens: Option<Vec<String>> =
-            self.adapted.then(|| self.get_vocabulary().iter().map(i64::to_string).collect());
+            self.vocabulary_source.adapted().then(|| self.get_vocabulary().iter().map(i64::to_string).collect());
         let idf = self.config.idf_weights.as_deref().filter(|_| self.config.output_mode == "tf_idf");
         lookup_state(&[""], tokens.as_deref(), idf, self.config.num_oov_indices, self.depth())
     }
@@ -315,7 +305,7 @@ impl Layer for IntegerLookup {
         let tf_idf = self.config.output_mode == "tf_idf";
         let lead = self.config.num_oov_indices;
         let LoadedLookup { vocabulary, idf } =
-            load_lookup_state(&label, source, self.awaiting, &special, tf_idf, (lead, listed))?;
+            load_lookup_state(&label, source, self.vocabulary_source, &special, tf_idf, (lead, listed))?;
         if idf.is_some() {
             self.config.idf_weights = idf;
         }
@@ -325,13 +315,14 @@ impl Layer for IntegerLookup {
                     Error::Format(format!("{label}: vocabulary.txt holds {t:?}, which is not an integer token"))
                 })
             });
-            (self.config.vocabulary, self.awaiting) = (Some(parsed.collect::<Result<_>>()?), None);
+            let vocabulary = parsed.collect::<Result<_>>()?;
+            (self.config.vocabulary, self.vocabulary_source) = (Some(vocabulary), VocabularySource::Adapted);
             self.build_index();
         }
         Ok(())
     }
     fn forward(&self, inputs: DynTensor, _w: Weights<'_>, _ctx: &mut CallContext<'_>) -> Result<DynTensor> {
-        check_not_awaiting("IntegerLookup", self.awaiting)?;
+        self.vocabulary_source.check_loaded("IntegerLookup")?;
         let (dims, device) = (inputs.dims(), inputs.device());
         let values = inputs.into_vec()?;
         if self.config.invert {

@@ -8,9 +8,8 @@ use serde_json::Value;
 
 use super::hashing::{salt_keys, string_hash};
 use super::index_lookup::{
-    LoadedLookup, check_has_vocabulary, check_idf_weights, check_listed_vocabulary, check_lookup_args,
-    check_not_awaiting, check_vocabulary, encode_rows, load_lookup_state, lookup_state, rank_tokens,
-    vocabulary_in_assets, without_name,
+    LoadedLookup, VocabularySource, check_has_vocabulary, check_idf_weights, check_lookup_args, check_vocabulary,
+    encode_rows, load_lookup_state, lookup_state, rank_tokens, without_name,
 };
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
@@ -47,11 +46,8 @@ use crate::shape::Shape;
 pub struct StringLookup {
     base: LayerBase,
     pub(crate) config: StringLookupConfig,
-    /// Whether the vocabulary was learned by `adapt` (saved as an asset, not in the config).
-    adapted: bool,
-    /// The `vocabulary_size` of a loaded config whose vocabulary is still to be read from the
-    /// file's assets (`load_state`).
-    awaiting: Option<usize>,
+    /// Given, adapted (saved as an asset), or still in a loaded file's assets.
+    vocabulary_source: VocabularySource,
 }
 
 keras_config! {
@@ -143,7 +139,8 @@ impl Default for StringLookup {
 impl StringLookup {
     /// Keras' defaults: one out-of-vocabulary index, no mask; give `vocabulary` or `adapt`.
     pub fn new() -> Self {
-        StringLookup { base: LayerBase::default(), config: StringLookupConfig::new(), adapted: false, awaiting: None }
+        let vocabulary_source = VocabularySource::Given;
+        StringLookup { base: LayerBase::default(), config: StringLookupConfig::new(), vocabulary_source }
     }
 
     /// The layer's name (Keras' `name=`).
@@ -158,13 +155,9 @@ impl StringLookup {
     pub fn from_config(config: &Value) -> Result<Self> {
         let read = StringLookupConfig::from_config(config, "StringLookup")?;
         read.validate()?;
-        let mut layer =
-            StringLookup { base: LayerBase::from_config(config), config: read, adapted: false, awaiting: None };
-        layer.awaiting = vocabulary_in_assets(config, layer.token_start());
-        layer.adapted = layer.awaiting.is_some();
-        if layer.awaiting.is_none() {
-            check_listed_vocabulary("StringLookup", config, layer.vocabulary_size())?;
-        }
+        let mut layer = StringLookup { base: LayerBase::from_config(config), config: read, ..Self::new() };
+        let tokens = layer.config.vocabulary.as_ref().map_or(0, Vec::len);
+        layer.vocabulary_source = VocabularySource::from_config(config, layer.token_start(), tokens, "StringLookup")?;
         Ok(layer)
     }
 
@@ -174,12 +167,9 @@ impl StringLookup {
     pub fn get_config(&self) -> Value {
         let mut config = self.config.to_config();
         config["name"] = self.base.name.as_deref().unwrap_or("string_lookup").into();
-        if self.adapted {
-            config["vocabulary"] = Value::Null;
-            config["idf_weights"] = Value::Null;
-        }
+        self.vocabulary_source.hide_adapted(&mut config);
         // Keras writes none for a layer that has no vocabulary yet.
-        let known = self.config.vocabulary.is_some() || self.awaiting.is_some();
+        let known = self.config.vocabulary.is_some() || self.vocabulary_source.adapted();
         config["vocabulary_size"] = if known { self.vocabulary_size().into() } else { Value::Null };
         config
     }
@@ -208,7 +198,7 @@ impl StringLookup {
 
     /// Keras' `vocabulary_size()`.
     pub fn vocabulary_size(&self) -> usize {
-        self.awaiting.unwrap_or(self.token_start() + self.config.vocabulary.as_ref().map_or(0, Vec::len))
+        self.vocabulary_source.size_or(self.token_start() + self.config.vocabulary.as_ref().map_or(0, Vec::len))
     }
 
     /// Keras' `get_vocabulary()`: the token of each index.
@@ -246,7 +236,7 @@ impl StringLookup {
         let (vocabulary, idf) = rank_tokens(counts, keep, documents);
         self.config.vocabulary = Some(vocabulary);
         self.config.idf_weights = idf;
-        (self.adapted, self.awaiting) = (true, None);
+        self.vocabulary_source = VocabularySource::Adapted;
         Ok(self)
     }
 
@@ -255,7 +245,7 @@ impl StringLookup {
     pub fn lookup<S: AsRef<str>>(&self, tokens: &ArrayD<S>) -> Result<ArrayD<f32>> {
         let c = &self.config;
         c.validate()?;
-        check_not_awaiting("StringLookup", self.awaiting)?;
+        self.vocabulary_source.check_loaded("StringLookup")?;
         if c.invert {
             return Err(Error::value("StringLookup(invert=True) maps indices to tokens: call `inverse`"));
         }
@@ -324,7 +314,7 @@ impl Layer for StringLookup {
                  numbers: call `inverse` on the model's predictions instead"
             )));
         }
-        check_has_vocabulary("StringLookup", name, c.vocabulary.is_some() || self.awaiting.is_some())?;
+        check_has_vocabulary("StringLookup", name, c.vocabulary.is_some() || self.vocabulary_source.adapted())?;
         match (c.output_mode.as_str(), input.0.as_slice()) {
             ("int", _) => Ok(input.clone()),
             (_, [batch] | [batch, Some(1)]) => Ok(Shape(vec![*batch, Some(self.depth())])),
@@ -357,7 +347,7 @@ impl Layer for StringLookup {
         Ok((out.into_raw_vec_and_offset().0, dims))
     }
     fn save_state(&self) -> Vec<StateEntry> {
-        let tokens = self.adapted.then(|| self.get_vocabulary());
+        let tokens = self.vocabulary_source.adapted().then(|| self.get_vocabulary());
         let idf = self.config.idf_weights.as_deref().filter(|_| self.config.output_mode == "tf_idf");
         lookup_state(&[""], tokens.as_deref(), idf, self.token_start(), self.depth())
     }
@@ -368,13 +358,13 @@ impl Layer for StringLookup {
         let LoadedLookup { vocabulary, idf } = load_lookup_state(
             &label,
             source,
-            self.awaiting,
+            self.vocabulary_source,
             &|| self.get_vocabulary(),
             tf_idf,
             (self.token_start(), listed),
         )?;
         if let Some(vocabulary) = vocabulary {
-            (self.config.vocabulary, self.awaiting) = (Some(vocabulary), None);
+            (self.config.vocabulary, self.vocabulary_source) = (Some(vocabulary), VocabularySource::Adapted);
         }
         if idf.is_some() {
             self.config.idf_weights = idf;

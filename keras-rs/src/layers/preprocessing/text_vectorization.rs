@@ -12,8 +12,8 @@ use crate::layers::LayerBase;
 use crate::layers::config::{Validate, keras_config};
 
 use super::index_lookup::{
-    LoadedLookup, check_has_vocabulary, check_idf_weights, check_listed_vocabulary, check_not_awaiting,
-    check_vocabulary, encode_rows, load_lookup_state, lookup_state, rank_tokens, vocabulary_in_assets, without_name,
+    LoadedLookup, VocabularySource, check_has_vocabulary, check_idf_weights, check_vocabulary, encode_rows,
+    load_lookup_state, lookup_state, rank_tokens, without_name,
 };
 use crate::backend::DynTensor;
 use crate::layers::builders::layer_boilerplate;
@@ -53,12 +53,8 @@ use crate::shape::Shape;
 pub struct TextVectorization {
     base: LayerBase,
     pub(crate) config: TextVectorizationConfig,
-    /// Whether the vocabulary was learned by `adapt` (Keras' `input_vocabulary is None`): it is
-    /// then saved as an asset, not in the config.
-    adapted: bool,
-    /// The `vocabulary_size` of a loaded config whose vocabulary is still to be read from the
-    /// file's assets (`load_state`).
-    awaiting: Option<usize>,
+    /// Given, adapted (saved as an asset), or still in a loaded file's assets.
+    vocabulary_source: VocabularySource,
 }
 
 keras_config! {
@@ -188,8 +184,7 @@ impl TextVectorization {
         TextVectorization {
             base: LayerBase::default(),
             config: TextVectorizationConfig::new(),
-            adapted: false,
-            awaiting: None,
+            vocabulary_source: VocabularySource::Given,
         }
     }
 
@@ -213,17 +208,9 @@ impl TextVectorization {
             read.split = None;
         }
         read.validate()?;
-        let awaiting = vocabulary_in_assets(config, read.token_start());
-        let layer = TextVectorization {
-            base: LayerBase::from_config(config),
-            config: read,
-            adapted: awaiting.is_some(),
-            awaiting,
-        };
-        if layer.awaiting.is_none() {
-            check_listed_vocabulary("TextVectorization", config, layer.vocabulary_size())?;
-        }
-        Ok(layer)
+        let tokens = read.vocabulary.as_ref().map_or(0, Vec::len);
+        let vocabulary_source = VocabularySource::from_config(config, read.token_start(), tokens, "TextVectorization")?;
+        Ok(TextVectorization { base: LayerBase::from_config(config), config: read, vocabulary_source })
     }
 
     /// Keras' `get_config`: a given vocabulary (and IDF weights) listed; an adapted one is not
@@ -232,10 +219,7 @@ impl TextVectorization {
     pub fn get_config(&self) -> Value {
         let mut config = self.config.to_config();
         config["name"] = self.base.name.as_deref().unwrap_or("text_vectorization").into();
-        if self.adapted {
-            config["vocabulary"] = Value::Null;
-            config["idf_weights"] = Value::Null;
-        }
+        self.vocabulary_source.hide_adapted(&mut config);
         config["vocabulary_size"] = self.vocabulary_size().into();
         config
     }
@@ -243,7 +227,7 @@ impl TextVectorization {
     /// Keras' `vocabulary_size()`: every index (padding's in `"int"` mode, the unknown tokens').
     pub fn vocabulary_size(&self) -> usize {
         let listed = self.config.vocabulary.as_ref().map_or(0, Vec::len);
-        self.awaiting.unwrap_or(self.config.token_start() + listed)
+        self.vocabulary_source.size_or(self.config.token_start() + listed)
     }
 
     /// The number of columns of the encoded modes.
@@ -317,7 +301,7 @@ impl TextVectorization {
         let (vocabulary, idf) = rank_tokens(counts, keep, documents);
         self.config.vocabulary = Some(vocabulary);
         self.config.idf_weights = idf;
-        (self.adapted, self.awaiting) = (true, None);
+        self.vocabulary_source = VocabularySource::Adapted;
         Ok(self)
     }
 
@@ -326,7 +310,7 @@ impl TextVectorization {
     pub fn vectorize(&self, texts: &[impl AsRef<str>]) -> Result<ArrayD<f32>> {
         let c = &self.config;
         c.validate()?;
-        check_not_awaiting("TextVectorization", self.awaiting)?;
+        self.vocabulary_source.check_loaded("TextVectorization")?;
         let widths = c.ngram_widths()?;
         let start = c.token_start();
         let index: HashMap<&str, usize> =
@@ -366,7 +350,7 @@ impl Layer for TextVectorization {
                  received input shape {input}"
             )));
         }
-        check_has_vocabulary("TextVectorization", name, c.vocabulary.is_some() || self.awaiting.is_some())?;
+        check_has_vocabulary("TextVectorization", name, c.vocabulary.is_some() || self.vocabulary_source.adapted())?;
         match (c.output_mode.as_str(), c.output_sequence_length) {
             ("int", Some(length)) => Ok(Shape(vec![input.0[0], Some(length)])),
             ("int", None) => Err(Error::value(format!(
@@ -393,7 +377,7 @@ impl Layer for TextVectorization {
         Ok((out.into_raw_vec_and_offset().0, dims))
     }
     fn save_state(&self) -> Vec<StateEntry> {
-        let tokens = self.adapted.then(|| self.get_vocabulary());
+        let tokens = self.vocabulary_source.adapted().then(|| self.get_vocabulary());
         let idf = self.config.idf_weights.as_deref().filter(|_| self.config.output_mode == "tf_idf");
         let mut entries = vec![StateEntry::Group("_lookup_layer/vars".into())];
         entries.extend(lookup_state(&["", "_lookup_layer/"], tokens.as_deref(), idf, 1, self.depth()));
@@ -404,9 +388,9 @@ impl Layer for TextVectorization {
         let listed = self.config.vocabulary.as_ref().map_or(0, Vec::len);
         let tf_idf = self.config.output_mode == "tf_idf";
         let LoadedLookup { vocabulary, idf } =
-            load_lookup_state(&label, source, self.awaiting, &|| self.get_vocabulary(), tf_idf, (1, listed))?;
+            load_lookup_state(&label, source, self.vocabulary_source, &|| self.get_vocabulary(), tf_idf, (1, listed))?;
         if let Some(vocabulary) = vocabulary {
-            (self.config.vocabulary, self.awaiting) = (Some(vocabulary), None);
+            (self.config.vocabulary, self.vocabulary_source) = (Some(vocabulary), VocabularySource::Adapted);
         }
         if idf.is_some() {
             self.config.idf_weights = idf;
