@@ -527,15 +527,15 @@ pub trait Layer: std::fmt::Debug + Send + Sync {
     }
     /// Whether the layer takes a model's `dtype="string"` input (`TextVectorization`,
     /// `StringLookup`): keras-rs tensors are numbers, so the layer turns each batch of strings
-    /// into numbers on the host ([`encode_strings`](Layer::encode_strings)) as the batch is read,
+    /// into numbers on the host ([`string_encoder`](Layer::string_encoder)) as the batch is read,
     /// and passes them on unchanged inside the graph.
     fn takes_strings(&self) -> bool {
         false
     }
-    /// For a layer that [`takes_strings`](Layer::takes_strings): its output for a batch of
-    /// strings of shape `dims` (samples first), as values and their shape.
-    fn encode_strings(&self, strings: &[String], dims: &[usize]) -> Result<(Vec<f32>, Vec<usize>)> {
-        let _ = (strings, dims);
+    /// For a layer that [`takes_strings`](Layer::takes_strings): its encoding of batches of
+    /// strings, prepared once (the vocabulary's index built) for every batch of a call, or the
+    /// reason the layer cannot encode (no vocabulary yet).
+    fn string_encoder(&self) -> Result<StringEncoder> {
         Err(crate::Error::value(format!(
             "Layer \"{}\" ({}) does not take strings",
             self.name().unwrap_or("?"),
@@ -555,6 +555,10 @@ pub trait Layer: std::fmt::Debug + Send + Sync {
         Ok(())
     }
 }
+
+/// A layer's output for a batch of strings of shape `dims` (samples first), as values and their
+/// shape ([`Layer::string_encoder`]).
+pub type StringEncoder = Box<dyn Fn(&[String], &[usize]) -> Result<(Vec<f32>, Vec<usize>)> + Send + Sync>;
 
 /// One thing a layer keeps in a `.keras` file besides its variables (see
 /// [`Layer::save_state`]); paths are relative to the layer's group in `model.weights.h5` or to

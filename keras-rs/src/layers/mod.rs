@@ -79,7 +79,8 @@ pub use convolutional::{
 };
 pub use kernel_args::KernelArgs;
 pub use layer::{
-    CallContext, Layer, LayerBase, StateEntry, StateSource, VariableSpec, Weights, to_snake_case, unique_name,
+    CallContext, Layer, LayerBase, StateEntry, StateSource, StringEncoder, VariableSpec, Weights, to_snake_case,
+    unique_name,
 };
 pub(crate) use layer::{MaxPoolHint, cfg_or, check_known_sizes, refuse_masks, single_input};
 pub use merging::{Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract};

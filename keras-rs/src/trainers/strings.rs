@@ -5,7 +5,7 @@
 use super::data::ArrayInput;
 use super::inputs::{HostArray, HostData};
 use crate::error::{Error, Result};
-use crate::layers::Layer;
+use crate::layers::{Layer, StringEncoder};
 use crate::shape::{Shape, format_dims};
 
 /// One string input of a model: its position and declared shape, and the layer that takes it.
@@ -22,7 +22,8 @@ pub(crate) struct StringInput<'m> {
 /// as they are read.
 struct Encoded<'a> {
     strings: HostArray<'a>,
-    layer: Box<dyn Layer>,
+    /// The layer's encoding, prepared once for all batches.
+    encode: StringEncoder,
     /// One sample's strings, in the input's declared shape (`[1]` for `(None, 1)`).
     sample: Vec<usize>,
     /// The samples, then the layer's output shape.
@@ -39,7 +40,7 @@ impl ArrayInput for Encoded<'_> {
         self.strings.extend_strings(rows, &mut strings);
         let dims: Vec<usize> = std::iter::once(rows.len()).chain(self.sample.iter().copied()).collect();
         let width: usize = self.dims[1..].iter().product();
-        match self.layer.encode_strings(&strings, &dims) {
+        match (self.encode)(&strings, &dims) {
             Ok((values, _)) if values.len() == rows.len() * width => out.extend(values),
             // The layer and shapes were checked when the array was wrapped: not reached.
             Ok(_) | Err(_) => out.extend(std::iter::repeat_n(f32::NAN, rows.len() * width)),
@@ -85,11 +86,10 @@ pub(crate) fn encode<'a>(inputs: &[StringInput<'_>], names: &[String], x: HostDa
         }
         let output = input.layer.compute_output_shape(&input.shape)?;
         // A layer that cannot encode (its vocabulary is still in a file's assets) says so now.
-        let none: Vec<usize> = std::iter::once(0).chain(sample.iter().copied()).collect();
-        input.layer.encode_strings(&[], &none)?;
+        let encode = input.layer.string_encoder()?;
         let mut dims = vec![given[0]];
         dims.extend(output.0[1..].iter().map(|d| d.unwrap_or(0)));
-        Ok(Box::new(Encoded { strings: array, layer: input.layer.clone_box(), sample, dims }))
+        Ok(Box::new(Encoded { strings: array, encode, sample, dims }))
     };
     Ok(match x {
         HostData::List(arrays) => HostData::List(

@@ -303,6 +303,12 @@ pub(crate) fn rank_tokens<T: Ord>(
     (ranked.into_iter().map(|(t, _)| t).collect(), idf)
 }
 
+/// An encoded batch as [`StringEncoder`](crate::layers::StringEncoder) gives it: values and shape.
+pub(crate) fn into_values(out: ndarray::ArrayD<f32>) -> (Vec<f32>, Vec<usize>) {
+    let dims = out.shape().to_vec();
+    (out.into_raw_vec_and_offset().0, dims)
+}
+
 /// The weight of every column in `"tf_idf"` mode (Keras' `idf_weights_const`): the unknown
 /// tokens' `lead` columns weigh the vocabulary's mean IDF (Keras cannot count them in one pass),
 /// then each token its own, then zeros up to `depth`.

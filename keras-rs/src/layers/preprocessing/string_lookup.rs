@@ -1,7 +1,9 @@
 //! `StringLookup`: string tokens (categories, words) to contiguous indices into a vocabulary,
 //! given or learned by `adapt`, and back (`invert`) — on the host, before the model.
 
+use std::borrow::Borrow;
 use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
 
 use ndarray::{ArrayD, IxDyn};
 use serde_json::Value;
@@ -9,14 +11,14 @@ use serde_json::Value;
 use super::hashing::{salt_keys, string_hash};
 use super::index_lookup::{
     LoadedLookup, VocabularySource, check_has_vocabulary, check_idf_weights, check_lookup_args, check_vocabulary,
-    encode_rows, load_lookup_state, lookup_state, rank_tokens, without_name,
+    encode_rows, into_values, load_lookup_state, lookup_state, rank_tokens, without_name,
 };
 use crate::backend::DynTensor;
 use crate::error::{Error, Result};
 use crate::layers::LayerBase;
 use crate::layers::builders::layer_boilerplate;
 use crate::layers::config::{Validate, keras_config};
-use crate::layers::{CallContext, Layer, StateEntry, StateSource, VariableSpec, Weights};
+use crate::layers::{CallContext, Layer, StateEntry, StateSource, StringEncoder, VariableSpec, Weights};
 use crate::shape::Shape;
 
 /// Keras' `StringLookup(max_tokens=None, num_oov_indices=1, mask_token=None, oov_token="[UNK]",
@@ -243,6 +245,11 @@ impl StringLookup {
     /// The layer on tokens (Keras' `lookup(tokens)`): their indices (same shape) in `"int"` mode;
     /// otherwise `(rows, columns)`, each element of a 1-D input a row, each row of a 2-D one.
     pub fn lookup<S: AsRef<str>>(&self, tokens: &ArrayD<S>) -> Result<ArrayD<f32>> {
+        self.lookup_with(&self.token_index()?, tokens)
+    }
+
+    /// Each vocabulary token's index, after checking that the layer can look tokens up.
+    fn token_index(&self) -> Result<HashMap<&str, usize>> {
         let c = &self.config;
         c.validate()?;
         self.vocabulary_source.check_loaded("StringLookup")?;
@@ -250,8 +257,17 @@ impl StringLookup {
             return Err(Error::value("StringLookup(invert=True) maps indices to tokens: call `inverse`"));
         }
         let start = self.token_start();
-        let index: HashMap<&str, usize> =
-            c.vocabulary.iter().flatten().enumerate().map(|(i, t)| (t.as_str(), start + i)).collect();
+        Ok(c.vocabulary.iter().flatten().enumerate().map(|(i, t)| (t.as_str(), start + i)).collect())
+    }
+
+    /// [`lookup`](Self::lookup) with the vocabulary's `index` already built.
+    fn lookup_with<K: Borrow<str> + Eq + Hash, S: AsRef<str>>(
+        &self,
+        index: &HashMap<K, usize>,
+        tokens: &ArrayD<S>,
+    ) -> Result<ArrayD<f32>> {
+        let c = &self.config;
+        let start = self.token_start();
         let mask = c.mask_token.as_deref();
         let salt = salt_keys("StringLookup", c.salt.as_ref())?;
         // `None` for the mask token outside `"int"` mode (left out of the encodings).
@@ -340,11 +356,14 @@ impl Layer for StringLookup {
     fn takes_strings(&self) -> bool {
         true
     }
-    fn encode_strings(&self, strings: &[String], dims: &[usize]) -> Result<(Vec<f32>, Vec<usize>)> {
-        let tokens = ArrayD::from_shape_vec(IxDyn(dims), strings.to_vec()).map_err(|e| Error::value(e.to_string()))?;
-        let out = self.lookup(&tokens)?;
-        let dims = out.shape().to_vec();
-        Ok((out.into_raw_vec_and_offset().0, dims))
+    fn string_encoder(&self) -> Result<StringEncoder> {
+        let index: HashMap<String, usize> = self.token_index()?.into_iter().map(|(t, i)| (t.to_string(), i)).collect();
+        let layer = self.clone();
+        Ok(Box::new(move |strings, dims| {
+            let tokens =
+                ArrayD::from_shape_vec(IxDyn(dims), strings.to_vec()).map_err(|e| Error::value(e.to_string()))?;
+            Ok(into_values(layer.lookup_with(&index, &tokens)?))
+        }))
     }
     fn save_state(&self) -> Vec<StateEntry> {
         let tokens = self.vocabulary_source.adapted().then(|| self.get_vocabulary());

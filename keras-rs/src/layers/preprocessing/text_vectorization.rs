@@ -2,7 +2,9 @@
 //! vocabulary learned by `adapt` — on the host, before the model (as keras.io feeds text through
 //! `dataset.map(vectorize_layer)`).
 
+use std::borrow::Borrow;
 use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
 
 use ndarray::{Array2, ArrayD};
 use serde_json::Value;
@@ -13,11 +15,11 @@ use crate::layers::config::{Validate, keras_config};
 
 use super::index_lookup::{
     LoadedLookup, VocabularySource, check_has_vocabulary, check_idf_weights, check_vocabulary, encode_rows,
-    load_lookup_state, lookup_state, rank_tokens, without_name,
+    into_values, load_lookup_state, lookup_state, rank_tokens, without_name,
 };
 use crate::backend::DynTensor;
 use crate::layers::builders::layer_boilerplate;
-use crate::layers::{CallContext, Layer, StateEntry, StateSource, VariableSpec, Weights};
+use crate::layers::{CallContext, Layer, StateEntry, StateSource, StringEncoder, VariableSpec, Weights};
 use crate::shape::Shape;
 
 /// Keras' `TextVectorization(max_tokens=None, standardize="lower_and_strip_punctuation",
@@ -308,14 +310,27 @@ impl TextVectorization {
     /// The layer on a batch of strings (Keras' `vectorize_layer(texts)`): ids `(batch, length)`
     /// in `"int"` mode, otherwise `(batch, columns)`.
     pub fn vectorize(&self, texts: &[impl AsRef<str>]) -> Result<ArrayD<f32>> {
+        self.vectorize_with(&self.token_index()?, texts)
+    }
+
+    /// Each vocabulary token's id, after checking that the layer can vectorize.
+    fn token_index(&self) -> Result<HashMap<&str, usize>> {
         let c = &self.config;
         c.validate()?;
         self.vocabulary_source.check_loaded("TextVectorization")?;
-        let widths = c.ngram_widths()?;
         let start = c.token_start();
-        let index: HashMap<&str, usize> =
-            c.vocabulary.iter().flatten().enumerate().map(|(i, t)| (t.as_str(), start + i)).collect();
-        let oov = start - 1;
+        Ok(c.vocabulary.iter().flatten().enumerate().map(|(i, t)| (t.as_str(), start + i)).collect())
+    }
+
+    /// [`vectorize`](Self::vectorize) with the vocabulary's `index` already built.
+    fn vectorize_with<K: Borrow<str> + Eq + Hash>(
+        &self,
+        index: &HashMap<K, usize>,
+        texts: &[impl AsRef<str>],
+    ) -> Result<ArrayD<f32>> {
+        let c = &self.config;
+        let widths = c.ngram_widths()?;
+        let oov = c.token_start() - 1;
         let ids: Vec<Vec<usize>> = texts
             .iter()
             .map(|t| {
@@ -371,10 +386,10 @@ impl Layer for TextVectorization {
     fn takes_strings(&self) -> bool {
         true
     }
-    fn encode_strings(&self, strings: &[String], _dims: &[usize]) -> Result<(Vec<f32>, Vec<usize>)> {
-        let out = self.vectorize(strings)?;
-        let dims = out.shape().to_vec();
-        Ok((out.into_raw_vec_and_offset().0, dims))
+    fn string_encoder(&self) -> Result<StringEncoder> {
+        let index: HashMap<String, usize> = self.token_index()?.into_iter().map(|(t, i)| (t.to_string(), i)).collect();
+        let layer = self.clone();
+        Ok(Box::new(move |strings, _dims| Ok(into_values(layer.vectorize_with(&index, strings)?))))
     }
     fn save_state(&self) -> Vec<StateEntry> {
         let tokens = self.vocabulary_source.adapted().then(|| self.get_vocabulary());
